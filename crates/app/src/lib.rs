@@ -1,0 +1,219 @@
+//! The use cases of cardlife: what the server (and later the CLI) asks the platform to do.
+//! `app` owns the orchestration between contexts and the store, and the one error enum callers
+//! see; it owns no storage and no HTTP.
+//!
+//! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
+//!   batch submission and reads).
+//! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
+//!   here so callers never name a store type.
+//! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
+
+mod error;
+
+use cardlife_kernel::SharedClock;
+use cardlife_store::LedgerService;
+
+pub use error::{AppError, Missing};
+
+use crate::ledger::{
+    Account, AccountBalance, AccountFilter, BATCH_MAX, CreateAccountResult, CreateTransferResult,
+    PendingStatus, Report, Transfer,
+};
+
+/// The ledger vocabulary callers need, in one place.
+pub mod ledger {
+    pub use cardlife_ledger::{
+        AMOUNT_MAX, Account, AccountBalance, AccountFlags, BATCH_MAX, CreateAccountResult,
+        CreateTransferResult, PendingStatus, Report, Transfer, TransferFlags, Violation,
+    };
+    pub use cardlife_store::AccountFilter;
+
+    /// The most rows one read of an account's transfers or balances returns. The store caps its
+    /// reads at the same number, so a caller asking for more would silently get fewer.
+    pub const PAGE_SIZE_MAX: u32 = 8190;
+}
+
+/// A transfer as stored, with where its hold stands when it is a pending transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredTransfer {
+    /// The transfer, stamped by the ledger.
+    pub transfer: Transfer,
+    /// For a pending transfer: pending, posted, voided or expired. `None` for every other kind.
+    pub pending_status: Option<PendingStatus>,
+}
+
+/// The platform's use cases. Cheap to clone: every clone shares the same ledger writer.
+#[derive(Clone, Debug)]
+pub struct App {
+    ledger: LedgerService,
+    clock: SharedClock,
+}
+
+impl App {
+    /// The use cases over a started ledger service.
+    pub fn new(ledger: LedgerService, clock: SharedClock) -> Self {
+        Self { ledger, clock }
+    }
+
+    /// The injected clock, for callers that need "now" (never the wall clock).
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Creates accounts; one result per account, in order, answered once durable.
+    pub async fn create_accounts(
+        &self,
+        accounts: Vec<Account>,
+    ) -> Result<Vec<CreateAccountResult>, AppError> {
+        check_batch_size(accounts.len())?;
+        let results = self.ledger.create_accounts(accounts).await?;
+        Ok(results)
+    }
+
+    /// Applies transfers; one result per transfer, in order, answered once durable. The
+    /// transfer id is the idempotency key: the same transfer again answers `exists`.
+    pub async fn create_transfers(
+        &self,
+        transfers: Vec<Transfer>,
+    ) -> Result<Vec<CreateTransferResult>, AppError> {
+        check_batch_size(transfers.len())?;
+        let results = self.ledger.create_transfers(transfers).await?;
+        Ok(results)
+    }
+
+    /// An account by id.
+    pub async fn account(&self, id: u128) -> Result<Account, AppError> {
+        self.ledger
+            .reader()
+            .account(id)
+            .await?
+            .ok_or(AppError::NotFound(Missing::Account(id)))
+    }
+
+    /// A transfer by id, with its hold status when it is a pending transfer.
+    pub async fn transfer(&self, id: u128) -> Result<StoredTransfer, AppError> {
+        let (transfer, pending_status) = self
+            .ledger
+            .reader()
+            .transfer(id)
+            .await?
+            .ok_or(AppError::NotFound(Missing::Transfer(id)))?;
+        Ok(StoredTransfer { transfer, pending_status })
+    }
+
+    /// An account's transfers (as debit or credit) in a time range; `NotFound` when the account
+    /// does not exist, so an empty list always means "no transfers".
+    pub async fn account_transfers(&self, filter: &AccountFilter) -> Result<Vec<Transfer>, AppError> {
+        self.account(filter.account_id).await?;
+        Ok(self.ledger.reader().account_transfers(filter).await?)
+    }
+
+    /// An account's balance history (kept for accounts with the `history` flag) in a time range;
+    /// `NotFound` when the account does not exist.
+    pub async fn account_balances(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<AccountBalance>, AppError> {
+        self.account(filter.account_id).await?;
+        Ok(self.ledger.reader().account_balances(filter).await?)
+    }
+
+    /// Rebuilds every balance from the transfers and reports what disagrees.
+    pub async fn check(&self) -> Result<Report, AppError> {
+        Ok(self.ledger.reader().check().await?)
+    }
+}
+
+/// Rejects an empty or oversized batch before it reaches the writer, so nothing is queued.
+fn check_batch_size(got: usize) -> Result<(), AppError> {
+    if got == 0 {
+        return Err(AppError::EmptyBatch);
+    }
+    if got > BATCH_MAX {
+        return Err(AppError::BatchTooLarge { max: BATCH_MAX, got });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use cardlife_kernel::FakeClock;
+    use cardlife_store::Db;
+
+    use super::*;
+    use crate::ledger::{AccountFlags, TransferFlags};
+
+    async fn app() -> (App, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let db = Db::open(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let clock = FakeClock::new("2026-01-01T00:00:00Z".parse().unwrap()).shared();
+        let ledger = LedgerService::start(&db, clock.clone()).await.unwrap();
+        (App::new(ledger, clock), dir)
+    }
+
+    fn transfer(id: u128, amount: u64) -> Transfer {
+        Transfer {
+            id,
+            debit_account_id: 1,
+            credit_account_id: 2,
+            amount,
+            ledger: 1,
+            code: 1,
+            flags: TransferFlags::NONE,
+            ..Transfer::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_batch_is_an_error_not_an_empty_answer() {
+        let (app, _dir) = app().await;
+        assert!(matches!(app.create_accounts(Vec::new()).await, Err(AppError::EmptyBatch)));
+        assert!(matches!(app.create_transfers(Vec::new()).await, Err(AppError::EmptyBatch)));
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_the_limit_is_rejected_and_writes_nothing() {
+        let (app, _dir) = app().await;
+        let batch = (1..=BATCH_MAX as u128 + 1).map(|id| transfer(id, 1)).collect();
+        let err = app.create_transfers(batch).await.unwrap_err();
+        assert!(matches!(err, AppError::BatchTooLarge { max: BATCH_MAX, got } if got == BATCH_MAX + 1));
+        assert_eq!(app.check().await.unwrap().transfers, 0);
+    }
+
+    #[tokio::test]
+    async fn reads_of_missing_records_answer_not_found() {
+        let (app, _dir) = app().await;
+        assert!(matches!(app.account(7).await, Err(AppError::NotFound(Missing::Account(7)))));
+        assert!(matches!(app.transfer(7).await, Err(AppError::NotFound(Missing::Transfer(7)))));
+        let filter = AccountFilter {
+            account_id: 7,
+            timestamp_min: 0,
+            timestamp_max: 0,
+            limit: 10,
+            reversed: false,
+        };
+        assert!(matches!(app.account_transfers(&filter).await, Err(AppError::NotFound(_))));
+        assert!(matches!(app.account_balances(&filter).await, Err(AppError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn a_pending_transfer_reads_back_with_its_hold_status() {
+        let (app, _dir) = app().await;
+        let accounts = vec![
+            Account::new(1, 1, 1, AccountFlags::NONE),
+            Account::new(2, 1, 1, AccountFlags::NONE),
+        ];
+        let results = app.create_accounts(accounts).await.unwrap();
+        assert!(results.iter().all(|r| *r == CreateAccountResult::Ok));
+        let hold = Transfer { flags: TransferFlags::PENDING, ..transfer(10, 5) };
+        assert_eq!(app.create_transfers(vec![hold]).await.unwrap(), [CreateTransferResult::Ok]);
+        let stored = app.transfer(10).await.unwrap();
+        assert_eq!(stored.pending_status, Some(PendingStatus::Pending));
+        assert_eq!(app.account(1).await.unwrap().debits_pending, 5);
+        assert!(app.check().await.unwrap().ok());
+    }
+}

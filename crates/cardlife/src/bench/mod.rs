@@ -1,0 +1,150 @@
+//! `cardlife bench`: ours against a baseline, same machine, same run, same durability.
+//!
+//! Each case builds fresh stores, runs the baseline and ours on the same seeded workload,
+//! checks correctness afterwards, and prints one JSON line (see CONTRACTS.md). A failed check
+//! makes the command exit non-zero.
+
+mod baseline;
+mod env;
+mod ledger;
+mod stats;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use self::baseline::Baseline;
+use self::env::Stores;
+use self::ledger::Sizes;
+use self::stats::{Side, round2};
+
+/// The cases, with what each measures.
+pub const CASES: &[(&str, &str)] = &[
+    ("ledger/concurrent", "64 concurrent callers, one transfer per request; baseline: one transaction per transfer"),
+    ("ledger/batched", "batches of 8,190 transfers; baseline: the same batch per transaction, transfer by transfer"),
+    ("ledger/hot", "every transfer debits one hot account, batched; ratio: hot throughput / uniform throughput"),
+];
+
+/// Options of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Print JSON lines.
+    pub json: bool,
+    /// A short run that still measures both sides.
+    pub quick: bool,
+    /// Run on PostgreSQL instead of the embedded store.
+    pub database_url: Option<String>,
+    /// Where embedded stores are created.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Machine {
+    cores: usize,
+    fsync_per_sec: f64,
+}
+
+/// One case's printed result.
+#[derive(Debug, Serialize)]
+struct CaseResult {
+    name: &'static str,
+    unit: &'static str,
+    durable: bool,
+    backend: &'static str,
+    ours: Side,
+    baseline: Side,
+    ratio: f64,
+    checks_passed: bool,
+    machine: Machine,
+}
+
+/// Runs every case whose name is `name` or starts with `name/`. Returns whether all checks held.
+pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
+    let cases: Vec<&'static str> = CASES
+        .iter()
+        .map(|(case, _)| *case)
+        .filter(|case| *case == name || case.strip_prefix(name).is_some_and(|rest| rest.starts_with('/')))
+        .collect();
+    if cases.is_empty() {
+        anyhow::bail!("no benchmark named {name:?}; `cardlife bench --list` shows them");
+    }
+    let machine = Machine {
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        fsync_per_sec: round2(env::fsync_rate(&opts.dir)?),
+    };
+    let mut all_passed = true;
+    for case in cases {
+        let stores = Stores::create(&opts.dir, opts.database_url.as_deref(), case).await?;
+        let backend = stores.ours.backend();
+        let (ours, baseline, ratio, checks_passed) = run_case(case, &stores, opts.quick).await?;
+        stores.cleanup().await?;
+        all_passed &= checks_passed;
+        let unit = "transfers/s";
+        let machine = machine.clone();
+        let result = CaseResult { name: case, unit, durable: true, backend, ours, baseline, ratio, checks_passed, machine };
+        print(&result, opts.json)?;
+    }
+    Ok(all_passed)
+}
+
+async fn run_case(case: &str, stores: &Stores, quick: bool) -> anyhow::Result<(Side, Side, f64, bool)> {
+    match case {
+        "ledger/concurrent" => {
+            let sizes = if quick { Sizes { ours: 6_400, baseline: 640 } } else { Sizes { ours: 128_000, baseline: 6_400 } };
+            let base = Baseline::create(stores.baseline.clone(), 10_000).await?;
+            let b = ledger::concurrent_baseline(&base, ledger::workload(sizes.baseline, false, 1)).await?;
+            ledger::settle().await;
+            let svc = ledger::start_ours(&stores.ours).await?;
+            let o = ledger::concurrent_ours(&svc, ledger::workload(sizes.ours, false, 1)).await?;
+            let ok = ledger::check_ours(&svc, sizes.ours as u64).await? && base.check(sizes.baseline as u64).await?;
+            let ratio = round2(o.per_sec / b.per_sec);
+            Ok((o, b, ratio, ok))
+        }
+        "ledger/batched" => {
+            let batches = if quick { Sizes { ours: 8, baseline: 2 } } else { Sizes { ours: 100, baseline: 10 } };
+            let n = |batches: usize| batches * cardlife_ledger::BATCH_MAX;
+            let base = Baseline::create(stores.baseline.clone(), 10_000).await?;
+            let b = ledger::batched_baseline(&base, &ledger::workload(n(batches.baseline), false, 1)).await?;
+            ledger::settle().await;
+            let svc = ledger::start_ours(&stores.ours).await?;
+            let o = ledger::batched_ours(&svc, &ledger::workload(n(batches.ours), false, 1)).await?;
+            let ok = ledger::check_ours(&svc, n(batches.ours) as u64).await? && base.check(n(batches.baseline) as u64).await?;
+            let ratio = round2(o.per_sec / b.per_sec);
+            Ok((o, b, ratio, ok))
+        }
+        "ledger/hot" => {
+            // Both sides are ours; the "baseline" is the uniform workload on the same store.
+            let batches = if quick { 8 } else { 60 };
+            let n = batches * cardlife_ledger::BATCH_MAX;
+            let svc = ledger::start_ours(&stores.ours).await?;
+            let uniform = ledger::batched_ours(&svc, &ledger::workload(n, false, 1)).await?;
+            ledger::settle().await;
+            let first_hot = 1 + n as u128;
+            let hot = ledger::batched_ours(&svc, &ledger::workload(n, true, first_hot)).await?;
+            let ok = ledger::check_ours(&svc, 2 * n as u64).await?;
+            let ratio = round2(hot.per_sec / uniform.per_sec);
+            Ok((hot, uniform, ratio, ok))
+        }
+        other => anyhow::bail!("no benchmark named {other:?}"),
+    }
+}
+
+fn print(r: &CaseResult, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(r)?);
+    } else {
+        println!(
+            "{:<20} ours {:>12.0} {}  baseline {:>12.0}  ratio {:>7.2}  checks {}  ({}, {} cores, fsync {:.0}/s)",
+            r.name,
+            r.ours.per_sec,
+            r.unit,
+            r.baseline.per_sec,
+            r.ratio,
+            if r.checks_passed { "passed" } else { "FAILED" },
+            r.backend,
+            r.machine.cores,
+            r.machine.fsync_per_sec
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! The cardlife binary: one executable that serves the platform and runs its tools.
+//!
+//! `cardlife` (or `cardlife serve`) starts the server on the embedded store under `./data`;
+//! `DATABASE_URL=postgres://…` moves it to PostgreSQL. Other commands: `migrate`,
+//! `ledger check`, `bench`. Command-line contracts are in CONTRACTS.md and the README.
+
+mod bench;
+mod cli;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    cli::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cardlife: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cli.run()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cardlife: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `cardlife serve`: open the store, migrate, start the ledger writer and the HTTP server.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cardlife_kernel::{Secret, SharedClock, SystemClock};
+use cardlife_store::{Db, LedgerService};
+
+/// Options of the server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CARDLIFE_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+}
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self { listen: DEFAULT_LISTEN.to_owned() }
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let db = Db::open(database_url).await?;
+    db.migrate().await?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let ledger = LedgerService::start(&db, clock.clone()).await?;
+    let app = cardlife_app::App::new(ledger, clock);
+    let config = cardlife_server::ServerConfig::new(internal_token()?);
+    let router = cardlife_server::router(app, config, metrics);
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");
+    cardlife_server::serve(listener, router, shutdown_signal()).await?;
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bearer token of the internal API: `CARDLIFE_INTERNAL_TOKEN`, or a random one made at
+/// start-up (then internal calls are refused until an operator sets one).
+fn internal_token() -> anyhow::Result<Secret<String>> {
+    if let Ok(token) = std::env::var("CARDLIFE_INTERNAL_TOKEN") {
+        anyhow::ensure!(token.len() >= 16, "CARDLIFE_INTERNAL_TOKEN must be at least 16 characters");
+        return Ok(Secret::new(token));
+    }
+    tracing::warn!("CARDLIFE_INTERNAL_TOKEN is not set: the internal /v1/ledger API accepts no caller");
+    let random: [u8; 32] = rand::random();
+    Ok(Secret::new(random.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,116 @@
+//! The injected source of "now": the system clock in production, a fake one in tests.
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use jiff::{SignedDuration, Timestamp};
+
+/// A source of the current instant.
+pub trait Clock: Send + Sync + Debug {
+    /// The current instant (UTC).
+    fn now(&self) -> Timestamp;
+}
+
+/// A clock shared between services.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The real wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        // The only place in cardlife allowed to read the wall clock.
+        Timestamp::now()
+    }
+}
+
+/// A clock that moves only when told to; clones share the same time.
+#[derive(Debug, Clone)]
+pub struct FakeClock {
+    now: Arc<Mutex<Timestamp>>,
+}
+
+impl FakeClock {
+    /// A clock stopped at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(now)),
+        }
+    }
+
+    /// A [`SharedClock`] handle that sees every later `set` and `advance` on `self`.
+    pub fn shared(&self) -> SharedClock {
+        Arc::new(self.clone())
+    }
+
+    /// Moves the clock to `now` (backwards is allowed).
+    pub fn set(&self, now: Timestamp) {
+        *self.lock() = now;
+    }
+
+    /// Moves the clock by `by`, saturating at jiff's timestamp range; returns the new time.
+    pub fn advance(&self, by: SignedDuration) -> Timestamp {
+        let mut now = self.lock();
+        // Adding a SignedDuration saturates and cannot fail (only calendar Spans can).
+        *now = now.saturating_add(by).unwrap_or(*now);
+        *now
+    }
+
+    /// Moves the clock by `days` periods of 24 hours; returns the new time.
+    pub fn advance_days(&self, days: i64) -> Timestamp {
+        self.advance(SignedDuration::from_secs(days.saturating_mul(86_400)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Timestamp> {
+        // A Timestamp cannot be left half-written, so a poisoned lock is still usable.
+        self.now.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Timestamp {
+        *self.lock()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn fake_clock_moves_only_when_told() {
+        let clock = FakeClock::new(ts("2026-03-31T16:30:00Z"));
+        assert_eq!(clock.now(), ts("2026-03-31T16:30:00Z"));
+        clock.advance(SignedDuration::from_mins(30));
+        assert_eq!(clock.now(), ts("2026-03-31T17:00:00Z"));
+        assert_eq!(clock.advance_days(2), ts("2026-04-02T17:00:00Z"));
+        clock.set(ts("2026-01-01T00:00:00Z"));
+        assert_eq!(clock.now(), ts("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn fake_clock_shared_handles_see_the_same_time() {
+        let clock = FakeClock::new(ts("2026-01-01T00:00:00Z"));
+        let shared: SharedClock = clock.shared();
+        clock.advance_days(1);
+        assert_eq!(shared.now(), ts("2026-01-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn fake_clock_advance_saturates_instead_of_panicking() {
+        let clock = FakeClock::new(ts("2026-01-01T00:00:00Z"));
+        assert_eq!(clock.advance_days(i64::MAX), Timestamp::MAX);
+        assert_eq!(clock.advance(SignedDuration::MIN), Timestamp::MIN);
+    }
+
+    #[test]
+    fn system_clock_reads_a_time_after_2025() {
+        assert!(SystemClock.now() > ts("2025-01-01T00:00:00Z"));
+    }
+}

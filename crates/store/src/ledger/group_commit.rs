@@ -1,0 +1,121 @@
+//! The group committer: many concurrent callers, one durable commit.
+//!
+//! Callers send their batch over a channel and wait. One writer task takes every request that
+//! has arrived (up to [`BATCH_MAX`] events per commit), applies them all, commits once, and only
+//! then answers each caller. While it commits, new requests queue, so the next commit takes them
+//! all: the busier the ledger, the larger each commit and the fewer fsyncs per transfer.
+
+use std::future::Future;
+use std::time::Duration;
+
+use cardlife_kernel::SharedClock;
+use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Transfer};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::StoreError;
+
+/// Requests waiting for the writer (back-pressure beyond this).
+pub(crate) const QUEUE_DEPTH_MAX: usize = 4096;
+/// How often the writer looks for holds whose timeout has passed.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// One caller's batch.
+#[derive(Debug)]
+pub(crate) enum Batch {
+    Accounts(Vec<Account>),
+    Transfers(Vec<Transfer>),
+    /// Release holds whose timeout has passed.
+    Sweep,
+}
+
+impl Batch {
+    fn events(&self) -> usize {
+        match self {
+            Self::Accounts(a) => a.len(),
+            Self::Transfers(t) => t.len(),
+            Self::Sweep => 1,
+        }
+    }
+}
+
+/// The answer to one batch.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Accounts(Vec<CreateAccountResult>),
+    Transfers(Vec<CreateTransferResult>),
+    Swept(usize),
+}
+
+/// A batch and where to send its answer (none for the writer's own sweeps).
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub batch: Batch,
+    pub reply: Option<oneshot::Sender<Result<Outcome, StoreError>>>,
+}
+
+/// A store that applies several batches and makes them durable in one commit.
+pub(crate) trait Backend: Send + 'static {
+    /// Applies `batches` in order at time `now` (ns since the epoch) and commits them durably
+    /// together. On error nothing of them is applied, in the database or in memory.
+    fn commit(&mut self, batches: &[Batch], now: u64) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
+}
+
+/// Nanoseconds since the epoch of the clock's now.
+pub(crate) fn now_nanos(clock: &SharedClock) -> u64 {
+    u64::try_from(clock.now().as_nanosecond()).unwrap_or(0)
+}
+
+/// The writer task: runs until every sender is gone.
+pub(crate) async fn run<B: Backend>(mut backend: B, mut rx: mpsc::Receiver<Request>, clock: SharedClock) {
+    let mut inbox: Vec<Request> = Vec::with_capacity(QUEUE_DEPTH_MAX);
+    let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            biased;
+            n = rx.recv_many(&mut inbox, QUEUE_DEPTH_MAX) => if n == 0 { return },
+            _ = sweep.tick() => inbox.push(Request { batch: Batch::Sweep, reply: None }),
+        }
+        while !inbox.is_empty() {
+            let take = group_len(&inbox);
+            let (batches, replies): (Vec<Batch>, Vec<_>) = inbox.drain(..take).map(|r| (r.batch, r.reply)).unzip();
+            let result = backend.commit(&batches, now_nanos(&clock)).await;
+            metrics::counter!("cardlife_ledger_commits_total").increment(1);
+            metrics::histogram!("cardlife_ledger_commit_batches").record(batches.len() as f64);
+            answer(result, replies);
+        }
+    }
+}
+
+/// How many queued requests fit one commit: at least one, at most [`BATCH_MAX`] events.
+fn group_len(inbox: &[Request]) -> usize {
+    let mut events = 0;
+    let mut n = 0;
+    for r in inbox {
+        events += r.batch.events();
+        if n > 0 && events > BATCH_MAX {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+fn answer(result: Result<Vec<Outcome>, StoreError>, replies: Vec<Option<oneshot::Sender<Result<Outcome, StoreError>>>>) {
+    match result {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                if let Some(reply) = reply {
+                    // A caller that gave up waiting is no error: its batch is committed.
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "ledger commit failed; its batches were not applied");
+            for reply in replies.into_iter().flatten() {
+                let _ = reply.send(Err(StoreError::CommitFailed(e.to_string())));
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The ledger service: submission through the group committer, and reads.
+//!
+//! [`LedgerService::start`] picks the writer for the store: the embedded writer keeps the whole
+//! ledger in memory and appends each commit to SQLite; the PostgreSQL writer locks, applies and
+//! writes what each commit touches, so several processes can share one database.
+
+mod group_commit;
+mod read;
+
+use cardlife_kernel::SharedClock;
+use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Transfer};
+use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use group_commit::{Backend, Batch, Outcome};
+pub use read::{AccountFilter, Reader};
+
+use crate::db::Db;
+use crate::error::StoreError;
+
+/// Submits batches to the ledger and reads it back. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct LedgerService {
+    tx: mpsc::Sender<group_commit::Request>,
+    reader: Reader,
+}
+
+impl LedgerService {
+    /// Starts the ledger writer for `db` (already migrated).
+    pub async fn start(db: &Db, clock: SharedClock) -> Result<Self, StoreError> {
+        let (tx, rx) = mpsc::channel(group_commit::QUEUE_DEPTH_MAX);
+        match db {
+            Db::Sqlite(pool) => {
+                let backend = crate::sqlite::ledger::EmbeddedLedger::open(pool).await?;
+                tokio::spawn(group_commit::run(backend, rx, clock));
+            }
+            Db::Postgres(pool) => {
+                let backend = crate::postgres::ledger::SharedLedger::new(pool.clone());
+                tokio::spawn(group_commit::run(backend, rx, clock));
+            }
+        }
+        Ok(Self { tx, reader: Reader::new(db.clone()) })
+    }
+
+    /// Creates accounts; one result per account, in order. Answers once durable.
+    pub async fn create_accounts(&self, accounts: Vec<Account>) -> Result<Vec<CreateAccountResult>, StoreError> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        check_size(accounts.len())?;
+        match self.submit(Batch::Accounts(accounts)).await? {
+            Outcome::Accounts(results) => Ok(results),
+            Outcome::Transfers(_) | Outcome::Swept(_) => Err(StoreError::WriterStopped),
+        }
+    }
+
+    /// Applies transfers; one result per transfer, in order. Answers once durable.
+    pub async fn create_transfers(&self, transfers: Vec<Transfer>) -> Result<Vec<CreateTransferResult>, StoreError> {
+        if transfers.is_empty() {
+            return Ok(Vec::new());
+        }
+        check_size(transfers.len())?;
+        match self.submit(Batch::Transfers(transfers)).await? {
+            Outcome::Transfers(results) => Ok(results),
+            Outcome::Accounts(_) | Outcome::Swept(_) => Err(StoreError::WriterStopped),
+        }
+    }
+
+    /// Releases every hold whose timeout has passed now; returns how many. (The writer also
+    /// does this by itself every half second and before every batch.)
+    pub async fn expire_due(&self) -> Result<usize, StoreError> {
+        match self.submit(Batch::Sweep).await? {
+            Outcome::Swept(n) => Ok(n),
+            Outcome::Accounts(_) | Outcome::Transfers(_) => Err(StoreError::WriterStopped),
+        }
+    }
+
+    /// Reads.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    async fn submit(&self, batch: Batch) -> Result<Outcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(group_commit::Request { batch, reply: Some(reply) })
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+fn check_size(got: usize) -> Result<(), StoreError> {
+    if got > BATCH_MAX {
+        return Err(StoreError::BatchTooLarge { max: BATCH_MAX, got });
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! The shared store on PostgreSQL.
+
+pub(crate) mod ledger;

@@ -1,0 +1,3 @@
+//! The embedded store on SQLite.
+
+pub(crate) mod ledger;
