@@ -30,7 +30,7 @@ pub mod ledger {
 
     /// The most rows one read of an account's transfers or balances returns. The store caps its
     /// reads at the same number, so a caller asking for more would silently get fewer.
-    pub const PAGE_SIZE_MAX: u32 = 8190;
+    pub use cardlife_store::PAGE_SIZE_MAX;
 }
 
 /// A transfer as stored, with where its hold stands when it is a pending transfer.
@@ -98,12 +98,18 @@ impl App {
             .transfer(id)
             .await?
             .ok_or(AppError::NotFound(Missing::Transfer(id)))?;
-        Ok(StoredTransfer { transfer, pending_status })
+        Ok(StoredTransfer {
+            transfer,
+            pending_status,
+        })
     }
 
     /// An account's transfers (as debit or credit) in a time range; `NotFound` when the account
     /// does not exist, so an empty list always means "no transfers".
-    pub async fn account_transfers(&self, filter: &AccountFilter) -> Result<Vec<Transfer>, AppError> {
+    pub async fn account_transfers(
+        &self,
+        filter: &AccountFilter,
+    ) -> Result<Vec<Transfer>, AppError> {
         self.account(filter.account_id).await?;
         Ok(self.ledger.reader().account_transfers(filter).await?)
     }
@@ -125,12 +131,16 @@ impl App {
 }
 
 /// Rejects an empty or oversized batch before it reaches the writer, so nothing is queued.
-fn check_batch_size(got: usize) -> Result<(), AppError> {
+/// Callers that parse a batch may call it first, to refuse an oversized batch before parsing it.
+pub fn check_batch_size(got: usize) -> Result<(), AppError> {
     if got == 0 {
         return Err(AppError::EmptyBatch);
     }
     if got > BATCH_MAX {
-        return Err(AppError::BatchTooLarge { max: BATCH_MAX, got });
+        return Err(AppError::BatchTooLarge {
+            max: BATCH_MAX,
+            got,
+        });
     }
     Ok(())
 }
@@ -171,24 +181,40 @@ mod tests {
     #[tokio::test]
     async fn an_empty_batch_is_an_error_not_an_empty_answer() {
         let (app, _dir) = app().await;
-        assert!(matches!(app.create_accounts(Vec::new()).await, Err(AppError::EmptyBatch)));
-        assert!(matches!(app.create_transfers(Vec::new()).await, Err(AppError::EmptyBatch)));
+        assert!(matches!(
+            app.create_accounts(Vec::new()).await,
+            Err(AppError::EmptyBatch)
+        ));
+        assert!(matches!(
+            app.create_transfers(Vec::new()).await,
+            Err(AppError::EmptyBatch)
+        ));
     }
 
     #[tokio::test]
     async fn a_batch_over_the_limit_is_rejected_and_writes_nothing() {
         let (app, _dir) = app().await;
-        let batch = (1..=BATCH_MAX as u128 + 1).map(|id| transfer(id, 1)).collect();
+        let batch = (1..=BATCH_MAX as u128 + 1)
+            .map(|id| transfer(id, 1))
+            .collect();
         let err = app.create_transfers(batch).await.unwrap_err();
-        assert!(matches!(err, AppError::BatchTooLarge { max: BATCH_MAX, got } if got == BATCH_MAX + 1));
+        assert!(
+            matches!(err, AppError::BatchTooLarge { max: BATCH_MAX, got } if got == BATCH_MAX + 1)
+        );
         assert_eq!(app.check().await.unwrap().transfers, 0);
     }
 
     #[tokio::test]
     async fn reads_of_missing_records_answer_not_found() {
         let (app, _dir) = app().await;
-        assert!(matches!(app.account(7).await, Err(AppError::NotFound(Missing::Account(7)))));
-        assert!(matches!(app.transfer(7).await, Err(AppError::NotFound(Missing::Transfer(7)))));
+        assert!(matches!(
+            app.account(7).await,
+            Err(AppError::NotFound(Missing::Account(7)))
+        ));
+        assert!(matches!(
+            app.transfer(7).await,
+            Err(AppError::NotFound(Missing::Transfer(7)))
+        ));
         let filter = AccountFilter {
             account_id: 7,
             timestamp_min: 0,
@@ -196,8 +222,14 @@ mod tests {
             limit: 10,
             reversed: false,
         };
-        assert!(matches!(app.account_transfers(&filter).await, Err(AppError::NotFound(_))));
-        assert!(matches!(app.account_balances(&filter).await, Err(AppError::NotFound(_))));
+        assert!(matches!(
+            app.account_transfers(&filter).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            app.account_balances(&filter).await,
+            Err(AppError::NotFound(_))
+        ));
     }
 
     #[tokio::test]
@@ -209,8 +241,14 @@ mod tests {
         ];
         let results = app.create_accounts(accounts).await.unwrap();
         assert!(results.iter().all(|r| *r == CreateAccountResult::Ok));
-        let hold = Transfer { flags: TransferFlags::PENDING, ..transfer(10, 5) };
-        assert_eq!(app.create_transfers(vec![hold]).await.unwrap(), [CreateTransferResult::Ok]);
+        let hold = Transfer {
+            flags: TransferFlags::PENDING,
+            ..transfer(10, 5)
+        };
+        assert_eq!(
+            app.create_transfers(vec![hold]).await.unwrap(),
+            [CreateTransferResult::Ok]
+        );
         let stored = app.transfer(10).await.unwrap();
         assert_eq!(stored.pending_status, Some(PendingStatus::Pending));
         assert_eq!(app.account(1).await.unwrap().debits_pending, 5);

@@ -488,10 +488,8 @@ impl Ledger {
         if expires_at != 0 && expires_at <= now {
             return TR::PendingTransferExpired;
         }
-        if post {
-            if let Some(r) = self.check_open_for_post(&p) {
-                return r;
-            }
+        if let Some(r) = post.then(|| self.check_open_for_post(&p)).flatten() {
+            return r;
         }
         let Some((dr, cr)) = self.hold_accounts(&p) else {
             return TR::PendingTransferNotFound;

@@ -12,7 +12,7 @@ use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferRes
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use group_commit::{Backend, Batch, Outcome};
-pub use read::{AccountFilter, Reader};
+pub use read::{AccountFilter, PAGE_SIZE_MAX, Reader};
 
 use crate::db::Db;
 use crate::error::StoreError;

@@ -65,6 +65,7 @@ async fn load(conn: &mut SqliteConnection) -> Result<Ledger, StoreError> {
 
 impl Backend for EmbeddedLedger {
     async fn commit(&mut self, batches: &[Batch], now: u64) -> Result<Vec<Outcome>, StoreError> {
+        let started = std::time::Instant::now();
         let outcomes = batches
             .iter()
             .map(|b| match b {
@@ -77,7 +78,16 @@ impl Backend for EmbeddedLedger {
         if changes.is_empty() {
             return Ok(outcomes);
         }
-        if let Err(e) = write(&mut self.conn, &changes, &self.ledger).await {
+        let applied = started.elapsed();
+        let written = write(&mut self.conn, &changes, &self.ledger).await;
+        tracing::debug!(
+            transfers = changes.transfers.len(),
+            accounts = changes.updated_accounts.len(),
+            apply_us = applied.as_micros(),
+            write_us = (started.elapsed() - applied).as_micros(),
+            "embedded commit"
+        );
+        if let Err(e) = written {
             // Memory ran ahead of the disk: throw it away and believe the file.
             self.ledger = load(&mut self.conn).await?;
             return Err(e.into());
@@ -87,10 +97,12 @@ impl Backend for EmbeddedLedger {
 }
 
 async fn write(conn: &mut SqliteConnection, c: &ChangeSet, ledger: &Ledger) -> Result<(), sqlx::Error> {
+    let t0 = std::time::Instant::now();
     let mut tx = conn.begin().await?;
     for chunk in c.new_accounts.chunks(ROWS_PER_STATEMENT).chain(c.updated_accounts.chunks(ROWS_PER_STATEMENT)) {
         upsert_accounts(chunk).build().execute(&mut *tx).await?;
     }
+    let ta = t0.elapsed();
     for chunk in c.transfers.chunks(ROWS_PER_STATEMENT) {
         insert_transfers(chunk, ledger).build().execute(&mut *tx).await?;
     }
@@ -100,7 +112,10 @@ async fn write(conn: &mut SqliteConnection, c: &ChangeSet, ledger: &Ledger) -> R
     for chunk in c.history.chunks(ROWS_PER_STATEMENT) {
         insert_history(chunk).build().execute(&mut *tx).await?;
     }
-    tx.commit().await
+    let t1 = t0.elapsed();
+    let r = tx.commit().await;
+    tracing::debug!(accounts_us = ta.as_micros(), statements_us = t1.as_micros(), commit_us = (t0.elapsed() - t1).as_micros(), "embedded write");
+    r
 }
 
 fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {

@@ -1,0 +1,41 @@
+//! The route table. Every handler names its authentication extractor in its signature.
+
+pub(crate) mod ledger;
+pub(crate) mod ops;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+/// Every route, with problem+json answers for unknown paths and methods.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(ops::health))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .route("/v1/ledger/accounts", post(ledger::create_accounts))
+        .route("/v1/ledger/transfers", post(ledger::create_transfers))
+        .route("/v1/ledger/accounts/{id}", get(ledger::account))
+        .route("/v1/ledger/transfers/{id}", get(ledger::transfer))
+        .route(
+            "/v1/ledger/accounts/{id}/transfers",
+            get(ledger::account_transfers),
+        )
+        .route(
+            "/v1/ledger/accounts/{id}/balances",
+            get(ledger::account_balances),
+        )
+        .route("/v1/ledger/check", get(ledger::check))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
