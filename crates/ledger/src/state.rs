@@ -65,6 +65,7 @@ enum Undo {
     Pending(u128, Option<Pending>),
     ExpiryAdded(u64, u128),
     ExpiryRemoved(u64, u128),
+    Dirty(u128),
 }
 
 /// Lengths of the change vectors when a chain began.
@@ -312,6 +313,9 @@ impl Ledger {
                 Undo::ExpiryRemoved(at, id) => {
                     self.expiries.insert((at, id));
                 }
+                Undo::Dirty(id) => {
+                    self.dirty.remove(&id);
+                }
             }
         }
         self.changes.new_accounts.truncate(mark.new_accounts);
@@ -353,7 +357,9 @@ impl Ledger {
         if let Some(old) = self.accounts.insert(account.id, account) {
             self.record(Undo::Account(old));
         }
-        self.dirty.insert(account.id);
+        if self.dirty.insert(account.id) {
+            self.record(Undo::Dirty(account.id));
+        }
         if account.flags.contains(AccountFlags::HISTORY) {
             self.changes.history.push(AccountBalance::of(&account, timestamp));
         }
@@ -373,7 +379,7 @@ impl Ledger {
             return r;
         }
         if let Some(e) = self.transfers.get(&t.id) {
-            return transfer_exists(t, e);
+            return transfer_exists(t, e, None);
         }
         let Some(mut dr) = self.accounts.get(&t.debit_account_id).copied() else {
             return TR::DebitAccountNotFound;
@@ -453,7 +459,7 @@ impl Ledger {
             return r;
         }
         if let Some(e) = self.transfers.get(&t.id) {
-            return transfer_exists(t, e);
+            return transfer_exists(t, e, self.transfers.get(&t.pending_id));
         }
         let Some(p) = self.transfers.get(&t.pending_id).copied() else {
             return TR::PendingTransferNotFound;
@@ -665,33 +671,36 @@ fn check_matches_pending(t: &Transfer, p: &Transfer) -> Option<TR> {
 }
 
 /// The same id again: `exists` when the request is the one applied, else the first difference.
-/// Fields a post or void may leave zero (accounts, ledger, code, amount) match anything.
-fn transfer_exists(t: &Transfer, e: &Transfer) -> TR {
+/// On a post or void, zero accounts, ledger and code mean "the hold's", and so do a zero amount
+/// and zero user data: they are compared as the hold's values.
+fn transfer_exists(t: &Transfer, e: &Transfer, hold: Option<&Transfer>) -> TR {
     let f = t.flags;
     let two_phase = f.contains(TransferFlags::POST_PENDING) || f.contains(TransferFlags::VOID_PENDING);
     let balancing = f.contains(TransferFlags::BALANCING_DEBIT) || f.contains(TransferFlags::BALANCING_CREDIT);
+    let or_hold = |asked: u128, of_hold: fn(&Transfer) -> u128| match hold {
+        Some(p) if two_phase && asked == 0 => of_hold(p),
+        _ => asked,
+    };
+    let amount = u128::from(t.amount);
     let amount_differs = if balancing {
         e.amount > t.amount
-    } else if two_phase {
-        t.amount != 0 && t.amount != e.amount
     } else {
-        t.amount != e.amount
+        or_hold(amount, |p| u128::from(p.amount)) != u128::from(e.amount)
     };
     let loose = |asked: u128, stored: u128| (asked != 0 || !two_phase) && asked != stored;
-    let loose_data = |asked: u128, stored: u128| if two_phase { asked != 0 && asked != stored } else { asked != stored };
     let checks = [
         (t.flags != e.flags, TR::ExistsWithDifferentFlags),
         (t.pending_id != e.pending_id, TR::ExistsWithDifferentPendingId),
         (loose(t.debit_account_id, e.debit_account_id), TR::ExistsWithDifferentDebitAccountId),
         (loose(t.credit_account_id, e.credit_account_id), TR::ExistsWithDifferentCreditAccountId),
         (amount_differs, TR::ExistsWithDifferentAmount),
-        (loose_data(t.user_data_128, e.user_data_128), TR::ExistsWithDifferentUserData128),
+        (or_hold(t.user_data_128, |p| p.user_data_128) != e.user_data_128, TR::ExistsWithDifferentUserData128),
         (
-            loose_data(u128::from(t.user_data_64), u128::from(e.user_data_64)),
+            or_hold(u128::from(t.user_data_64), |p| u128::from(p.user_data_64)) != u128::from(e.user_data_64),
             TR::ExistsWithDifferentUserData64,
         ),
         (
-            loose_data(u128::from(t.user_data_32), u128::from(e.user_data_32)),
+            or_hold(u128::from(t.user_data_32), |p| u128::from(p.user_data_32)) != u128::from(e.user_data_32),
             TR::ExistsWithDifferentUserData32,
         ),
         (t.timeout != e.timeout, TR::ExistsWithDifferentTimeout),
