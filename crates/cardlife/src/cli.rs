@@ -86,17 +86,22 @@ impl Cli {
     /// Runs the chosen command.
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
-            None => crate::serve::run(&self.store.database_url, crate::serve::ServeArgs::default()).await,
-            Some(Command::Serve { store, args }) => crate::serve::run(&store.database_url, args).await,
+            None => {
+                crate::serve::run(&self.store.database_url, crate::serve::ServeArgs::default())
+                    .await
+            }
+            Some(Command::Serve { store, args }) => {
+                crate::serve::run(&store.database_url, args).await
+            }
             Some(Command::Migrate { store }) => {
                 let db = Db::open(&store.database_url).await?;
                 db.migrate().await?;
                 eprintln!("cardlife: migrations applied ({})", db.backend());
                 Ok(ExitCode::SUCCESS)
             }
-            Some(Command::Ledger { command: LedgerCommand::Check { store, json } }) => {
-                ledger_check(&store.database_url, json).await
-            }
+            Some(Command::Ledger {
+                command: LedgerCommand::Check { store, json },
+            }) => ledger_check(&store.database_url, json).await,
             Some(Command::Bench(args)) => run_bench(args).await,
         }
     }
@@ -122,13 +127,21 @@ async fn ledger_check(url: &str, json: bool) -> anyhow::Result<ExitCode> {
             report.accounts,
             report.transfers,
             report.ledgers,
-            if report.ok() { "all invariants hold".to_owned() } else { format!("{} violations", report.violations.len()) }
+            if report.ok() {
+                "all invariants hold".to_owned()
+            } else {
+                format!("{} violations", report.violations.len())
+            }
         );
         for v in &report.violations {
             println!("  {v}");
         }
     }
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -138,9 +151,6 @@ async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if cfg!(debug_assertions) {
-        eprintln!("cardlife: warning: a debug build; figures mean little (use --release)");
-    }
     let opts = bench::Options {
         json: args.json,
         quick: args.quick,
@@ -148,6 +158,10 @@ async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         dir: args.dir,
     };
     let name = args.name.unwrap_or_default();
+    bench::find(&name)?;
+    if cfg!(debug_assertions) {
+        eprintln!("cardlife: warning: a debug build; figures mean little (use --release)");
+    }
     let passed = bench::run(&name, &opts).await?;
     if !passed {
         eprintln!("cardlife: correctness checks failed after the benchmark");
@@ -160,7 +174,9 @@ async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("CARDLIFE_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {

@@ -18,7 +18,9 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        Self { listen: DEFAULT_LISTEN.to_owned() }
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+        }
     }
 }
 
@@ -45,9 +47,13 @@ fn internal_token() -> anyhow::Result<Secret<String>> {
     if let Ok(token) = std::env::var("CARDLIFE_INTERNAL_TOKEN") {
         return Ok(Secret::new(token));
     }
-    tracing::warn!("CARDLIFE_INTERNAL_TOKEN is not set: the internal /v1/ledger API accepts no caller");
+    tracing::warn!(
+        "CARDLIFE_INTERNAL_TOKEN is not set: the internal /v1/ledger API accepts no caller"
+    );
     let random: [u8; 32] = rand::random();
-    Ok(Secret::new(random.iter().map(|b| format!("{b:02x}")).collect()))
+    Ok(Secret::new(
+        random.iter().map(|b| format!("{b:02x}")).collect(),
+    ))
 }
 
 async fn shutdown_signal() {
@@ -56,7 +62,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

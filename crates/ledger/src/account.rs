@@ -36,28 +36,42 @@ pub struct Account {
 impl Account {
     /// A new account with zero balances.
     pub fn new(id: u128, ledger: u32, code: u16, flags: AccountFlags) -> Self {
-        Self { id, ledger, code, flags, ..Self::default() }
+        Self {
+            id,
+            ledger,
+            code,
+            flags,
+            ..Self::default()
+        }
     }
 
     /// `credits_posted − debits_posted − debits_pending`: what a debit may still take
     /// from an account whose debits must not exceed its credits. Negative when overdrawn.
     pub fn available_debit(&self) -> i128 {
-        i128::from(self.credits_posted) - i128::from(self.debits_posted) - i128::from(self.debits_pending)
+        i128::from(self.credits_posted)
+            - i128::from(self.debits_posted)
+            - i128::from(self.debits_pending)
     }
 
     /// `debits_posted − credits_posted − credits_pending`: what a credit may still add
     /// to an account whose credits must not exceed its debits.
     pub fn available_credit(&self) -> i128 {
-        i128::from(self.debits_posted) - i128::from(self.credits_posted) - i128::from(self.credits_pending)
+        i128::from(self.debits_posted)
+            - i128::from(self.credits_posted)
+            - i128::from(self.credits_pending)
     }
 
     /// Whether the balances break one of the account's limit flags.
     pub fn exceeds_limits(&self) -> bool {
         let debits = u128::from(self.debits_pending) + u128::from(self.debits_posted);
         let credits = u128::from(self.credits_pending) + u128::from(self.credits_posted);
-        (self.flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
+        (self
+            .flags
+            .contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
             && debits > u128::from(self.credits_posted))
-            || (self.flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
+            || (self
+                .flags
+                .contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
                 && credits > u128::from(self.debits_posted))
     }
 }

@@ -22,11 +22,19 @@ pub enum Violation {
     /// A transfer's accounts or the transfer itself disagree on the ledger.
     LedgerMismatch { transfer: u128 },
     /// Stored balances differ from the sum of the transfers.
-    BalanceMismatch { account: u128, stored: [u64; 4], computed: [u128; 4] },
+    BalanceMismatch {
+        account: u128,
+        stored: [u64; 4],
+        computed: [u128; 4],
+    },
     /// An account is beyond the limit its flags set.
     LimitExceeded { account: u128 },
     /// Total debits and credits of one ledger differ.
-    LedgerUnbalanced { ledger: u32, debits: u128, credits: u128 },
+    LedgerUnbalanced {
+        ledger: u32,
+        debits: u128,
+        credits: u128,
+    },
     /// A post or void names a transfer that is not a hold, or settles a hold twice.
     BadSettlement { transfer: u128, pending: u128 },
     /// A hold's status disagrees with the posts and voids that name it.
@@ -37,23 +45,46 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnknownAccount { transfer, account } => {
-                write!(f, "transfer {transfer:032x} names unknown account {account:032x}")
+                write!(
+                    f,
+                    "transfer {transfer:032x} names unknown account {account:032x}"
+                )
             }
-            Self::MalformedTransfer { transfer } => write!(f, "transfer {transfer:032x} is malformed"),
-            Self::LedgerMismatch { transfer } => write!(f, "transfer {transfer:032x} crosses ledgers"),
-            Self::BalanceMismatch { account, stored, computed } => write!(
+            Self::MalformedTransfer { transfer } => {
+                write!(f, "transfer {transfer:032x} is malformed")
+            }
+            Self::LedgerMismatch { transfer } => {
+                write!(f, "transfer {transfer:032x} crosses ledgers")
+            }
+            Self::BalanceMismatch {
+                account,
+                stored,
+                computed,
+            } => write!(
                 f,
                 "account {account:032x} stores balances {stored:?} but its transfers sum to {computed:?}"
             ),
-            Self::LimitExceeded { account } => write!(f, "account {account:032x} is beyond its limit"),
-            Self::LedgerUnbalanced { ledger, debits, credits } => {
+            Self::LimitExceeded { account } => {
+                write!(f, "account {account:032x} is beyond its limit")
+            }
+            Self::LedgerUnbalanced {
+                ledger,
+                debits,
+                credits,
+            } => {
                 write!(f, "ledger {ledger}: debits {debits} != credits {credits}")
             }
             Self::BadSettlement { transfer, pending } => {
-                write!(f, "transfer {transfer:032x} settles {pending:032x}, which is not an open hold")
+                write!(
+                    f,
+                    "transfer {transfer:032x} settles {pending:032x}, which is not an open hold"
+                )
             }
             Self::PendingStatusMismatch { pending } => {
-                write!(f, "hold {pending:032x} has a status its posts and voids contradict")
+                write!(
+                    f,
+                    "hold {pending:032x} has a status its posts and voids contradict"
+                )
             }
         }
     }
@@ -149,9 +180,11 @@ impl Checker {
     }
 
     fn apply(&mut self, t: &Transfer) {
-        if t.debit_account_id == t.credit_account_id || t.amount == 0 && !t.flags.contains(TransferFlags::VOID_PENDING)
+        if t.debit_account_id == t.credit_account_id
+            || t.amount == 0 && !t.flags.contains(TransferFlags::VOID_PENDING)
         {
-            self.violations.push(Violation::MalformedTransfer { transfer: t.id });
+            self.violations
+                .push(Violation::MalformedTransfer { transfer: t.id });
         }
         let (pending_side, settles) = if t.flags.contains(TransferFlags::PENDING) {
             (true, None)
@@ -172,19 +205,28 @@ impl Checker {
         if !live {
             return;
         }
-        let (d, c) = if pending_side { (DEBITS_PENDING, CREDITS_PENDING) } else { (DEBITS_POSTED, CREDITS_POSTED) };
+        let (d, c) = if pending_side {
+            (DEBITS_PENDING, CREDITS_PENDING)
+        } else {
+            (DEBITS_POSTED, CREDITS_POSTED)
+        };
         self.add(t, t.debit_account_id, d);
         self.add(t, t.credit_account_id, c);
-        let ledgers = [t.debit_account_id, t.credit_account_id].map(|id| self.accounts.get(&id).map(|a| a.0.ledger));
+        let ledgers = [t.debit_account_id, t.credit_account_id]
+            .map(|id| self.accounts.get(&id).map(|a| a.0.ledger));
         if ledgers.iter().flatten().any(|l| *l != t.ledger) {
-            self.violations.push(Violation::LedgerMismatch { transfer: t.id });
+            self.violations
+                .push(Violation::LedgerMismatch { transfer: t.id });
         }
     }
 
     fn add(&mut self, t: &Transfer, account: u128, slot: usize) {
         match self.accounts.get_mut(&account) {
             Some((_, sums)) => sums[slot] += u128::from(t.amount),
-            None => self.violations.push(Violation::UnknownAccount { transfer: t.id, account }),
+            None => self.violations.push(Violation::UnknownAccount {
+                transfer: t.id,
+                account,
+            }),
         }
     }
 
@@ -200,7 +242,10 @@ impl Checker {
             _ => false,
         };
         if !ok {
-            self.violations.push(Violation::BadSettlement { transfer: t.id, pending: t.pending_id });
+            self.violations.push(Violation::BadSettlement {
+                transfer: t.id,
+                pending: t.pending_id,
+            });
         }
     }
 
@@ -216,7 +261,8 @@ impl Checker {
                 _ => false,
             };
             if !consistent {
-                self.violations.push(Violation::PendingStatusMismatch { pending: id });
+                self.violations
+                    .push(Violation::PendingStatusMismatch { pending: id });
             }
         }
     }
@@ -226,13 +272,25 @@ impl Checker {
         let mut ids: Vec<u128> = self.accounts.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            let Some((a, sums)) = self.accounts.get(&id) else { continue };
-            let stored = [a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted];
+            let Some((a, sums)) = self.accounts.get(&id) else {
+                continue;
+            };
+            let stored = [
+                a.debits_pending,
+                a.debits_posted,
+                a.credits_pending,
+                a.credits_posted,
+            ];
             if stored.map(u128::from) != *sums {
-                self.violations.push(Violation::BalanceMismatch { account: id, stored, computed: *sums });
+                self.violations.push(Violation::BalanceMismatch {
+                    account: id,
+                    stored,
+                    computed: *sums,
+                });
             }
             if a.exceeds_limits() {
-                self.violations.push(Violation::LimitExceeded { account: id });
+                self.violations
+                    .push(Violation::LimitExceeded { account: id });
             }
             let total = per_ledger.entry(a.ledger).or_default();
             for (t, s) in total.iter_mut().zip(stored) {
@@ -240,9 +298,16 @@ impl Checker {
             }
         }
         for (ledger, t) in &per_ledger {
-            for (debits, credits) in [(t[DEBITS_POSTED], t[CREDITS_POSTED]), (t[DEBITS_PENDING], t[CREDITS_PENDING])] {
+            for (debits, credits) in [
+                (t[DEBITS_POSTED], t[CREDITS_POSTED]),
+                (t[DEBITS_PENDING], t[CREDITS_PENDING]),
+            ] {
                 if debits != credits {
-                    self.violations.push(Violation::LedgerUnbalanced { ledger: *ledger, debits, credits });
+                    self.violations.push(Violation::LedgerUnbalanced {
+                        ledger: *ledger,
+                        debits,
+                        credits,
+                    });
                 }
             }
         }

@@ -34,7 +34,11 @@ impl AccountFlags {
     }
     /// Flags from stored bits; `None` when an unknown bit is set.
     pub const fn from_bits(bits: u16) -> Option<Self> {
-        if bits & !Self::ALL == 0 { Some(Self(bits)) } else { None }
+        if bits & !Self::ALL == 0 {
+            Some(Self(bits))
+        } else {
+            None
+        }
     }
     /// Whether every flag of `other` is set.
     pub const fn contains(self, other: Self) -> bool {
@@ -85,7 +89,11 @@ impl TransferFlags {
     }
     /// Flags from stored bits; `None` when an unknown bit is set.
     pub const fn from_bits(bits: u16) -> Option<Self> {
-        if bits & !Self::ALL == 0 { Some(Self(bits)) } else { None }
+        if bits & !Self::ALL == 0 {
+            Some(Self(bits))
+        } else {
+            None
+        }
     }
     /// Flags from bits, keeping unknown bits so validation can reject them precisely.
     pub const fn from_bits_retain(bits: u16) -> Self {
@@ -117,7 +125,11 @@ impl AccountFlags {
     }
 }
 
-fn fmt_flags(f: &mut std::fmt::Formatter<'_>, bits: u16, names: &[(u16, &str)]) -> std::fmt::Result {
+fn fmt_flags(
+    f: &mut std::fmt::Formatter<'_>,
+    bits: u16,
+    names: &[(u16, &str)],
+) -> std::fmt::Result {
     let mut first = true;
     for (bit, name) in names {
         if bits & bit != 0 {
@@ -141,8 +153,14 @@ impl std::fmt::Debug for AccountFlags {
             self.0,
             &[
                 (Self::LINKED.0, "linked"),
-                (Self::DEBITS_MUST_NOT_EXCEED_CREDITS.0, "debits_must_not_exceed_credits"),
-                (Self::CREDITS_MUST_NOT_EXCEED_DEBITS.0, "credits_must_not_exceed_debits"),
+                (
+                    Self::DEBITS_MUST_NOT_EXCEED_CREDITS.0,
+                    "debits_must_not_exceed_credits",
+                ),
+                (
+                    Self::CREDITS_MUST_NOT_EXCEED_DEBITS.0,
+                    "credits_must_not_exceed_debits",
+                ),
                 (Self::HISTORY.0, "history"),
                 (Self::CLOSED.0, "closed"),
             ],

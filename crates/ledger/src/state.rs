@@ -169,7 +169,9 @@ impl Ledger {
         let mut changes = std::mem::take(&mut self.changes);
         let dirty = std::mem::take(&mut self.dirty);
         let new_ids = std::mem::take(&mut self.new_ids);
-        changes.new_accounts.retain(|a| self.accounts.contains_key(&a.id));
+        changes
+            .new_accounts
+            .retain(|a| self.accounts.contains_key(&a.id));
         for account in &mut changes.new_accounts {
             if let Some(now) = self.accounts.get(&account.id) {
                 *account = *now;
@@ -216,7 +218,9 @@ impl Ledger {
                 break;
             }
             self.expiries.remove(&(at, id));
-            let Some(p) = self.transfers.get(&id).copied() else { continue };
+            let Some(p) = self.transfers.get(&id).copied() else {
+                continue;
+            };
             if self.hold_accounts(&p).is_none() {
                 // A partial view (the PostgreSQL writer loads only what a batch names) without
                 // the hold's accounts leaves it to a sweep that loads them.
@@ -344,7 +348,10 @@ impl Ledger {
         if let Some(e) = self.accounts.get(&a.id) {
             return account_exists(a, e);
         }
-        let account = Account { timestamp: self.next_timestamp(now), ..*a };
+        let account = Account {
+            timestamp: self.next_timestamp(now),
+            ..*a
+        };
         self.accounts.insert(account.id, account);
         self.record(Undo::NewAccount(account.id));
         self.new_ids.insert(account.id);
@@ -361,7 +368,9 @@ impl Ledger {
             self.record(Undo::Dirty(account.id));
         }
         if account.flags.contains(AccountFlags::HISTORY) {
-            self.changes.history.push(AccountBalance::of(&account, timestamp));
+            self.changes
+                .history
+                .push(AccountBalance::of(&account, timestamp));
         }
     }
 
@@ -412,7 +421,10 @@ impl Ledger {
         }
         let ts = self.next_timestamp(now);
         let expires_at = if pending && t.timeout != 0 {
-            match u64::from(t.timeout).checked_mul(NANOS_PER_SECOND).and_then(|d| ts.checked_add(d)) {
+            match u64::from(t.timeout)
+                .checked_mul(NANOS_PER_SECOND)
+                .and_then(|d| ts.checked_add(d))
+            {
                 Some(at) if at <= AMOUNT_MAX => at,
                 _ => return TR::OverflowsTimeout,
             }
@@ -435,11 +447,21 @@ impl Ledger {
         }
         self.put_account(dr, ts);
         self.put_account(cr, ts);
-        let stored = Transfer { amount, timestamp: ts, ..*t };
+        let stored = Transfer {
+            amount,
+            timestamp: ts,
+            ..*t
+        };
         self.insert_transfer(stored);
         if pending {
             self.record(Undo::Pending(t.id, None));
-            self.pending.insert(t.id, Pending { status: PendingStatus::Pending, expires_at });
+            self.pending.insert(
+                t.id,
+                Pending {
+                    status: PendingStatus::Pending,
+                    expires_at,
+                },
+            );
             if expires_at != 0 {
                 self.expiries.insert((expires_at, t.id));
                 self.record(Undo::ExpiryAdded(expires_at, t.id));
@@ -513,14 +535,30 @@ impl Ledger {
             ledger: p.ledger,
             code: p.code,
             amount,
-            user_data_128: if t.user_data_128 == 0 { p.user_data_128 } else { t.user_data_128 },
-            user_data_64: if t.user_data_64 == 0 { p.user_data_64 } else { t.user_data_64 },
-            user_data_32: if t.user_data_32 == 0 { p.user_data_32 } else { t.user_data_32 },
+            user_data_128: if t.user_data_128 == 0 {
+                p.user_data_128
+            } else {
+                t.user_data_128
+            },
+            user_data_64: if t.user_data_64 == 0 {
+                p.user_data_64
+            } else {
+                t.user_data_64
+            },
+            user_data_32: if t.user_data_32 == 0 {
+                p.user_data_32
+            } else {
+                t.user_data_32
+            },
             timestamp: ts,
             ..*t
         };
         self.insert_transfer(stored);
-        let status = if post { PendingStatus::Posted } else { PendingStatus::Voided };
+        let status = if post {
+            PendingStatus::Posted
+        } else {
+            PendingStatus::Voided
+        };
         self.set_pending(p.id, status, expires_at);
         TR::Ok
     }
@@ -529,10 +567,14 @@ impl Ledger {
     fn check_open_for_post(&self, p: &Transfer) -> Option<TR> {
         let dr = self.accounts.get(&p.debit_account_id)?;
         let cr = self.accounts.get(&p.credit_account_id)?;
-        if dr.flags.contains(AccountFlags::CLOSED) && !p.flags.contains(TransferFlags::CLOSING_DEBIT) {
+        if dr.flags.contains(AccountFlags::CLOSED)
+            && !p.flags.contains(TransferFlags::CLOSING_DEBIT)
+        {
             return Some(TR::DebitAccountAlreadyClosed);
         }
-        if cr.flags.contains(AccountFlags::CLOSED) && !p.flags.contains(TransferFlags::CLOSING_CREDIT) {
+        if cr.flags.contains(AccountFlags::CLOSED)
+            && !p.flags.contains(TransferFlags::CLOSING_CREDIT)
+        {
             return Some(TR::CreditAccountAlreadyClosed);
         }
         None
@@ -547,7 +589,9 @@ impl Ledger {
 
     /// Releases an expired hold.
     fn release_hold(&mut self, p: &Transfer, ts: u64) {
-        let Some((dr, cr)) = self.hold_accounts(p) else { return };
+        let Some((dr, cr)) = self.hold_accounts(p) else {
+            return;
+        };
         if let Ok((dr, cr)) = settle_hold(p, dr, cr, None) {
             self.put_account(dr, ts);
             self.put_account(cr, ts);
@@ -573,11 +617,16 @@ fn validate_account(a: &Account) -> Option<AR> {
         (a.id == 0, AR::IdMustNotBeZero),
         (a.id == u128::MAX, AR::IdMustNotBeIntMax),
         (
-            a.flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
-                && a.flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS),
+            a.flags
+                .contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
+                && a.flags
+                    .contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS),
             AR::FlagsAreMutuallyExclusive,
         ),
-        (a.flags.contains(AccountFlags::CLOSED), AR::FlagsAreMutuallyExclusive),
+        (
+            a.flags.contains(AccountFlags::CLOSED),
+            AR::FlagsAreMutuallyExclusive,
+        ),
         (a.debits_pending != 0, AR::DebitsPendingMustBeZero),
         (a.debits_posted != 0, AR::DebitsPostedMustBeZero),
         (a.credits_pending != 0, AR::CreditsPendingMustBeZero),
@@ -590,36 +639,67 @@ fn validate_account(a: &Account) -> Option<AR> {
 
 fn account_exists(a: &Account, e: &Account) -> AR {
     // The linked flag is about the batch, not the account.
-    let flags = |f: AccountFlags| f.without(AccountFlags::LINKED).without(AccountFlags::CLOSED);
+    let flags = |f: AccountFlags| {
+        f.without(AccountFlags::LINKED)
+            .without(AccountFlags::CLOSED)
+    };
     let checks = [
-        (flags(a.flags) != flags(e.flags), AR::ExistsWithDifferentFlags),
-        (a.user_data_128 != e.user_data_128, AR::ExistsWithDifferentUserData128),
-        (a.user_data_64 != e.user_data_64, AR::ExistsWithDifferentUserData64),
-        (a.user_data_32 != e.user_data_32, AR::ExistsWithDifferentUserData32),
+        (
+            flags(a.flags) != flags(e.flags),
+            AR::ExistsWithDifferentFlags,
+        ),
+        (
+            a.user_data_128 != e.user_data_128,
+            AR::ExistsWithDifferentUserData128,
+        ),
+        (
+            a.user_data_64 != e.user_data_64,
+            AR::ExistsWithDifferentUserData64,
+        ),
+        (
+            a.user_data_32 != e.user_data_32,
+            AR::ExistsWithDifferentUserData32,
+        ),
         (a.ledger != e.ledger, AR::ExistsWithDifferentLedger),
         (a.code != e.code, AR::ExistsWithDifferentCode),
     ];
-    checks.into_iter().find_map(|(bad, r)| bad.then_some(r)).unwrap_or(AR::Exists)
+    checks
+        .into_iter()
+        .find_map(|(bad, r)| bad.then_some(r))
+        .unwrap_or(AR::Exists)
 }
 
 /// Checks every transfer shares: timestamp, flags, id.
 fn validate_common(t: &Transfer) -> Option<TR> {
     let f = t.flags;
-    let phases = [TransferFlags::PENDING, TransferFlags::POST_PENDING, TransferFlags::VOID_PENDING]
-        .into_iter()
-        .filter(|p| f.contains(*p))
-        .count();
-    let two_phase = f.contains(TransferFlags::POST_PENDING) || f.contains(TransferFlags::VOID_PENDING);
-    let balancing = f.contains(TransferFlags::BALANCING_DEBIT) || f.contains(TransferFlags::BALANCING_CREDIT);
-    let closing = f.contains(TransferFlags::CLOSING_DEBIT) || f.contains(TransferFlags::CLOSING_CREDIT);
+    let phases = [
+        TransferFlags::PENDING,
+        TransferFlags::POST_PENDING,
+        TransferFlags::VOID_PENDING,
+    ]
+    .into_iter()
+    .filter(|p| f.contains(*p))
+    .count();
+    let two_phase =
+        f.contains(TransferFlags::POST_PENDING) || f.contains(TransferFlags::VOID_PENDING);
+    let balancing =
+        f.contains(TransferFlags::BALANCING_DEBIT) || f.contains(TransferFlags::BALANCING_CREDIT);
+    let closing =
+        f.contains(TransferFlags::CLOSING_DEBIT) || f.contains(TransferFlags::CLOSING_CREDIT);
     let checks = [
         (t.timestamp != 0, TR::TimestampMustBeZero),
         (f.has_unknown_bits(), TR::ReservedFlag),
         (t.id == 0, TR::IdMustNotBeZero),
         (t.id == u128::MAX, TR::IdMustNotBeIntMax),
         (phases > 1, TR::FlagsAreMutuallyExclusive),
-        (two_phase && (balancing || closing), TR::FlagsAreMutuallyExclusive),
-        (closing && !f.contains(TransferFlags::PENDING), TR::ClosingTransferMustBePending),
+        (
+            two_phase && (balancing || closing),
+            TR::FlagsAreMutuallyExclusive,
+        ),
+        (
+            closing && !f.contains(TransferFlags::PENDING),
+            TR::ClosingTransferMustBePending,
+        ),
         (t.amount > AMOUNT_MAX, TR::AmountExceedsMaximum),
     ];
     checks.into_iter().find_map(|(bad, r)| bad.then_some(r))
@@ -628,10 +708,19 @@ fn validate_common(t: &Transfer) -> Option<TR> {
 fn validate_single_phase(t: &Transfer) -> Option<TR> {
     let checks = [
         (t.debit_account_id == 0, TR::DebitAccountIdMustNotBeZero),
-        (t.debit_account_id == u128::MAX, TR::DebitAccountIdMustNotBeIntMax),
+        (
+            t.debit_account_id == u128::MAX,
+            TR::DebitAccountIdMustNotBeIntMax,
+        ),
         (t.credit_account_id == 0, TR::CreditAccountIdMustNotBeZero),
-        (t.credit_account_id == u128::MAX, TR::CreditAccountIdMustNotBeIntMax),
-        (t.debit_account_id == t.credit_account_id, TR::AccountsMustBeDifferent),
+        (
+            t.credit_account_id == u128::MAX,
+            TR::CreditAccountIdMustNotBeIntMax,
+        ),
+        (
+            t.debit_account_id == t.credit_account_id,
+            TR::AccountsMustBeDifferent,
+        ),
         (t.pending_id != 0, TR::PendingIdMustBeZero),
         (
             !t.flags.contains(TransferFlags::PENDING) && t.timeout != 0,
@@ -664,8 +753,14 @@ fn check_matches_pending(t: &Transfer, p: &Transfer) -> Option<TR> {
             t.credit_account_id != 0 && t.credit_account_id != p.credit_account_id,
             TR::PendingTransferHasDifferentCreditAccountId,
         ),
-        (t.ledger != 0 && t.ledger != p.ledger, TR::PendingTransferHasDifferentLedger),
-        (t.code != 0 && t.code != p.code, TR::PendingTransferHasDifferentCode),
+        (
+            t.ledger != 0 && t.ledger != p.ledger,
+            TR::PendingTransferHasDifferentLedger,
+        ),
+        (
+            t.code != 0 && t.code != p.code,
+            TR::PendingTransferHasDifferentCode,
+        ),
     ];
     checks.into_iter().find_map(|(bad, r)| bad.then_some(r))
 }
@@ -675,8 +770,10 @@ fn check_matches_pending(t: &Transfer, p: &Transfer) -> Option<TR> {
 /// and zero user data: they are compared as the hold's values.
 fn transfer_exists(t: &Transfer, e: &Transfer, hold: Option<&Transfer>) -> TR {
     let f = t.flags;
-    let two_phase = f.contains(TransferFlags::POST_PENDING) || f.contains(TransferFlags::VOID_PENDING);
-    let balancing = f.contains(TransferFlags::BALANCING_DEBIT) || f.contains(TransferFlags::BALANCING_CREDIT);
+    let two_phase =
+        f.contains(TransferFlags::POST_PENDING) || f.contains(TransferFlags::VOID_PENDING);
+    let balancing =
+        f.contains(TransferFlags::BALANCING_DEBIT) || f.contains(TransferFlags::BALANCING_CREDIT);
     let or_hold = |asked: u128, of_hold: fn(&Transfer) -> u128| match hold {
         Some(p) if two_phase && asked == 0 => of_hold(p),
         _ => asked,
@@ -690,24 +787,47 @@ fn transfer_exists(t: &Transfer, e: &Transfer, hold: Option<&Transfer>) -> TR {
     let loose = |asked: u128, stored: u128| (asked != 0 || !two_phase) && asked != stored;
     let checks = [
         (t.flags != e.flags, TR::ExistsWithDifferentFlags),
-        (t.pending_id != e.pending_id, TR::ExistsWithDifferentPendingId),
-        (loose(t.debit_account_id, e.debit_account_id), TR::ExistsWithDifferentDebitAccountId),
-        (loose(t.credit_account_id, e.credit_account_id), TR::ExistsWithDifferentCreditAccountId),
-        (amount_differs, TR::ExistsWithDifferentAmount),
-        (or_hold(t.user_data_128, |p| p.user_data_128) != e.user_data_128, TR::ExistsWithDifferentUserData128),
         (
-            or_hold(u128::from(t.user_data_64), |p| u128::from(p.user_data_64)) != u128::from(e.user_data_64),
+            t.pending_id != e.pending_id,
+            TR::ExistsWithDifferentPendingId,
+        ),
+        (
+            loose(t.debit_account_id, e.debit_account_id),
+            TR::ExistsWithDifferentDebitAccountId,
+        ),
+        (
+            loose(t.credit_account_id, e.credit_account_id),
+            TR::ExistsWithDifferentCreditAccountId,
+        ),
+        (amount_differs, TR::ExistsWithDifferentAmount),
+        (
+            or_hold(t.user_data_128, |p| p.user_data_128) != e.user_data_128,
+            TR::ExistsWithDifferentUserData128,
+        ),
+        (
+            or_hold(u128::from(t.user_data_64), |p| u128::from(p.user_data_64))
+                != u128::from(e.user_data_64),
             TR::ExistsWithDifferentUserData64,
         ),
         (
-            or_hold(u128::from(t.user_data_32), |p| u128::from(p.user_data_32)) != u128::from(e.user_data_32),
+            or_hold(u128::from(t.user_data_32), |p| u128::from(p.user_data_32))
+                != u128::from(e.user_data_32),
             TR::ExistsWithDifferentUserData32,
         ),
         (t.timeout != e.timeout, TR::ExistsWithDifferentTimeout),
-        (loose(u128::from(t.ledger), u128::from(e.ledger)), TR::ExistsWithDifferentLedger),
-        (loose(u128::from(t.code), u128::from(e.code)), TR::ExistsWithDifferentCode),
+        (
+            loose(u128::from(t.ledger), u128::from(e.ledger)),
+            TR::ExistsWithDifferentLedger,
+        ),
+        (
+            loose(u128::from(t.code), u128::from(e.code)),
+            TR::ExistsWithDifferentCode,
+        ),
     ];
-    checks.into_iter().find_map(|(bad, r)| bad.then_some(r)).unwrap_or(TR::Exists)
+    checks
+        .into_iter()
+        .find_map(|(bad, r)| bad.then_some(r))
+        .unwrap_or(TR::Exists)
 }
 
 /// The amount a transfer will move: the asked amount, or for a balancing transfer at most
@@ -737,10 +857,22 @@ fn fits(a: u64, b: u64) -> bool {
 
 fn check_overflows(dr: &Account, cr: &Account, amount: u64, pending: bool) -> Option<TR> {
     let checks = [
-        (pending && !fits(dr.debits_pending, amount), TR::OverflowsDebitsPending),
-        (pending && !fits(cr.credits_pending, amount), TR::OverflowsCreditsPending),
-        (!pending && !fits(dr.debits_posted, amount), TR::OverflowsDebitsPosted),
-        (!pending && !fits(cr.credits_posted, amount), TR::OverflowsCreditsPosted),
+        (
+            pending && !fits(dr.debits_pending, amount),
+            TR::OverflowsDebitsPending,
+        ),
+        (
+            pending && !fits(cr.credits_pending, amount),
+            TR::OverflowsCreditsPending,
+        ),
+        (
+            !pending && !fits(dr.debits_posted, amount),
+            TR::OverflowsDebitsPosted,
+        ),
+        (
+            !pending && !fits(cr.credits_posted, amount),
+            TR::OverflowsCreditsPosted,
+        ),
         (
             !fits(dr.debits_pending.saturating_add(dr.debits_posted), amount),
             TR::OverflowsDebits,
@@ -756,15 +888,28 @@ fn check_overflows(dr: &Account, cr: &Account, amount: u64, pending: bool) -> Op
 /// The two accounts after a hold is settled: its amount leaves the pending balances and, for a
 /// post, `posted` enters the posted ones. A voided or expired closing hold re-opens its
 /// account; a posted one keeps it closed.
-fn settle_hold(p: &Transfer, mut dr: Account, mut cr: Account, posted: Option<u64>) -> Result<(Account, Account), TR> {
+fn settle_hold(
+    p: &Transfer,
+    mut dr: Account,
+    mut cr: Account,
+    posted: Option<u64>,
+) -> Result<(Account, Account), TR> {
     // Holds are in the pending balances while they live; anything else is a broken invariant.
     debug_assert!(dr.debits_pending >= p.amount && cr.credits_pending >= p.amount);
     dr.debits_pending = dr.debits_pending.saturating_sub(p.amount);
     cr.credits_pending = cr.credits_pending.saturating_sub(p.amount);
     match posted {
         Some(amount) => {
-            dr.debits_posted = dr.debits_posted.checked_add(amount).filter(|b| *b <= AMOUNT_MAX).ok_or(TR::OverflowsDebitsPosted)?;
-            cr.credits_posted = cr.credits_posted.checked_add(amount).filter(|b| *b <= AMOUNT_MAX).ok_or(TR::OverflowsCreditsPosted)?;
+            dr.debits_posted = dr
+                .debits_posted
+                .checked_add(amount)
+                .filter(|b| *b <= AMOUNT_MAX)
+                .ok_or(TR::OverflowsDebitsPosted)?;
+            cr.credits_posted = cr
+                .credits_posted
+                .checked_add(amount)
+                .filter(|b| *b <= AMOUNT_MAX)
+                .ok_or(TR::OverflowsCreditsPosted)?;
         }
         None => {
             if p.flags.contains(TransferFlags::CLOSING_DEBIT) {
@@ -780,12 +925,16 @@ fn settle_hold(p: &Transfer, mut dr: Account, mut cr: Account, posted: Option<u6
 
 fn check_limits(dr: &Account, cr: &Account, amount: u64) -> Option<TR> {
     // Overflow checks ran first, so these sums fit in u64.
-    if dr.flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
+    if dr
+        .flags
+        .contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
         && dr.debits_pending + dr.debits_posted + amount > dr.credits_posted
     {
         return Some(TR::ExceedsCredits);
     }
-    if cr.flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
+    if cr
+        .flags
+        .contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
         && cr.credits_pending + cr.credits_posted + amount > cr.debits_posted
     {
         return Some(TR::ExceedsDebits);

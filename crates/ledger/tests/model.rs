@@ -43,8 +43,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cardlife_ledger::{
-    AMOUNT_MAX, Account, AccountBalance, AccountFlags, ChangeSet, Checker, CreateAccountResult as AR,
-    CreateTransferResult as TR, Ledger, PendingStatus, Transfer, TransferFlags,
+    AMOUNT_MAX, Account, AccountBalance, AccountFlags, ChangeSet, Checker,
+    CreateAccountResult as AR, CreateTransferResult as TR, Ledger, PendingStatus, Transfer,
+    TransferFlags,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -142,17 +143,28 @@ impl Model {
     fn closed(&self, account: u128) -> bool {
         self.transfers.iter().any(|t| {
             t.flags.contains(TransferFlags::PENDING)
-                && matches!(self.status(t.id), Some(PendingStatus::Pending | PendingStatus::Posted))
-                && ((t.flags.contains(TransferFlags::CLOSING_DEBIT) && t.debit_account_id == account)
-                    || (t.flags.contains(TransferFlags::CLOSING_CREDIT) && t.credit_account_id == account))
+                && matches!(
+                    self.status(t.id),
+                    Some(PendingStatus::Pending | PendingStatus::Posted)
+                )
+                && ((t.flags.contains(TransferFlags::CLOSING_DEBIT)
+                    && t.debit_account_id == account)
+                    || (t.flags.contains(TransferFlags::CLOSING_CREDIT)
+                        && t.credit_account_id == account))
         })
     }
 
     /// The account as the ledger should hold it now (timestamp left as created).
     fn account_now(&self, id: u128) -> Option<Account> {
         let a = *self.accounts.get(&id)?;
-        let b = self.balances(id).map(|v| u64::try_from(v).expect("balances fit u64"));
-        let flags = if self.closed(id) { a.flags.union(AccountFlags::CLOSED) } else { a.flags };
+        let b = self
+            .balances(id)
+            .map(|v| u64::try_from(v).expect("balances fit u64"));
+        let flags = if self.closed(id) {
+            a.flags.union(AccountFlags::CLOSED)
+        } else {
+            a.flags
+        };
         Some(Account {
             debits_pending: b[DP],
             debits_posted: b[DPO],
@@ -224,7 +236,10 @@ impl Model {
             (f.has_unknown_bits(), AR::ReservedFlag),
             (a.id == 0, AR::IdMustNotBeZero),
             (a.id == u128::MAX, AR::IdMustNotBeIntMax),
-            (both_limits || f.contains(AccountFlags::CLOSED), AR::FlagsAreMutuallyExclusive),
+            (
+                both_limits || f.contains(AccountFlags::CLOSED),
+                AR::FlagsAreMutuallyExclusive,
+            ),
             (a.debits_pending != 0, AR::DebitsPendingMustBeZero),
             (a.debits_posted != 0, AR::DebitsPostedMustBeZero),
             (a.credits_pending != 0, AR::CreditsPendingMustBeZero),
@@ -238,16 +253,31 @@ impl Model {
         if let Some(e) = self.accounts.get(&a.id) {
             // `linked` is about the batch, `closed` about later transfers: neither is part of
             // what was created.
-            let bare = |f: AccountFlags| f.without(AccountFlags::LINKED).without(AccountFlags::CLOSED);
+            let bare = |f: AccountFlags| {
+                f.without(AccountFlags::LINKED)
+                    .without(AccountFlags::CLOSED)
+            };
             let differs = [
                 (bare(a.flags) != bare(e.flags), AR::ExistsWithDifferentFlags),
-                (a.user_data_128 != e.user_data_128, AR::ExistsWithDifferentUserData128),
-                (a.user_data_64 != e.user_data_64, AR::ExistsWithDifferentUserData64),
-                (a.user_data_32 != e.user_data_32, AR::ExistsWithDifferentUserData32),
+                (
+                    a.user_data_128 != e.user_data_128,
+                    AR::ExistsWithDifferentUserData128,
+                ),
+                (
+                    a.user_data_64 != e.user_data_64,
+                    AR::ExistsWithDifferentUserData64,
+                ),
+                (
+                    a.user_data_32 != e.user_data_32,
+                    AR::ExistsWithDifferentUserData32,
+                ),
                 (a.ledger != e.ledger, AR::ExistsWithDifferentLedger),
                 (a.code != e.code, AR::ExistsWithDifferentCode),
             ];
-            return differs.into_iter().find(|(bad, _)| *bad).map_or(AR::Exists, |(_, r)| r);
+            return differs
+                .into_iter()
+                .find(|(bad, _)| *bad)
+                .map_or(AR::Exists, |(_, r)| r);
         }
         let timestamp = self.tick(now);
         self.accounts.insert(a.id, Account { timestamp, ..*a });
@@ -265,10 +295,14 @@ impl Model {
     fn create_transfer(&mut self, t: &Transfer, now: u64) -> TR {
         let f = t.flags;
         let has = |flag| f.contains(flag);
-        let phases = [TransferFlags::PENDING, TransferFlags::POST_PENDING, TransferFlags::VOID_PENDING]
-            .into_iter()
-            .filter(|p| has(*p))
-            .count();
+        let phases = [
+            TransferFlags::PENDING,
+            TransferFlags::POST_PENDING,
+            TransferFlags::VOID_PENDING,
+        ]
+        .into_iter()
+        .filter(|p| has(*p))
+        .count();
         let settles = has(TransferFlags::POST_PENDING) || has(TransferFlags::VOID_PENDING);
         let balancing = has(TransferFlags::BALANCING_DEBIT) || has(TransferFlags::BALANCING_CREDIT);
         let closing = has(TransferFlags::CLOSING_DEBIT) || has(TransferFlags::CLOSING_CREDIT);
@@ -278,14 +312,24 @@ impl Model {
             (t.id == 0, TR::IdMustNotBeZero),
             (t.id == u128::MAX, TR::IdMustNotBeIntMax),
             (phases > 1, TR::FlagsAreMutuallyExclusive),
-            (settles && (balancing || closing), TR::FlagsAreMutuallyExclusive),
-            (closing && !has(TransferFlags::PENDING), TR::ClosingTransferMustBePending),
+            (
+                settles && (balancing || closing),
+                TR::FlagsAreMutuallyExclusive,
+            ),
+            (
+                closing && !has(TransferFlags::PENDING),
+                TR::ClosingTransferMustBePending,
+            ),
             (t.amount > AMOUNT_MAX, TR::AmountExceedsMaximum),
         ];
         if let Some((_, r)) = shape.into_iter().find(|(bad, _)| *bad) {
             return r;
         }
-        if settles { self.settle(t, now) } else { self.single_phase(t, now) }
+        if settles {
+            self.settle(t, now)
+        } else {
+            self.single_phase(t, now)
+        }
     }
 
     fn single_phase(&mut self, t: &Transfer, now: u64) -> TR {
@@ -293,12 +337,24 @@ impl Model {
         let pending = has(TransferFlags::PENDING);
         let shape = [
             (t.debit_account_id == 0, TR::DebitAccountIdMustNotBeZero),
-            (t.debit_account_id == u128::MAX, TR::DebitAccountIdMustNotBeIntMax),
+            (
+                t.debit_account_id == u128::MAX,
+                TR::DebitAccountIdMustNotBeIntMax,
+            ),
             (t.credit_account_id == 0, TR::CreditAccountIdMustNotBeZero),
-            (t.credit_account_id == u128::MAX, TR::CreditAccountIdMustNotBeIntMax),
-            (t.debit_account_id == t.credit_account_id, TR::AccountsMustBeDifferent),
+            (
+                t.credit_account_id == u128::MAX,
+                TR::CreditAccountIdMustNotBeIntMax,
+            ),
+            (
+                t.debit_account_id == t.credit_account_id,
+                TR::AccountsMustBeDifferent,
+            ),
             (t.pending_id != 0, TR::PendingIdMustBeZero),
-            (!pending && t.timeout != 0, TR::TimeoutReservedForPendingTransfer),
+            (
+                !pending && t.timeout != 0,
+                TR::TimeoutReservedForPendingTransfer,
+            ),
             (t.amount == 0, TR::AmountMustNotBeZero),
             (t.ledger == 0, TR::LedgerMustNotBeZero),
             (t.code == 0, TR::CodeMustNotBeZero),
@@ -309,8 +365,12 @@ impl Model {
         if let Some(e) = self.transfer(t.id) {
             return self.exists(t, e);
         }
-        let Some(dr) = self.accounts.get(&t.debit_account_id) else { return TR::DebitAccountNotFound };
-        let Some(cr) = self.accounts.get(&t.credit_account_id) else { return TR::CreditAccountNotFound };
+        let Some(dr) = self.accounts.get(&t.debit_account_id) else {
+            return TR::DebitAccountNotFound;
+        };
+        let Some(cr) = self.accounts.get(&t.credit_account_id) else {
+            return TR::CreditAccountNotFound;
+        };
         if dr.ledger != cr.ledger {
             return TR::AccountsMustHaveTheSameLedger;
         }
@@ -347,17 +407,24 @@ impl Model {
             (pending && d[DP] + amount > max, TR::OverflowsDebitsPending),
             (pending && c[CP] + amount > max, TR::OverflowsCreditsPending),
             (!pending && d[DPO] + amount > max, TR::OverflowsDebitsPosted),
-            (!pending && c[CPO] + amount > max, TR::OverflowsCreditsPosted),
+            (
+                !pending && c[CPO] + amount > max,
+                TR::OverflowsCreditsPosted,
+            ),
             (d[DP] + d[DPO] + amount > max, TR::OverflowsDebits),
             (c[CP] + c[CPO] + amount > max, TR::OverflowsCredits),
         ];
         if let Some((_, r)) = overflows.into_iter().find(|(bad, _)| *bad) {
             return r;
         }
-        if dr_flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS) && d[DP] + d[DPO] + amount > d[CPO] {
+        if dr_flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
+            && d[DP] + d[DPO] + amount > d[CPO]
+        {
             return TR::ExceedsCredits;
         }
-        if cr_flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS) && c[CP] + c[CPO] + amount > c[DPO] {
+        if cr_flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
+            && c[CP] + c[CPO] + amount > c[DPO]
+        {
             return TR::ExceedsDebits;
         }
 
@@ -372,9 +439,14 @@ impl Model {
             0
         };
         let amount = u64::try_from(amount).expect("amount <= AMOUNT_MAX");
-        self.transfers.push(Transfer { amount, timestamp, ..*t });
+        self.transfers.push(Transfer {
+            amount,
+            timestamp,
+            ..*t
+        });
         if pending {
-            self.holds.insert(t.id, (PendingStatus::Pending, expires_at));
+            self.holds
+                .insert(t.id, (PendingStatus::Pending, expires_at));
         }
         self.touch(t.debit_account_id, t.credit_account_id, timestamp);
         TR::Ok
@@ -395,7 +467,9 @@ impl Model {
         if let Some(e) = self.transfer(t.id) {
             return self.exists(t, e);
         }
-        let Some(p) = self.transfer(t.pending_id).copied() else { return TR::PendingTransferNotFound };
+        let Some(p) = self.transfer(t.pending_id).copied() else {
+            return TR::PendingTransferNotFound;
+        };
         if !p.flags.contains(TransferFlags::PENDING) {
             return TR::PendingTransferNotPending;
         }
@@ -409,8 +483,14 @@ impl Model {
                 t.credit_account_id != 0 && t.credit_account_id != p.credit_account_id,
                 TR::PendingTransferHasDifferentCreditAccountId,
             ),
-            (t.ledger != 0 && t.ledger != p.ledger, TR::PendingTransferHasDifferentLedger),
-            (t.code != 0 && t.code != p.code, TR::PendingTransferHasDifferentCode),
+            (
+                t.ledger != 0 && t.ledger != p.ledger,
+                TR::PendingTransferHasDifferentLedger,
+            ),
+            (
+                t.code != 0 && t.code != p.code,
+                TR::PendingTransferHasDifferentCode,
+            ),
         ];
         if let Some((_, r)) = named.into_iter().find(|(bad, _)| *bad) {
             return r;
@@ -438,7 +518,8 @@ impl Model {
             if self.closed(p.debit_account_id) && !p.flags.contains(TransferFlags::CLOSING_DEBIT) {
                 return TR::DebitAccountAlreadyClosed;
             }
-            if self.closed(p.credit_account_id) && !p.flags.contains(TransferFlags::CLOSING_CREDIT) {
+            if self.closed(p.credit_account_id) && !p.flags.contains(TransferFlags::CLOSING_CREDIT)
+            {
                 return TR::CreditAccountAlreadyClosed;
             }
         }
@@ -451,12 +532,20 @@ impl Model {
             code: p.code,
             amount,
             user_data_128: inherit(t.user_data_128, p.user_data_128),
-            user_data_64: inherit(t.user_data_64.into(), p.user_data_64.into()).try_into().expect("u64"),
-            user_data_32: inherit(t.user_data_32.into(), p.user_data_32.into()).try_into().expect("u32"),
+            user_data_64: inherit(t.user_data_64.into(), p.user_data_64.into())
+                .try_into()
+                .expect("u64"),
+            user_data_32: inherit(t.user_data_32.into(), p.user_data_32.into())
+                .try_into()
+                .expect("u32"),
             timestamp,
             ..*t
         });
-        let status = if post { PendingStatus::Posted } else { PendingStatus::Voided };
+        let status = if post {
+            PendingStatus::Posted
+        } else {
+            PendingStatus::Voided
+        };
         self.holds.insert(p.id, (status, expires_at));
         self.batch.statuses.push((p.id, status));
         self.touch(p.debit_account_id, p.credit_account_id, timestamp);
@@ -472,13 +561,16 @@ impl Model {
         if t.pending_id != e.pending_id {
             return TR::ExistsWithDifferentPendingId;
         }
-        let settles = t.flags.contains(TransferFlags::POST_PENDING) || t.flags.contains(TransferFlags::VOID_PENDING);
-        let balancing =
-            t.flags.contains(TransferFlags::BALANCING_DEBIT) || t.flags.contains(TransferFlags::BALANCING_CREDIT);
+        let settles = t.flags.contains(TransferFlags::POST_PENDING)
+            || t.flags.contains(TransferFlags::VOID_PENDING);
+        let balancing = t.flags.contains(TransferFlags::BALANCING_DEBIT)
+            || t.flags.contains(TransferFlags::BALANCING_CREDIT);
         let differs: Vec<(bool, TR)> = if settles {
             // For a post or void, zero means "as the hold": the accounts, ledger and code of the
             // hold, its whole amount, its user data. So zero asks for exactly what the hold says.
-            let p = self.transfer(e.pending_id).expect("a stored post or void names a stored hold");
+            let p = self
+                .transfer(e.pending_id)
+                .expect("a stored post or void names a stored hold");
             let or_hold = |asked: u128, hold: u128| if asked == 0 { hold } else { asked };
             vec![
                 (
@@ -489,36 +581,75 @@ impl Model {
                     or_hold(t.credit_account_id, p.credit_account_id) != e.credit_account_id,
                     TR::ExistsWithDifferentCreditAccountId,
                 ),
-                (or_hold(t.amount.into(), p.amount.into()) != u128::from(e.amount), TR::ExistsWithDifferentAmount),
-                (or_hold(t.user_data_128, p.user_data_128) != e.user_data_128, TR::ExistsWithDifferentUserData128),
                 (
-                    or_hold(t.user_data_64.into(), p.user_data_64.into()) != u128::from(e.user_data_64),
+                    or_hold(t.amount.into(), p.amount.into()) != u128::from(e.amount),
+                    TR::ExistsWithDifferentAmount,
+                ),
+                (
+                    or_hold(t.user_data_128, p.user_data_128) != e.user_data_128,
+                    TR::ExistsWithDifferentUserData128,
+                ),
+                (
+                    or_hold(t.user_data_64.into(), p.user_data_64.into())
+                        != u128::from(e.user_data_64),
                     TR::ExistsWithDifferentUserData64,
                 ),
                 (
-                    or_hold(t.user_data_32.into(), p.user_data_32.into()) != u128::from(e.user_data_32),
+                    or_hold(t.user_data_32.into(), p.user_data_32.into())
+                        != u128::from(e.user_data_32),
                     TR::ExistsWithDifferentUserData32,
                 ),
                 (t.timeout != e.timeout, TR::ExistsWithDifferentTimeout),
-                (or_hold(t.ledger.into(), p.ledger.into()) != u128::from(e.ledger), TR::ExistsWithDifferentLedger),
-                (or_hold(t.code.into(), p.code.into()) != u128::from(e.code), TR::ExistsWithDifferentCode),
+                (
+                    or_hold(t.ledger.into(), p.ledger.into()) != u128::from(e.ledger),
+                    TR::ExistsWithDifferentLedger,
+                ),
+                (
+                    or_hold(t.code.into(), p.code.into()) != u128::from(e.code),
+                    TR::ExistsWithDifferentCode,
+                ),
             ]
         } else {
             vec![
-                (t.debit_account_id != e.debit_account_id, TR::ExistsWithDifferentDebitAccountId),
-                (t.credit_account_id != e.credit_account_id, TR::ExistsWithDifferentCreditAccountId),
+                (
+                    t.debit_account_id != e.debit_account_id,
+                    TR::ExistsWithDifferentDebitAccountId,
+                ),
+                (
+                    t.credit_account_id != e.credit_account_id,
+                    TR::ExistsWithDifferentCreditAccountId,
+                ),
                 // A balancing transfer's amount is an upper limit: any limit at or above what
                 // was moved is the same request.
-                (if balancing { t.amount < e.amount } else { t.amount != e.amount }, TR::ExistsWithDifferentAmount),
-                (t.user_data_128 != e.user_data_128, TR::ExistsWithDifferentUserData128),
-                (t.user_data_64 != e.user_data_64, TR::ExistsWithDifferentUserData64),
-                (t.user_data_32 != e.user_data_32, TR::ExistsWithDifferentUserData32),
+                (
+                    if balancing {
+                        t.amount < e.amount
+                    } else {
+                        t.amount != e.amount
+                    },
+                    TR::ExistsWithDifferentAmount,
+                ),
+                (
+                    t.user_data_128 != e.user_data_128,
+                    TR::ExistsWithDifferentUserData128,
+                ),
+                (
+                    t.user_data_64 != e.user_data_64,
+                    TR::ExistsWithDifferentUserData64,
+                ),
+                (
+                    t.user_data_32 != e.user_data_32,
+                    TR::ExistsWithDifferentUserData32,
+                ),
                 (t.timeout != e.timeout, TR::ExistsWithDifferentTimeout),
                 (t.ledger != e.ledger, TR::ExistsWithDifferentLedger),
                 (t.code != e.code, TR::ExistsWithDifferentCode),
             ]
         };
-        differs.into_iter().find(|(bad, _)| *bad).map_or(TR::Exists, |(_, r)| r)
+        differs
+            .into_iter()
+            .find(|(bad, _)| *bad)
+            .map_or(TR::Exists, |(_, r)| r)
     }
 }
 
@@ -607,7 +738,10 @@ impl System for ForgetfulVoid {
         for (t, r) in batch.iter().zip(&results) {
             if *r == TR::Ok && t.flags.contains(TransferFlags::VOID_PENDING) {
                 let hold = *self.0.transfer(t.pending_id).expect("a voided hold exists");
-                let mut debit = *self.0.account(hold.debit_account_id).expect("its debit account exists");
+                let mut debit = *self
+                    .0
+                    .account(hold.debit_account_id)
+                    .expect("its debit account exists");
                 debit.debits_pending += hold.amount;
                 self.0.load_account(debit);
             }
@@ -807,7 +941,8 @@ fn account_spec() -> impl Strategy<Value = AccountSpec> {
         1 => Just(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS.union(AccountFlags::HISTORY)),
     ];
     // Mostly ledger 1, so that most pairs of accounts can trade.
-    (prop_oneof![3 => Just(1u32), 1 => Just(2u32)], flags).prop_map(|(ledger, flags)| AccountSpec { ledger, flags })
+    (prop_oneof![3 => Just(1u32), 1 => Just(2u32)], flags)
+        .prop_map(|(ledger, flags)| AccountSpec { ledger, flags })
 }
 
 fn account_change() -> impl Strategy<Value = AccountChange> {
@@ -822,17 +957,22 @@ fn account_change() -> impl Strategy<Value = AccountChange> {
 }
 
 fn account_op() -> impl Strategy<Value = AccountOp> {
-    (1..=ACCOUNT_IDS, prop::bool::weighted(0.2), account_change()).prop_map(|(id, linked, change)| AccountOp {
-        id,
-        linked,
-        change,
-    })
+    (1..=ACCOUNT_IDS, prop::bool::weighted(0.2), account_change())
+        .prop_map(|(id, linked, change)| AccountOp { id, linked, change })
 }
 
 /// The first batch: every account, in order, some of them linked, a few changed or invalid.
 fn first_accounts() -> impl Strategy<Value = Vec<AccountOp>> {
-    prop::collection::vec((prop::bool::weighted(0.1), account_change()), usize::from(ACCOUNT_IDS))
-        .prop_map(|v| v.into_iter().zip(1..).map(|((linked, change), id)| AccountOp { id, linked, change }).collect())
+    prop::collection::vec(
+        (prop::bool::weighted(0.1), account_change()),
+        usize::from(ACCOUNT_IDS),
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .zip(1..)
+            .map(|((linked, change), id)| AccountOp { id, linked, change })
+            .collect()
+    })
 }
 
 fn clock() -> impl Strategy<Value = Clock> {
@@ -937,33 +1077,59 @@ fn raw() -> impl Strategy<Value = Transfer> {
         1 => Just(AMOUNT_MAX),
         1 => Just(AMOUNT_MAX + 1)
     ];
-    let pending_id = prop_oneof![8 => Just(0u128), 8 => tid().prop_map(u128::from), 1 => Just(u128::MAX)];
+    let pending_id =
+        prop_oneof![8 => Just(0u128), 8 => tid().prop_map(u128::from), 1 => Just(u128::MAX)];
     let flags = prop_oneof![
         6 => any::<u16>().prop_map(|b| b & 0xff),
         1 => any::<u16>().prop_map(|b| b & 0x1ff),
     ]
     .prop_map(TransferFlags::from_bits_retain);
-    let small = (0u8..3, 0u32..3, 0u32..3, 0u16..3, prop::bool::weighted(0.03));
-    (id, account.clone(), account, amount, pending_id, flags, small).prop_map(
-        |(id, debit_account_id, credit_account_id, amount, pending_id, flags, (ud, timeout, ledger, code, stamped))| {
-            Transfer {
+    let small = (
+        0u8..3,
+        0u32..3,
+        0u32..3,
+        0u16..3,
+        prop::bool::weighted(0.03),
+    );
+    (
+        id,
+        account.clone(),
+        account,
+        amount,
+        pending_id,
+        flags,
+        small,
+    )
+        .prop_map(
+            |(
                 id,
                 debit_account_id,
                 credit_account_id,
                 amount,
                 pending_id,
-                user_data_128: u128::from(ud),
-                user_data_64: u64::from(ud),
-                user_data_32: u32::from(ud),
-                timeout,
-                ledger,
-                code,
-                // Never linked by itself: the event's own linked bit decides.
-                flags: TransferFlags::from_bits_retain(flags.bits() & !TransferFlags::LINKED.bits()),
-                timestamp: u64::from(stamped),
-            }
-        },
-    )
+                flags,
+                (ud, timeout, ledger, code, stamped),
+            )| {
+                Transfer {
+                    id,
+                    debit_account_id,
+                    credit_account_id,
+                    amount,
+                    pending_id,
+                    user_data_128: u128::from(ud),
+                    user_data_64: u64::from(ud),
+                    user_data_32: u32::from(ud),
+                    timeout,
+                    ledger,
+                    code,
+                    // Never linked by itself: the event's own linked bit decides.
+                    flags: TransferFlags::from_bits_retain(
+                        flags.bits() & !TransferFlags::LINKED.bits(),
+                    ),
+                    timestamp: u64::from(stamped),
+                }
+            },
+        )
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -1039,7 +1205,14 @@ struct Run<S> {
 
 impl<S: System> Run<S> {
     fn new(system: S, specs: Vec<AccountSpec>) -> Self {
-        Self { model: Model::default(), system, specs, now: START, submitted: Vec::new(), holds: Vec::new() }
+        Self {
+            model: Model::default(),
+            system,
+            specs,
+            now: START,
+            submitted: Vec::new(),
+            holds: Vec::new(),
+        }
     }
 
     fn account(&self, op: AccountOp) -> Account {
@@ -1049,7 +1222,10 @@ impl<S: System> Run<S> {
         match op.change {
             AccountChange::None => {}
             AccountChange::Flags => {
-                a.flags = a.flags.union(AccountFlags::HISTORY).without(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
+                a.flags = a
+                    .flags
+                    .union(AccountFlags::HISTORY)
+                    .without(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
             }
             AccountChange::UserData => a.user_data_32 = 9,
             AccountChange::Ledger => a.ledger = 3 - spec.ledger,
@@ -1064,7 +1240,9 @@ impl<S: System> Run<S> {
 
     /// The ledger an account is specified on (for a transfer between them).
     fn ledger_of(&self, account: u8) -> u32 {
-        self.specs.get(usize::from(account) - 1).map_or(1, |s| s.ledger)
+        self.specs
+            .get(usize::from(account) - 1)
+            .map_or(1, |s| s.ledger)
     }
 
     fn plain(&self, id: u8, dr: u8, cr: u8, amount: u64) -> Transfer {
@@ -1094,7 +1272,10 @@ impl<S: System> Run<S> {
             Target::Stored(i) => pick(i, &stored(false)).or_else(|| pick(i, &self.holds)),
             Target::Submitted(i) => pick(i, &self.holds),
             Target::Any(i) => pick(i, &self.submitted),
-            Target::Id(id) => Some(Transfer { id: u128::from(id), ..Transfer::default() }),
+            Target::Id(id) => Some(Transfer {
+                id: u128::from(id),
+                ..Transfer::default()
+            }),
         }
     }
 
@@ -1105,19 +1286,39 @@ impl<S: System> Run<S> {
             Accounts::Pair(d, c) => {
                 let ids: Vec<u8> = (1..=ACCOUNT_IDS).collect();
                 let dr = *d.get(&ids);
-                let same: Vec<u8> =
-                    ids.iter().copied().filter(|id| *id != dr && self.ledger_of(*id) == self.ledger_of(dr)).collect();
+                let same: Vec<u8> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| *id != dr && self.ledger_of(*id) == self.ledger_of(dr))
+                    .collect();
                 let other: Vec<u8> = ids.iter().copied().filter(|id| *id != dr).collect();
-                let cr = if same.is_empty() { *c.get(&other) } else { *c.get(&same) };
+                let cr = if same.is_empty() {
+                    *c.get(&other)
+                } else {
+                    *c.get(&same)
+                };
                 (dr, cr)
             }
         }
     }
 
-    fn settle(&self, id: u8, target: Target, named: Named, flags: TransferFlags) -> (Transfer, Transfer) {
-        let hold =
-            self.resolve_target(target).unwrap_or(Transfer { id: u128::from(TRANSFER_IDS), ..Transfer::default() });
-        let mut t = Transfer { id: u128::from(id), pending_id: hold.id, flags, ..Transfer::default() };
+    fn settle(
+        &self,
+        id: u8,
+        target: Target,
+        named: Named,
+        flags: TransferFlags,
+    ) -> (Transfer, Transfer) {
+        let hold = self.resolve_target(target).unwrap_or(Transfer {
+            id: u128::from(TRANSFER_IDS),
+            ..Transfer::default()
+        });
+        let mut t = Transfer {
+            id: u128::from(id),
+            pending_id: hold.id,
+            flags,
+            ..Transfer::default()
+        };
         let as_hold = |t: &mut Transfer| {
             t.debit_account_id = hold.debit_account_id;
             t.credit_account_id = hold.credit_account_id;
@@ -1131,7 +1332,9 @@ impl<S: System> Run<S> {
                 as_hold(&mut t);
                 t.debit_account_id = hold.debit_account_id % u128::from(ACCOUNT_IDS) + 1;
             }
-            Named::WrongCredit => t.credit_account_id = hold.credit_account_id % u128::from(ACCOUNT_IDS) + 1,
+            Named::WrongCredit => {
+                t.credit_account_id = hold.credit_account_id % u128::from(ACCOUNT_IDS) + 1
+            }
             Named::WrongLedger => t.ledger = hold.ledger % 2 + 1,
             Named::WrongCode => t.code = hold.code + 1,
         }
@@ -1140,11 +1343,26 @@ impl<S: System> Run<S> {
 
     fn transfer(&self, event: Event) -> Transfer {
         let mut t = match event.op {
-            Op::Plain { id, accounts, amount, user_data } => {
+            Op::Plain {
+                id,
+                accounts,
+                amount,
+                user_data,
+            } => {
                 let (dr, cr) = self.pair(accounts);
-                Transfer { user_data_64: u64::from(user_data), ..self.plain(id, dr, cr, amount) }
+                Transfer {
+                    user_data_64: u64::from(user_data),
+                    ..self.plain(id, dr, cr, amount)
+                }
             }
-            Op::Hold { id, accounts, amount, timeout, closing, user_data } => {
+            Op::Hold {
+                id,
+                accounts,
+                amount,
+                timeout,
+                closing,
+                user_data,
+            } => {
                 let (dr, cr) = self.pair(accounts);
                 let closing = match closing {
                     Closing::None => TransferFlags::NONE,
@@ -1158,7 +1376,13 @@ impl<S: System> Run<S> {
                     ..self.plain(id, dr, cr, amount)
                 }
             }
-            Op::Post { id, target, amount, named, user_data } => {
+            Op::Post {
+                id,
+                target,
+                amount,
+                named,
+                user_data,
+            } => {
                 let (mut t, hold) = self.settle(id, target, named, TransferFlags::POST_PENDING);
                 t.amount = match amount {
                     PostAmount::Zero => 0,
@@ -1172,7 +1396,12 @@ impl<S: System> Run<S> {
                 t.user_data_128 = u128::from(user_data);
                 t
             }
-            Op::Void { id, target, amount, named } => {
+            Op::Void {
+                id,
+                target,
+                amount,
+                named,
+            } => {
                 let (mut t, hold) = self.settle(id, target, named, TransferFlags::VOID_PENDING);
                 t.amount = match amount {
                     VoidAmount::Zero => 0,
@@ -1181,7 +1410,14 @@ impl<S: System> Run<S> {
                 };
                 t
             }
-            Op::Balancing { id, accounts, amount, debit, credit, pending } => {
+            Op::Balancing {
+                id,
+                accounts,
+                amount,
+                debit,
+                credit,
+                pending,
+            } => {
                 let (dr, cr) = self.pair(accounts);
                 let mut flags = TransferFlags::NONE;
                 if debit {
@@ -1193,9 +1429,16 @@ impl<S: System> Run<S> {
                 if pending {
                     flags = flags.union(TransferFlags::PENDING);
                 }
-                Transfer { flags, ..self.plain(id, dr, cr, amount) }
+                Transfer {
+                    flags,
+                    ..self.plain(id, dr, cr, amount)
+                }
             }
-            Op::Replay { which, applied, change } => {
+            Op::Replay {
+                which,
+                applied,
+                change,
+            } => {
                 // An applied transfer is replayed as it was submitted: the stored one carries
                 // the resolved amount, accounts and user data, which a post may have left zero.
                 let from = if applied && !self.model.transfers.is_empty() {
@@ -1204,7 +1447,9 @@ impl<S: System> Run<S> {
                 } else {
                     (!self.submitted.is_empty()).then(|| *which.get(&self.submitted))
                 };
-                let Some(original) = from else { return self.plain(1, 1, 2, 1) };
+                let Some(original) = from else {
+                    return self.plain(1, 1, 2, 1);
+                };
                 // A replay keeps its original's linked bit (unless that is the change).
                 return replay(original, change);
             }
@@ -1232,7 +1477,9 @@ impl<S: System> Run<S> {
                 if live.is_empty() {
                     self.now + 1
                 } else {
-                    i.get(&live).checked_add_signed(i64::from(delta)).expect("no overflow")
+                    i.get(&live)
+                        .checked_add_signed(i64::from(delta))
+                        .expect("no overflow")
                 }
             }
             Clock::Back(n) => self.now - n,
@@ -1240,8 +1487,12 @@ impl<S: System> Run<S> {
     }
 
     fn batch(&mut self, batch: &Batch, number: usize) -> Result<(), TestCaseError> {
-        let before: BTreeMap<u128, Account> =
-            self.model.accounts.keys().map(|id| (*id, self.model.account_now(*id).expect("listed"))).collect();
+        let before: BTreeMap<u128, Account> = self
+            .model
+            .accounts
+            .keys()
+            .map(|id| (*id, self.model.account_now(*id).expect("listed")))
+            .collect();
         let transfers_before = self.model.transfers.len();
         self.model.batch = BatchLog::default();
         match batch {
@@ -1249,7 +1500,13 @@ impl<S: System> Run<S> {
                 let events: Vec<Account> = ops.iter().map(|op| self.account(*op)).collect();
                 let expected = self.model.create_accounts(&events, self.now);
                 let actual = self.system.create_accounts(&events, self.now);
-                prop_assert_eq!(&actual, &expected, "batch {}: account results differ for {:#?}", number, events);
+                prop_assert_eq!(
+                    &actual,
+                    &expected,
+                    "batch {}: account results differ for {:#?}",
+                    number,
+                    events
+                );
             }
             Batch::Transfers { clock, events } => {
                 self.advance(*clock);
@@ -1287,24 +1544,48 @@ impl<S: System> Run<S> {
     ) -> Result<(), TestCaseError> {
         let changes = self.system.take_changes();
         let log = &self.model.batch;
-        let created: Vec<Account> =
-            log.created.iter().map(|id| self.model.account_now(*id).expect("created")).collect();
-        prop_assert_eq!(&changes.new_accounts, &created, "batch {}: new accounts", number);
+        let created: Vec<Account> = log
+            .created
+            .iter()
+            .map(|id| self.model.account_now(*id).expect("created"))
+            .collect();
+        prop_assert_eq!(
+            &changes.new_accounts,
+            &created,
+            "batch {}: new accounts",
+            number
+        );
         prop_assert_eq!(
             &changes.transfers[..],
             &self.model.transfers[transfers_before..],
             "batch {}: transfers applied",
             number
         );
-        prop_assert_eq!(&changes.pending_updates, &log.statuses, "batch {}: pending updates", number);
+        prop_assert_eq!(
+            &changes.pending_updates,
+            &log.statuses,
+            "batch {}: pending updates",
+            number
+        );
         prop_assert_eq!(&changes.history, &log.history, "batch {}: history", number);
 
         // Updated accounts: each at most once, in id order, with its final value; every account
         // whose value changed is there, and nothing an applied event did not touch is.
         let listed: Vec<u128> = changes.updated_accounts.iter().map(|a| a.id).collect();
-        prop_assert!(listed.windows(2).all(|w| w[0] < w[1]), "batch {}: updated accounts {:?}", number, listed);
+        prop_assert!(
+            listed.windows(2).all(|w| w[0] < w[1]),
+            "batch {}: updated accounts {:?}",
+            number,
+            listed
+        );
         for a in &changes.updated_accounts {
-            prop_assert_eq!(Some(*a), self.model.account_now(a.id), "batch {}: updated account {}", number, a.id);
+            prop_assert_eq!(
+                Some(*a),
+                self.model.account_now(a.id),
+                "batch {}: updated account {}",
+                number,
+                a.id
+            );
             prop_assert!(
                 before.contains_key(&a.id) && log.touched.contains(&a.id),
                 "batch {}: account {} is listed as updated, but no applied event of the batch touched it \
@@ -1316,7 +1597,12 @@ impl<S: System> Run<S> {
         }
         for (id, old) in before {
             if self.model.account_now(*id) != Some(*old) {
-                prop_assert!(listed.contains(id), "batch {}: account {} changed but is not listed", number, id);
+                prop_assert!(
+                    listed.contains(id),
+                    "batch {}: account {} changed but is not listed",
+                    number,
+                    id
+                );
             }
         }
         Ok(())
@@ -1325,21 +1611,52 @@ impl<S: System> Run<S> {
     /// The ledger's state equals the model's, and `Checker` finds nothing wrong with it.
     fn compare(&self, number: usize) -> Result<(), TestCaseError> {
         let ledger = self.system.ledger();
-        prop_assert_eq!(ledger.accounts().count(), self.model.accounts.len(), "batch {}: account count", number);
+        prop_assert_eq!(
+            ledger.accounts().count(),
+            self.model.accounts.len(),
+            "batch {}: account count",
+            number
+        );
         for id in self.model.accounts.keys() {
             let expected = self.model.account_now(*id).expect("listed");
-            let actual = *ledger.account(*id).expect("the ledger has every account the model has");
+            let actual = *ledger
+                .account(*id)
+                .expect("the ledger has every account the model has");
             prop_assert_eq!(actual, expected, "batch {}: account {} differs", number, id);
         }
-        prop_assert_eq!(ledger.transfers().count(), self.model.transfers.len(), "batch {}: transfer count", number);
+        prop_assert_eq!(
+            ledger.transfers().count(),
+            self.model.transfers.len(),
+            "batch {}: transfer count",
+            number
+        );
         for expected in &self.model.transfers {
-            let actual = *ledger.transfer(expected.id).expect("the ledger has every transfer the model has");
-            prop_assert_eq!(actual, *expected, "batch {}: transfer {} differs", number, expected.id);
+            let actual = *ledger
+                .transfer(expected.id)
+                .expect("the ledger has every transfer the model has");
+            prop_assert_eq!(
+                actual,
+                *expected,
+                "batch {}: transfer {} differs",
+                number,
+                expected.id
+            );
         }
-        prop_assert_eq!(ledger.pending_statuses().count(), self.model.holds.len(), "batch {}: hold count", number);
+        prop_assert_eq!(
+            ledger.pending_statuses().count(),
+            self.model.holds.len(),
+            "batch {}: hold count",
+            number
+        );
         for (id, (status, _)) in &self.model.holds {
             let actual = ledger.pending(*id).map(|p| p.status);
-            prop_assert_eq!(actual, Some(*status), "batch {}: status of hold {}", number, id);
+            prop_assert_eq!(
+                actual,
+                Some(*status),
+                "batch {}: status of hold {}",
+                number,
+                id
+            );
         }
 
         let mut checker = Checker::new();
@@ -1356,7 +1673,12 @@ impl<S: System> Run<S> {
             checker.pending_status(id, p.status);
         }
         let report = checker.finish();
-        prop_assert!(report.ok(), "batch {}: invariants broken: {:#?}", number, report.violations);
+        prop_assert!(
+            report.ok(),
+            "batch {}: invariants broken: {:#?}",
+            number,
+            report.violations
+        );
         Ok(())
     }
 }
@@ -1383,7 +1705,8 @@ fn replay(original: Transfer, change: Change) -> Transfer {
         Change::Credit => t.credit_account_id = t.credit_account_id % u128::from(ACCOUNT_IDS) + 1,
         Change::PendingId => t.pending_id = t.pending_id % u128::from(TRANSFER_IDS) + 1,
         Change::Linked => {
-            t.flags = TransferFlags::from_bits_retain(t.flags.bits() ^ TransferFlags::LINKED.bits());
+            t.flags =
+                TransferFlags::from_bits_retain(t.flags.bits() ^ TransferFlags::LINKED.bits());
         }
     }
     t
@@ -1400,13 +1723,21 @@ fn run_scenario<S: System + Default>(scenario: &Scenario) -> Result<(), TestCase
 fn config(cases: u32) -> ProptestConfig {
     // No regression files: the scenarios are cheap to find again, and the test directory holds
     // only sources.
-    ProptestConfig { cases, max_shrink_iters: 4096, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases,
+        max_shrink_iters: 4096,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 /// 1024 cases by default (a few seconds in debug); `LEDGER_MODEL_CASES=100000 cargo test --release` for a
 /// deep run.
 fn cases() -> u32 {
-    std::env::var("LEDGER_MODEL_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+    std::env::var("LEDGER_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024)
 }
 
 proptest! {
@@ -1421,7 +1752,11 @@ proptest! {
 /// The model is itself checked: the planted bug below must be caught by the same property.
 #[test]
 fn model_check_catches_a_void_that_forgets_to_release() {
-    let config = Config { failure_persistence: None, max_shrink_iters: 256, ..config(256) };
+    let config = Config {
+        failure_persistence: None,
+        max_shrink_iters: 256,
+        ..config(256)
+    };
     let rng = TestRng::deterministic_rng(config.rng_algorithm);
     let mut runner = TestRunner::new_with_rng(config, rng);
     let outcome = runner.run(&scenario(), |s| run_scenario::<ForgetfulVoid>(&s));
@@ -1435,7 +1770,9 @@ fn model_check_catches_a_void_that_forgets_to_release() {
             );
         }
         Err(TestError::Abort(reason)) => panic!("the runner aborted: {reason}"),
-        Ok(()) => panic!("a void that forgets to release its hold went unnoticed by the model check"),
+        Ok(()) => {
+            panic!("a void that forgets to release its hold went unnoticed by the model check")
+        }
     }
 }
 
@@ -1445,7 +1782,10 @@ fn model_check_catches_a_void_that_forgets_to_release() {
 #[test]
 fn scenarios_cover_the_interesting_outcomes() {
     let mut runner = TestRunner::new_with_rng(
-        Config { failure_persistence: None, ..config(1) },
+        Config {
+            failure_persistence: None,
+            ..config(1)
+        },
         TestRng::deterministic_rng(config(1).rng_algorithm),
     );
     let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -1453,7 +1793,10 @@ fn scenarios_cover_the_interesting_outcomes() {
     let mut clamped = 0;
     let mut closed = 0;
     for _ in 0..200 {
-        let scenario = scenario().new_tree(&mut runner).expect("a scenario").current();
+        let scenario = scenario()
+            .new_tree(&mut runner)
+            .expect("a scenario")
+            .current();
         let mut run = Run::new(Real::default(), scenario.accounts.clone());
         for batch in &scenario.batches {
             if let Batch::Transfers { clock, events } = batch {
@@ -1469,11 +1812,20 @@ fn scenarios_cover_the_interesting_outcomes() {
                         t
                     })
                     .collect();
-                for (t, r) in batch.iter().zip(run.model.create_transfers(&batch, run.now)) {
+                for (t, r) in batch
+                    .iter()
+                    .zip(run.model.create_transfers(&batch, run.now))
+                {
                     *seen.entry(r.as_str()).or_default() += 1;
                     let balancing = t.flags.contains(TransferFlags::BALANCING_DEBIT)
                         || t.flags.contains(TransferFlags::BALANCING_CREDIT);
-                    if r == TR::Ok && balancing && run.model.transfer(t.id).is_some_and(|s| s.amount < t.amount) {
+                    if r == TR::Ok
+                        && balancing
+                        && run
+                            .model
+                            .transfer(t.id)
+                            .is_some_and(|s| s.amount < t.amount)
+                    {
                         clamped += 1;
                     }
                 }
@@ -1485,7 +1837,9 @@ fn scenarios_cover_the_interesting_outcomes() {
         for (status, _) in run.model.holds.values() {
             *statuses.entry(status.as_str()).or_default() += 1;
         }
-        closed += (1..=u128::from(ACCOUNT_IDS)).filter(|id| run.model.closed(*id)).count();
+        closed += (1..=u128::from(ACCOUNT_IDS))
+            .filter(|id| run.model.closed(*id))
+            .count();
     }
     for code in [
         "ok",
@@ -1504,10 +1858,16 @@ fn scenarios_cover_the_interesting_outcomes() {
         "debit_account_already_closed",
         "debit_account_not_found",
     ] {
-        assert!(seen.get(code).copied().unwrap_or(0) >= 3, "{code} is rare: {seen:#?}");
+        assert!(
+            seen.get(code).copied().unwrap_or(0) >= 3,
+            "{code} is rare: {seen:#?}"
+        );
     }
     for status in ["pending", "posted", "voided", "expired"] {
-        assert!(statuses.get(status).copied().unwrap_or(0) >= 10, "few {status} holds: {statuses:#?}");
+        assert!(
+            statuses.get(status).copied().unwrap_or(0) >= 10,
+            "few {status} holds: {statuses:#?}"
+        );
     }
     assert!(clamped >= 5, "balancing transfers rarely clamp: {clamped}");
     assert!(closed >= 3, "accounts are rarely closed: {closed}");

@@ -73,7 +73,9 @@ impl Db {
 
 /// The same PostgreSQL server URL naming another database (tests and benchmarks create fresh ones).
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -98,7 +100,10 @@ pub(crate) fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, StoreErr
 async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
     let options = sqlite_options(url)?;
     let path = options.get_filename();
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
     }
     let pool = SqlitePoolOptions::new()
@@ -112,11 +117,15 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
 
 /// Refuses to run an embedded store that would lose acknowledged writes on power loss.
 async fn check_durable(pool: &SqlitePool) -> Result<(), StoreError> {
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await?;
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await?;
     let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await?;
     // synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
     if !mode.eq_ignore_ascii_case("wal") || sync < 2 {
-        return Err(StoreError::NotDurable(format!("journal_mode={mode}, synchronous={sync}")));
+        return Err(StoreError::NotDurable(format!(
+            "journal_mode={mode}, synchronous={sync}"
+        )));
     }
     Ok(())
 }

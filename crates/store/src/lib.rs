@@ -16,4 +16,4 @@ mod sqlite;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};
 pub use error::StoreError;
-pub use ledger::{AccountFilter, LedgerService, PAGE_SIZE_MAX, Reader};
+pub use ledger::{AccountFilter, LedgerOptions, LedgerService, PAGE_SIZE_MAX, Reader};

@@ -3,7 +3,9 @@
 //! Both databases keep ids as UUIDs and every number as a 64-bit integer, so one row type decodes
 //! from either. `u64` fields that may use the top bit (user data) are stored bit-for-bit as `i64`.
 
-use cardlife_ledger::{Account, AccountBalance, AccountFlags, Pending, PendingStatus, Transfer, TransferFlags};
+use cardlife_ledger::{
+    Account, AccountBalance, AccountFlags, Pending, PendingStatus, Transfer, TransferFlags,
+};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -56,6 +58,30 @@ pub(crate) struct BalanceRow {
     pub credits_posted: i64,
 }
 
+/// A row of the embedded store's balance log.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LogRow {
+    pub id: Uuid,
+    pub flags: i64,
+    pub debits_pending: i64,
+    pub debits_posted: i64,
+    pub credits_pending: i64,
+    pub credits_posted: i64,
+}
+
+impl LogRow {
+    /// Overlays these balances and flags on the account.
+    pub(crate) fn apply(&self, a: &mut Account) -> Result<(), StoreError> {
+        a.flags = AccountFlags::from_bits(narrow(self.flags, "flags")?)
+            .ok_or(StoreError::Corrupt("flags"))?;
+        a.debits_pending = unsigned(self.debits_pending, "debits_pending")?;
+        a.debits_posted = unsigned(self.debits_posted, "debits_posted")?;
+        a.credits_pending = unsigned(self.credits_pending, "credits_pending")?;
+        a.credits_posted = unsigned(self.credits_posted, "credits_posted")?;
+        Ok(())
+    }
+}
+
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, ledger, code, flags, debits_pending, debits_posted, \
      credits_pending, credits_posted, user_data_128, user_data_64, user_data_32, timestamp";
 
@@ -104,7 +130,8 @@ impl TryFrom<AccountRow> for Account {
             user_data_32: narrow(r.user_data_32, "user_data_32")?,
             ledger: narrow(r.ledger, "ledger")?,
             code: narrow(r.code, "code")?,
-            flags: AccountFlags::from_bits(narrow(r.flags, "flags")?).ok_or(StoreError::Corrupt("flags"))?,
+            flags: AccountFlags::from_bits(narrow(r.flags, "flags")?)
+                .ok_or(StoreError::Corrupt("flags"))?,
             timestamp: unsigned(r.timestamp, "timestamp")?,
         })
     }
@@ -133,7 +160,8 @@ impl TransferRow {
             timeout: narrow(self.timeout, "timeout")?,
             ledger: narrow(self.ledger, "ledger")?,
             code: narrow(self.code, "code")?,
-            flags: TransferFlags::from_bits(narrow(self.flags, "flags")?).ok_or(StoreError::Corrupt("flags"))?,
+            flags: TransferFlags::from_bits(narrow(self.flags, "flags")?)
+                .ok_or(StoreError::Corrupt("flags"))?,
             timestamp: unsigned(self.timestamp, "timestamp")?,
         };
         Ok((transfer, pending))

@@ -6,8 +6,8 @@
 mod common;
 
 use cardlife_ledger::{
-    Account, AccountFlags, CreateAccountResult as AR, CreateTransferResult as TR, PendingStatus, Transfer,
-    TransferFlags,
+    Account, AccountFlags, CreateAccountResult as AR, CreateTransferResult as TR, PendingStatus,
+    Transfer, TransferFlags,
 };
 use cardlife_store::{AccountFilter, LedgerService, StoreError};
 use common::{TestStore, clock, start, stores};
@@ -19,7 +19,15 @@ fn account(id: u128, flags: AccountFlags) -> Account {
 }
 
 fn transfer(id: u128, debit: u128, credit: u128, amount: u64) -> Transfer {
-    Transfer { id, debit_account_id: debit, credit_account_id: credit, amount, ledger: LEDGER, code: 1, ..Transfer::default() }
+    Transfer {
+        id,
+        debit_account_id: debit,
+        credit_account_id: credit,
+        amount,
+        ledger: LEDGER,
+        code: 1,
+        ..Transfer::default()
+    }
 }
 
 fn flagged(mut t: Transfer, flags: TransferFlags) -> Transfer {
@@ -29,7 +37,12 @@ fn flagged(mut t: Transfer, flags: TransferFlags) -> Transfer {
 
 async fn balances(svc: &LedgerService, id: u128) -> [u64; 4] {
     let a = svc.reader().account(id).await.unwrap().unwrap();
-    [a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted]
+    [
+        a.debits_pending,
+        a.debits_posted,
+        a.credits_pending,
+        a.credits_posted,
+    ]
 }
 
 async fn assert_invariants(svc: &LedgerService) {
@@ -42,13 +55,21 @@ async fn setup(svc: &LedgerService) {
     let results = svc
         .create_accounts(vec![
             account(1, AccountFlags::NONE),
-            account(2, AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS.union(AccountFlags::HISTORY)),
+            account(
+                2,
+                AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS.union(AccountFlags::HISTORY),
+            ),
             account(3, AccountFlags::NONE),
         ])
         .await
         .unwrap();
     assert_eq!(results, [AR::Ok; 3]);
-    assert_eq!(svc.create_transfers(vec![transfer(100, 1, 2, 10_000)]).await.unwrap(), [TR::Ok]);
+    assert_eq!(
+        svc.create_transfers(vec![transfer(100, 1, 2, 10_000)])
+            .await
+            .unwrap(),
+        [TR::Ok]
+    );
 }
 
 #[tokio::test]
@@ -57,7 +78,10 @@ async fn transfers_move_balances_and_survive_a_restart() {
         let (_fake, clock) = clock();
         let svc = start(&store.db, &clock).await;
         setup(&svc).await;
-        let r = svc.create_transfers(vec![transfer(101, 2, 3, 2_500), transfer(102, 2, 3, 500)]).await.unwrap();
+        let r = svc
+            .create_transfers(vec![transfer(101, 2, 3, 2_500), transfer(102, 2, 3, 500)])
+            .await
+            .unwrap();
         assert_eq!(r, [TR::Ok, TR::Ok]);
         assert_eq!(balances(&svc, 2).await, [0, 3_000, 0, 10_000]);
         drop(svc);
@@ -65,10 +89,52 @@ async fn transfers_move_balances_and_survive_a_restart() {
         let svc = start(&db, &clock).await;
         assert_eq!(balances(&svc, 2).await, [0, 3_000, 0, 10_000]);
         // The reloaded ledger still knows the ids and the limits.
-        assert_eq!(svc.create_transfers(vec![transfer(101, 2, 3, 2_500)]).await.unwrap(), [TR::Exists]);
-        assert_eq!(svc.create_transfers(vec![transfer(103, 2, 3, 7_001)]).await.unwrap(), [TR::ExceedsCredits]);
+        assert_eq!(
+            svc.create_transfers(vec![transfer(101, 2, 3, 2_500)])
+                .await
+                .unwrap(),
+            [TR::Exists]
+        );
+        assert_eq!(
+            svc.create_transfers(vec![transfer(103, 2, 3, 7_001)])
+                .await
+                .unwrap(),
+            [TR::ExceedsCredits]
+        );
         assert_invariants(&svc).await;
         db.close().await;
+        store.drop_store().await;
+    }
+}
+
+#[tokio::test]
+async fn balances_survive_restarts_before_and_after_the_balance_log_is_folded() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let options = cardlife_store::LedgerOptions {
+            fold_after_log_rows: 5,
+        };
+        let svc = LedgerService::start_with(&store.db, clock.clone(), options)
+            .await
+            .unwrap();
+        setup(&svc).await;
+        for i in 0..7u128 {
+            // Each commit logs two accounts; the fourth commit folds the log.
+            assert_eq!(
+                svc.create_transfers(vec![transfer(800 + i, 2, 3, 100)])
+                    .await
+                    .unwrap(),
+                [TR::Ok]
+            );
+            drop(svc.clone());
+            let db = store.reopen().await;
+            let reader = cardlife_store::Reader::new(db.clone());
+            assert_eq!(reader.check().await.unwrap().violations, []);
+            let stored = reader.account(2).await.unwrap().unwrap();
+            assert_eq!(stored.debits_posted, 100 * (i as u64 + 1));
+            db.close().await;
+        }
+        assert_invariants(&svc).await;
         store.drop_store().await;
     }
 }
@@ -82,11 +148,25 @@ async fn a_hold_is_posted_partially_and_cannot_be_settled_twice() {
         let hold = flagged(transfer(200, 2, 3, 4_000), TransferFlags::PENDING);
         assert_eq!(svc.create_transfers(vec![hold]).await.unwrap(), [TR::Ok]);
         assert_eq!(balances(&svc, 2).await, [4_000, 0, 0, 10_000]);
-        let post = Transfer { id: 201, pending_id: 200, amount: 3_000, flags: TransferFlags::POST_PENDING, ..Transfer::default() };
+        let post = Transfer {
+            id: 201,
+            pending_id: 200,
+            amount: 3_000,
+            flags: TransferFlags::POST_PENDING,
+            ..Transfer::default()
+        };
         assert_eq!(svc.create_transfers(vec![post]).await.unwrap(), [TR::Ok]);
         assert_eq!(balances(&svc, 2).await, [0, 3_000, 0, 10_000]);
-        let void = Transfer { id: 202, pending_id: 200, flags: TransferFlags::VOID_PENDING, ..Transfer::default() };
-        assert_eq!(svc.create_transfers(vec![void]).await.unwrap(), [TR::PendingTransferAlreadyPosted]);
+        let void = Transfer {
+            id: 202,
+            pending_id: 200,
+            flags: TransferFlags::VOID_PENDING,
+            ..Transfer::default()
+        };
+        assert_eq!(
+            svc.create_transfers(vec![void]).await.unwrap(),
+            [TR::PendingTransferAlreadyPosted]
+        );
         let (_, status) = svc.reader().transfer(200).await.unwrap().unwrap();
         assert_eq!(status, Some(PendingStatus::Posted));
         assert_invariants(&svc).await;
@@ -106,8 +186,16 @@ async fn a_hold_expires_by_its_timeout_and_then_cannot_be_posted() {
         fake.advance(jiff::SignedDuration::from_secs(61));
         assert_eq!(svc.expire_due().await.unwrap(), 1);
         assert_eq!(balances(&svc, 2).await, [0, 0, 0, 10_000]);
-        let post = Transfer { id: 301, pending_id: 300, flags: TransferFlags::POST_PENDING, ..Transfer::default() };
-        assert_eq!(svc.create_transfers(vec![post]).await.unwrap(), [TR::PendingTransferExpired]);
+        let post = Transfer {
+            id: 301,
+            pending_id: 300,
+            flags: TransferFlags::POST_PENDING,
+            ..Transfer::default()
+        };
+        assert_eq!(
+            svc.create_transfers(vec![post]).await.unwrap(),
+            [TR::PendingTransferExpired]
+        );
         let (_, status) = svc.reader().transfer(300).await.unwrap().unwrap();
         assert_eq!(status, Some(PendingStatus::Expired));
         assert_invariants(&svc).await;
@@ -127,7 +215,14 @@ async fn a_failed_linked_chain_writes_nothing() {
             transfer(402, 2, 3, 9_000), // overdraws the wallet: the whole chain fails
         ];
         let r = svc.create_transfers(chain).await.unwrap();
-        assert_eq!(r, [TR::LinkedEventFailed, TR::LinkedEventFailed, TR::ExceedsCredits]);
+        assert_eq!(
+            r,
+            [
+                TR::LinkedEventFailed,
+                TR::LinkedEventFailed,
+                TR::ExceedsCredits
+            ]
+        );
         assert_eq!(balances(&svc, 2).await, [0, 0, 0, 10_000]);
         for id in [400, 401, 402] {
             assert!(svc.reader().transfer(id).await.unwrap().is_none());
@@ -143,7 +238,9 @@ async fn bad_transfers_answer_precise_codes_and_change_nothing() {
         let (_fake, clock) = clock();
         let svc = start(&store.db, &clock).await;
         setup(&svc).await;
-        svc.create_accounts(vec![Account::new(9, LEDGER + 1, 1, AccountFlags::NONE)]).await.unwrap();
+        svc.create_accounts(vec![Account::new(9, LEDGER + 1, 1, AccountFlags::NONE)])
+            .await
+            .unwrap();
         let before = svc.reader().check().await.unwrap();
         let r = svc
             .create_transfers(vec![
@@ -164,7 +261,10 @@ async fn bad_transfers_answer_precise_codes_and_change_nothing() {
             ]
         );
         let too_many = vec![transfer(600, 1, 3, 1); cardlife_ledger::BATCH_MAX + 1];
-        assert!(matches!(svc.create_transfers(too_many).await, Err(StoreError::BatchTooLarge { .. })));
+        assert!(matches!(
+            svc.create_transfers(too_many).await,
+            Err(StoreError::BatchTooLarge { .. })
+        ));
         let after = svc.reader().check().await.unwrap();
         assert_eq!(before, after);
         store.drop_store().await;
@@ -179,13 +279,30 @@ async fn account_transfers_and_history_read_back_by_time() {
         setup(&svc).await;
         for i in 0..5u128 {
             fake.advance(jiff::SignedDuration::from_secs(1));
-            svc.create_transfers(vec![transfer(700 + i, 2, 3, 100)]).await.unwrap();
+            svc.create_transfers(vec![transfer(700 + i, 2, 3, 100)])
+                .await
+                .unwrap();
         }
-        let all = AccountFilter { account_id: 2, timestamp_min: 0, timestamp_max: 0, limit: 100, reversed: false };
+        let all = AccountFilter {
+            account_id: 2,
+            timestamp_min: 0,
+            timestamp_max: 0,
+            limit: 100,
+            reversed: false,
+        };
         let transfers = svc.reader().account_transfers(&all).await.unwrap();
         assert_eq!(transfers.len(), 6);
-        assert!(transfers.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
-        let later = AccountFilter { timestamp_min: transfers[3].timestamp, limit: 2, reversed: true, ..all };
+        assert!(
+            transfers
+                .windows(2)
+                .all(|w| w[0].timestamp < w[1].timestamp)
+        );
+        let later = AccountFilter {
+            timestamp_min: transfers[3].timestamp,
+            limit: 2,
+            reversed: true,
+            ..all
+        };
         let page = svc.reader().account_transfers(&later).await.unwrap();
         assert_eq!(page.iter().map(|t| t.id).collect::<Vec<_>>(), [704, 703]);
         let history = svc.reader().account_balances(&all).await.unwrap();
@@ -208,7 +325,10 @@ async fn concurrent_callers_never_overdraw_a_limited_account() {
                 tokio::spawn(async move {
                     let mut ok = 0u64;
                     for i in 0..20u128 {
-                        let r = svc.create_transfers(vec![transfer(10_000 + c * 100 + i, 2, 3, 2_500)]).await.unwrap();
+                        let r = svc
+                            .create_transfers(vec![transfer(10_000 + c * 100 + i, 2, 3, 2_500)])
+                            .await
+                            .unwrap();
                         ok += u64::from(r == [TR::Ok]);
                     }
                     ok
@@ -228,7 +348,9 @@ async fn concurrent_callers_never_overdraw_a_limited_account() {
 
 #[tokio::test]
 async fn two_writers_on_one_postgres_keep_every_invariant() {
-    let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else { return };
+    let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {
+        return;
+    };
     let store = TestStore::postgres(&url).await;
     let (_fake, clock) = clock();
     let a = start(&store.db, &clock).await;
@@ -244,7 +366,10 @@ async fn two_writers_on_one_postgres_keep_every_invariant() {
                 let mut ok = 0u64;
                 for i in 0..25u128 {
                     let id = 50_000 + c * 1000 + i; // the same ids from both writers
-                    let r = svc.create_transfers(vec![transfer(id, 1, 3, 100)]).await.unwrap();
+                    let r = svc
+                        .create_transfers(vec![transfer(id, 1, 3, 100)])
+                        .await
+                        .unwrap();
                     ok += u64::from(r == [TR::Ok]);
                     assert!(r[0].is_success(), "writer {w}: {r:?}");
                 }
@@ -266,10 +391,16 @@ async fn two_writers_on_one_postgres_keep_every_invariant() {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         v.sort();
         v
     };
     let root = env!("CARGO_MANIFEST_DIR");
-    assert_eq!(names(&format!("{root}/migrations/sqlite")), names(&format!("{root}/migrations/postgres")));
+    assert_eq!(
+        names(&format!("{root}/migrations/sqlite")),
+        names(&format!("{root}/migrations/postgres"))
+    );
 }

@@ -38,7 +38,10 @@ impl Baseline {
                 }
                 let mut tx = p.begin().await?;
                 for id in &ids {
-                    sqlx::query("INSERT INTO accounts VALUES ($1, 0, 0)").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO accounts VALUES ($1, 0, 0)")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
             }
@@ -46,13 +49,18 @@ impl Baseline {
                 for sql in PG_SCHEMA {
                     sqlx::query(sql).execute(p).await?;
                 }
-                sqlx::query("INSERT INTO accounts SELECT id, 0, 0 FROM UNNEST($1::uuid[]) AS u(id)")
-                    .bind(&ids)
-                    .execute(p)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO accounts SELECT id, 0, 0 FROM UNNEST($1::uuid[]) AS u(id)",
+                )
+                .bind(&ids)
+                .execute(p)
+                .await?;
             }
         }
-        Ok(Self { db, writer: std::sync::Arc::default() })
+        Ok(Self {
+            db,
+            writer: std::sync::Arc::default(),
+        })
     }
 
     /// Applies one transfer in its own transaction.
@@ -88,7 +96,10 @@ async fn sqlite_batch(p: &SqlitePool, batch: &[Transfer]) -> anyhow::Result<()> 
     let mut conn = p.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     for t in batch {
-        let (debit, credit) = (Uuid::from_u128(t.debit_account_id), Uuid::from_u128(t.credit_account_id));
+        let (debit, credit) = (
+            Uuid::from_u128(t.debit_account_id),
+            Uuid::from_u128(t.credit_account_id),
+        );
         let found: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id IN ($1, $2)")
             .bind(debit)
             .bind(credit)
@@ -122,12 +133,16 @@ async fn sqlite_batch(p: &SqlitePool, batch: &[Transfer]) -> anyhow::Result<()> 
 async fn pg_batch(p: &PgPool, batch: &[Transfer]) -> anyhow::Result<()> {
     let mut tx = p.begin().await?;
     for t in batch {
-        let (debit, credit) = (Uuid::from_u128(t.debit_account_id), Uuid::from_u128(t.credit_account_id));
-        let found: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE")
-            .bind(debit)
-            .bind(credit)
-            .fetch_all(&mut *tx)
-            .await?;
+        let (debit, credit) = (
+            Uuid::from_u128(t.debit_account_id),
+            Uuid::from_u128(t.credit_account_id),
+        );
+        let found: Vec<(Uuid,)> =
+            sqlx::query_as("SELECT id FROM accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE")
+                .bind(debit)
+                .bind(credit)
+                .fetch_all(&mut *tx)
+                .await?;
         anyhow::ensure!(found.len() == 2, "unknown account");
         let amount = i64::try_from(t.amount)?;
         sqlx::query("UPDATE accounts SET debits_posted = debits_posted + $1 WHERE id = $2")

@@ -21,7 +21,11 @@ pub struct Stores {
 
 impl Stores {
     /// Creates both stores: under `dir` for SQLite, or on the server of `database_url`.
-    pub async fn create(dir: &Path, database_url: Option<&str>, case: &str) -> anyhow::Result<Self> {
+    pub async fn create(
+        dir: &Path,
+        database_url: Option<&str>,
+        case: &str,
+    ) -> anyhow::Result<Self> {
         match database_url {
             None => {
                 std::fs::create_dir_all(dir)?;
@@ -30,21 +34,38 @@ impl Stores {
                 let ours = Db::open(&url("ours")).await?;
                 ours.migrate().await?;
                 let baseline = Db::open(&url("baseline")).await?;
-                Ok(Self { ours, baseline, admin: None, _dir: Some(tmp) })
+                Ok(Self {
+                    ours,
+                    baseline,
+                    admin: None,
+                    _dir: Some(tmp),
+                })
             }
             Some(url) => {
                 let tag = format!("{}_{}", std::process::id(), case.replace(['/', '-'], "_"));
-                let names = [format!("cardlife_bench_ours_{tag}"), format!("cardlife_bench_base_{tag}")];
+                let names = [
+                    format!("cardlife_bench_ours_{tag}"),
+                    format!("cardlife_bench_base_{tag}"),
+                ];
                 let mut admin = PgConnection::connect(url).await?;
                 for name in &names {
-                    let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&mut admin).await;
-                    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
+                    let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                        .execute(&mut admin)
+                        .await;
+                    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                        .execute(&mut admin)
+                        .await?;
                 }
                 admin.close().await?;
                 let ours = Db::open(&with_database(url, &names[0])).await?;
                 ours.migrate().await?;
                 let baseline = Db::open(&with_database(url, &names[1])).await?;
-                Ok(Self { ours, baseline, admin: Some((url.to_owned(), names.to_vec())), _dir: None })
+                Ok(Self {
+                    ours,
+                    baseline,
+                    admin: Some((url.to_owned(), names.to_vec())),
+                    _dir: None,
+                })
             }
         }
     }
@@ -56,7 +77,11 @@ impl Stores {
         if let Some((url, names)) = self.admin {
             let mut admin = PgConnection::connect(&url).await?;
             for name in names {
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await?;
             }
         }
         Ok(())

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cardlife_kernel::{SharedClock, SystemClock};
-use cardlife_ledger::{Account, AccountFlags, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags};
+use cardlife_ledger::{
+    Account, AccountFlags, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags,
+};
 use cardlife_store::{Db, LedgerService};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
@@ -39,7 +41,11 @@ pub fn workload(n: usize, hot: bool, first_id: u128) -> Vec<Transfer> {
     let mut rng = StdRng::seed_from_u64(SEED);
     (0..n)
         .map(|i| {
-            let debit = if hot { 1 } else { rng.random_range(1..=ACCOUNTS) };
+            let debit = if hot {
+                1
+            } else {
+                rng.random_range(1..=ACCOUNTS)
+            };
             let mut credit = rng.random_range(1..=ACCOUNTS);
             while credit == debit {
                 credit = rng.random_range(1..=ACCOUNTS);
@@ -62,16 +68,24 @@ pub fn workload(n: usize, hot: bool, first_id: u128) -> Vec<Transfer> {
 pub async fn start_ours(db: &Db) -> anyhow::Result<LedgerService> {
     let clock: SharedClock = Arc::new(SystemClock);
     let svc = LedgerService::start(db, clock).await?;
-    let accounts: Vec<Account> = (1..=ACCOUNTS).map(|id| Account::new(id, LEDGER, 1, AccountFlags::NONE)).collect();
+    let accounts: Vec<Account> = (1..=ACCOUNTS)
+        .map(|id| Account::new(id, LEDGER, 1, AccountFlags::NONE))
+        .collect();
     for chunk in accounts.chunks(BATCH_MAX) {
         let results = svc.create_accounts(chunk.to_vec()).await?;
-        anyhow::ensure!(results.iter().all(|r| r.is_success()), "account setup failed");
+        anyhow::ensure!(
+            results.iter().all(|r| r.is_success()),
+            "account setup failed"
+        );
     }
     Ok(svc)
 }
 
 /// `CALLERS` tasks, each submitting one transfer at a time and waiting for it.
-pub async fn concurrent_ours(svc: &LedgerService, transfers: Vec<Transfer>) -> anyhow::Result<Side> {
+pub async fn concurrent_ours(
+    svc: &LedgerService,
+    transfers: Vec<Transfer>,
+) -> anyhow::Result<Side> {
     let n = transfers.len() as u64;
     let queues = deal(transfers, CALLERS);
     let start = Instant::now();
@@ -85,7 +99,10 @@ pub async fn concurrent_ours(svc: &LedgerService, transfers: Vec<Transfer>) -> a
                     let sent = Instant::now();
                     let results = svc.create_transfers(vec![t]).await?;
                     lat.record(sent.elapsed());
-                    anyhow::ensure!(results == [CreateTransferResult::Ok], "transfer refused: {results:?}");
+                    anyhow::ensure!(
+                        results == [CreateTransferResult::Ok],
+                        "transfer refused: {results:?}"
+                    );
                 }
                 anyhow::Ok(lat)
             })
@@ -96,7 +113,10 @@ pub async fn concurrent_ours(svc: &LedgerService, transfers: Vec<Transfer>) -> a
 }
 
 /// The same with the baseline, one transaction per transfer.
-pub async fn concurrent_baseline(base: &Baseline, transfers: Vec<Transfer>) -> anyhow::Result<Side> {
+pub async fn concurrent_baseline(
+    base: &Baseline,
+    transfers: Vec<Transfer>,
+) -> anyhow::Result<Side> {
     let n = transfers.len() as u64;
     let queues = deal(transfers, CALLERS);
     let start = Instant::now();
@@ -127,9 +147,16 @@ pub async fn batched_ours(svc: &LedgerService, transfers: &[Transfer]) -> anyhow
         let sent = Instant::now();
         let results = svc.create_transfers(chunk.to_vec()).await?;
         lat.record(sent.elapsed());
-        anyhow::ensure!(results.iter().all(|r| *r == CreateTransferResult::Ok), "a transfer was refused");
+        anyhow::ensure!(
+            results.iter().all(|r| *r == CreateTransferResult::Ok),
+            "a transfer was refused"
+        );
     }
-    Ok(Side::with_latency(transfers.len() as u64, start.elapsed(), &lat))
+    Ok(Side::with_latency(
+        transfers.len() as u64,
+        start.elapsed(),
+        &lat,
+    ))
 }
 
 /// The same batches with the baseline, one transaction per batch.
@@ -141,7 +168,11 @@ pub async fn batched_baseline(base: &Baseline, transfers: &[Transfer]) -> anyhow
         base.transfer_batch(chunk).await?;
         lat.record(sent.elapsed());
     }
-    Ok(Side::with_latency(transfers.len() as u64, start.elapsed(), &lat))
+    Ok(Side::with_latency(
+        transfers.len() as u64,
+        start.elapsed(),
+        &lat,
+    ))
 }
 
 /// Whether our store holds exactly `expected` transfers and every invariant holds.
@@ -161,7 +192,9 @@ fn deal(transfers: Vec<Transfer>, hands: usize) -> Vec<Vec<Transfer>> {
     queues
 }
 
-async fn join_latencies(tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Latencies>>>) -> anyhow::Result<Latencies> {
+async fn join_latencies(
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Latencies>>>,
+) -> anyhow::Result<Latencies> {
     let mut all = Latencies::new()?;
     for task in tasks {
         all.merge(&task.await??);

@@ -20,9 +20,18 @@ use self::stats::{Side, round2};
 
 /// The cases, with what each measures.
 pub const CASES: &[(&str, &str)] = &[
-    ("ledger/concurrent", "64 concurrent callers, one transfer per request; baseline: one transaction per transfer"),
-    ("ledger/batched", "batches of 8,190 transfers; baseline: the same batch per transaction, transfer by transfer"),
-    ("ledger/hot", "every transfer debits one hot account, batched; ratio: hot throughput / uniform throughput"),
+    (
+        "ledger/concurrent",
+        "64 concurrent callers, one transfer per request; baseline: one transaction per transfer",
+    ),
+    (
+        "ledger/batched",
+        "batches of 8,190 transfers; baseline: the same batch per transaction, transfer by transfer",
+    ),
+    (
+        "ledger/hot",
+        "every transfer debits one hot account, batched; ratio: hot throughput / uniform throughput",
+    ),
 ];
 
 /// Options of one run.
@@ -58,16 +67,27 @@ struct CaseResult {
     machine: Machine,
 }
 
-/// Runs every case whose name is `name` or starts with `name/`. Returns whether all checks held.
-pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
+/// The cases `name` selects: the case of that name, or every case of that group.
+pub fn find(name: &str) -> anyhow::Result<Vec<&'static str>> {
     let cases: Vec<&'static str> = CASES
         .iter()
         .map(|(case, _)| *case)
-        .filter(|case| *case == name || case.strip_prefix(name).is_some_and(|rest| rest.starts_with('/')))
+        .filter(|case| {
+            *case == name
+                || case
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
         .collect();
     if cases.is_empty() {
         anyhow::bail!("no benchmark named {name:?}; `cardlife bench --list` shows them");
     }
+    Ok(cases)
+}
+
+/// Runs every case whose name is `name` or starts with `name/`. Returns whether all checks held.
+pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
+    let cases = find(name)?;
     let machine = Machine {
         cores: std::thread::available_parallelism().map_or(1, usize::from),
         fsync_per_sec: round2(env::fsync_rate(&opts.dir)?),
@@ -81,34 +101,74 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
         all_passed &= checks_passed;
         let unit = "transfers/s";
         let machine = machine.clone();
-        let result = CaseResult { name: case, unit, durable: true, backend, ours, baseline, ratio, checks_passed, machine };
+        let result = CaseResult {
+            name: case,
+            unit,
+            durable: true,
+            backend,
+            ours,
+            baseline,
+            ratio,
+            checks_passed,
+            machine,
+        };
         print(&result, opts.json)?;
     }
     Ok(all_passed)
 }
 
-async fn run_case(case: &str, stores: &Stores, quick: bool) -> anyhow::Result<(Side, Side, f64, bool)> {
+async fn run_case(
+    case: &str,
+    stores: &Stores,
+    quick: bool,
+) -> anyhow::Result<(Side, Side, f64, bool)> {
     match case {
         "ledger/concurrent" => {
-            let sizes = if quick { Sizes { ours: 6_400, baseline: 640 } } else { Sizes { ours: 128_000, baseline: 6_400 } };
+            let sizes = if quick {
+                Sizes {
+                    ours: 6_400,
+                    baseline: 640,
+                }
+            } else {
+                Sizes {
+                    ours: 128_000,
+                    baseline: 6_400,
+                }
+            };
             let base = Baseline::create(stores.baseline.clone(), 10_000).await?;
-            let b = ledger::concurrent_baseline(&base, ledger::workload(sizes.baseline, false, 1)).await?;
+            let b = ledger::concurrent_baseline(&base, ledger::workload(sizes.baseline, false, 1))
+                .await?;
             ledger::settle().await;
             let svc = ledger::start_ours(&stores.ours).await?;
             let o = ledger::concurrent_ours(&svc, ledger::workload(sizes.ours, false, 1)).await?;
-            let ok = ledger::check_ours(&svc, sizes.ours as u64).await? && base.check(sizes.baseline as u64).await?;
+            let ok = ledger::check_ours(&svc, sizes.ours as u64).await?
+                && base.check(sizes.baseline as u64).await?;
             let ratio = round2(o.per_sec / b.per_sec);
             Ok((o, b, ratio, ok))
         }
         "ledger/batched" => {
-            let batches = if quick { Sizes { ours: 8, baseline: 2 } } else { Sizes { ours: 100, baseline: 10 } };
+            let batches = if quick {
+                Sizes {
+                    ours: 8,
+                    baseline: 2,
+                }
+            } else {
+                Sizes {
+                    ours: 100,
+                    baseline: 10,
+                }
+            };
             let n = |batches: usize| batches * cardlife_ledger::BATCH_MAX;
             let base = Baseline::create(stores.baseline.clone(), 10_000).await?;
-            let b = ledger::batched_baseline(&base, &ledger::workload(n(batches.baseline), false, 1)).await?;
+            let b =
+                ledger::batched_baseline(&base, &ledger::workload(n(batches.baseline), false, 1))
+                    .await?;
             ledger::settle().await;
             let svc = ledger::start_ours(&stores.ours).await?;
-            let o = ledger::batched_ours(&svc, &ledger::workload(n(batches.ours), false, 1)).await?;
-            let ok = ledger::check_ours(&svc, n(batches.ours) as u64).await? && base.check(n(batches.baseline) as u64).await?;
+            let o =
+                ledger::batched_ours(&svc, &ledger::workload(n(batches.ours), false, 1)).await?;
+            let ok = ledger::check_ours(&svc, n(batches.ours) as u64).await?
+                && base.check(n(batches.baseline) as u64).await?;
             let ratio = round2(o.per_sec / b.per_sec);
             Ok((o, b, ratio, ok))
         }

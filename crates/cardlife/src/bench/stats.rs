@@ -17,7 +17,9 @@ impl Latencies {
 
     /// Records one latency.
     pub fn record(&mut self, d: Duration) {
-        let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX).clamp(1, 100_000_000);
+        let micros = u64::try_from(d.as_micros())
+            .unwrap_or(u64::MAX)
+            .clamp(1, 100_000_000);
         // Bounds are clamped above, so recording cannot fail.
         let _ = self.0.record(micros);
     }

@@ -13,7 +13,11 @@ CREATE TABLE ledger_accounts (
     user_data_128   UUID   NOT NULL,
     user_data_64    BIGINT NOT NULL,
     user_data_32    BIGINT NOT NULL,
-    timestamp       BIGINT NOT NULL
+    timestamp       BIGINT NOT NULL,
+    -- The timestamp of the last commit that changed the account. A writer stamps its events
+    -- after the largest of these among the rows it locked, so every account's history is in
+    -- timestamp order whichever process wrote it and however their clocks differ.
+    updated_at      BIGINT NOT NULL DEFAULT 0
 );
 
 -- Several processes may share the database, so timestamps need not be unique: the id is the key.

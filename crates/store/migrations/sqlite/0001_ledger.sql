@@ -16,8 +16,23 @@ CREATE TABLE ledger_accounts (
     timestamp       INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Balances after each commit, appended: the embedded ledger writes an account's new balances
+-- here instead of updating its row in place (random-order updates cost more than appends), and
+-- folds the log into ledger_accounts at a checkpoint. An account's balances are its row in
+-- ledger_accounts overlaid by its last row here.
+CREATE TABLE ledger_account_log (
+    seq             INTEGER PRIMARY KEY,
+    id              BLOB    NOT NULL,
+    flags           INTEGER NOT NULL,
+    debits_pending  INTEGER NOT NULL,
+    debits_posted   INTEGER NOT NULL,
+    credits_pending INTEGER NOT NULL,
+    credits_posted  INTEGER NOT NULL
+);
+
 -- One process owns an embedded ledger and stamps strictly increasing timestamps, so the
--- timestamp is the row key: every insert is an append.
+-- timestamp is the row key: every insert is an append. Ids are time-ordered (UUIDv7) in
+-- practice, so the unique id index grows at its end too.
 CREATE TABLE ledger_transfers (
     timestamp         INTEGER NOT NULL PRIMARY KEY,
     id                BLOB    NOT NULL UNIQUE,
@@ -38,8 +53,9 @@ CREATE TABLE ledger_transfers (
     expires_at        INTEGER NOT NULL
 );
 
-CREATE INDEX ledger_transfers_by_debit ON ledger_transfers (debit_account_id, timestamp);
-CREATE INDEX ledger_transfers_by_credit ON ledger_transfers (credit_account_id, timestamp);
+-- No per-account index: the embedded ledger keeps that index in memory (see
+-- crates/store/src/sqlite/memory.rs), because random-order index inserts would cost more than
+-- the rest of a commit together. SQL reads by account scan by time.
 
 CREATE TABLE ledger_account_balances (
     account_id      BLOB    NOT NULL,

@@ -57,7 +57,11 @@ pub(crate) struct Request {
 pub(crate) trait Backend: Send + 'static {
     /// Applies `batches` in order at time `now` (ns since the epoch) and commits them durably
     /// together. On error nothing of them is applied, in the database or in memory.
-    fn commit(&mut self, batches: &[Batch], now: u64) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
+    fn commit(
+        &mut self,
+        batches: &[Batch],
+        now: u64,
+    ) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
 }
 
 /// Nanoseconds since the epoch of the clock's now.
@@ -66,7 +70,11 @@ pub(crate) fn now_nanos(clock: &SharedClock) -> u64 {
 }
 
 /// The writer task: runs until every sender is gone.
-pub(crate) async fn run<B: Backend>(mut backend: B, mut rx: mpsc::Receiver<Request>, clock: SharedClock) {
+pub(crate) async fn run<B: Backend>(
+    mut backend: B,
+    mut rx: mpsc::Receiver<Request>,
+    clock: SharedClock,
+) {
     let mut inbox: Vec<Request> = Vec::with_capacity(QUEUE_DEPTH_MAX);
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -78,7 +86,8 @@ pub(crate) async fn run<B: Backend>(mut backend: B, mut rx: mpsc::Receiver<Reque
         }
         while !inbox.is_empty() {
             let take = group_len(&inbox);
-            let (batches, replies): (Vec<Batch>, Vec<_>) = inbox.drain(..take).map(|r| (r.batch, r.reply)).unzip();
+            let (batches, replies): (Vec<Batch>, Vec<_>) =
+                inbox.drain(..take).map(|r| (r.batch, r.reply)).unzip();
             let result = backend.commit(&batches, now_nanos(&clock)).await;
             metrics::counter!("cardlife_ledger_commits_total").increment(1);
             metrics::histogram!("cardlife_ledger_commit_batches").record(batches.len() as f64);
@@ -101,7 +110,10 @@ fn group_len(inbox: &[Request]) -> usize {
     n
 }
 
-fn answer(result: Result<Vec<Outcome>, StoreError>, replies: Vec<Option<oneshot::Sender<Result<Outcome, StoreError>>>>) {
+fn answer(
+    result: Result<Vec<Outcome>, StoreError>,
+    replies: Vec<Option<oneshot::Sender<Result<Outcome, StoreError>>>>,
+) {
     match result {
         Ok(outcomes) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {

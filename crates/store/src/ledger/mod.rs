@@ -24,25 +24,62 @@ pub struct LedgerService {
     reader: Reader,
 }
 
+/// Tuning of the ledger writer.
+#[derive(Clone, Copy, Debug)]
+pub struct LedgerOptions {
+    /// Embedded store: balance-log rows after which the log is folded into the accounts table
+    /// (about 25 full batches by default; each fold rewrites every account touched since).
+    pub fold_after_log_rows: usize,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        Self {
+            fold_after_log_rows: 200_000,
+        }
+    }
+}
+
 impl LedgerService {
     /// Starts the ledger writer for `db` (already migrated).
     pub async fn start(db: &Db, clock: SharedClock) -> Result<Self, StoreError> {
+        Self::start_with(db, clock, LedgerOptions::default()).await
+    }
+
+    /// Starts the ledger writer with explicit options.
+    pub async fn start_with(
+        db: &Db,
+        clock: SharedClock,
+        options: LedgerOptions,
+    ) -> Result<Self, StoreError> {
         let (tx, rx) = mpsc::channel(group_commit::QUEUE_DEPTH_MAX);
         match db {
             Db::Sqlite(pool) => {
-                let backend = crate::sqlite::ledger::EmbeddedLedger::open(pool).await?;
+                let (backend, memory) =
+                    crate::sqlite::ledger::EmbeddedLedger::open(pool, options.fold_after_log_rows)
+                        .await?;
                 tokio::spawn(group_commit::run(backend, rx, clock));
+                Ok(Self {
+                    tx,
+                    reader: Reader::with_memory(db.clone(), memory),
+                })
             }
             Db::Postgres(pool) => {
                 let backend = crate::postgres::ledger::SharedLedger::new(pool.clone());
                 tokio::spawn(group_commit::run(backend, rx, clock));
+                Ok(Self {
+                    tx,
+                    reader: Reader::new(db.clone()),
+                })
             }
         }
-        Ok(Self { tx, reader: Reader::new(db.clone()) })
     }
 
     /// Creates accounts; one result per account, in order. Answers once durable.
-    pub async fn create_accounts(&self, accounts: Vec<Account>) -> Result<Vec<CreateAccountResult>, StoreError> {
+    pub async fn create_accounts(
+        &self,
+        accounts: Vec<Account>,
+    ) -> Result<Vec<CreateAccountResult>, StoreError> {
         if accounts.is_empty() {
             return Ok(Vec::new());
         }
@@ -54,7 +91,10 @@ impl LedgerService {
     }
 
     /// Applies transfers; one result per transfer, in order. Answers once durable.
-    pub async fn create_transfers(&self, transfers: Vec<Transfer>) -> Result<Vec<CreateTransferResult>, StoreError> {
+    pub async fn create_transfers(
+        &self,
+        transfers: Vec<Transfer>,
+    ) -> Result<Vec<CreateTransferResult>, StoreError> {
         if transfers.is_empty() {
             return Ok(Vec::new());
         }
@@ -82,7 +122,10 @@ impl LedgerService {
     async fn submit(&self, batch: Batch) -> Result<Outcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(group_commit::Request { batch, reply: Some(reply) })
+            .send(group_commit::Request {
+                batch,
+                reply: Some(reply),
+            })
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
@@ -91,7 +134,10 @@ impl LedgerService {
 
 fn check_size(got: usize) -> Result<(), StoreError> {
     if got > BATCH_MAX {
-        return Err(StoreError::BatchTooLarge { max: BATCH_MAX, got });
+        return Err(StoreError::BatchTooLarge {
+            max: BATCH_MAX,
+            got,
+        });
     }
     Ok(())
 }

@@ -1,14 +1,20 @@
 //! Reads: accounts, transfers, an account's transfers and balance history by time, and the
 //! whole-store invariant check. The SQL is the same on both backends.
 
+use std::sync::Arc;
+
 use cardlife_ledger::{Account, AccountBalance, Checker, PendingStatus, Report, Transfer};
 use futures_util::TryStreamExt;
 use sqlx::AssertSqlSafe;
+use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::rows::{ACCOUNT_COLUMNS, AccountRow, BalanceRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64};
+use crate::rows::{
+    ACCOUNT_COLUMNS, AccountRow, BalanceRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64,
+};
+use crate::sqlite::memory::Memory;
 
 /// Rows one query may return.
 pub const PAGE_SIZE_MAX: u32 = 8190;
@@ -30,7 +36,11 @@ pub struct AccountFilter {
 
 impl AccountFilter {
     fn bounds(&self) -> (i64, i64, i64) {
-        let max = if self.timestamp_max == 0 { i64::MAX } else { amount_to_i64(self.timestamp_max) };
+        let max = if self.timestamp_max == 0 {
+            i64::MAX
+        } else {
+            amount_to_i64(self.timestamp_max)
+        };
         let limit = i64::from(self.limit.clamp(1, PAGE_SIZE_MAX));
         (amount_to_i64(self.timestamp_min), max, limit)
     }
@@ -44,30 +54,71 @@ impl AccountFilter {
 #[derive(Clone, Debug)]
 pub struct Reader {
     db: Db,
+    /// The running embedded ledger's committed state, when there is one.
+    memory: Option<Arc<RwLock<Memory>>>,
 }
 
 impl Reader {
-    /// Reads from `db`.
+    /// Reads from `db` with SQL alone.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, memory: None }
+    }
+
+    /// Reads a running embedded ledger from memory (the check still reads the file).
+    pub(crate) fn with_memory(db: Db, memory: Arc<RwLock<Memory>>) -> Self {
+        Self {
+            db,
+            memory: Some(memory),
+        }
     }
 
     /// An account by id.
     pub async fn account(&self, id: u128) -> Result<Option<Account>, StoreError> {
+        if let Some(memory) = &self.memory {
+            return Ok(memory.read().await.ledger.account(id).copied());
+        }
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
         let row = match &self.db {
-            Db::Sqlite(p) => sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).bind(Uuid::from_u128(id)).fetch_optional(p).await?,
-            Db::Postgres(p) => sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).bind(Uuid::from_u128(id)).fetch_optional(p).await?,
+            Db::Sqlite(p) => {
+                // Without a running ledger: the row overlaid by its last logged balances.
+                let mut conn = p.acquire().await?;
+                let accounts = crate::sqlite::ledger::load_accounts(&mut conn).await?;
+                return Ok(accounts.into_iter().find(|a| a.id == id));
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(Uuid::from_u128(id))
+                    .fetch_optional(p)
+                    .await?
+            }
         };
         row.map(Account::try_from).transpose()
     }
 
     /// A transfer by id.
-    pub async fn transfer(&self, id: u128) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
+    pub async fn transfer(
+        &self,
+        id: u128,
+    ) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
+        if let Some(memory) = &self.memory {
+            let memory = memory.read().await;
+            let status = memory.ledger.pending(id).map(|p| p.status);
+            return Ok(memory.ledger.transfer(id).map(|t| (*t, status)));
+        }
         let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1");
         let row = match &self.db {
-            Db::Sqlite(p) => sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).bind(Uuid::from_u128(id)).fetch_optional(p).await?,
-            Db::Postgres(p) => sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).bind(Uuid::from_u128(id)).fetch_optional(p).await?,
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(Uuid::from_u128(id))
+                    .fetch_optional(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(Uuid::from_u128(id))
+                    .fetch_optional(p)
+                    .await?
+            }
         };
         let Some(row) = row else { return Ok(None) };
         let (t, pending) = row.into_parts()?;
@@ -77,6 +128,10 @@ impl Reader {
     /// An account's transfers (as debit or credit) in a time range.
     pub async fn account_transfers(&self, f: &AccountFilter) -> Result<Vec<Transfer>, StoreError> {
         let (min, max, limit) = f.bounds();
+        if let Some(memory) = &self.memory {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            return Ok(memory.read().await.account_transfers(f, limit));
+        }
         let sql = format!(
             "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers \
              WHERE (debit_account_id = $1 OR credit_account_id = $1) AND timestamp >= $2 AND timestamp <= $3 \
@@ -86,17 +141,34 @@ impl Reader {
         let id = Uuid::from_u128(f.account_id);
         let rows = match &self.db {
             Db::Sqlite(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).bind(id).bind(min).bind(max).bind(limit).fetch_all(p).await?
+                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(id)
+                    .bind(min)
+                    .bind(max)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
             Db::Postgres(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).bind(id).bind(min).bind(max).bind(limit).fetch_all(p).await?
+                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(id)
+                    .bind(min)
+                    .bind(max)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
         };
-        rows.into_iter().map(|r| r.into_parts().map(|(t, _)| t)).collect()
+        rows.into_iter()
+            .map(|r| r.into_parts().map(|(t, _)| t))
+            .collect()
     }
 
     /// An account's balance history (accounts with the `history` flag) in a time range.
-    pub async fn account_balances(&self, f: &AccountFilter) -> Result<Vec<AccountBalance>, StoreError> {
+    pub async fn account_balances(
+        &self,
+        f: &AccountFilter,
+    ) -> Result<Vec<AccountBalance>, StoreError> {
         let (min, max, limit) = f.bounds();
         let sql = format!(
             "SELECT account_id, timestamp, debits_pending, debits_posted, credits_pending, credits_posted \
@@ -107,10 +179,22 @@ impl Reader {
         let id = Uuid::from_u128(f.account_id);
         let rows = match &self.db {
             Db::Sqlite(p) => {
-                sqlx::query_as::<_, BalanceRow>(AssertSqlSafe(sql.as_str())).bind(id).bind(min).bind(max).bind(limit).fetch_all(p).await?
+                sqlx::query_as::<_, BalanceRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(id)
+                    .bind(min)
+                    .bind(max)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
             Db::Postgres(p) => {
-                sqlx::query_as::<_, BalanceRow>(AssertSqlSafe(sql.as_str())).bind(id).bind(min).bind(max).bind(limit).fetch_all(p).await?
+                sqlx::query_as::<_, BalanceRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(id)
+                    .bind(min)
+                    .bind(max)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
         };
         rows.into_iter().map(AccountBalance::try_from).collect()
@@ -125,11 +209,11 @@ impl Reader {
             Db::Sqlite(p) => {
                 // In WAL mode a read transaction sees one snapshot for both reads.
                 let mut tx = p.begin().await?;
-                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(accounts.as_str())).fetch_all(&mut *tx).await?;
-                for row in rows {
-                    checker.account(Account::try_from(row)?);
+                for account in crate::sqlite::ledger::load_accounts(&mut tx).await? {
+                    checker.account(account);
                 }
-                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str())).fetch(&mut *tx);
+                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str()))
+                    .fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
                     feed_transfer(&mut checker, row)?;
                 }
@@ -139,12 +223,17 @@ impl Reader {
             Db::Postgres(p) => {
                 // One snapshot for both reads, so a concurrent commit cannot split them.
                 let mut tx = p.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
-                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(accounts.as_str())).fetch_all(&mut *tx).await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(accounts.as_str()))
+                    .fetch_all(&mut *tx)
+                    .await?;
                 for row in rows {
                     checker.account(Account::try_from(row)?);
                 }
-                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str())).fetch(&mut *tx);
+                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str()))
+                    .fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
                     feed_transfer(&mut checker, row)?;
                 }

@@ -11,9 +11,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cardlife_ledger::{Account, AccountBalance, ChangeSet, Ledger, PendingStatus, Transfer, TransferFlags};
-use sqlx::{PgPool, Postgres, Transaction};
+use cardlife_ledger::{
+    Account, AccountBalance, ChangeSet, Ledger, PendingStatus, Transfer, TransferFlags,
+};
 use sqlx::AssertSqlSafe;
+use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -36,10 +38,17 @@ pub(crate) struct SharedLedger {
 
 impl SharedLedger {
     pub(crate) fn new(pool: PgPool) -> Self {
-        Self { pool, last_timestamp: 0 }
+        Self {
+            pool,
+            last_timestamp: 0,
+        }
     }
 
-    async fn try_commit(&mut self, batches: &[Batch], now: u64) -> Result<Vec<Outcome>, StoreError> {
+    async fn try_commit(
+        &mut self,
+        batches: &[Batch],
+        now: u64,
+    ) -> Result<Vec<Outcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut accounts = BTreeSet::new();
         let mut transfers = BTreeSet::new();
@@ -48,7 +57,11 @@ impl SharedLedger {
                 Batch::Accounts(list) => accounts.extend(list.iter().map(|a| a.id)),
                 Batch::Transfers(list) => {
                     for t in list {
-                        accounts.extend([t.debit_account_id, t.credit_account_id].into_iter().filter(|id| *id != 0));
+                        accounts.extend(
+                            [t.debit_account_id, t.credit_account_id]
+                                .into_iter()
+                                .filter(|id| *id != 0),
+                        );
                         transfers.extend([t.id, t.pending_id].into_iter().filter(|id| *id != 0));
                     }
                 }
@@ -61,7 +74,9 @@ impl SharedLedger {
         }
         let mut ledger = Ledger::new();
         ledger.observe_timestamp(self.last_timestamp);
-        for a in lock_accounts(&mut tx, &accounts).await? {
+        let (locked, updated_at) = lock_accounts(&mut tx, &accounts).await?;
+        ledger.observe_timestamp(updated_at);
+        for a in locked {
             ledger.load_account(a);
         }
         for (t, pending) in read_transfers(&mut tx, &transfers).await? {
@@ -134,13 +149,37 @@ async fn hold_accounts(
     .bind(uuids(ids))
     .fetch_all(&mut **tx)
     .await?;
-    Ok(rows.into_iter().map(|(d, c)| (d.as_u128(), c.as_u128())).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(d, c)| (d.as_u128(), c.as_u128()))
+        .collect())
 }
 
-async fn lock_accounts(tx: &mut Transaction<'_, Postgres>, ids: &BTreeSet<u128>) -> Result<Vec<Account>, StoreError> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE");
-    let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).bind(uuids(ids)).fetch_all(&mut **tx).await?;
-    rows.into_iter().map(Account::try_from).collect()
+/// Locks the accounts in id order; returns them and the latest commit timestamp among them.
+async fn lock_accounts(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &BTreeSet<u128>,
+) -> Result<(Vec<Account>, u64), StoreError> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS}, updated_at FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+    );
+    let rows = sqlx::query_as::<_, LockedRow>(AssertSqlSafe(sql.as_str()))
+        .bind(uuids(ids))
+        .fetch_all(&mut **tx)
+        .await?;
+    let updated_at = rows.iter().map(|r| r.updated_at).max().unwrap_or(0);
+    let accounts = rows
+        .into_iter()
+        .map(|r| Account::try_from(r.account))
+        .collect::<Result<_, _>>()?;
+    Ok((accounts, u64::try_from(updated_at).unwrap_or(0)))
+}
+
+#[derive(sqlx::FromRow)]
+struct LockedRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    updated_at: i64,
 }
 
 async fn read_transfers(
@@ -148,16 +187,24 @@ async fn read_transfers(
     ids: &BTreeSet<u128>,
 ) -> Result<Vec<(Transfer, Option<cardlife_ledger::Pending>)>, StoreError> {
     let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY($1)");
-    let rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).bind(uuids(ids)).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+        .bind(uuids(ids))
+        .fetch_all(&mut **tx)
+        .await?;
     rows.into_iter().map(TransferRow::into_parts).collect()
 }
 
-async fn write(tx: &mut Transaction<'_, Postgres>, c: &ChangeSet, ledger: &Ledger) -> Result<(), StoreError> {
+async fn write(
+    tx: &mut Transaction<'_, Postgres>,
+    c: &ChangeSet,
+    ledger: &Ledger,
+) -> Result<(), StoreError> {
+    let stamp = amount_to_i64(ledger.last_timestamp());
     if !c.new_accounts.is_empty() {
-        insert_accounts(tx, &c.new_accounts).await?;
+        insert_accounts(tx, &c.new_accounts, stamp).await?;
     }
     if !c.updated_accounts.is_empty() {
-        update_accounts(tx, &c.updated_accounts).await?;
+        update_accounts(tx, &c.updated_accounts, stamp).await?;
     }
     if !c.transfers.is_empty() {
         insert_transfers(tx, &c.transfers, ledger).await?;
@@ -175,11 +222,15 @@ fn col<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
 }
 
-async fn insert_accounts(tx: &mut Transaction<'_, Postgres>, a: &[Account]) -> Result<(), StoreError> {
+async fn insert_accounts(
+    tx: &mut Transaction<'_, Postgres>,
+    a: &[Account],
+    stamp: i64,
+) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) SELECT * FROM UNNEST($1::uuid[], $2::int8[], \
-         $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::uuid[], $10::int8[], \
-         $11::int8[], $12::int8[])"
+        "INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}, updated_at) SELECT *, $13 FROM UNNEST($1::uuid[], \
+         $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::uuid[], \
+         $10::int8[], $11::int8[], $12::int8[])"
     );
     sqlx::query(AssertSqlSafe(sql.as_str()))
         .bind(col(a, |a| uuid(a.id)))
@@ -194,15 +245,20 @@ async fn insert_accounts(tx: &mut Transaction<'_, Postgres>, a: &[Account]) -> R
         .bind(col(a, |a| bits_to_i64(a.user_data_64)))
         .bind(col(a, |a| i64::from(a.user_data_32)))
         .bind(col(a, |a| amount_to_i64(a.timestamp)))
+        .bind(stamp)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-async fn update_accounts(tx: &mut Transaction<'_, Postgres>, a: &[Account]) -> Result<(), StoreError> {
+async fn update_accounts(
+    tx: &mut Transaction<'_, Postgres>,
+    a: &[Account],
+    stamp: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE ledger_accounts AS a SET flags = u.flags, debits_pending = u.dp, debits_posted = u.dpo, \
-         credits_pending = u.cp, credits_posted = u.cpo \
+         credits_pending = u.cp, credits_posted = u.cpo, updated_at = $7 \
          FROM UNNEST($1::uuid[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) \
          AS u(id, flags, dp, dpo, cp, cpo) WHERE a.id = u.id",
     )
@@ -212,18 +268,28 @@ async fn update_accounts(tx: &mut Transaction<'_, Postgres>, a: &[Account]) -> R
     .bind(col(a, |a| amount_to_i64(a.debits_posted)))
     .bind(col(a, |a| amount_to_i64(a.credits_pending)))
     .bind(col(a, |a| amount_to_i64(a.credits_posted)))
+    .bind(stamp)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-async fn insert_transfers(tx: &mut Transaction<'_, Postgres>, t: &[Transfer], ledger: &Ledger) -> Result<(), StoreError> {
+async fn insert_transfers(
+    tx: &mut Transaction<'_, Postgres>,
+    t: &[Transfer],
+    ledger: &Ledger,
+) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], \
          $3::uuid[], $4::int8[], $5::uuid[], $6::uuid[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], \
          $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::int8[])"
     );
-    let pending = |t: &Transfer| t.flags.contains(TransferFlags::PENDING).then(|| ledger.pending(t.id)).flatten();
+    let pending = |t: &Transfer| {
+        t.flags
+            .contains(TransferFlags::PENDING)
+            .then(|| ledger.pending(t.id))
+            .flatten()
+    };
     sqlx::query(AssertSqlSafe(sql.as_str()))
         .bind(col(t, |t| uuid(t.id)))
         .bind(col(t, |t| uuid(t.debit_account_id)))
@@ -239,13 +305,18 @@ async fn insert_transfers(tx: &mut Transaction<'_, Postgres>, t: &[Transfer], le
         .bind(col(t, |t| i64::from(t.flags.bits())))
         .bind(col(t, |t| amount_to_i64(t.timestamp)))
         .bind(col(t, |t| pending(t).map(|p| i64::from(p.status.code()))))
-        .bind(col(t, |t| pending(t).map_or(0, |p| amount_to_i64(p.expires_at))))
+        .bind(col(t, |t| {
+            pending(t).map_or(0, |p| amount_to_i64(p.expires_at))
+        }))
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-async fn update_pending(tx: &mut Transaction<'_, Postgres>, u: &[(u128, PendingStatus)]) -> Result<(), StoreError> {
+async fn update_pending(
+    tx: &mut Transaction<'_, Postgres>,
+    u: &[(u128, PendingStatus)],
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE ledger_transfers AS t SET pending_status = u.status \
          FROM UNNEST($1::uuid[], $2::int8[]) AS u(id, status) WHERE t.id = u.id",
@@ -257,7 +328,10 @@ async fn update_pending(tx: &mut Transaction<'_, Postgres>, u: &[(u128, PendingS
     Ok(())
 }
 
-async fn insert_history(tx: &mut Transaction<'_, Postgres>, h: &[AccountBalance]) -> Result<(), StoreError> {
+async fn insert_history(
+    tx: &mut Transaction<'_, Postgres>,
+    h: &[AccountBalance],
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ledger_account_balances (account_id, timestamp, debits_pending, debits_posted, \
          credits_pending, credits_posted) SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::int8[], \

@@ -25,7 +25,10 @@ impl Memory {
             .map(|t| (t.timestamp, t.id, t.debit_account_id, t.credit_account_id))
             .collect();
         transfers.sort_unstable();
-        let mut memory = Self { ledger, by_account: FxHashMap::default() };
+        let mut memory = Self {
+            ledger,
+            by_account: FxHashMap::default(),
+        };
         for (ts, id, debit, credit) in transfers {
             memory.index(ts, id, debit, credit);
         }
@@ -47,8 +50,14 @@ impl Memory {
 
     /// An account's transfers in a time range, oldest or newest first.
     pub(crate) fn account_transfers(&self, f: &AccountFilter, limit: usize) -> Vec<Transfer> {
-        let Some(entries) = self.by_account.get(&f.account_id) else { return Vec::new() };
-        let max = if f.timestamp_max == 0 { u64::MAX } else { f.timestamp_max };
+        let Some(entries) = self.by_account.get(&f.account_id) else {
+            return Vec::new();
+        };
+        let max = if f.timestamp_max == 0 {
+            u64::MAX
+        } else {
+            f.timestamp_max
+        };
         let lo = entries.partition_point(|(ts, _)| *ts < f.timestamp_min);
         let hi = entries.partition_point(|(ts, _)| *ts <= max);
         let range = &entries[lo..hi.max(lo)];

@@ -1,3 +1,4 @@
 //! The embedded store on SQLite.
 
 pub(crate) mod ledger;
+pub(crate) mod memory;

@@ -24,17 +24,30 @@ impl TestStore {
         let url = format!("sqlite://{}/test.db", dir.path().display());
         let db = Db::open(&url).await.unwrap();
         db.migrate().await.unwrap();
-        Self { db, url, _dir: Some(dir), admin: None }
+        Self {
+            db,
+            url,
+            _dir: Some(dir),
+            admin: None,
+        }
     }
 
     pub async fn postgres(admin_url: &str) -> Self {
         let name = format!("cardlife_test_{}", uuid::Uuid::now_v7().simple());
         let mut admin = PgConnection::connect(admin_url).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let url = with_database(admin_url, &name);
         let db = Db::open(&url).await.unwrap();
         db.migrate().await.unwrap();
-        Self { db, url, _dir: None, admin: Some((admin_url.to_owned(), name)) }
+        Self {
+            db,
+            url,
+            _dir: None,
+            admin: Some((admin_url.to_owned(), name)),
+        }
     }
 
     /// Reopens the same store (a restart).
@@ -46,10 +59,12 @@ impl TestStore {
         self.db.close().await;
         if let Some((admin_url, name)) = self.admin {
             let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         }
     }
 }
