@@ -1,4 +1,5 @@
-//! Row types shared by both backends, and their conversion to ledger records.
+//! Row types and their conversion to ledger records: accounts and balance history on both
+//! backends, transfers on PostgreSQL (the embedded store keeps transfers as fixed records).
 //!
 //! Both databases keep ids as UUIDs and every number as a 64-bit integer, so one row type decodes
 //! from either. `u64` fields that may use the top bit (user data) are stored bit-for-bit as `i64`.
@@ -56,30 +57,6 @@ pub(crate) struct BalanceRow {
     pub debits_posted: i64,
     pub credits_pending: i64,
     pub credits_posted: i64,
-}
-
-/// A row of the embedded store's balance log.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct LogRow {
-    pub id: Uuid,
-    pub flags: i64,
-    pub debits_pending: i64,
-    pub debits_posted: i64,
-    pub credits_pending: i64,
-    pub credits_posted: i64,
-}
-
-impl LogRow {
-    /// Overlays these balances and flags on the account.
-    pub(crate) fn apply(&self, a: &mut Account) -> Result<(), StoreError> {
-        a.flags = AccountFlags::from_bits(narrow(self.flags, "flags")?)
-            .ok_or(StoreError::Corrupt("flags"))?;
-        a.debits_pending = unsigned(self.debits_pending, "debits_pending")?;
-        a.debits_posted = unsigned(self.debits_posted, "debits_posted")?;
-        a.credits_pending = unsigned(self.credits_pending, "credits_pending")?;
-        a.credits_posted = unsigned(self.credits_posted, "credits_posted")?;
-        Ok(())
-    }
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, ledger, code, flags, debits_pending, debits_posted, \

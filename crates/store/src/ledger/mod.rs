@@ -28,7 +28,8 @@ pub struct LedgerService {
 #[derive(Clone, Copy, Debug)]
 pub struct LedgerOptions {
     /// Embedded store: balance-log rows after which the log is folded into the accounts table
-    /// (about 25 full batches by default; each fold rewrites every account touched since).
+    /// (about 120 full batches by default; each fold rewrites every account touched since, and a
+    /// restart replays at most this many records).
     pub fold_after_log_rows: usize,
 }
 

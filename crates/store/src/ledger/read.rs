@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use cardlife_ledger::{Account, AccountBalance, Checker, PendingStatus, Report, Transfer};
+use cardlife_ledger::{Account, AccountBalance, Checker, Pending, PendingStatus, Report, Transfer};
 use futures_util::TryStreamExt;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, SqlitePool};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
@@ -74,94 +74,65 @@ impl Reader {
 
     /// An account by id.
     pub async fn account(&self, id: u128) -> Result<Option<Account>, StoreError> {
-        if let Some(memory) = &self.memory {
-            return Ok(memory.read().await.ledger.account(id).copied());
-        }
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
-        let row = match &self.db {
-            Db::Sqlite(p) => {
-                // Without a running ledger: the row overlaid by its last logged balances.
-                let mut conn = p.acquire().await?;
-                let accounts = crate::sqlite::ledger::load_accounts(&mut conn).await?;
-                return Ok(accounts.into_iter().find(|a| a.id == id));
-            }
-            Db::Postgres(p) => {
-                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str()))
+        match (&self.memory, &self.db) {
+            (Some(memory), _) => Ok(memory.read().await.ledger.account(id).copied()),
+            (None, Db::Sqlite(p)) => Ok(snapshot(p).await?.ledger.account(id).copied()),
+            (None, Db::Postgres(p)) => {
+                let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
+                let row = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str()))
                     .bind(Uuid::from_u128(id))
                     .fetch_optional(p)
-                    .await?
+                    .await?;
+                row.map(Account::try_from).transpose()
             }
-        };
-        row.map(Account::try_from).transpose()
+        }
     }
 
-    /// A transfer by id.
-    pub async fn transfer(
-        &self,
-        id: u128,
-    ) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
-        if let Some(memory) = &self.memory {
-            let memory = memory.read().await;
-            let status = memory.ledger.pending(id).map(|p| p.status);
-            return Ok(memory.ledger.transfer(id).map(|t| (*t, status)));
-        }
-        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1");
-        let row = match &self.db {
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
-                    .bind(Uuid::from_u128(id))
-                    .fetch_optional(p)
-                    .await?
-            }
-            Db::Postgres(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
-                    .bind(Uuid::from_u128(id))
-                    .fetch_optional(p)
-                    .await?
-            }
+    /// A transfer by id, with its hold status when it is a pending transfer.
+    pub async fn transfer(&self, id: u128) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
+        let from_memory = |m: &Memory| {
+            let status = m.ledger.pending(id).map(|p| p.status);
+            m.ledger.transfer(id).map(|t| (*t, status))
         };
-        let Some(row) = row else { return Ok(None) };
-        let (t, pending) = row.into_parts()?;
-        Ok(Some((t, pending.map(|p| p.status))))
+        match (&self.memory, &self.db) {
+            (Some(memory), _) => Ok(from_memory(&*memory.read().await)),
+            (None, Db::Sqlite(p)) => Ok(from_memory(&snapshot(p).await?)),
+            (None, Db::Postgres(p)) => {
+                let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1");
+                let row = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+                    .bind(Uuid::from_u128(id))
+                    .fetch_optional(p)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let (t, pending) = row.into_parts()?;
+                Ok(Some((t, pending.map(|p| p.status))))
+            }
+        }
     }
 
     /// An account's transfers (as debit or credit) in a time range.
     pub async fn account_transfers(&self, f: &AccountFilter) -> Result<Vec<Transfer>, StoreError> {
         let (min, max, limit) = f.bounds();
-        if let Some(memory) = &self.memory {
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            return Ok(memory.read().await.account_transfers(f, limit));
-        }
+        let rows = usize::try_from(limit).unwrap_or(usize::MAX);
+        let p = match (&self.memory, &self.db) {
+            (Some(memory), _) => return Ok(memory.read().await.account_transfers(f, rows)),
+            (None, Db::Sqlite(p)) => return Ok(snapshot(p).await?.account_transfers(f, rows)),
+            (None, Db::Postgres(p)) => p,
+        };
         let sql = format!(
             "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers \
              WHERE (debit_account_id = $1 OR credit_account_id = $1) AND timestamp >= $2 AND timestamp <= $3 \
-             ORDER BY timestamp {} LIMIT $4",
+             ORDER BY timestamp {}, id LIMIT $4",
             f.order()
         );
-        let id = Uuid::from_u128(f.account_id);
-        let rows = match &self.db {
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
-                    .bind(id)
-                    .bind(min)
-                    .bind(max)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-            Db::Postgres(p) => {
-                sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
-                    .bind(id)
-                    .bind(min)
-                    .bind(max)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-        };
-        rows.into_iter()
-            .map(|r| r.into_parts().map(|(t, _)| t))
-            .collect()
+        let rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str()))
+            .bind(Uuid::from_u128(f.account_id))
+            .bind(min)
+            .bind(max)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+        rows.into_iter().map(|r| r.into_parts().map(|(t, _)| t)).collect()
     }
 
     /// An account's balance history (accounts with the `history` flag) in a time range.
@@ -200,42 +171,35 @@ impl Reader {
         rows.into_iter().map(AccountBalance::try_from).collect()
     }
 
-    /// Checks every invariant over the whole store.
+    /// Checks every invariant over the whole store, as stored (never from memory).
     pub async fn check(&self) -> Result<Report, StoreError> {
         let mut checker = Checker::new();
-        let accounts = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts");
-        let transfers = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers");
         match &self.db {
             Db::Sqlite(p) => {
-                // In WAL mode a read transaction sees one snapshot for both reads.
+                // In WAL mode a read transaction sees one snapshot for every read.
                 let mut tx = p.begin().await?;
-                for account in crate::sqlite::ledger::load_accounts(&mut tx).await? {
+                let stored = crate::sqlite::ledger::load(&mut tx).await?;
+                tx.commit().await?;
+                for account in stored.accounts {
                     checker.account(account);
                 }
-                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str()))
-                    .fetch(&mut *tx);
-                while let Some(row) = rows.try_next().await? {
-                    feed_transfer(&mut checker, row)?;
+                for (t, pending) in stored.transfers {
+                    feed_transfer(&mut checker, t, pending);
                 }
-                drop(rows);
-                tx.commit().await?;
             }
             Db::Postgres(p) => {
-                // One snapshot for both reads, so a concurrent commit cannot split them.
                 let mut tx = p.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .execute(&mut *tx)
-                    .await?;
-                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(accounts.as_str()))
-                    .fetch_all(&mut *tx)
-                    .await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+                let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts");
+                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).fetch_all(&mut *tx).await?;
                 for row in rows {
                     checker.account(Account::try_from(row)?);
                 }
-                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(transfers.as_str()))
-                    .fetch(&mut *tx);
+                let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers");
+                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
-                    feed_transfer(&mut checker, row)?;
+                    let (t, pending) = row.into_parts()?;
+                    feed_transfer(&mut checker, t, pending);
                 }
                 drop(rows);
                 tx.commit().await?;
@@ -245,11 +209,17 @@ impl Reader {
     }
 }
 
-fn feed_transfer(checker: &mut Checker, row: TransferRow) -> Result<(), StoreError> {
-    let (t, pending) = row.into_parts()?;
+/// An embedded store read whole, for reads without a running ledger (the command line).
+async fn snapshot(pool: &SqlitePool) -> Result<Memory, StoreError> {
+    let mut tx = pool.begin().await?;
+    let stored = crate::sqlite::ledger::load(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Memory::new(stored.into_ledger()))
+}
+
+fn feed_transfer(checker: &mut Checker, t: Transfer, pending: Option<Pending>) {
     if let Some(p) = pending {
         checker.pending_status(t.id, p.status);
     }
     checker.transfer(t);
-    Ok(())
 }

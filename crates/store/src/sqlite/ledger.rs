@@ -1,17 +1,16 @@
 //! The embedded ledger: the whole ledger in memory, each group commit appended to SQLite.
 //!
 //! One process owns the file. At start-up every account and transfer is loaded into a
-//! [`Ledger`]; afterwards the state machine decides in memory and each commit writes only what
-//! changed: new transfers (appends, keyed by their strictly increasing timestamp) and the final
-//! balances of the accounts touched, once per commit however often they were touched. This is
-//! why a hot account costs nothing here. If a commit fails the memory is rebuilt from the file,
-//! so memory never holds what the disk does not.
+//! [`Ledger`]; afterwards the state machine decides in memory and each commit appends what
+//! changed: the transfers (keyed by their strictly increasing timestamp), the new balances of
+//! the accounts touched (once per commit however often they were touched) to a balance log that
+//! is folded into `ledger_accounts` at checkpoints, and hold statuses. Nothing is updated in
+//! place on the hot path, which is why a hot account costs nothing here. If a commit fails the
+//! memory is rebuilt from the file, so memory never holds what the disk does not.
 
 use std::sync::Arc;
 
-use cardlife_ledger::{
-    Account, AccountBalance, ChangeSet, Ledger, PendingStatus, Transfer, TransferFlags,
-};
+use cardlife_ledger::{Account, AccountBalance, ChangeSet, Ledger, Pending, PendingStatus, Transfer, TransferFlags};
 use futures_util::TryStreamExt;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -19,27 +18,25 @@ use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use super::memory::Memory;
+use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
 use crate::error::StoreError;
 use crate::ledger::{Backend, Batch, Outcome};
-use crate::rows::{
-    ACCOUNT_COLUMNS, AccountRow, LogRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64, bits_to_i64,
-    uuid,
-};
+use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid};
 
 /// Rows per multi-row statement at most. Statements are cut in power-of-two sizes so a handful
 /// of prepared statements serve every batch from the statement cache.
-const ROWS_PER_STATEMENT: usize = 512;
+const ROWS_PER_STATEMENT: usize = 1024;
 
 /// The embedded writer's state.
 #[derive(Debug)]
 pub(crate) struct EmbeddedLedger {
     conn: SqliteConnection,
     memory: Arc<RwLock<Memory>>,
-    /// Accounts with rows in `ledger_account_log` not yet folded into `ledger_accounts`.
+    /// Accounts with records in `ledger_account_log` not yet folded into `ledger_accounts`.
     unfolded: FxHashSet<u128>,
-    /// Rows in `ledger_account_log`.
+    /// Records in `ledger_account_log`.
     log_rows: usize,
-    /// Rows in the log that trigger a fold.
+    /// Records in the log that trigger a fold.
     log_rows_max: usize,
 }
 
@@ -51,50 +48,113 @@ impl EmbeddedLedger {
         log_rows_max: usize,
     ) -> Result<(Self, Arc<RwLock<Memory>>), StoreError> {
         let mut conn = pool.acquire().await?.detach();
-        let ledger = load(&mut conn).await?;
-        let (log_rows, unfolded) = log_state(&mut conn).await?;
-        tracing::info!(
-            accounts = ledger.accounts().count(),
-            transfers = ledger.transfers().count(),
-            "embedded ledger loaded"
-        );
-        let memory = Arc::new(RwLock::new(Memory::new(ledger)));
-        Ok((
-            Self {
-                conn,
-                memory: Arc::clone(&memory),
-                unfolded,
-                log_rows,
-                log_rows_max,
-            },
-            memory,
-        ))
+        // Checkpoints run beside the writer (see `checkpoint_beside`), not inside its commits.
+        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut conn).await?;
+        tokio::spawn(checkpoint_beside(pool.clone()));
+        let stored = load(&mut conn).await?;
+        tracing::info!(accounts = stored.accounts.len(), transfers = stored.transfers.len(), "embedded ledger loaded");
+        let (log_rows, unfolded) = (stored.log_rows, stored.logged.clone());
+        let memory = Arc::new(RwLock::new(Memory::new(stored.into_ledger())));
+        Ok((Self { conn, memory: Arc::clone(&memory), unfolded, log_rows, log_rows_max }, memory))
     }
 }
-async fn load(conn: &mut SqliteConnection) -> Result<Ledger, StoreError> {
-    let mut ledger = Ledger::new();
-    for account in load_accounts(conn).await? {
-        ledger.load_account(account);
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Copies committed WAL pages into the database file from a connection of its own, so a commit
+/// costs one WAL append and one fsync while the copying happens on another core. A passive
+/// checkpoint never blocks the writer or readers. Ends when the pool is closed.
+async fn checkpoint_beside(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+        }
     }
-    let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers");
-    let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *conn);
+}
+
+/// Everything an embedded store holds, as read in one transaction.
+#[derive(Debug, Default)]
+pub(crate) struct Stored {
+    /// Every account with its current balances.
+    pub accounts: Vec<Account>,
+    /// Every transfer with its hold status.
+    pub transfers: Vec<(Transfer, Option<Pending>)>,
+    log_rows: usize,
+    logged: FxHashSet<u128>,
+}
+
+impl Stored {
+    /// A ledger holding all of it.
+    pub(crate) fn into_ledger(self) -> Ledger {
+        let mut ledger = Ledger::new();
+        for account in self.accounts {
+            ledger.load_account(account);
+        }
+        for (transfer, pending) in self.transfers {
+            ledger.load_transfer(transfer, pending);
+        }
+        ledger
+    }
+}
+
+/// Reads the whole store (call inside a transaction for one snapshot).
+pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Stored, StoreError> {
+    let mut stored = Stored::default();
+    let mut accounts: FxHashMap<u128, Account> = FxHashMap::default();
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts");
+    let mut rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
-        let (transfer, pending) = row.into_parts()?;
-        ledger.load_transfer(transfer, pending);
+        let account = Account::try_from(row)?;
+        accounts.insert(account.id, account);
     }
     drop(rows);
-    let (last,): (Option<i64>,) =
-        sqlx::query_as("SELECT MAX(timestamp) FROM ledger_account_balances")
-            .fetch_one(&mut *conn)
-            .await?;
-    ledger.observe_timestamp(last.and_then(|t| u64::try_from(t).ok()).unwrap_or(0));
-    Ok(ledger)
+    let mut rows = sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_account_log ORDER BY seq").fetch(&mut *conn);
+    while let Some((record,)) = rows.try_next().await? {
+        let (id, [dp, dpo, cp, cpo], flags) = decode_balances(&record)?;
+        let a = accounts.get_mut(&id).ok_or(StoreError::Corrupt("ledger_account_log account"))?;
+        (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.flags) = (dp, dpo, cp, cpo, flags);
+        stored.log_rows += 1;
+        stored.logged.insert(id);
+    }
+    drop(rows);
+    stored.accounts = accounts.into_values().collect();
+    let holds = load_holds(conn).await?;
+    let mut rows = sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_transfers ORDER BY timestamp").fetch(&mut *conn);
+    while let Some((record,)) = rows.try_next().await? {
+        let t = decode_transfer(&record)?;
+        stored.transfers.push((t, holds.get(&t.id).copied()));
+    }
+    Ok(stored)
+}
+
+async fn load_holds(conn: &mut SqliteConnection) -> Result<FxHashMap<u128, Pending>, StoreError> {
+    let mut holds = FxHashMap::default();
+    let mut rows =
+        sqlx::query_as::<_, (Uuid, i64, i64)>("SELECT id, status, expires_at FROM ledger_holds").fetch(&mut *conn);
+    while let Some((id, status, expires_at)) = rows.try_next().await? {
+        let status = i16::try_from(status).ok().and_then(PendingStatus::from_code);
+        let status = status.ok_or(StoreError::Corrupt("ledger_holds.status"))?;
+        let expires_at = u64::try_from(expires_at).map_err(|_| StoreError::Corrupt("ledger_holds.expires_at"))?;
+        holds.insert(id.as_u128(), Pending { status, expires_at });
+    }
+    Ok(holds)
 }
 
 impl Backend for EmbeddedLedger {
     async fn commit(&mut self, batches: &[Batch], now: u64) -> Result<Vec<Outcome>, StoreError> {
         // Readers wait while a commit is in flight, so they never see what is not yet durable.
         let mut memory = self.memory.write().await;
+        let started = std::time::Instant::now();
         let ledger = &mut memory.ledger;
         let outcomes = batches
             .iter()
@@ -108,27 +168,19 @@ impl Backend for EmbeddedLedger {
         if changes.is_empty() {
             return Ok(outcomes);
         }
+        let applied = started.elapsed();
         let fold = self.log_rows + changes.updated_accounts.len() > self.log_rows_max;
         let folded: Vec<Account> = if fold {
-            let ids = self
-                .unfolded
-                .iter()
-                .chain(changes.updated_accounts.iter().map(|a| &a.id));
-            ids.filter_map(|id| ledger.account(*id).copied()).collect()
+            let ids = self.unfolded.iter().chain(changes.updated_accounts.iter().map(|a| &a.id));
+            ids.collect::<FxHashSet<_>>().into_iter().filter_map(|id| ledger.account(*id).copied()).collect()
         } else {
             Vec::new()
         };
-        if let Err(e) = write(
-            &mut self.conn,
-            &changes,
-            ledger,
-            fold.then_some(folded.as_slice()),
-        )
-        .await
-        {
+        if let Err(e) = write(&mut self.conn, &changes, ledger, fold.then_some(folded.as_slice())).await {
             // Memory ran ahead of the disk: throw it away and believe the file.
-            *memory = Memory::new(load(&mut self.conn).await?);
-            (self.log_rows, self.unfolded) = log_state(&mut self.conn).await?;
+            let stored = load(&mut self.conn).await?;
+            (self.log_rows, self.unfolded) = (stored.log_rows, stored.logged.clone());
+            *memory = Memory::new(stored.into_ledger());
             return Err(e.into());
         }
         if fold {
@@ -136,10 +188,17 @@ impl Backend for EmbeddedLedger {
             self.unfolded.clear();
         } else {
             self.log_rows += changes.updated_accounts.len();
-            self.unfolded
-                .extend(changes.updated_accounts.iter().map(|a| a.id));
+            self.unfolded.extend(changes.updated_accounts.iter().map(|a| a.id));
         }
         memory.index_transfers(&changes.transfers);
+        tracing::debug!(
+            transfers = changes.transfers.len(),
+            accounts = changes.updated_accounts.len(),
+            fold,
+            apply_us = applied.as_micros(),
+            total_us = started.elapsed().as_micros(),
+            "embedded commit"
+        );
         Ok(outcomes)
     }
 }
@@ -151,22 +210,21 @@ fn pow2_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
             return None;
         }
         let n = rows.len().min(ROWS_PER_STATEMENT);
-        let size = 1 << n.ilog2();
-        let (head, tail) = rows.split_at(size);
+        let (head, tail) = rows.split_at(1 << n.ilog2());
         rows = tail;
         Some(head)
     })
 }
 
-/// Writes one commit: new accounts, the balance log, transfers, hold statuses, history; and,
-/// when `fold` is given, folds the log into `ledger_accounts` with those current balances.
+/// Writes one commit: new accounts, the balance log, transfers, holds, history; and, when
+/// `fold` is given, folds the log into `ledger_accounts` with those current balances.
 async fn write(
     conn: &mut SqliteConnection,
     c: &ChangeSet,
     ledger: &Ledger,
     fold: Option<&[Account]>,
 ) -> Result<(), sqlx::Error> {
-    let t0 = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
     for chunk in pow2_chunks(&c.new_accounts) {
         upsert_accounts(chunk).build().execute(&mut *tx).await?;
@@ -181,67 +239,37 @@ async fn write(
             for chunk in pow2_chunks(accounts) {
                 upsert_accounts(chunk).build().execute(&mut *tx).await?;
             }
-            sqlx::query("DELETE FROM ledger_account_log")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM ledger_account_log").execute(&mut *tx).await?;
         }
     }
-    let t1 = t0.elapsed();
+    let balances = started.elapsed();
     for chunk in pow2_chunks(&c.transfers) {
-        insert_transfers(chunk, ledger)
-            .build()
-            .execute(&mut *tx)
-            .await?;
+        insert_transfers(chunk).build().execute(&mut *tx).await?;
     }
-    for chunk in pow2_chunks(&c.pending_updates) {
-        update_pending(chunk).build().execute(&mut *tx).await?;
+    let holds = changed_holds(c, ledger);
+    for chunk in pow2_chunks(&holds) {
+        upsert_holds(chunk).build().execute(&mut *tx).await?;
     }
     for chunk in pow2_chunks(&c.history) {
         insert_history(chunk).build().execute(&mut *tx).await?;
     }
-    let t2 = t0.elapsed();
-    let r = tx.commit().await;
-    tracing::debug!(
-        accounts_us = t1.as_micros(),
-        statements_us = t2.as_micros(),
-        total_us = t0.elapsed().as_micros(),
-        transfers = c.transfers.len(),
+    let statements = started.elapsed();
+    tx.commit().await?;
+    tracing::trace!(
+        balances_us = balances.as_micros(),
+        statements_us = statements.as_micros(),
+        commit_us = (started.elapsed() - statements).as_micros(),
         "embedded write"
     );
-    r
+    Ok(())
 }
 
-/// Every account with its current balances: its row overlaid by its last logged balances.
-pub(crate) async fn load_accounts(conn: &mut SqliteConnection) -> Result<Vec<Account>, StoreError> {
-    let mut accounts: FxHashMap<u128, Account> = FxHashMap::default();
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts");
-    let mut rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *conn);
-    while let Some(row) = rows.try_next().await? {
-        let account = Account::try_from(row)?;
-        accounts.insert(account.id, account);
-    }
-    drop(rows);
-    let mut rows = sqlx::query_as::<_, LogRow>(
-        "SELECT id, flags, debits_pending, debits_posted, credits_pending, credits_posted \
-         FROM ledger_account_log ORDER BY seq",
-    )
-    .fetch(&mut *conn);
-    while let Some(row) = rows.try_next().await? {
-        let account = accounts
-            .get_mut(&row.id.as_u128())
-            .ok_or(StoreError::Corrupt("ledger_account_log.id"))?;
-        row.apply(account)?;
-    }
-    Ok(accounts.into_values().collect())
-}
-
-/// How many log rows there are and which accounts they name.
-async fn log_state(conn: &mut SqliteConnection) -> Result<(usize, FxHashSet<u128>), StoreError> {
-    let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM ledger_account_log")
-        .fetch_all(&mut *conn)
-        .await?;
-    let ids = rows.iter().map(|(id,)| id.as_u128()).collect();
-    Ok((rows.len(), ids))
+/// Holds created or settled in this commit, with where they now stand.
+fn changed_holds(c: &ChangeSet, ledger: &Ledger) -> Vec<(u128, Pending)> {
+    let created = c.transfers.iter().filter(|t| t.flags.contains(TransferFlags::PENDING)).map(|t| t.id);
+    let settled = c.pending_updates.iter().map(|(id, _)| *id);
+    let ids: FxHashSet<u128> = created.chain(settled).collect();
+    ids.into_iter().filter_map(|id| ledger.pending(id).map(|p| (id, p))).collect()
 }
 
 fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {
@@ -270,58 +298,27 @@ fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {
 
 /// New balances and flags of existing accounts, appended to the log.
 fn append_balances(accounts: &[Account]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new(
-        "INSERT INTO ledger_account_log (id, flags, debits_pending, debits_posted, credits_pending, \
-         credits_posted) ",
-    );
+    let mut q = QueryBuilder::new("INSERT INTO ledger_account_log (record) ");
     q.push_values(accounts, |mut b, a| {
-        b.push_bind(uuid(a.id))
-            .push_bind(i64::from(a.flags.bits()))
-            .push_bind(amount_to_i64(a.debits_pending))
-            .push_bind(amount_to_i64(a.debits_posted))
-            .push_bind(amount_to_i64(a.credits_pending))
-            .push_bind(amount_to_i64(a.credits_posted));
+        b.push_bind(encode_balances(a));
     });
     q
 }
 
-fn insert_transfers<'a>(transfers: &'a [Transfer], ledger: &'a Ledger) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new(format!(
-        "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "
-    ));
+fn insert_transfers(transfers: &[Transfer]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new("INSERT INTO ledger_transfers (timestamp, id, record) ");
     q.push_values(transfers, |mut b, t| {
-        let pending = t
-            .flags
-            .contains(TransferFlags::PENDING)
-            .then(|| ledger.pending(t.id))
-            .flatten();
-        b.push_bind(uuid(t.id))
-            .push_bind(uuid(t.debit_account_id))
-            .push_bind(uuid(t.credit_account_id))
-            .push_bind(amount_to_i64(t.amount))
-            .push_bind(uuid(t.pending_id))
-            .push_bind(uuid(t.user_data_128))
-            .push_bind(bits_to_i64(t.user_data_64))
-            .push_bind(i64::from(t.user_data_32))
-            .push_bind(i64::from(t.timeout))
-            .push_bind(i64::from(t.ledger))
-            .push_bind(i64::from(t.code))
-            .push_bind(i64::from(t.flags.bits()))
-            .push_bind(amount_to_i64(t.timestamp))
-            .push_bind(pending.map(|p| i64::from(p.status.code())))
-            .push_bind(pending.map_or(0, |p| amount_to_i64(p.expires_at)));
+        b.push_bind(amount_to_i64(t.timestamp)).push_bind(uuid(t.id)).push_bind(encode_transfer(t));
     });
     q
 }
 
-fn update_pending(updates: &[(u128, PendingStatus)]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new("WITH v(id, status) AS (");
-    q.push_values(updates, |mut b, (id, status)| {
-        b.push_bind(uuid(*id)).push_bind(i64::from(status.code()));
+fn upsert_holds(holds: &[(u128, Pending)]) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::new("INSERT INTO ledger_holds (id, status, expires_at) ");
+    q.push_values(holds, |mut b, (id, p)| {
+        b.push_bind(uuid(*id)).push_bind(i64::from(p.status.code())).push_bind(amount_to_i64(p.expires_at));
     });
-    q.push(
-        ") UPDATE ledger_transfers SET pending_status = v.status FROM v WHERE ledger_transfers.id = v.id",
-    );
+    q.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status");
     q
 }
 

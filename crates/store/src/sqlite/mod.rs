@@ -2,3 +2,4 @@
 
 pub(crate) mod ledger;
 pub(crate) mod memory;
+pub(crate) mod record;
