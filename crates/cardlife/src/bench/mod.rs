@@ -173,15 +173,17 @@ async fn run_case(
             Ok((o, b, ratio, ok))
         }
         "ledger/hot" => {
-            // Both sides are ours; the "baseline" is the uniform workload on the same store.
+            // Both sides are ours, each on a fresh store: the "baseline" is the uniform workload.
             let batches = if quick { 8 } else { 60 };
             let n = batches * cardlife_ledger::BATCH_MAX;
-            let svc = ledger::start_ours(&stores.ours).await?;
-            let uniform = ledger::batched_ours(&svc, &ledger::workload(n, false, 1)).await?;
+            stores.baseline.migrate().await?;
+            let uniform_svc = ledger::start_ours(&stores.baseline).await?;
+            let uniform = ledger::batched_ours(&uniform_svc, &ledger::workload(n, false, 1)).await?;
+            let uniform_ok = ledger::check_ours(&uniform_svc, n as u64).await?;
             ledger::settle().await;
-            let first_hot = 1 + n as u128;
-            let hot = ledger::batched_ours(&svc, &ledger::workload(n, true, first_hot)).await?;
-            let ok = ledger::check_ours(&svc, 2 * n as u64).await?;
+            let svc = ledger::start_ours(&stores.ours).await?;
+            let hot = ledger::batched_ours(&svc, &ledger::workload(n, true, 1)).await?;
+            let ok = uniform_ok && ledger::check_ours(&svc, n as u64).await?;
             let ratio = round2(hot.per_sec / uniform.per_sec);
             Ok((hot, uniform, ratio, ok))
         }

@@ -36,7 +36,7 @@ pub struct LedgerOptions {
 impl Default for LedgerOptions {
     fn default() -> Self {
         Self {
-            fold_after_log_rows: 200_000,
+            fold_after_log_rows: 1_000_000,
         }
     }
 }

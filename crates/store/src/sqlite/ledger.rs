@@ -226,33 +226,18 @@ async fn write(
 ) -> Result<(), sqlx::Error> {
     let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
-    for chunk in pow2_chunks(&c.new_accounts) {
-        upsert_accounts(chunk).build().execute(&mut *tx).await?;
-    }
+    run_chunks(&mut tx, &c.new_accounts, upsert_accounts).await?;
     match fold {
-        None => {
-            for chunk in pow2_chunks(&c.updated_accounts) {
-                append_balances(chunk).build().execute(&mut *tx).await?;
-            }
-        }
+        None => run_chunks(&mut tx, &c.updated_accounts, append_balances).await?,
         Some(accounts) => {
-            for chunk in pow2_chunks(accounts) {
-                upsert_accounts(chunk).build().execute(&mut *tx).await?;
-            }
+            run_chunks(&mut tx, accounts, upsert_accounts).await?;
             sqlx::query("DELETE FROM ledger_account_log").execute(&mut *tx).await?;
         }
     }
     let balances = started.elapsed();
-    for chunk in pow2_chunks(&c.transfers) {
-        insert_transfers(chunk).build().execute(&mut *tx).await?;
-    }
-    let holds = changed_holds(c, ledger);
-    for chunk in pow2_chunks(&holds) {
-        upsert_holds(chunk).build().execute(&mut *tx).await?;
-    }
-    for chunk in pow2_chunks(&c.history) {
-        insert_history(chunk).build().execute(&mut *tx).await?;
-    }
+    run_chunks(&mut tx, &c.transfers, insert_transfers).await?;
+    run_chunks(&mut tx, &changed_holds(c, ledger), upsert_holds).await?;
+    run_chunks(&mut tx, &c.history, insert_history).await?;
     let statements = started.elapsed();
     tx.commit().await?;
     tracing::trace!(
@@ -262,6 +247,27 @@ async fn write(
         "embedded write"
     );
     Ok(())
+}
+
+/// Executes one multi-row statement per chunk of `rows`, building the next chunk's statement
+/// while SQLite (on its own thread) executes the current one.
+async fn run_chunks<T>(
+    conn: &mut SqliteConnection,
+    rows: &[T],
+    statement: fn(&[T]) -> QueryBuilder<Sqlite>,
+) -> Result<(), sqlx::Error> {
+    let mut chunks = pow2_chunks(rows);
+    let Some(first) = chunks.next() else { return Ok(()) };
+    let mut current = statement(first);
+    loop {
+        let next = chunks.next();
+        let (done, next) = tokio::join!(current.build().execute(&mut *conn), async { next.map(statement) });
+        done?;
+        match next {
+            Some(q) => current = q,
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Holds created or settled in this commit, with where they now stand.
