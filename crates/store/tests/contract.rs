@@ -113,6 +113,7 @@ async fn balances_survive_restarts_before_and_after_the_balance_log_is_folded() 
         let (_fake, clock) = clock();
         let options = cardlife_store::LedgerOptions {
             fold_after_log_rows: 5,
+            ..cardlife_store::LedgerOptions::default()
         };
         let svc = LedgerService::start_with(&store.db, clock.clone(), options)
             .await

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use cardlife_kernel::SharedClock;
 use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Transfer};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::StoreError;
 
@@ -70,19 +72,25 @@ pub(crate) fn now_nanos(clock: &SharedClock) -> u64 {
 }
 
 /// The writer task: runs until every sender is gone.
+///
+/// Several writers may share one queue (the PostgreSQL store runs a few, so that one commit's
+/// round trips overlap another's); each takes whatever is queued when it is free.
 pub(crate) async fn run<B: Backend>(
     mut backend: B,
-    mut rx: mpsc::Receiver<Request>,
+    rx: Arc<Mutex<mpsc::Receiver<Request>>>,
     clock: SharedClock,
 ) {
     let mut inbox: Vec<Request> = Vec::with_capacity(QUEUE_DEPTH_MAX);
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tokio::select! {
-            biased;
-            n = rx.recv_many(&mut inbox, QUEUE_DEPTH_MAX) => if n == 0 { return },
-            _ = sweep.tick() => inbox.push(Request { batch: Batch::Sweep, reply: None }),
+        {
+            let mut rx = rx.lock().await;
+            tokio::select! {
+                biased;
+                n = rx.recv_many(&mut inbox, QUEUE_DEPTH_MAX) => if n == 0 { return },
+                _ = sweep.tick() => inbox.push(Request { batch: Batch::Sweep, reply: None }),
+            }
         }
         while !inbox.is_empty() {
             let take = group_len(&inbox);

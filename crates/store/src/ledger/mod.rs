@@ -9,7 +9,9 @@ mod read;
 
 use cardlife_kernel::SharedClock;
 use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Transfer};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 pub(crate) use group_commit::{Backend, Batch, Outcome};
 pub use read::{AccountFilter, PAGE_SIZE_MAX, Reader};
@@ -31,12 +33,15 @@ pub struct LedgerOptions {
     /// (about 120 full batches by default; each fold rewrites every account touched since, and a
     /// restart replays at most this many records).
     pub fold_after_log_rows: usize,
+    /// PostgreSQL store: writers per process, each committing its own groups concurrently.
+    pub shared_writers: usize,
 }
 
 impl Default for LedgerOptions {
     fn default() -> Self {
         Self {
             fold_after_log_rows: 1_000_000,
+            shared_writers: 2,
         }
     }
 }
@@ -54,6 +59,7 @@ impl LedgerService {
         options: LedgerOptions,
     ) -> Result<Self, StoreError> {
         let (tx, rx) = mpsc::channel(group_commit::QUEUE_DEPTH_MAX);
+        let rx = Arc::new(Mutex::new(rx));
         match db {
             Db::Sqlite(pool) => {
                 let (backend, memory) =
@@ -66,8 +72,10 @@ impl LedgerService {
                 })
             }
             Db::Postgres(pool) => {
-                let backend = crate::postgres::ledger::SharedLedger::new(pool.clone());
-                tokio::spawn(group_commit::run(backend, rx, clock));
+                for _ in 0..options.shared_writers.max(1) {
+                    let backend = crate::postgres::ledger::SharedLedger::new(pool.clone());
+                    tokio::spawn(group_commit::run(backend, Arc::clone(&rx), Arc::clone(&clock)));
+                }
                 Ok(Self {
                     tx,
                     reader: Reader::new(db.clone()),
