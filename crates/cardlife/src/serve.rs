@@ -41,19 +41,47 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// The bearer token of the internal API: `CARDLIFE_INTERNAL_TOKEN`, or a random one made at
-/// start-up (then internal calls are refused until an operator sets one).
+/// The bearer token of the internal API: `CARDLIFE_INTERNAL_TOKEN`, or else the one kept in
+/// `data/internal-token` (made at first start, readable by its owner only).
 fn internal_token() -> anyhow::Result<Secret<String>> {
     if let Ok(token) = std::env::var("CARDLIFE_INTERNAL_TOKEN") {
         return Ok(Secret::new(token));
     }
-    tracing::warn!(
-        "CARDLIFE_INTERNAL_TOKEN is not set: the internal /v1/ledger API accepts no caller"
-    );
+    let path = std::path::Path::new(TOKEN_FILE);
+    if let Ok(token) = std::fs::read_to_string(path) {
+        return Ok(Secret::new(token.trim().to_owned()));
+    }
     let random: [u8; 32] = rand::random();
-    Ok(Secret::new(
-        random.iter().map(|b| format!("{b:02x}")).collect(),
-    ))
+    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_private(path, &token)?;
+    tracing::info!(
+        path = TOKEN_FILE,
+        "made a token for the internal API (set CARDLIFE_INTERNAL_TOKEN to choose one)"
+    );
+    Ok(Secret::new(token))
+}
+
+/// Where the generated internal token is kept.
+const TOKEN_FILE: &str = "data/internal-token";
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
 }
 
 async fn shutdown_signal() {

@@ -19,6 +19,7 @@ pub type SharedClock = Arc<dyn Clock>;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
     fn now(&self) -> Timestamp {
         // The only place in cardlife allowed to read the wall clock.
         Timestamp::now()

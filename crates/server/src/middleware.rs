@@ -9,6 +9,7 @@ use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -51,10 +52,17 @@ pub(crate) fn wrap(routes: Router, config: &ServerConfig) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(middleware::from_fn(stamp_problems))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(record_metrics))
         .layer(middleware::from_fn_with_state(config.request_timeout(), time_limit))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes()));
     routes.layer(stack)
+}
+
+/// A handler that panicked answers the generic 500 problem; the panic is logged once here.
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    crate::problem::ApiError::Internal(cardlife_app::AppError::Unavailable).into_response()
 }
 
 /// The route template (`/v1/ledger/accounts/{id}`), never the raw path: labels stay few.

@@ -33,7 +33,8 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Plan every statement for the data it meets: a generic plan cached while a table
             // was small would keep scanning it whole after it grew.
-            let options = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
+            let options = PgConnectOptions::from_str(url)?
+                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(POOL_CONNECTIONS_MAX)
                 .acquire_timeout(BUSY_TIMEOUT)

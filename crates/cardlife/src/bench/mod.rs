@@ -178,7 +178,8 @@ async fn run_case(
             let n = batches * cardlife_ledger::BATCH_MAX;
             stores.baseline.migrate().await?;
             let uniform_svc = ledger::start_ours(&stores.baseline).await?;
-            let uniform = ledger::batched_ours(&uniform_svc, &ledger::workload(n, false, 1)).await?;
+            let uniform =
+                ledger::batched_ours(&uniform_svc, &ledger::workload(n, false, 1)).await?;
             let uniform_ok = ledger::check_ours(&uniform_svc, n as u64).await?;
             ledger::settle().await;
             let svc = ledger::start_ours(&stores.ours).await?;

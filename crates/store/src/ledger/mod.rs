@@ -74,7 +74,11 @@ impl LedgerService {
             Db::Postgres(pool) => {
                 for _ in 0..options.shared_writers.max(1) {
                     let backend = crate::postgres::ledger::SharedLedger::new(pool.clone());
-                    tokio::spawn(group_commit::run(backend, Arc::clone(&rx), Arc::clone(&clock)));
+                    tokio::spawn(group_commit::run(
+                        backend,
+                        Arc::clone(&rx),
+                        Arc::clone(&clock),
+                    ));
                 }
                 Ok(Self {
                     tx,

@@ -89,7 +89,10 @@ impl Reader {
     }
 
     /// A transfer by id, with its hold status when it is a pending transfer.
-    pub async fn transfer(&self, id: u128) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
+    pub async fn transfer(
+        &self,
+        id: u128,
+    ) -> Result<Option<(Transfer, Option<PendingStatus>)>, StoreError> {
         let from_memory = |m: &Memory| {
             let status = m.ledger.pending(id).map(|p| p.status);
             m.ledger.transfer(id).map(|t| (*t, status))
@@ -132,7 +135,9 @@ impl Reader {
             .bind(limit)
             .fetch_all(p)
             .await?;
-        rows.into_iter().map(|r| r.into_parts().map(|(t, _)| t)).collect()
+        rows.into_iter()
+            .map(|r| r.into_parts().map(|(t, _)| t))
+            .collect()
     }
 
     /// An account's balance history (accounts with the `history` flag) in a time range.
@@ -189,14 +194,19 @@ impl Reader {
             }
             Db::Postgres(p) => {
                 let mut tx = p.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
                 let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts");
-                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str())).fetch_all(&mut *tx).await?;
+                let rows = sqlx::query_as::<_, AccountRow>(AssertSqlSafe(sql.as_str()))
+                    .fetch_all(&mut *tx)
+                    .await?;
                 for row in rows {
                     checker.account(Account::try_from(row)?);
                 }
                 let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers");
-                let mut rows = sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *tx);
+                let mut rows =
+                    sqlx::query_as::<_, TransferRow>(AssertSqlSafe(sql.as_str())).fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
                     let (t, pending) = row.into_parts()?;
                     feed_transfer(&mut checker, t, pending);

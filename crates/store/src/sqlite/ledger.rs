@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use cardlife_ledger::{Account, AccountBalance, ChangeSet, Ledger, Pending, PendingStatus, Transfer, TransferFlags};
+use cardlife_ledger::{
+    Account, AccountBalance, ChangeSet, Ledger, Pending, PendingStatus, Transfer, TransferFlags,
+};
 use futures_util::TryStreamExt;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -49,13 +51,28 @@ impl EmbeddedLedger {
     ) -> Result<(Self, Arc<RwLock<Memory>>), StoreError> {
         let mut conn = pool.acquire().await?.detach();
         // Checkpoints run beside the writer (see `checkpoint_beside`), not inside its commits.
-        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut conn).await?;
+        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut conn)
+            .await?;
         tokio::spawn(checkpoint_beside(pool.clone()));
         let stored = load(&mut conn).await?;
-        tracing::info!(accounts = stored.accounts.len(), transfers = stored.transfers.len(), "embedded ledger loaded");
+        tracing::info!(
+            accounts = stored.accounts.len(),
+            transfers = stored.transfers.len(),
+            "embedded ledger loaded"
+        );
         let (log_rows, unfolded) = (stored.log_rows, stored.logged.clone());
         let memory = Arc::new(RwLock::new(Memory::new(stored.into_ledger())));
-        Ok((Self { conn, memory: Arc::clone(&memory), unfolded, log_rows, log_rows_max }, memory))
+        Ok((
+            Self {
+                conn,
+                memory: Arc::clone(&memory),
+                unfolded,
+                log_rows,
+                log_rows_max,
+            },
+            memory,
+        ))
     }
 }
 
@@ -73,7 +90,10 @@ async fn checkpoint_beside(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
             if pool.is_closed() {
                 return;
             }
@@ -118,18 +138,30 @@ pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Stored, StoreErr
         accounts.insert(account.id, account);
     }
     drop(rows);
-    let mut rows = sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_account_log ORDER BY seq").fetch(&mut *conn);
+    let mut rows =
+        sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_account_log ORDER BY seq")
+            .fetch(&mut *conn);
     while let Some((record,)) = rows.try_next().await? {
         let (id, [dp, dpo, cp, cpo], flags) = decode_balances(&record)?;
-        let a = accounts.get_mut(&id).ok_or(StoreError::Corrupt("ledger_account_log account"))?;
-        (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.flags) = (dp, dpo, cp, cpo, flags);
+        let a = accounts
+            .get_mut(&id)
+            .ok_or(StoreError::Corrupt("ledger_account_log account"))?;
+        (
+            a.debits_pending,
+            a.debits_posted,
+            a.credits_pending,
+            a.credits_posted,
+            a.flags,
+        ) = (dp, dpo, cp, cpo, flags);
         stored.log_rows += 1;
         stored.logged.insert(id);
     }
     drop(rows);
     stored.accounts = accounts.into_values().collect();
     let holds = load_holds(conn).await?;
-    let mut rows = sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_transfers ORDER BY timestamp").fetch(&mut *conn);
+    let mut rows =
+        sqlx::query_as::<_, (Vec<u8>,)>("SELECT record FROM ledger_transfers ORDER BY timestamp")
+            .fetch(&mut *conn);
     while let Some((record,)) = rows.try_next().await? {
         let t = decode_transfer(&record)?;
         stored.transfers.push((t, holds.get(&t.id).copied()));
@@ -140,11 +172,15 @@ pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Stored, StoreErr
 async fn load_holds(conn: &mut SqliteConnection) -> Result<FxHashMap<u128, Pending>, StoreError> {
     let mut holds = FxHashMap::default();
     let mut rows =
-        sqlx::query_as::<_, (Uuid, i64, i64)>("SELECT id, status, expires_at FROM ledger_holds").fetch(&mut *conn);
+        sqlx::query_as::<_, (Uuid, i64, i64)>("SELECT id, status, expires_at FROM ledger_holds")
+            .fetch(&mut *conn);
     while let Some((id, status, expires_at)) = rows.try_next().await? {
-        let status = i16::try_from(status).ok().and_then(PendingStatus::from_code);
+        let status = i16::try_from(status)
+            .ok()
+            .and_then(PendingStatus::from_code);
         let status = status.ok_or(StoreError::Corrupt("ledger_holds.status"))?;
-        let expires_at = u64::try_from(expires_at).map_err(|_| StoreError::Corrupt("ledger_holds.expires_at"))?;
+        let expires_at = u64::try_from(expires_at)
+            .map_err(|_| StoreError::Corrupt("ledger_holds.expires_at"))?;
         holds.insert(id.as_u128(), Pending { status, expires_at });
     }
     Ok(holds)
@@ -171,12 +207,25 @@ impl Backend for EmbeddedLedger {
         let applied = started.elapsed();
         let fold = self.log_rows + changes.updated_accounts.len() > self.log_rows_max;
         let folded: Vec<Account> = if fold {
-            let ids = self.unfolded.iter().chain(changes.updated_accounts.iter().map(|a| &a.id));
-            ids.collect::<FxHashSet<_>>().into_iter().filter_map(|id| ledger.account(*id).copied()).collect()
+            let ids = self
+                .unfolded
+                .iter()
+                .chain(changes.updated_accounts.iter().map(|a| &a.id));
+            ids.collect::<FxHashSet<_>>()
+                .into_iter()
+                .filter_map(|id| ledger.account(*id).copied())
+                .collect()
         } else {
             Vec::new()
         };
-        if let Err(e) = write(&mut self.conn, &changes, ledger, fold.then_some(folded.as_slice())).await {
+        if let Err(e) = write(
+            &mut self.conn,
+            &changes,
+            ledger,
+            fold.then_some(folded.as_slice()),
+        )
+        .await
+        {
             // Memory ran ahead of the disk: throw it away and believe the file.
             let stored = load(&mut self.conn).await?;
             (self.log_rows, self.unfolded) = (stored.log_rows, stored.logged.clone());
@@ -188,7 +237,8 @@ impl Backend for EmbeddedLedger {
             self.unfolded.clear();
         } else {
             self.log_rows += changes.updated_accounts.len();
-            self.unfolded.extend(changes.updated_accounts.iter().map(|a| a.id));
+            self.unfolded
+                .extend(changes.updated_accounts.iter().map(|a| a.id));
         }
         memory.index_transfers(&changes.transfers);
         tracing::debug!(
@@ -231,7 +281,9 @@ async fn write(
         None => run_chunks(&mut tx, &c.updated_accounts, append_balances).await?,
         Some(accounts) => {
             run_chunks(&mut tx, accounts, upsert_accounts).await?;
-            sqlx::query("DELETE FROM ledger_account_log").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM ledger_account_log")
+                .execute(&mut *tx)
+                .await?;
         }
     }
     let balances = started.elapsed();
@@ -257,11 +309,15 @@ async fn run_chunks<T>(
     statement: fn(&[T]) -> QueryBuilder<Sqlite>,
 ) -> Result<(), sqlx::Error> {
     let mut chunks = pow2_chunks(rows);
-    let Some(first) = chunks.next() else { return Ok(()) };
+    let Some(first) = chunks.next() else {
+        return Ok(());
+    };
     let mut current = statement(first);
     loop {
         let next = chunks.next();
-        let (done, next) = tokio::join!(current.build().execute(&mut *conn), async { next.map(statement) });
+        let (done, next) = tokio::join!(current.build().execute(&mut *conn), async {
+            next.map(statement)
+        });
         done?;
         match next {
             Some(q) => current = q,
@@ -272,10 +328,16 @@ async fn run_chunks<T>(
 
 /// Holds created or settled in this commit, with where they now stand.
 fn changed_holds(c: &ChangeSet, ledger: &Ledger) -> Vec<(u128, Pending)> {
-    let created = c.transfers.iter().filter(|t| t.flags.contains(TransferFlags::PENDING)).map(|t| t.id);
+    let created = c
+        .transfers
+        .iter()
+        .filter(|t| t.flags.contains(TransferFlags::PENDING))
+        .map(|t| t.id);
     let settled = c.pending_updates.iter().map(|(id, _)| *id);
     let ids: FxHashSet<u128> = created.chain(settled).collect();
-    ids.into_iter().filter_map(|id| ledger.pending(id).map(|p| (id, p))).collect()
+    ids.into_iter()
+        .filter_map(|id| ledger.pending(id).map(|p| (id, p)))
+        .collect()
 }
 
 fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {
@@ -314,7 +376,9 @@ fn append_balances(accounts: &[Account]) -> QueryBuilder<Sqlite> {
 fn insert_transfers(transfers: &[Transfer]) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::new("INSERT INTO ledger_transfers (timestamp, id, record) ");
     q.push_values(transfers, |mut b, t| {
-        b.push_bind(amount_to_i64(t.timestamp)).push_bind(uuid(t.id)).push_bind(encode_transfer(t));
+        b.push_bind(amount_to_i64(t.timestamp))
+            .push_bind(uuid(t.id))
+            .push_bind(encode_transfer(t));
     });
     q
 }
@@ -322,7 +386,9 @@ fn insert_transfers(transfers: &[Transfer]) -> QueryBuilder<Sqlite> {
 fn upsert_holds(holds: &[(u128, Pending)]) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::new("INSERT INTO ledger_holds (id, status, expires_at) ");
     q.push_values(holds, |mut b, (id, p)| {
-        b.push_bind(uuid(*id)).push_bind(i64::from(p.status.code())).push_bind(amount_to_i64(p.expires_at));
+        b.push_bind(uuid(*id))
+            .push_bind(i64::from(p.status.code()))
+            .push_bind(amount_to_i64(p.expires_at));
     });
     q.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status");
     q

@@ -178,6 +178,9 @@ mod tests {
         a.debits_posted = 5;
         a.credits_pending = u64::MAX;
         let (id, balances, flags) = decode_balances(&encode_balances(&a)).unwrap();
-        assert_eq!((id, balances, flags), (42, [0, 5, u64::MAX, 0], AccountFlags::HISTORY));
+        assert_eq!(
+            (id, balances, flags),
+            (42, [0, 5, u64::MAX, 0], AccountFlags::HISTORY)
+        );
     }
 }
