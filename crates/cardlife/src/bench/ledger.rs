@@ -86,30 +86,15 @@ pub async fn concurrent_ours(
     svc: &LedgerService,
     transfers: Vec<Transfer>,
 ) -> anyhow::Result<Side> {
-    let n = transfers.len() as u64;
-    let queues = deal(transfers, CALLERS);
-    let start = Instant::now();
-    let tasks: Vec<_> = queues
-        .into_iter()
-        .map(|queue| {
-            let svc = svc.clone();
-            tokio::spawn(async move {
-                let mut lat = Latencies::new()?;
-                for t in queue {
-                    let sent = Instant::now();
-                    let results = svc.create_transfers(vec![t]).await?;
-                    lat.record(sent.elapsed());
-                    anyhow::ensure!(
-                        results == [CreateTransferResult::Ok],
-                        "transfer refused: {results:?}"
-                    );
-                }
-                anyhow::Ok(lat)
-            })
-        })
-        .collect();
-    let lat = join_latencies(tasks).await?;
-    Ok(Side::with_latency(n, start.elapsed(), &lat))
+    concurrent(transfers, svc.clone(), |svc, t| async move {
+        let results = svc.create_transfers(vec![t]).await?;
+        anyhow::ensure!(
+            results == [CreateTransferResult::Ok],
+            "transfer refused: {results:?}"
+        );
+        Ok(())
+    })
+    .await
 }
 
 /// The same with the baseline, one transaction per transfer.
@@ -117,18 +102,34 @@ pub async fn concurrent_baseline(
     base: &Baseline,
     transfers: Vec<Transfer>,
 ) -> anyhow::Result<Side> {
+    concurrent(transfers, base.clone(), |base, t| async move {
+        base.transfer_one(&t).await
+    })
+    .await
+}
+
+/// Deals `transfers` to `CALLERS` tasks that each submit theirs one at a time through `submit`.
+async fn concurrent<S, F, Fut>(
+    transfers: Vec<Transfer>,
+    target: S,
+    submit: F,
+) -> anyhow::Result<Side>
+where
+    S: Clone + Send + 'static,
+    F: Fn(S, Transfer) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
     let n = transfers.len() as u64;
-    let queues = deal(transfers, CALLERS);
     let start = Instant::now();
-    let tasks: Vec<_> = queues
+    let tasks: Vec<_> = deal(transfers, CALLERS)
         .into_iter()
         .map(|queue| {
-            let base = base.clone();
+            let target = target.clone();
             tokio::spawn(async move {
                 let mut lat = Latencies::new()?;
                 for t in queue {
                     let sent = Instant::now();
-                    base.transfer_one(&t).await?;
+                    submit(target.clone(), t).await?;
                     lat.record(sent.elapsed());
                 }
                 anyhow::Ok(lat)
@@ -141,31 +142,33 @@ pub async fn concurrent_baseline(
 
 /// One caller submitting full batches back to back.
 pub async fn batched_ours(svc: &LedgerService, transfers: &[Transfer]) -> anyhow::Result<Side> {
-    let mut lat = Latencies::new()?;
-    let start = Instant::now();
-    for chunk in transfers.chunks(BATCH_MAX) {
-        let sent = Instant::now();
+    batched(transfers, |chunk| async move {
         let results = svc.create_transfers(chunk.to_vec()).await?;
-        lat.record(sent.elapsed());
         anyhow::ensure!(
             results.iter().all(|r| *r == CreateTransferResult::Ok),
             "a transfer was refused"
         );
-    }
-    Ok(Side::with_latency(
-        transfers.len() as u64,
-        start.elapsed(),
-        &lat,
-    ))
+        Ok(())
+    })
+    .await
 }
 
 /// The same batches with the baseline, one transaction per batch.
 pub async fn batched_baseline(base: &Baseline, transfers: &[Transfer]) -> anyhow::Result<Side> {
+    batched(transfers, |chunk| base.transfer_batch(chunk)).await
+}
+
+/// Submits `transfers` in full batches, one after the other, timing each.
+async fn batched<'a, F, Fut>(transfers: &'a [Transfer], submit: F) -> anyhow::Result<Side>
+where
+    F: Fn(&'a [Transfer]) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
     let mut lat = Latencies::new()?;
     let start = Instant::now();
     for chunk in transfers.chunks(BATCH_MAX) {
         let sent = Instant::now();
-        base.transfer_batch(chunk).await?;
+        submit(chunk).await?;
         lat.record(sent.elapsed());
     }
     Ok(Side::with_latency(

@@ -9,7 +9,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use cardlife_kernel::SharedClock;
-use cardlife_ledger::{Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Transfer};
+use cardlife_ledger::{
+    Account, BATCH_MAX, CreateAccountResult, CreateTransferResult, Ledger, Transfer,
+};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -64,6 +66,18 @@ pub(crate) trait Backend: Send + 'static {
         batches: &[Batch],
         now: u64,
     ) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
+}
+
+/// Applies queued batches, in order, to a ledger: the one step both writers share.
+pub(crate) fn apply(ledger: &mut Ledger, batches: &[Batch], now: u64) -> Vec<Outcome> {
+    batches
+        .iter()
+        .map(|b| match b {
+            Batch::Accounts(a) => Outcome::Accounts(ledger.create_accounts(a, now)),
+            Batch::Transfers(t) => Outcome::Transfers(ledger.create_transfers(t, now)),
+            Batch::Sweep => Outcome::Swept(ledger.expire_pending(now)),
+        })
+        .collect()
 }
 
 /// Nanoseconds since the epoch of the clock's now.

@@ -19,7 +19,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome};
+use crate::ledger::{Backend, Batch, Outcome, apply};
 use crate::rows::{
     ACCOUNT_COLUMNS, AccountRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64, bits_to_i64, uuid,
 };
@@ -82,14 +82,7 @@ impl SharedLedger {
         for (t, pending) in read_transfers(&mut tx, &transfers).await? {
             ledger.load_transfer(t, pending);
         }
-        let outcomes = batches
-            .iter()
-            .map(|b| match b {
-                Batch::Accounts(a) => Outcome::Accounts(ledger.create_accounts(a, now)),
-                Batch::Transfers(t) => Outcome::Transfers(ledger.create_transfers(t, now)),
-                Batch::Sweep => Outcome::Swept(ledger.expire_pending(now)),
-            })
-            .collect();
+        let outcomes = apply(&mut ledger, batches, now);
         let changes = ledger.take_changes();
         if !changes.is_empty() {
             write(&mut tx, &changes, &ledger).await?;

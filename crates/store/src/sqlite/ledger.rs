@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::memory::Memory;
 use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome};
+use crate::ledger::{Backend, Batch, Outcome, apply};
 use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid};
 
 /// Rows per multi-row statement at most. Statements are cut in power-of-two sizes so a handful
@@ -192,14 +192,7 @@ impl Backend for EmbeddedLedger {
         let mut memory = self.memory.write().await;
         let started = std::time::Instant::now();
         let ledger = &mut memory.ledger;
-        let outcomes = batches
-            .iter()
-            .map(|b| match b {
-                Batch::Accounts(a) => Outcome::Accounts(ledger.create_accounts(a, now)),
-                Batch::Transfers(t) => Outcome::Transfers(ledger.create_transfers(t, now)),
-                Batch::Sweep => Outcome::Swept(ledger.expire_pending(now)),
-            })
-            .collect();
+        let outcomes = apply(ledger, batches, now);
         let changes = ledger.take_changes();
         if changes.is_empty() {
             return Ok(outcomes);
