@@ -47,6 +47,21 @@ enum Command {
     },
     /// Benchmarks: ours against a baseline in the same run (see `--list`).
     Bench(BenchArgs),
+    /// Replay a credit-card account's life day by day on the real engine.
+    Scenario {
+        #[command(subcommand)]
+        command: crate::scenario::ScenarioCommand,
+    },
+    /// Installment and loan quotes with the annualised rate disclosed.
+    Quote {
+        #[command(subcommand)]
+        command: crate::quote::QuoteCommand,
+    },
+    /// EMVCo merchant-presented QR payloads.
+    Qr {
+        #[command(subcommand)]
+        command: crate::qr::QrCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +118,9 @@ impl Cli {
                 command: LedgerCommand::Check { store, json },
             }) => ledger_check(&store.database_url, json).await,
             Some(Command::Bench(args)) => run_bench(args).await,
+            Some(Command::Scenario { command }) => crate::scenario::run(command).await,
+            Some(Command::Quote { command }) => crate::quote::run(command),
+            Some(Command::Qr { command }) => crate::qr::run(command),
         }
     }
 }

@@ -6,6 +6,9 @@
 
 mod bench;
 mod cli;
+mod qr;
+mod quote;
+mod scenario;
 mod serve;
 
 use std::process::ExitCode;

@@ -105,6 +105,15 @@ pub(crate) async fn run<B: Backend>(
                 n = rx.recv_many(&mut inbox, QUEUE_DEPTH_MAX) => if n == 0 { return },
                 _ = sweep.tick() => inbox.push(Request { batch: Batch::Sweep, reply: None }),
             }
+            // Callers just answered are usually about to send again: let them run once and
+            // take what they sent into this commit rather than the next.
+            tokio::task::yield_now().await;
+            while inbox.len() < QUEUE_DEPTH_MAX {
+                match rx.try_recv() {
+                    Ok(r) => inbox.push(r),
+                    Err(_) => break,
+                }
+            }
         }
         while !inbox.is_empty() {
             let take = group_len(&inbox);

@@ -1,0 +1,524 @@
+//! The day loop (rule 13): each day, in order, (1) receive the day's events and allocate its
+//! payments, (2) post what is due today, charges before credits, (3) post a late fee due
+//! today, (4) accrue the day's interest, then run the paid-in-full test of a statement whose
+//! last on-time day is today, and (5) cut the statement on a statement date.
+
+use cardlife_kernel::{Money, round_half_up_to_fen};
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use super::account::{Arrear, Bucket, CreditAccount, TempLimit};
+use super::allocation::{Stage, order, split};
+use super::cycle::{CycleDates, add_days, days_between, next_statement_after};
+use super::error::BillingError;
+use super::event::{Event, EventKind};
+use super::interest;
+use super::postings::{Counter, Postings, Why, receivable};
+use super::product::Product;
+use super::statement::{CycleTotals, Statement, minimum_payment};
+
+/// A received item waiting for its posting date.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    bucket: Option<Bucket>,
+    txn_date: Date,
+    post_on: Date,
+    amount: Money,
+    hold: Option<u128>,
+}
+
+/// The end state of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every statement cut, in date order.
+    pub statements: Vec<Statement>,
+    /// The last day processed.
+    pub as_of: Date,
+    /// Everything owed at the end of `as_of` (billed and unbilled; accrued interest excluded).
+    pub balance: Money,
+    /// Limit + valid temporary limit − balance − pending authorisations.
+    pub available_credit: Money,
+    /// Pending authorisations.
+    pub pending: Money,
+    /// Days past due at `as_of` (rule 11).
+    pub days_past_due: i64,
+    /// The card's ledger.
+    pub postings: Postings,
+}
+
+impl Outcome {
+    /// Everything that disagrees between the engine and its ledger: the ledger's own
+    /// invariants, each statement balance against the ledger at its cut, and the account
+    /// balance and pending authorisations at the end. Empty when all reconcile.
+    pub fn reconciliation_problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .postings
+            .check()
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for s in &self.statements {
+            if s.balance != s.ledger_balance {
+                problems.push(format!(
+                    "statement {}: balance {} but the ledger says {}",
+                    s.statement_date, s.balance, s.ledger_balance
+                ));
+            }
+        }
+        match (self.postings.owed(), self.postings.pending()) {
+            (Ok(owed), Ok(pending)) => {
+                if owed != self.balance {
+                    problems.push(format!(
+                        "balance {} but the ledger says {owed}",
+                        self.balance
+                    ));
+                }
+                if pending != self.pending {
+                    problems.push(format!(
+                        "pending {} but the ledger holds {pending}",
+                        self.pending
+                    ));
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => problems.push(e.to_string()),
+        }
+        problems
+    }
+}
+
+/// The billing engine of one card account.
+#[derive(Debug)]
+pub struct Engine {
+    product: Product,
+    opened: Date,
+    credit_limit: Money,
+    account: CreditAccount,
+    postings: Postings,
+    statements: Vec<Statement>,
+    cycle: CycleTotals,
+    next_statement: Date,
+    queue: Vec<Queued>,
+    late_fees: Vec<(Date, Money)>,
+}
+
+impl Engine {
+    /// An account opened on `opened` with `credit_limit`, on a validated product.
+    pub fn open(product: Product, opened: Date, credit_limit: Money) -> Result<Self, BillingError> {
+        product.validate()?;
+        if !credit_limit.is_positive() {
+            return Err(BillingError::InvalidAccount(
+                "credit_limit must be positive".into(),
+            ));
+        }
+        let next_statement = next_statement_after(opened, product.statement_day)?;
+        Ok(Self {
+            product,
+            opened,
+            credit_limit,
+            account: CreditAccount::default(),
+            postings: Postings::open(opened)?,
+            statements: Vec::new(),
+            cycle: CycleTotals::default(),
+            next_statement,
+            queue: Vec::new(),
+            late_fees: Vec::new(),
+        })
+    }
+
+    /// Runs every day from the opening date through `until`, applying `events` (in date order).
+    pub fn run(mut self, events: &[Event], until: Date) -> Result<Outcome, BillingError> {
+        self.validate_events(events, until)?;
+        let mut next = 0;
+        let mut day = self.opened;
+        while day <= until {
+            while let Some(e) = events.get(next).filter(|e| e.date == day) {
+                next += 1;
+                self.receive(next, e)?;
+            }
+            self.post_due(day)?;
+            self.post_late_fees(day)?;
+            interest::accrue_day(&mut self.account.items, self.product.daily_rate)?;
+            self.decide(day)?;
+            if day == self.next_statement {
+                self.cut(day)?;
+            }
+            day = add_days(day, 1)?;
+        }
+        self.finish(until)
+    }
+
+    fn validate_events(&self, events: &[Event], until: Date) -> Result<(), BillingError> {
+        if until < self.opened {
+            return Err(BillingError::InvalidAccount(format!(
+                "run.until {until} is before the opening date {}",
+                self.opened
+            )));
+        }
+        let mut last = self.opened;
+        for (i, e) in events.iter().enumerate() {
+            let bad = |reason: &str| BillingError::InvalidEvent {
+                index: i + 1,
+                date: e.date,
+                reason: reason.into(),
+            };
+            if e.date < last {
+                return Err(bad(
+                    "events must be in date order, on or after the opening date",
+                ));
+            }
+            if e.date > until {
+                return Err(bad("the event is after run.until"));
+            }
+            if !e.kind.amount().is_positive() {
+                return Err(bad("the amount must be positive"));
+            }
+            if let EventKind::TempLimit { until: end, .. } = e.kind
+                && end < e.date
+            {
+                return Err(bad("a temporary limit must end on or after its start"));
+            }
+            last = e.date;
+        }
+        Ok(())
+    }
+
+    fn finish(self, as_of: Date) -> Result<Outcome, BillingError> {
+        let balance = self.account.posted_balance()?;
+        let pending = self.pending()?;
+        let available_credit = self.available(as_of)?;
+        Ok(Outcome {
+            statements: self.statements,
+            as_of,
+            balance,
+            available_credit,
+            pending,
+            days_past_due: self.account.days_past_due(as_of),
+            postings: self.postings,
+        })
+    }
+
+    fn pending(&self) -> Result<Money, BillingError> {
+        self.queue
+            .iter()
+            .filter(|q| q.hold.is_some())
+            .try_fold(Money::cny(0), |acc, q| acc.checked_add(q.amount))
+            .map_err(BillingError::from)
+    }
+
+    /// Rule 10: limit + valid temporary limit − posted balance − pending authorisations.
+    fn available(&self, day: Date) -> Result<Money, BillingError> {
+        Ok(self
+            .credit_limit
+            .checked_add(self.account.temp_limit_on(day)?)?
+            .checked_sub(self.account.posted_balance()?)?
+            .checked_sub(self.pending()?)?)
+    }
+
+    // ----- step 1: receive -----
+
+    fn receive(&mut self, index: usize, e: &Event) -> Result<(), BillingError> {
+        let lag = self.product.posting_lag_days;
+        match e.kind {
+            EventKind::Payment { amount } => {
+                self.credit(e.date, amount, Counter::Repayment, Why::Payment)
+            }
+            EventKind::Refund { amount } => {
+                self.queue.push(Queued {
+                    bucket: None,
+                    txn_date: e.date,
+                    post_on: add_days(e.date, lag)?,
+                    amount,
+                    hold: None,
+                });
+                Ok(())
+            }
+            EventKind::Purchase { amount } => {
+                self.authorise(index, e.date, Bucket::Purchase, amount)
+            }
+            EventKind::CashAdvance { amount } => {
+                self.authorise(index, e.date, Bucket::Cash, amount)
+            }
+            EventKind::TempLimit { amount, until } => {
+                self.account.temp_limits.push(TempLimit {
+                    amount,
+                    from: e.date,
+                    until,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn cash_fee(&self, amount: Money) -> Result<Money, BillingError> {
+        let exact = Decimal::from(amount.fen()) * Product::fraction(self.product.cash_fee_pct);
+        Ok(Money::cny(round_half_up_to_fen(exact)?).max(self.product.cash_fee_min)?)
+    }
+
+    fn authorise(
+        &mut self,
+        index: usize,
+        day: Date,
+        bucket: Bucket,
+        amount: Money,
+    ) -> Result<(), BillingError> {
+        let decline = |asked: Money, available: Money| BillingError::CreditLimitExceeded {
+            index,
+            date: day,
+            amount: asked.to_string(),
+            available: available.to_string(),
+        };
+        let available = self.available(day)?;
+        let asked = if bucket == Bucket::Cash {
+            amount.checked_add(self.cash_fee(amount)?)?
+        } else {
+            amount
+        };
+        if asked > available {
+            return Err(decline(asked, available));
+        }
+        if bucket == Bucket::Cash {
+            self.check_cash_limit(amount, &decline)?;
+        }
+        let hold = self.postings.hold(bucket, amount, day)?;
+        self.queue.push(Queued {
+            bucket: Some(bucket),
+            txn_date: day,
+            post_on: add_days(day, self.product.posting_lag_days)?,
+            amount,
+            hold: Some(hold),
+        });
+        Ok(())
+    }
+
+    /// Cash advances may use at most `cash_limit_pct` of the permanent limit.
+    fn check_cash_limit(
+        &self,
+        amount: Money,
+        decline: &dyn Fn(Money, Money) -> BillingError,
+    ) -> Result<(), BillingError> {
+        let exact =
+            Decimal::from(self.credit_limit.fen()) * Product::fraction(self.product.cash_limit_pct);
+        let cash_limit = Money::cny(round_half_up_to_fen(exact)?);
+        let used = self
+            .account
+            .outstanding_where(|i| i.bucket == Bucket::Cash)?;
+        let pending = self
+            .queue
+            .iter()
+            .filter(|q| q.bucket == Some(Bucket::Cash))
+            .try_fold(Money::cny(0), |acc, q| acc.checked_add(q.amount))?;
+        let room = cash_limit.checked_sub(used)?.checked_sub(pending)?;
+        if amount > room {
+            return Err(decline(amount, room));
+        }
+        Ok(())
+    }
+
+    /// A payment or refund: allocated at once by rule 9, the excess to the overpayment.
+    fn credit(
+        &mut self,
+        day: Date,
+        amount: Money,
+        source: Counter,
+        why: Why,
+    ) -> Result<(), BillingError> {
+        let stage = Stage::of(self.account.days_past_due(day));
+        let sequence = order(&self.account.items, stage, &self.product.allocation_order);
+        let (parts, left) = split(&self.account.items, &sequence, amount)?;
+        for (i, part) in parts {
+            let item = &mut self.account.items[i];
+            item.outstanding = item.outstanding.checked_sub(part)?;
+            let to = receivable(item.bucket);
+            self.postings
+                .move_money(source as u128, to, part, why, day)?;
+        }
+        if left.is_positive() {
+            self.account.overpayment = self.account.overpayment.checked_add(left)?;
+            let to = Counter::Overpayment as u128;
+            self.postings
+                .move_money(source as u128, to, left, why, day)?;
+        }
+        self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
+        if let Some(s) = self.statements.last_mut()
+            && s.statement_date < day
+            && day <= s.last_on_time
+        {
+            s.credits_to_grace = s.credits_to_grace.checked_add(amount)?;
+        }
+        self.account.cover_arrears(amount)
+    }
+
+    // ----- steps 2 and 3: posting -----
+
+    fn post_due(&mut self, day: Date) -> Result<(), BillingError> {
+        let (due, rest): (Vec<Queued>, Vec<Queued>) =
+            self.queue.iter().partition(|q| q.post_on == day);
+        self.queue = rest;
+        for q in due.iter().filter(|q| q.bucket.is_some()) {
+            self.post_charge(q, day)?;
+        }
+        for q in due.iter().filter(|q| q.bucket.is_none()) {
+            self.credit(day, q.amount, Counter::Merchant, Why::Refund)?;
+        }
+        Ok(())
+    }
+
+    fn post_charge(&mut self, q: &Queued, day: Date) -> Result<(), BillingError> {
+        if let Some(hold) = q.hold {
+            self.postings.post_hold(hold, day)?;
+        }
+        let bucket = q.bucket.unwrap_or(Bucket::Purchase);
+        let i = self.account.push(bucket, q.txn_date, day, q.amount);
+        if bucket == Bucket::Cash {
+            self.cycle.cash_advances = self.cycle.cash_advances.checked_add(q.amount)?;
+            // No free period: the days between the advance and its posting bear interest too.
+            let days = days_between(q.txn_date, day)?;
+            self.account.items[i].known = interest::exact(q.amount, self.product.daily_rate, days)?;
+            self.absorb(i, day)?;
+            let fee = self.cash_fee(q.amount)?;
+            self.post_fee(fee, q.txn_date, day, Why::CashFee)
+        } else {
+            self.cycle.purchases = self.cycle.purchases.checked_add(q.amount)?;
+            self.absorb(i, day)
+        }
+    }
+
+    fn post_fee(
+        &mut self,
+        fee: Money,
+        txn_date: Date,
+        day: Date,
+        why: Why,
+    ) -> Result<(), BillingError> {
+        if fee.is_zero() {
+            return Ok(());
+        }
+        let i = self.account.push(Bucket::Fee, txn_date, day, fee);
+        self.cycle.fees = self.cycle.fees.checked_add(fee)?;
+        let (to, from) = (receivable(Bucket::Fee), Counter::FeeIncome as u128);
+        self.postings.move_money(to, from, fee, why, day)?;
+        self.absorb(i, day)
+    }
+
+    /// An overpayment absorbs a charge as it posts.
+    fn absorb(&mut self, i: usize, day: Date) -> Result<(), BillingError> {
+        let item = &mut self.account.items[i];
+        let take = self.account.overpayment.min(item.outstanding)?;
+        if !take.is_positive() {
+            return Ok(());
+        }
+        item.outstanding = item.outstanding.checked_sub(take)?;
+        self.account.overpayment = self.account.overpayment.checked_sub(take)?;
+        let to = receivable(item.bucket);
+        self.postings
+            .move_money(Counter::Overpayment as u128, to, take, Why::Absorb, day)
+    }
+
+    fn post_late_fees(&mut self, day: Date) -> Result<(), BillingError> {
+        let (due, rest): (Vec<_>, Vec<_>) = self.late_fees.iter().partition(|(d, _)| *d == day);
+        self.late_fees = rest;
+        for (_, fee) in due {
+            self.post_fee(fee, day, day, Why::LateFee)?;
+        }
+        Ok(())
+    }
+
+    // ----- step 4 (end): the paid-in-full test -----
+
+    fn decide(&mut self, day: Date) -> Result<(), BillingError> {
+        let index = self.statements.len().wrapping_sub(1);
+        let Some(s) = self.statements.get(index) else {
+            return Ok(());
+        };
+        if s.last_on_time != day || s.paid_in_full.is_some() {
+            return Ok(());
+        }
+        let paid = s.passes_paid_in_full(self.product.tolerance)?;
+        let late_fee = s.late_fee(&self.product, paid)?;
+        let shortfall = s.minimum_payment.checked_sub(s.credits_to_grace)?;
+        let p = &self.product;
+        interest::decide(
+            &mut self.account.items,
+            index,
+            paid,
+            p.revolving_interest,
+            p.daily_rate,
+            day,
+        )?;
+        if let Some(fee) = late_fee {
+            self.late_fees.push((add_days(day, 1)?, fee));
+            let new = shortfall.checked_sub(self.account.arrears_total()?)?;
+            if new.is_positive() {
+                self.account.arrears.push_back(Arrear {
+                    last_on_time: day,
+                    remaining: new,
+                });
+            }
+        }
+        if let Some(s) = self.statements.get_mut(index) {
+            s.paid_in_full = Some(paid);
+        }
+        Ok(())
+    }
+
+    // ----- step 5: the statement -----
+
+    fn cut(&mut self, day: Date) -> Result<(), BillingError> {
+        let interest = interest::bill(&mut self.account.items)?;
+        if interest.is_positive() {
+            let i = self.account.push(Bucket::Interest, day, day, interest);
+            self.cycle.interest = self.cycle.interest.checked_add(interest)?;
+            let (to, from) = (
+                receivable(Bucket::Interest),
+                Counter::InterestIncome as u128,
+            );
+            self.postings
+                .move_money(to, from, interest, Why::Interest, day)?;
+            self.absorb(i, day)?;
+        }
+        let index = self.statements.len();
+        for item in self
+            .account
+            .items
+            .iter_mut()
+            .filter(|i| i.statement.is_none())
+        {
+            item.statement = Some(index);
+        }
+        let previous = self.statements.last();
+        let previous_balance = previous.map_or(Money::cny(0), |s| s.balance);
+        let balance = self.cycle.balance(previous_balance)?;
+        let from_items = self.account.posted_balance()?;
+        if balance != from_items {
+            return Err(BillingError::Invariant(format!(
+                "statement {day}: rule 3 gives {balance}, the items owe {from_items}"
+            )));
+        }
+        let minimum = minimum_payment(
+            &self.product,
+            &self.account,
+            index,
+            balance,
+            previous,
+            &self.cycle,
+            self.credit_limit,
+        )?;
+        let dates = CycleDates::of(day, &self.product)?;
+        self.statements.push(Statement {
+            statement_date: day,
+            due_date: dates.due,
+            last_on_time: dates.last_on_time,
+            previous_balance,
+            totals: self.cycle,
+            balance,
+            minimum_payment: minimum,
+            credits_to_grace: Money::cny(0),
+            paid_in_full: None,
+            ledger_balance: self.postings.owed()?,
+        });
+        self.cycle = CycleTotals::default();
+        self.next_statement = next_statement_after(day, self.product.statement_day)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,285 @@
+//! Every money movement of the card as a double-entry transfer on an in-memory ledger.
+//!
+//! Chart of accounts (ledger 156, CNY, amounts in fen):
+//!
+//! | id | code | account | normal side |
+//! |---|---|---|---|
+//! | 1–5 | 1101–1105 | cardholder receivable: fees, interest, installments, cash, purchases | debit |
+//! | 10 | 2101 | merchant clearing (owed to acquirers for purchases, less refunds) | credit |
+//! | 11 | 2102 | cash clearing (cash paid out for advances) | credit |
+//! | 12 | 4101 | interest income | credit |
+//! | 13 | 4102 | fee income | credit |
+//! | 14 | 1201 | repayment clearing (money received from the cardholder) | debit |
+//! | 15 | 2201 | overpayment liability (溢缴款) | credit |
+//!
+//! A purchase or cash advance is first a pending transfer (receivable ← clearing) and posts on
+//! its posting date. A credit (payment or refund) moves from repayment or merchant clearing to
+//! the receivable buckets it repays, and any excess to the overpayment liability; a charge
+//! posting while there is an overpayment is absorbed by a transfer overpayment → receivable.
+//! Receivables may never be credited beyond their posted debits and the overpayment never
+//! debited beyond its credits: the ledger enforces both.
+
+use cardlife_kernel::{BusinessZone, Money};
+use cardlife_ledger::{Account, AccountFlags, Checker, Ledger, Report, Transfer, TransferFlags};
+use jiff::civil::Date;
+
+use super::account::Bucket;
+use super::error::BillingError;
+
+/// The ledger (asset) of CNY.
+pub const LEDGER_CNY: u32 = 156;
+
+/// The non-receivable accounts of the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Merchant clearing.
+    Merchant = 10,
+    /// Cash clearing.
+    Cash = 11,
+    /// Interest income.
+    InterestIncome = 12,
+    /// Fee income.
+    FeeIncome = 13,
+    /// Repayment clearing.
+    Repayment = 14,
+    /// Overpayment liability.
+    Overpayment = 15,
+}
+
+const COUNTERS: [(Counter, u16); 6] = [
+    (Counter::Merchant, 2101),
+    (Counter::Cash, 2102),
+    (Counter::InterestIncome, 4101),
+    (Counter::FeeIncome, 4102),
+    (Counter::Repayment, 1201),
+    (Counter::Overpayment, 2201),
+];
+
+/// The receivable account of a bucket.
+pub fn receivable(bucket: Bucket) -> u128 {
+    match bucket {
+        Bucket::Fee => 1,
+        Bucket::Interest => 2,
+        Bucket::Installment => 3,
+        Bucket::Cash => 4,
+        Bucket::Purchase => 5,
+    }
+}
+
+/// Transfer codes (why the money moved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// A purchase (hold and post).
+    Purchase = 1,
+    /// A cash advance (hold and post).
+    CashAdvance = 2,
+    /// A cash-advance fee.
+    CashFee = 3,
+    /// A late fee.
+    LateFee = 4,
+    /// Interest billed.
+    Interest = 5,
+    /// A payment.
+    Payment = 6,
+    /// A refund.
+    Refund = 7,
+    /// An overpayment absorbing a charge.
+    Absorb = 8,
+}
+
+/// The card's ledger and the next transfer id.
+#[derive(Debug)]
+pub struct Postings {
+    ledger: Ledger,
+    zone: BusinessZone,
+    next_id: u128,
+}
+
+impl Postings {
+    /// A fresh ledger with the chart of accounts, created on `opened`.
+    pub fn open(opened: Date) -> Result<Self, BillingError> {
+        let mut accounts: Vec<Account> = Bucket::DEFAULT_ORDER
+            .iter()
+            .map(|b| {
+                let id = receivable(*b);
+                let code = 1100 + u16::try_from(id).unwrap_or(0);
+                Account::new(
+                    id,
+                    LEDGER_CNY,
+                    code,
+                    AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS,
+                )
+            })
+            .collect();
+        for (counter, code) in COUNTERS {
+            let flags = if counter == Counter::Overpayment {
+                AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS
+            } else {
+                AccountFlags::NONE
+            };
+            accounts.push(Account::new(counter as u128, LEDGER_CNY, code, flags));
+        }
+        let mut me = Self {
+            ledger: Ledger::new(),
+            zone: BusinessZone::shanghai(),
+            next_id: 1,
+        };
+        let now = me.now(opened)?;
+        for r in me.ledger.create_accounts(&accounts, now) {
+            if !r.is_success() {
+                return Err(BillingError::LedgerRefused {
+                    what: "account",
+                    result: r.as_str().into(),
+                });
+            }
+        }
+        Ok(me)
+    }
+
+    fn now(&self, day: Date) -> Result<u64, BillingError> {
+        let ns = self.zone.start_of(day).as_nanosecond();
+        u64::try_from(ns).map_err(|_| BillingError::Date(format!("{day} is before 1970")))
+    }
+
+    fn submit(
+        &mut self,
+        mut t: Transfer,
+        day: Date,
+        what: &'static str,
+    ) -> Result<u128, BillingError> {
+        t.id = self.next_id;
+        t.ledger = LEDGER_CNY;
+        self.next_id += 1;
+        let now = self.now(day)?;
+        let result = self.ledger.create_transfers(&[t], now);
+        match result.first() {
+            Some(r) if r.is_success() => Ok(t.id),
+            Some(r) => Err(BillingError::LedgerRefused {
+                what,
+                result: r.as_str().into(),
+            }),
+            None => Err(BillingError::LedgerRefused {
+                what,
+                result: "no result".into(),
+            }),
+        }
+    }
+
+    fn amount(m: Money) -> Result<u64, BillingError> {
+        u64::try_from(m.fen()).map_err(|_| BillingError::Invariant(format!("negative posting {m}")))
+    }
+
+    /// An authorisation: a pending transfer receivable ← clearing. Returns the hold's id.
+    pub fn hold(&mut self, bucket: Bucket, amount: Money, day: Date) -> Result<u128, BillingError> {
+        let (counter, why) = match bucket {
+            Bucket::Cash => (Counter::Cash, Why::CashAdvance),
+            _ => (Counter::Merchant, Why::Purchase),
+        };
+        let t = Transfer {
+            debit_account_id: receivable(bucket),
+            credit_account_id: counter as u128,
+            amount: Self::amount(amount)?,
+            code: why as u16,
+            flags: TransferFlags::PENDING,
+            ..Transfer::default()
+        };
+        self.submit(t, day, "hold")
+    }
+
+    /// Posts a hold in full.
+    pub fn post_hold(&mut self, hold: u128, day: Date) -> Result<(), BillingError> {
+        let Some(h) = self.ledger.transfer(hold).copied() else {
+            return Err(BillingError::Invariant(format!("unknown hold {hold}")));
+        };
+        let t = Transfer {
+            pending_id: hold,
+            debit_account_id: h.debit_account_id,
+            credit_account_id: h.credit_account_id,
+            amount: h.amount,
+            code: h.code,
+            flags: TransferFlags::POST_PENDING,
+            ..Transfer::default()
+        };
+        self.submit(t, day, "post").map(|_| ())
+    }
+
+    /// A plain movement from account `credit` to account `debit` (skipped when zero).
+    pub fn move_money(
+        &mut self,
+        debit: u128,
+        credit: u128,
+        amount: Money,
+        why: Why,
+        day: Date,
+    ) -> Result<(), BillingError> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let t = Transfer {
+            debit_account_id: debit,
+            credit_account_id: credit,
+            amount: Self::amount(amount)?,
+            code: why as u16,
+            ..Transfer::default()
+        };
+        self.submit(t, day, "transfer").map(|_| ())
+    }
+
+    /// Net debit balance of an account (posted only).
+    fn net_debit(&self, id: u128) -> i128 {
+        self.ledger.account(id).map_or(0, |a| {
+            i128::from(a.debits_posted) - i128::from(a.credits_posted)
+        })
+    }
+
+    /// What the ledger says the cardholder owes: receivables minus the overpayment liability.
+    pub fn owed(&self) -> Result<Money, BillingError> {
+        let receivables: i128 = Bucket::DEFAULT_ORDER
+            .iter()
+            .map(|b| self.net_debit(receivable(*b)))
+            .sum();
+        let owed = receivables + self.net_debit(Counter::Overpayment as u128);
+        i64::try_from(owed)
+            .map(Money::cny)
+            .map_err(|_| BillingError::Invariant("ledger balance overflow".into()))
+    }
+
+    /// What the ledger holds as pending authorisations.
+    pub fn pending(&self) -> Result<Money, BillingError> {
+        let held: u128 = Bucket::DEFAULT_ORDER
+            .iter()
+            .filter_map(|b| self.ledger.account(receivable(*b)))
+            .map(|a| u128::from(a.debits_pending))
+            .sum();
+        i64::try_from(held)
+            .map(Money::cny)
+            .map_err(|_| BillingError::Invariant("ledger pending overflow".into()))
+    }
+
+    /// The ledger itself, read-only.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Rebuilds every balance from the transfers and checks every invariant.
+    pub fn check(&self) -> Report {
+        check_ledger(&self.ledger)
+    }
+}
+
+/// Runs the ledger's [`Checker`] over a whole in-memory ledger.
+pub fn check_ledger(ledger: &Ledger) -> Report {
+    let mut checker = Checker::new();
+    for a in ledger.accounts() {
+        checker.account(*a);
+    }
+    let mut transfers: Vec<Transfer> = ledger.transfers().copied().collect();
+    transfers.sort_by_key(|t| t.timestamp);
+    for t in transfers {
+        checker.transfer(t);
+    }
+    for (id, p) in ledger.pending_statuses() {
+        checker.pending_status(id, p.status);
+    }
+    checker.finish()
+}

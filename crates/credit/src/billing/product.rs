@@ -1,0 +1,263 @@
+//! A card product: every parameter of DOMAIN §3 with its default, and the checks that make a
+//! product valid. Nothing in the engine hard-codes one of these numbers.
+
+use cardlife_kernel::{Money, Rate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use super::account::Bucket;
+use super::error::BillingError;
+
+/// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
+/// next statement date (the shortest month has 28 days).
+pub const DUE_PLUS_GRACE_MAX: i32 = 27;
+/// The last allowed statement day (every month has it).
+pub const STATEMENT_DAY_MAX: i8 = 28;
+/// The longest posting lag accepted, in days (a real network settles in 1–3).
+pub const POSTING_LAG_DAYS_MAX: i32 = 10;
+
+/// How revolving interest treats the part of a purchase repaid after the statement (rule 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevolvingInterest {
+    /// The base is the purchase's whole outstanding amount, day by day.
+    #[default]
+    Full,
+    /// The base is capped at the part still unpaid at due date + grace.
+    UnpaidOnly,
+}
+
+/// A card product (DOMAIN §3). Percentages (`*_pct`) are in percent: `10` means 10 %.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Product {
+    /// Day of the month the statement is cut, 1–28.
+    pub statement_day: i8,
+    /// Days from statement date to due date.
+    pub due_days: i32,
+    /// Days after the due date still counted as on time.
+    pub grace_days: i32,
+    /// Days from transaction to posting for purchases, refunds and cash advances.
+    pub posting_lag_days: i32,
+    /// Interest per calendar day.
+    pub daily_rate: Rate,
+    /// `full` or `unpaid_only`.
+    pub revolving_interest: RevolvingInterest,
+    /// A shortfall up to this much still counts as paid in full.
+    pub tolerance: Money,
+    /// Share of purchase principal in the minimum payment, percent.
+    #[serde(deserialize_with = "percent")]
+    pub min_payment_pct: Decimal,
+    /// Share of cash-advance principal in the minimum payment, percent.
+    #[serde(deserialize_with = "percent")]
+    pub cash_min_payment_pct: Decimal,
+    /// Late fee as a share of the unpaid minimum, percent.
+    #[serde(deserialize_with = "percent")]
+    pub late_fee_pct: Decimal,
+    /// Smallest late fee.
+    pub late_fee_min: Money,
+    /// Largest late fee.
+    pub late_fee_max: Money,
+    /// Cash-advance fee as a share of the amount, percent.
+    #[serde(deserialize_with = "percent")]
+    pub cash_fee_pct: Decimal,
+    /// Smallest cash-advance fee.
+    pub cash_fee_min: Money,
+    /// Cash-advance limit as a share of the credit limit, percent.
+    #[serde(deserialize_with = "percent")]
+    pub cash_limit_pct: Decimal,
+    /// Within one statement, the order in which credits repay the buckets (rule 9).
+    pub allocation_order: Vec<Bucket>,
+}
+
+impl Default for Product {
+    fn default() -> Self {
+        Self {
+            statement_day: 7,
+            due_days: 18,
+            grace_days: 3,
+            posting_lag_days: 1,
+            daily_rate: Rate::new(Decimal::new(5, 4)),
+            revolving_interest: RevolvingInterest::Full,
+            tolerance: Money::cny(1_000),
+            min_payment_pct: Decimal::from(10),
+            cash_min_payment_pct: Decimal::from(100),
+            late_fee_pct: Decimal::from(5),
+            late_fee_min: Money::cny(1_000),
+            late_fee_max: Money::cny(50_000),
+            cash_fee_pct: Decimal::from(1),
+            cash_fee_min: Money::cny(1_000),
+            cash_limit_pct: Decimal::from(50),
+            allocation_order: Bucket::DEFAULT_ORDER.to_vec(),
+        }
+    }
+}
+
+impl Product {
+    /// Checks every parameter; the first problem found is reported.
+    pub fn validate(&self) -> Result<(), BillingError> {
+        let bad = |msg: String| Err(BillingError::InvalidProduct(msg));
+        if !(1..=STATEMENT_DAY_MAX).contains(&self.statement_day) {
+            return bad(format!(
+                "statement_day {} is not in 1..=28",
+                self.statement_day
+            ));
+        }
+        if self.due_days < 0 || self.grace_days < 0 {
+            return bad("due_days and grace_days must not be negative".into());
+        }
+        if self.due_days + self.grace_days > DUE_PLUS_GRACE_MAX {
+            return bad(format!(
+                "due_days + grace_days = {} exceeds {DUE_PLUS_GRACE_MAX}",
+                self.due_days + self.grace_days
+            ));
+        }
+        if !(0..=POSTING_LAG_DAYS_MAX).contains(&self.posting_lag_days) {
+            return bad(format!(
+                "posting_lag_days {} is not in 0..=10",
+                self.posting_lag_days
+            ));
+        }
+        if self.daily_rate.is_negative() {
+            return bad("daily_rate must not be negative".into());
+        }
+        self.validate_amounts()?;
+        self.validate_order()
+    }
+
+    fn validate_amounts(&self) -> Result<(), BillingError> {
+        let bad = |msg: String| Err(BillingError::InvalidProduct(msg));
+        let pcts = [
+            ("min_payment_pct", self.min_payment_pct),
+            ("cash_min_payment_pct", self.cash_min_payment_pct),
+            ("late_fee_pct", self.late_fee_pct),
+            ("cash_fee_pct", self.cash_fee_pct),
+            ("cash_limit_pct", self.cash_limit_pct),
+        ];
+        for (name, pct) in pcts {
+            if pct.is_sign_negative() || pct > Decimal::ONE_HUNDRED {
+                return bad(format!("{name} {pct} is not in 0..=100"));
+            }
+        }
+        let amounts = [
+            ("tolerance", self.tolerance),
+            ("late_fee_min", self.late_fee_min),
+            ("late_fee_max", self.late_fee_max),
+            ("cash_fee_min", self.cash_fee_min),
+        ];
+        for (name, amount) in amounts {
+            if amount.is_negative() {
+                return bad(format!("{name} must not be negative"));
+            }
+        }
+        if self.late_fee_min > self.late_fee_max {
+            return bad("late_fee_min exceeds late_fee_max".into());
+        }
+        Ok(())
+    }
+
+    fn validate_order(&self) -> Result<(), BillingError> {
+        let complete = Bucket::DEFAULT_ORDER
+            .iter()
+            .all(|b| self.allocation_order.iter().filter(|x| *x == b).count() == 1);
+        if !complete || self.allocation_order.len() != Bucket::DEFAULT_ORDER.len() {
+            return Err(BillingError::InvalidProduct(
+                "allocation_order must name each of fee, interest, installment, cash, purchase once"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The annual rate, `daily_rate × 365`, to be shown prominently [REG 2021].
+    pub fn annual_rate(&self) -> Rate {
+        Rate::new(self.daily_rate.as_decimal() * Decimal::from(365))
+    }
+
+    /// A percentage parameter as a fraction (`10` → `0.10`).
+    pub fn fraction(pct: Decimal) -> Decimal {
+        pct / Decimal::ONE_HUNDRED
+    }
+}
+
+/// A percentage written as an integer (`10`) or a decimal string (`"10"`, `"12.5"`).
+fn percent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Pct {
+        Int(i64),
+        Text(String),
+    }
+    match Pct::deserialize(deserializer)? {
+        Pct::Int(n) => Ok(Decimal::from(n)),
+        Pct::Text(t) => Rate::parse(&t)
+            .map(Rate::as_decimal)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn default_product_is_valid_and_shows_18_25_percent_a_year() {
+        let p = Product::default();
+        p.validate().unwrap();
+        assert_eq!(
+            p.annual_rate().as_decimal().normalize().to_string(),
+            "0.1825"
+        );
+    }
+
+    #[test]
+    fn product_rejects_due_plus_grace_over_27_and_accepts_exactly_27() {
+        let p = Product {
+            due_days: 25,
+            grace_days: 3,
+            ..Product::default()
+        };
+        assert!(matches!(p.validate(), Err(BillingError::InvalidProduct(m)) if m.contains("27")));
+        let p = Product {
+            due_days: 24,
+            grace_days: 3,
+            ..Product::default()
+        };
+        p.validate().unwrap();
+    }
+
+    #[test]
+    fn product_rejects_statement_day_outside_1_to_28() {
+        for day in [0, 29, 31] {
+            let p = Product {
+                statement_day: day,
+                ..Product::default()
+            };
+            assert!(p.validate().is_err(), "{day}");
+        }
+        let p = Product {
+            statement_day: 28,
+            ..Product::default()
+        };
+        p.validate().unwrap();
+    }
+
+    #[test]
+    fn product_rejects_an_incomplete_allocation_order() {
+        let p = Product {
+            allocation_order: vec![Bucket::Fee, Bucket::Fee],
+            ..Product::default()
+        };
+        assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn product_rejects_late_fee_min_above_max() {
+        let p = Product {
+            late_fee_min: Money::cny(60_000),
+            ..Product::default()
+        };
+        assert!(p.validate().is_err());
+    }
+}
