@@ -1,0 +1,1 @@
+//! Rewards: the 活客 (activate) part of the loop.
