@@ -13,6 +13,11 @@ mod serve;
 
 use std::process::ExitCode;
 
+/// The ledger's commits allocate many small buffers (records, bound values); mimalloc serves
+/// them faster than the system allocator (measured with `cardlife bench ledger`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {

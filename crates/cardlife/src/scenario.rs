@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cardlife_credit::billing::{Engine, Event, EventKind, Outcome, Product, Statement};
-use cardlife_kernel::Money;
+use cardlife_credit::billing::{Engine, Event, EventKind, Outcome, Product, Statement, Terms};
+use cardlife_credit::quote::FeeMode;
+use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -116,13 +117,6 @@ struct EventSection {
     plan: Option<i64>,
 }
 
-/// Installment events the engine does not run yet: rejected, never ignored.
-const UNSUPPORTED: [&str; 3] = [
-    "bill_installment",
-    "purchase_installment",
-    "settle_installment",
-];
-
 fn load(file: &std::path::Path) -> Result<(ScenarioFile, Vec<Event>), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let scenario: ScenarioFile =
@@ -143,12 +137,54 @@ fn load(file: &std::path::Path) -> Result<(ScenarioFile, Vec<Event>), String> {
     Ok((scenario, events))
 }
 
+/// `periods`, `rate` and `fee_mode` of an installment booking.
+fn terms(e: &EventSection) -> Result<Terms, String> {
+    let periods = e.periods.ok_or("`periods` is required")?;
+    let periods = u32::try_from(periods)
+        .map_err(|_| format!("periods must be from 1 to 60, got {periods}"))?;
+    let rate = e.rate.as_deref().ok_or("`rate` is required")?;
+    let rate = Rate::parse(rate).map_err(|err| format!("rate `{rate}`: {err}"))?;
+    let fee_mode = match e.fee_mode.as_deref() {
+        None => FeeMode::PerPeriod,
+        Some(text) => text.parse::<FeeMode>().map_err(|err| err.to_string())?,
+    };
+    Ok(Terms {
+        periods,
+        rate,
+        fee_mode,
+    })
+}
+
+/// A 1-based index field (`purchase`, `plan`).
+fn one_based(value: Option<i64>, name: &str) -> Result<usize, String> {
+    let n = value.ok_or_else(|| format!("`{name}` is required"))?;
+    usize::try_from(n)
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("`{name}` is a 1-based index, got {n}"))
+}
+
 fn to_event(_index: usize, e: &EventSection) -> Result<Event, String> {
-    if UNSUPPORTED.contains(&e.kind.as_str()) {
-        return Err(format!("event type `{}` is not supported yet", e.kind));
-    }
+    let kind = match e.kind.as_str() {
+        "purchase_installment" => EventKind::PurchaseInstallment {
+            purchase: one_based(e.purchase, "purchase")?,
+            terms: terms(e)?,
+        },
+        "settle_installment" => EventKind::SettleInstallment {
+            plan: one_based(e.plan, "plan")?,
+        },
+        _ => to_amount_event(e)?,
+    };
+    Ok(Event { date: e.date, kind })
+}
+
+fn to_amount_event(e: &EventSection) -> Result<EventKind, String> {
     let amount = e.amount.ok_or("`amount` is required")?;
     let kind = match e.kind.as_str() {
+        "bill_installment" => EventKind::BillInstallment {
+            amount,
+            terms: terms(e)?,
+        },
         "purchase" => EventKind::Purchase { amount },
         "refund" => EventKind::Refund { amount },
         "cash_advance" => {
@@ -168,7 +204,7 @@ fn to_event(_index: usize, e: &EventSection) -> Result<Event, String> {
         },
         other => return Err(format!("unknown event type `{other}`")),
     };
-    Ok(Event { date: e.date, kind })
+    Ok(kind)
 }
 
 fn replay(scenario: ScenarioFile, events: &[Event]) -> Result<Outcome, String> {

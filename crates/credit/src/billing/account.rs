@@ -19,7 +19,9 @@ pub enum Bucket {
     Fee,
     /// Billed interest. Bears interest when its statement is not paid in full.
     Interest,
-    /// Billed installment principal and fees (installments are not supported yet).
+    /// Installment principal and installment fees, posted when a period is billed (and an
+    /// upfront fee or a settlement when it is booked). Principal is treated as a purchase for
+    /// interest; installment fees never bear interest.
     Installment,
     /// Cash-advance principal. Bears interest from the transaction date.
     Cash,
@@ -77,6 +79,26 @@ pub struct Item {
     pub deferred: Decimal,
     /// Exact interest (in fen) accrued and known, not yet billed.
     pub known: Decimal,
+    /// The 1-based file index of the event that caused it (purchases), for conversions.
+    pub event: Option<usize>,
+    /// The installment plan it belongs to (installment items only).
+    pub plan: Option<PlanPart>,
+}
+
+/// Which part of an installment plan an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanPart {
+    /// The plan's 1-based number.
+    pub plan: usize,
+    /// An installment fee (never bears interest) rather than principal.
+    pub fee: bool,
+}
+
+impl Item {
+    /// Whether it is an installment fee (its own ledger account; never bears interest).
+    pub fn is_installment_fee(&self) -> bool {
+        self.plan.is_some_and(|p| p.fee)
+    }
 }
 
 /// A temporary limit (临时调额), valid through `until`.
@@ -174,6 +196,8 @@ impl CreditAccount {
             free,
             deferred: Decimal::ZERO,
             known: Decimal::ZERO,
+            event: None,
+            plan: None,
         });
         self.items.len() - 1
     }

@@ -1,21 +1,36 @@
 //! The day loop (rule 13): each day, in order, (1) receive the day's events and allocate its
 //! payments, (2) post what is due today, charges before credits, (3) post a late fee due
 //! today, (4) accrue the day's interest, then run the paid-in-full test of a statement whose
-//! last on-time day is today, and (5) cut the statement on a statement date.
+//! last on-time day is today, and (5) cut the statement on a statement date. Installment
+//! bookings and settlements are received in step 1; plans bill their periods in step 5.
 
 use cardlife_kernel::{Money, round_half_up_to_fen};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use super::account::{Arrear, Bucket, CreditAccount, TempLimit};
+use super::account::{Arrear, Bucket, CreditAccount, FreePeriod, PlanPart, TempLimit};
 use super::allocation::{Stage, order, split};
 use super::cycle::{CycleDates, add_days, days_between, next_statement_after};
 use super::error::BillingError;
-use super::event::{Event, EventKind};
+use super::event::{Event, EventKind, Terms};
+use super::installment::{Plan, Source};
 use super::interest;
-use super::postings::{Counter, Postings, Why, receivable};
+use super::postings::{
+    Counter, INSTALLMENT_FEE_RECEIVABLE, INSTALLMENT_UNBILLED, Postings, Why, receivable,
+    receivable_of,
+};
 use super::product::Product;
 use super::statement::{CycleTotals, Statement, minimum_payment};
+use crate::quote::{InstallmentQuote, Periods};
+
+/// A rejected event: its 1-based index, its date and why.
+fn invalid(index: usize, date: Date, reason: String) -> BillingError {
+    BillingError::InvalidEvent {
+        index,
+        date,
+        reason,
+    }
+}
 
 /// A received item waiting for its posting date.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +40,7 @@ struct Queued {
     post_on: Date,
     amount: Money,
     hold: Option<u128>,
+    event: Option<usize>,
 }
 
 /// The end state of a run.
@@ -34,14 +50,20 @@ pub struct Outcome {
     pub statements: Vec<Statement>,
     /// The last day processed.
     pub as_of: Date,
-    /// Everything owed at the end of `as_of` (billed and unbilled; accrued interest excluded).
+    /// Everything owed at the end of `as_of` (billed and unbilled, unbilled installment
+    /// principal included; accrued interest excluded).
     pub balance: Money,
-    /// Limit + valid temporary limit − balance − pending authorisations.
+    /// Installment principal booked and not yet billed (part of `balance`).
+    pub installments_unbilled: Money,
+    /// Limit + valid temporary limit − balance − pending authorisations (rule 10; `balance`
+    /// already holds the unbilled installment principal).
     pub available_credit: Money,
     /// Pending authorisations.
     pub pending: Money,
     /// Days past due at `as_of` (rule 11).
     pub days_past_due: i64,
+    /// Every installment plan booked, settled ones included.
+    pub plans: Vec<Plan>,
     /// The card's ledger.
     pub postings: Postings,
 }
@@ -66,8 +88,18 @@ impl Outcome {
                 ));
             }
         }
-        match (self.postings.owed(), self.postings.pending()) {
-            (Ok(owed), Ok(pending)) => {
+        match (
+            self.postings.owed_in_all(),
+            self.postings.pending(),
+            self.postings.installments_unbilled(),
+        ) {
+            (Ok(owed), Ok(pending), Ok(unbilled)) => {
+                if unbilled != self.installments_unbilled {
+                    problems.push(format!(
+                        "unbilled installment principal {} but the ledger says {unbilled}",
+                        self.installments_unbilled
+                    ));
+                }
                 if owed != self.balance {
                     problems.push(format!(
                         "balance {} but the ledger says {owed}",
@@ -81,7 +113,7 @@ impl Outcome {
                     ));
                 }
             }
-            (Err(e), _) | (_, Err(e)) => problems.push(e.to_string()),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => problems.push(e.to_string()),
         }
         problems
     }
@@ -100,6 +132,9 @@ pub struct Engine {
     next_statement: Date,
     queue: Vec<Queued>,
     late_fees: Vec<(Date, Money)>,
+    plans: Vec<Plan>,
+    /// The 1-based file index of each purchase event received, in order.
+    purchase_events: Vec<usize>,
 }
 
 impl Engine {
@@ -123,6 +158,8 @@ impl Engine {
             next_statement,
             queue: Vec::new(),
             late_fees: Vec::new(),
+            plans: Vec::new(),
+            purchase_events: Vec::new(),
         })
     }
 
@@ -170,8 +207,19 @@ impl Engine {
             if e.date > until {
                 return Err(bad("the event is after run.until"));
             }
-            if !e.kind.amount().is_positive() {
+            if e.kind.amount().is_some_and(|a| !a.is_positive()) {
                 return Err(bad("the amount must be positive"));
+            }
+            if let Some(t) = e.kind.terms() {
+                Periods::new(t.periods).map_err(|err| bad(&err.to_string()))?;
+                if t.rate.is_negative() {
+                    return Err(bad("the installment rate must not be negative"));
+                }
+            }
+            if let EventKind::PurchaseInstallment { purchase: 0, .. }
+            | EventKind::SettleInstallment { plan: 0 } = e.kind
+            {
+                return Err(bad("purchase and plan numbers are 1-based"));
             }
             if let EventKind::TempLimit { until: end, .. } = e.kind
                 && end < e.date
@@ -184,18 +232,32 @@ impl Engine {
     }
 
     fn finish(self, as_of: Date) -> Result<Outcome, BillingError> {
-        let balance = self.account.posted_balance()?;
+        let installments_unbilled = self.installments_unbilled()?;
+        let balance = self
+            .account
+            .posted_balance()?
+            .checked_add(installments_unbilled)?;
         let pending = self.pending()?;
         let available_credit = self.available(as_of)?;
         Ok(Outcome {
             statements: self.statements,
             as_of,
             balance,
+            installments_unbilled,
             available_credit,
             pending,
             days_past_due: self.account.days_past_due(as_of),
+            plans: self.plans,
             postings: self.postings,
         })
+    }
+
+    /// Installment principal booked and not yet billed, over every plan.
+    fn installments_unbilled(&self) -> Result<Money, BillingError> {
+        self.plans
+            .iter()
+            .try_fold(Money::cny(0), |acc, p| acc.checked_add(p.unbilled))
+            .map_err(BillingError::from)
     }
 
     fn pending(&self) -> Result<Money, BillingError> {
@@ -206,13 +268,15 @@ impl Engine {
             .map_err(BillingError::from)
     }
 
-    /// Rule 10: limit + valid temporary limit − posted balance − pending authorisations.
+    /// Rule 10: limit + valid temporary limit − posted balance − pending authorisations −
+    /// unbilled installment principal.
     fn available(&self, day: Date) -> Result<Money, BillingError> {
         Ok(self
             .credit_limit
             .checked_add(self.account.temp_limit_on(day)?)?
             .checked_sub(self.account.posted_balance()?)?
-            .checked_sub(self.pending()?)?)
+            .checked_sub(self.pending()?)?
+            .checked_sub(self.installments_unbilled()?)?)
     }
 
     // ----- step 1: receive -----
@@ -230,12 +294,21 @@ impl Engine {
                     post_on: add_days(e.date, lag)?,
                     amount,
                     hold: None,
+                    event: None,
                 });
                 Ok(())
             }
             EventKind::Purchase { amount } => {
+                self.purchase_events.push(index);
                 self.authorise(index, e.date, Bucket::Purchase, amount)
             }
+            EventKind::BillInstallment { amount, terms } => {
+                self.book_bill(index, e.date, amount, terms)
+            }
+            EventKind::PurchaseInstallment { purchase, terms } => {
+                self.book_purchase(index, e.date, purchase, terms)
+            }
+            EventKind::SettleInstallment { plan } => self.settle(index, e.date, plan),
             EventKind::CashAdvance { amount } => {
                 self.authorise(index, e.date, Bucket::Cash, amount)
             }
@@ -287,6 +360,7 @@ impl Engine {
             post_on: add_days(day, self.product.posting_lag_days)?,
             amount,
             hold: Some(hold),
+            event: Some(index),
         });
         Ok(())
     }
@@ -329,7 +403,7 @@ impl Engine {
         for (i, part) in parts {
             let item = &mut self.account.items[i];
             item.outstanding = item.outstanding.checked_sub(part)?;
-            let to = receivable(item.bucket);
+            let to = receivable_of(item);
             self.postings
                 .move_money(source as u128, to, part, why, day)?;
         }
@@ -370,6 +444,7 @@ impl Engine {
         }
         let bucket = q.bucket.unwrap_or(Bucket::Purchase);
         let i = self.account.push(bucket, q.txn_date, day, q.amount);
+        self.account.items[i].event = q.event;
         if bucket == Bucket::Cash {
             self.cycle.cash_advances = self.cycle.cash_advances.checked_add(q.amount)?;
             // No free period: the days between the advance and its posting bear interest too.
@@ -410,7 +485,7 @@ impl Engine {
         }
         item.outstanding = item.outstanding.checked_sub(take)?;
         self.account.overpayment = self.account.overpayment.checked_sub(take)?;
-        let to = receivable(item.bucket);
+        let to = receivable_of(item);
         self.postings
             .move_money(Counter::Overpayment as u128, to, take, Why::Absorb, day)
     }
@@ -477,6 +552,7 @@ impl Engine {
                 .move_money(to, from, interest, Why::Interest, day)?;
             self.absorb(i, day)?;
         }
+        self.bill_plans(day)?;
         let index = self.statements.len();
         for item in self
             .account
@@ -514,11 +590,291 @@ impl Engine {
             balance,
             minimum_payment: minimum,
             credits_to_grace: Money::cny(0),
+            converted: Money::cny(0),
             paid_in_full: None,
             ledger_balance: self.postings.owed()?,
         });
         self.cycle = CycleTotals::default();
         self.next_statement = next_statement_after(day, self.product.statement_day)?;
+        Ok(())
+    }
+
+    // ----- installments (DOMAIN §4) -----
+
+    fn quote(
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<InstallmentQuote, BillingError> {
+        let periods =
+            Periods::new(terms.periods).map_err(|e| invalid(index, day, e.to_string()))?;
+        InstallmentQuote::new(amount, periods, terms.rate, terms.fee_mode)
+            .map_err(|e| invalid(index, day, format!("installment: {e}")))
+    }
+
+    /// A bill installment: `amount` of the latest statement, between its statement date
+    /// (exclusive) and its due date (inclusive). Only billed purchase principal is convertible,
+    /// never the part of the statement above the permanent limit; the converted part counts as
+    /// paid for the statement and shows as a credit of the cycle.
+    fn book_bill(
+        &mut self,
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<(), BillingError> {
+        let bad = |reason: String| invalid(index, day, reason);
+        let zero = Money::cny(0);
+        let Some(s) = self.statements.last() else {
+            return Err(bad(
+                "a bill installment needs a statement, and none has been cut yet".into(),
+            ));
+        };
+        if !(s.statement_date < day && day <= s.due_date) {
+            return Err(bad(format!(
+                "a bill installment must be requested after the statement date and by the due \
+                 date: the latest statement, {}, was due {}",
+                s.statement_date, s.due_date
+            )));
+        }
+        let unpaid = s.balance.checked_sub(s.credits_to_grace)?.max(zero)?;
+        if amount > unpaid {
+            let paid = s.credits_to_grace.checked_sub(s.converted)?;
+            return Err(bad(format!(
+                "bill installment {amount} exceeds the {unpaid} of the {} statement still \
+                 unpaid and unconverted (balance {}, paid {paid}, already installed {})",
+                s.statement_date, s.balance, s.converted
+            )));
+        }
+        let within_limit = s
+            .balance
+            .min(self.credit_limit)?
+            .checked_sub(s.converted)?
+            .max(zero)?;
+        if amount > within_limit {
+            let over = s.balance.checked_sub(self.credit_limit)?;
+            return Err(bad(format!(
+                "bill installment {amount} exceeds the {within_limit} installable: the {over} of \
+                 the {} statement above the permanent limit {} is not installable (rule 10)",
+                s.statement_date, self.credit_limit
+            )));
+        }
+        let convertible = self
+            .account
+            .outstanding_where(|i| i.bucket == Bucket::Purchase && i.statement.is_some())?;
+        if amount > convertible {
+            return Err(bad(format!(
+                "bill installment {amount} exceeds the {convertible} convertible: only billed \
+                 purchase principal is convertible (not fees, interest, cash advances or \
+                 installments)"
+            )));
+        }
+        let quote = Self::quote(index, day, amount, terms)?;
+        let items = &self.account.items;
+        let mut billed: Vec<usize> = (0..items.len())
+            .filter(|&i| {
+                items[i].bucket == Bucket::Purchase
+                    && items[i].statement.is_some()
+                    && items[i].outstanding.is_positive()
+            })
+            .collect();
+        billed.sort_by_key(|&i| (items[i].statement, items[i].seq));
+        let mut left = amount;
+        for i in billed {
+            if !left.is_positive() {
+                break;
+            }
+            let item = &mut self.account.items[i];
+            let take = left.min(item.outstanding)?;
+            item.outstanding = item.outstanding.checked_sub(take)?;
+            left = left.checked_sub(take)?;
+            let from = receivable(Bucket::Purchase);
+            self.postings.move_money(
+                INSTALLMENT_UNBILLED,
+                from,
+                take,
+                Why::InstallmentBooking,
+                day,
+            )?;
+        }
+        let statement = self.statements.len() - 1;
+        if let Some(s) = self.statements.last_mut() {
+            s.converted = s.converted.checked_add(amount)?;
+            s.credits_to_grace = s.credits_to_grace.checked_add(amount)?;
+        }
+        self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
+        self.add_plan(Source::Bill { statement }, day, quote)
+    }
+
+    /// A purchase installment: the `purchase`-th purchase, posted and not yet billed, leaves the
+    /// purchase bucket (and this cycle's purchases) whole.
+    fn book_purchase(
+        &mut self,
+        index: usize,
+        day: Date,
+        purchase: usize,
+        terms: Terms,
+    ) -> Result<(), BillingError> {
+        let bad = |reason: String| invalid(index, day, reason);
+        let Some(&event) = self.purchase_events.get(purchase.wrapping_sub(1)) else {
+            return Err(bad(format!(
+                "purchase {purchase} has not been received ({} purchase(s) so far)",
+                self.purchase_events.len()
+            )));
+        };
+        let what = format!("purchase {purchase} (event {event})");
+        if let Some(p) = self
+            .plans
+            .iter()
+            .find(|p| p.source == Source::Purchase { event })
+        {
+            return Err(bad(format!(
+                "{what} is already converted by installment plan {}",
+                p.number
+            )));
+        }
+        let Some(i) = self
+            .account
+            .items
+            .iter()
+            .position(|it| it.event == Some(event))
+        else {
+            return Err(bad(format!(
+                "{what} is not posted yet: a purchase is convertible from its posting date \
+                 until its statement"
+            )));
+        };
+        if let Some(st) = self.account.items[i].statement {
+            let date = self.statements.get(st).map(|s| s.statement_date);
+            return Err(bad(format!(
+                "{what} is already billed (statement {}): convert it with a bill installment",
+                date.map_or_else(|| "?".into(), |d| d.to_string())
+            )));
+        }
+        let amount = self.account.items[i].outstanding;
+        if !amount.is_positive() {
+            return Err(bad(format!("{what} is already repaid: nothing to convert")));
+        }
+        let quote = Self::quote(index, day, amount, terms)?;
+        let item = &mut self.account.items[i];
+        item.outstanding = Money::cny(0);
+        // It leaves the purchase bucket: no revolving interest, ever.
+        item.deferred = Decimal::ZERO;
+        item.known = Decimal::ZERO;
+        let from = receivable(Bucket::Purchase);
+        self.postings.move_money(
+            INSTALLMENT_UNBILLED,
+            from,
+            amount,
+            Why::InstallmentBooking,
+            day,
+        )?;
+        self.cycle.purchases = self.cycle.purchases.checked_sub(amount)?;
+        self.add_plan(Source::Purchase { event }, day, quote)
+    }
+
+    fn add_plan(
+        &mut self,
+        source: Source,
+        day: Date,
+        quote: InstallmentQuote,
+    ) -> Result<(), BillingError> {
+        let number = self.plans.len() + 1;
+        let upfront = quote.upfront_fee();
+        self.plans.push(Plan::new(number, source, day, quote));
+        self.post_installment(number, true, upfront, day, Why::InstallmentFee)
+            .map(|_| ())
+    }
+
+    /// Posts an installment item (principal from 1107, or a fee against fee income) today;
+    /// returns its index, or `None` for a zero amount.
+    fn post_installment(
+        &mut self,
+        plan: usize,
+        fee: bool,
+        amount: Money,
+        day: Date,
+        why: Why,
+    ) -> Result<Option<usize>, BillingError> {
+        if !amount.is_positive() {
+            return Ok(None);
+        }
+        let i = self.account.push(Bucket::Installment, day, day, amount);
+        let item = &mut self.account.items[i];
+        item.plan = Some(PlanPart { plan, fee });
+        let (debit, credit) = if fee {
+            item.free = FreePeriod::Kept;
+            (
+                INSTALLMENT_FEE_RECEIVABLE,
+                Counter::InstallmentFeeIncome as u128,
+            )
+        } else {
+            (receivable(Bucket::Installment), INSTALLMENT_UNBILLED)
+        };
+        self.postings.move_money(debit, credit, amount, why, day)?;
+        self.cycle.installments = self.cycle.installments.checked_add(amount)?;
+        self.absorb(i, day)?;
+        Ok(Some(i))
+    }
+
+    /// At a statement cut: every running plan bills its next period, fee then principal. The
+    /// principal is a purchase posted today, so it takes today's (deferred) interest too.
+    fn bill_plans(&mut self, day: Date) -> Result<(), BillingError> {
+        for k in 0..self.plans.len() {
+            let Some(row) = self.plans[k].next_row() else {
+                continue;
+            };
+            let number = self.plans[k].number;
+            self.post_installment(number, true, row.fee, day, Why::InstallmentFee)?;
+            let principal = self.post_installment(
+                number,
+                false,
+                row.principal,
+                day,
+                Why::InstallmentPrincipal,
+            )?;
+            if let Some(i) = principal {
+                let item = &mut self.account.items[i];
+                item.deferred = interest::exact(item.outstanding, self.product.daily_rate, 1)?;
+            }
+            let plan = &mut self.plans[k];
+            plan.billed += 1;
+            plan.unbilled = plan.unbilled.checked_sub(row.principal)?;
+            plan.last_billed = day;
+        }
+        Ok(())
+    }
+
+    /// Early settlement: the remaining principal and the policy's cost post today as
+    /// installment items (billed on the next statement); the plan stops occupying the limit.
+    fn settle(&mut self, index: usize, day: Date, number: usize) -> Result<(), BillingError> {
+        let bad = |reason: String| invalid(index, day, reason);
+        let Some(plan) = self.plans.get(number.wrapping_sub(1)) else {
+            return Err(bad(format!(
+                "installment plan {number} is not booked ({} plan(s) so far)",
+                self.plans.len()
+            )));
+        };
+        if let Some(on) = plan.settled {
+            return Err(bad(format!(
+                "installment plan {number} was already settled on {on}"
+            )));
+        }
+        if plan.next_row().is_none() {
+            return Err(bad(format!(
+                "installment plan {number} is fully billed: nothing left to settle"
+            )));
+        }
+        let cost = plan.settlement_cost(&self.product, day)?;
+        let remaining = plan.unbilled;
+        if let Some(plan) = self.plans.get_mut(number - 1) {
+            plan.settled = Some(day);
+            plan.unbilled = Money::cny(0);
+        }
+        let why = Why::InstallmentSettlement;
+        self.post_installment(number, false, remaining, day, why)?;
+        self.post_installment(number, true, cost, day, why)?;
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! What happens to a card on a day: the inputs of the engine.
 
-use cardlife_kernel::Money;
+use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
+
+use crate::quote::FeeMode;
 
 /// One event, received on `date`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,17 +44,60 @@ pub enum EventKind {
         /// Last valid date.
         until: Date,
     },
+    /// A bill installment (账单分期): `amount` of the latest statement, requested after its
+    /// statement date and by its due date.
+    BillInstallment {
+        /// The part of the statement converted.
+        amount: Money,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+    },
+    /// A purchase installment (消费分期) of a posted, unbilled purchase.
+    PurchaseInstallment {
+        /// 1-based index of the purchase among the `purchase` events received.
+        purchase: usize,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+    },
+    /// Early settlement of an installment plan.
+    SettleInstallment {
+        /// 1-based index of the plan among the installment events received.
+        plan: usize,
+    },
+}
+
+/// The terms of an installment plan as requested (checked when it is booked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terms {
+    /// Number of monthly periods (1–60).
+    pub periods: u32,
+    /// Fee rate per period.
+    pub rate: Rate,
+    /// Per period (default) or upfront.
+    pub fee_mode: FeeMode,
 }
 
 impl EventKind {
-    /// The amount the event carries.
-    pub fn amount(self) -> Money {
+    /// The amount the event carries, if it carries one.
+    pub fn amount(self) -> Option<Money> {
         match self {
             Self::Purchase { amount }
             | Self::Refund { amount }
             | Self::CashAdvance { amount }
             | Self::Payment { amount }
-            | Self::TempLimit { amount, .. } => amount,
+            | Self::TempLimit { amount, .. }
+            | Self::BillInstallment { amount, .. } => Some(amount),
+            Self::PurchaseInstallment { .. } | Self::SettleInstallment { .. } => None,
+        }
+    }
+
+    /// The terms of an installment booking.
+    pub fn terms(self) -> Option<Terms> {
+        match self {
+            Self::BillInstallment { terms, .. } | Self::PurchaseInstallment { terms, .. } => {
+                Some(terms)
+            }
+            _ => None,
         }
     }
 }

@@ -7,6 +7,8 @@
 //!   what each still owes, which statement billed it and its free-period status; overpayment,
 //!   temporary limits, arrears and delinquency buckets.
 //! - [`allocation`]: rule 9. [`interest`]: rule 5. [`statement`]: rules 3, 4, 6, 7.
+//! - [`installment`]: installment plans on the card (DOMAIN §4) and early-settlement costs;
+//!   every schedule comes from [`crate::quote::InstallmentQuote`].
 //! - [`engine`]: the day loop. [`postings`]: the ledger and its chart of accounts.
 //!
 //! # The day loop (rule 13)
@@ -57,7 +59,70 @@
 //!   the oldest uncovered one.
 //! - Rule 13, "the balance as it now stands": a payment on day *d* repays before day *d*
 //!   accrues, so the example's 25 Apr payment leaves 1,800.00 as the base from 25 Apr on.
-//! - Installments (bill, purchase, settle) are not run yet; the runner rejects them by name.
+//!
+//! # Installments (DOMAIN §4, default convention)
+//!
+//! A plan's schedule (principal floor(P / n) with the remainder last; fee half-up(P × rate) each
+//! period, or half-up(P × rate × n) upfront) is [`crate::quote::InstallmentQuote`]'s, unchanged.
+//! Plans are numbered 1, 2, … in the order of the installment events (`bill_installment`,
+//! `purchase_installment`) in the file; `settle_installment.plan` is that number.
+//!
+//! - **Booking** moves the principal out of the purchase receivable into *installment principal
+//!   not yet billed* (ledger 1107). It stays in the account's balance and keeps occupying the
+//!   limit (rule 10: available = limit + temporary − posted − pending − unbilled installment
+//!   principal); as each period is billed it moves into the posted balance, and the limit comes
+//!   back as that billed principal is repaid. No authorisation is run at booking (the principal
+//!   already occupied the limit); an upfront fee is charged without a limit check, like a fee.
+//! - **Billing**: on every statement date from the first one after booking (a purchase
+//!   installment booked on a statement date bills on that day's statement) each running plan
+//!   posts its period's fee and then its principal as `installment` items, shown together in
+//!   the statement's `installments` line, 100 % in that statement's minimum (rule 6). The
+//!   principal is a purchase posted on the statement date (rule 5): interest-free if that
+//!   statement is paid in full, otherwise interest from the statement date (that day included)
+//!   until repaid. Installment fees never bear interest. Within the installment bucket (rule 9)
+//!   the fee is repaid before the principal. Billed installments not repaid roll into the next
+//!   minimum only through rule 6's "unpaid part of the previous minimum".
+//! - **`upfront`**: the whole fee posts at booking (an installment fee item of the running
+//!   cycle) and is billed on the next statement; every period's fee is 0.
+//! - **Purchase installment** (`purchase` = N: the N-th `purchase` event of the file, counted
+//!   among purchase events): the purchase must be posted and not yet billed. Its whole
+//!   outstanding amount is converted; it leaves the purchase bucket and the cycle's
+//!   `purchases` total, and any interest it had deferred is dropped. Rejected: not posted yet,
+//!   already billed (use a bill installment), already converted, nothing left outstanding.
+//! - **Bill installment**: `amount` of the latest statement, requested after its statement date
+//!   and on or before its due date (grace days do not extend the window). It converts billed
+//!   purchase principal only (oldest statement first, then oldest posted) — fees, interest,
+//!   cash advances and installment amounts are not convertible. The converted part counts as
+//!   paid for that statement: it is added to its credits up to due date + grace (paid in full,
+//!   minimum met, late fee) and shows as a credit (账单分期转出) in the running cycle's
+//!   `payments_credits`, so the next statement's rule 3 sum and "unpaid previous minimum"
+//!   account for it. It does not cover arrears of older statements. Under `full`, if the
+//!   statement still fails its paid-in-full test, the converted purchase principal bears
+//!   interest up to the day before the conversion, as a repayment would. Rejected, in this
+//!   order: no statement yet; outside the window; more than the statement's balance less what
+//!   was paid and already converted (which also rejects a second installment beyond what
+//!   remains); more than the part within the permanent limit, min(balance, limit) less what
+//!   was already converted (rule 10; payments are taken to pay the over-limit part first); more
+//!   than the billed purchase principal outstanding.
+//! - **Term**: 1–60 periods, checked before the run starts; a negative rate is rejected; other
+//!   quote errors (an upfront fee not below the amount) reject the booking event.
+//! - **Early settlement** (`settle_installment`), product parameter `early_settlement`:
+//!   `remaining_fees` (default: remaining principal + every unbilled period's fee),
+//!   `current_fee` (+ the fee of the next period to bill), `penalty` (+ half-up(remaining
+//!   principal × `early_settlement_penalty_pct`), default 3 — DOMAIN gives no figure),
+//!   `interest_to_date` (+ half-up(remaining principal × `daily_rate` × days from the last
+//!   statement date that billed a period, or from the booking date, to the settlement day)).
+//!   In `upfront` mode the fee paid at booking is not refunded and no period fee remains. On
+//!   the settlement day the plan ends: its remaining principal moves 1107 → 1103 and the cost
+//!   is charged, both as installment items posted that day and billed on the next statement
+//!   (100 % in its minimum); the plan no longer holds unbilled principal, so the limit comes
+//!   back as soon as the settled amount is repaid (a payment the same day or later repays it
+//!   after every billed item). The settled principal is a purchase posted on the settlement
+//!   day for interest. Rejected: an unknown plan, a plan already settled or fully billed.
+//! - **Ledger**: installment principal (1103 billed, 1107 unbilled) and installment fees (1106
+//!   receivable, 4103 income) are separate accounts, with their own transfer codes 9–12 (see
+//!   [`postings`]). Statements reconcile to every receivable except 1107; the account balance
+//!   at the end reconciles to all of them, and the plans' unbilled principal to 1107.
 
 pub mod account;
 pub mod allocation;
@@ -65,6 +130,7 @@ pub mod cycle;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod installment;
 pub mod interest;
 pub mod postings;
 pub mod product;
@@ -73,8 +139,9 @@ pub mod statement;
 pub use account::{Bucket, CreditAccount, DelinquencyBucket};
 pub use engine::{Engine, Outcome};
 pub use error::BillingError;
-pub use event::{Event, EventKind};
-pub use product::{Product, RevolvingInterest};
+pub use event::{Event, EventKind, Terms};
+pub use installment::{Plan, Source};
+pub use product::{EarlySettlement, Product, RevolvingInterest};
 pub use statement::{CycleTotals, Statement};
 
 #[cfg(test)]
@@ -175,6 +242,91 @@ mod tests {
             matches!(err, BillingError::CreditLimitExceeded { index: 1, .. }),
             "{err}"
         );
+    }
+
+    fn bill_installment(fen: i64, periods: u32, mode: crate::quote::FeeMode) -> EventKind {
+        EventKind::BillInstallment {
+            amount: Money::cny(fen),
+            terms: Terms {
+                periods,
+                rate: cardlife_kernel::Rate::parse("0.006").unwrap(),
+                fee_mode: mode,
+            },
+        }
+    }
+
+    /// Net debit of a ledger account.
+    fn net(o: &Outcome, id: u128) -> i128 {
+        let a = o.postings.ledger().account(id).unwrap();
+        i128::from(a.debits_posted) - i128::from(a.credits_posted)
+    }
+
+    #[test]
+    fn installment_principal_and_fees_sit_on_separate_ledger_accounts() {
+        let o = run(
+            &[
+                (date(2026, 4, 1), purchase(1_200_000)),
+                (
+                    date(2026, 4, 10),
+                    bill_installment(1_200_000, 12, crate::quote::FeeMode::PerPeriod),
+                ),
+            ],
+            date(2026, 5, 8),
+        );
+        assert!(
+            o.reconciliation_problems().is_empty(),
+            "{:?}",
+            o.reconciliation_problems()
+        );
+        assert_eq!(o.statements[1].totals.installments, Money::cny(107_200));
+        // 1103 billed principal, 1106 fee receivable, 1107 unbilled principal, 4103 fee income.
+        assert_eq!(net(&o, 3), 100_000);
+        assert_eq!(net(&o, postings::INSTALLMENT_FEE_RECEIVABLE), 7_200);
+        assert_eq!(net(&o, postings::INSTALLMENT_UNBILLED), 1_100_000);
+        assert_eq!(
+            net(&o, postings::Counter::InstallmentFeeIncome as u128),
+            -7_200
+        );
+        assert_eq!(net(&o, postings::Counter::InterestIncome as u128), 0);
+        assert_eq!(net(&o, 5), 0, "the converted purchase left its bucket");
+        assert_eq!(o.installments_unbilled, Money::cny(1_100_000));
+        assert_eq!(o.balance, Money::cny(1_207_200));
+        assert_eq!(o.available_credit, Money::cny(5_000_000 - 1_207_200));
+    }
+
+    #[test]
+    fn an_upfront_fee_is_charged_at_booking_and_billed_on_the_next_statement() {
+        let events = [
+            (date(2026, 4, 1), purchase(1_200_000)),
+            (
+                date(2026, 4, 10),
+                bill_installment(1_200_000, 12, crate::quote::FeeMode::Upfront),
+            ),
+        ];
+        let o = run(&events, date(2026, 4, 10));
+        assert_eq!(net(&o, postings::INSTALLMENT_FEE_RECEIVABLE), 86_400);
+        assert_eq!(o.balance, Money::cny(1_286_400));
+        let o = run(&events, date(2026, 5, 7));
+        assert_eq!(o.statements[1].totals.installments, Money::cny(186_400));
+        assert!(o.reconciliation_problems().is_empty());
+    }
+
+    #[test]
+    fn a_bill_installment_counts_as_paid_so_the_statement_keeps_its_free_period() {
+        let o = run(
+            &[
+                (date(2026, 4, 1), purchase(1_200_000)),
+                (
+                    date(2026, 4, 25),
+                    bill_installment(1_200_000, 3, crate::quote::FeeMode::PerPeriod),
+                ),
+            ],
+            date(2026, 5, 8),
+        );
+        assert_eq!(o.statements[0].paid_in_full, Some(true));
+        assert_eq!(o.statements[1].totals.interest, Money::cny(0));
+        assert_eq!(o.statements[1].minimum_payment, Money::cny(407_200));
+        assert_eq!(o.days_past_due, 0);
     }
 
     #[test]

@@ -11,6 +11,18 @@
 //! | 13 | 4102 | fee income | credit |
 //! | 14 | 1201 | repayment clearing (money received from the cardholder) | debit |
 //! | 15 | 2201 | overpayment liability (溢缴款) | credit |
+//! | 6 | 1106 | cardholder receivable: installment fees (billed, or posted and unbilled) | debit |
+//! | 7 | 1107 | cardholder receivable: installment principal not yet billed | debit |
+//! | 16 | 4103 | installment fee income | credit |
+//!
+//! Account 3 (1103) holds installment *principal* only; installment fees have their own
+//! receivable (1106) and income (4103) accounts and transfer code, even though a statement shows
+//! both in one `installments` line (DOMAIN §4). Booking a plan moves its principal from the
+//! purchase receivable it converts to 1107 (code 9); billing a period moves that period's
+//! principal 1107 → 1103 (code 10) and charges its fee 1106 ← 4103 (code 11); an upfront fee is
+//! charged at booking (code 11); an early settlement moves the remaining principal 1107 → 1103
+//! (code 12) and charges its cost 1106 ← 4103 (code 12). The statement balance is the receivables
+//! other than 1107 minus the overpayment; what the cardholder owes in all adds 1107.
 //!
 //! A purchase or cash advance is first a pending transfer (receivable ← clearing) and posts on
 //! its posting date. A credit (payment or refund) moves from repayment or merchant clearing to
@@ -23,7 +35,7 @@ use cardlife_kernel::{BusinessZone, Money};
 use cardlife_ledger::{Account, AccountFlags, Checker, Ledger, Report, Transfer, TransferFlags};
 use jiff::civil::Date;
 
-use super::account::Bucket;
+use super::account::{Bucket, Item};
 use super::error::BillingError;
 
 /// The ledger (asset) of CNY.
@@ -44,15 +56,23 @@ pub enum Counter {
     Repayment = 14,
     /// Overpayment liability.
     Overpayment = 15,
+    /// Installment fee income.
+    InstallmentFeeIncome = 16,
 }
 
-const COUNTERS: [(Counter, u16); 6] = [
+/// Receivable: installment fees.
+pub const INSTALLMENT_FEE_RECEIVABLE: u128 = 6;
+/// Receivable: installment principal booked but not yet billed.
+pub const INSTALLMENT_UNBILLED: u128 = 7;
+
+const COUNTERS: [(Counter, u16); 7] = [
     (Counter::Merchant, 2101),
     (Counter::Cash, 2102),
     (Counter::InterestIncome, 4101),
     (Counter::FeeIncome, 4102),
     (Counter::Repayment, 1201),
     (Counter::Overpayment, 2201),
+    (Counter::InstallmentFeeIncome, 4103),
 ];
 
 /// The receivable account of a bucket.
@@ -65,6 +85,18 @@ pub fn receivable(bucket: Bucket) -> u128 {
         Bucket::Purchase => 5,
     }
 }
+
+/// The receivable account an item is kept on: its bucket's, or 1106 for installment fees.
+pub fn receivable_of(item: &Item) -> u128 {
+    if item.is_installment_fee() {
+        INSTALLMENT_FEE_RECEIVABLE
+    } else {
+        receivable(item.bucket)
+    }
+}
+
+/// The receivables that make up a statement balance (all but unbilled installment principal).
+const STATEMENT_RECEIVABLES: [u128; 6] = [1, 2, 3, 4, 5, INSTALLMENT_FEE_RECEIVABLE];
 
 /// Transfer codes (why the money moved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +117,14 @@ pub enum Why {
     Refund = 7,
     /// An overpayment absorbing a charge.
     Absorb = 8,
+    /// Principal converted into an installment plan (purchase receivable → 1107).
+    InstallmentBooking = 9,
+    /// A period's installment principal billed (1107 → 1103).
+    InstallmentPrincipal = 10,
+    /// An installment fee charged (per period, or upfront at booking).
+    InstallmentFee = 11,
+    /// An early settlement: remaining principal billed and its cost charged.
+    InstallmentSettlement = 12,
 }
 
 /// The card's ledger and the next transfer id.
@@ -111,6 +151,17 @@ impl Postings {
                 )
             })
             .collect();
+        for (id, code) in [
+            (INSTALLMENT_FEE_RECEIVABLE, 1106),
+            (INSTALLMENT_UNBILLED, 1107),
+        ] {
+            accounts.push(Account::new(
+                id,
+                LEDGER_CNY,
+                code,
+                AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS,
+            ));
+        }
         for (counter, code) in COUNTERS {
             let flags = if counter == Counter::Overpayment {
                 AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS
@@ -232,16 +283,29 @@ impl Postings {
         })
     }
 
-    /// What the ledger says the cardholder owes: receivables minus the overpayment liability.
+    /// What the ledger says a statement would show: every receivable except unbilled
+    /// installment principal, minus the overpayment liability.
     pub fn owed(&self) -> Result<Money, BillingError> {
-        let receivables: i128 = Bucket::DEFAULT_ORDER
+        let receivables: i128 = STATEMENT_RECEIVABLES
             .iter()
-            .map(|b| self.net_debit(receivable(*b)))
+            .map(|id| self.net_debit(*id))
             .sum();
         let owed = receivables + self.net_debit(Counter::Overpayment as u128);
         i64::try_from(owed)
             .map(Money::cny)
             .map_err(|_| BillingError::Invariant("ledger balance overflow".into()))
+    }
+
+    /// Installment principal booked and not yet billed (account 1107).
+    pub fn installments_unbilled(&self) -> Result<Money, BillingError> {
+        i64::try_from(self.net_debit(INSTALLMENT_UNBILLED))
+            .map(Money::cny)
+            .map_err(|_| BillingError::Invariant("ledger balance overflow".into()))
+    }
+
+    /// Everything the cardholder owes: [`Self::owed`] plus unbilled installment principal.
+    pub fn owed_in_all(&self) -> Result<Money, BillingError> {
+        Ok(self.owed()?.checked_add(self.installments_unbilled()?)?)
     }
 
     /// What the ledger holds as pending authorisations.

@@ -27,6 +27,22 @@ pub enum RevolvingInterest {
     UnpaidOnly,
 }
 
+/// What an early settlement of an installment plan costs beyond its remaining principal
+/// (DOMAIN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EarlySettlement {
+    /// Every fee of the periods not yet billed (the default).
+    #[default]
+    RemainingFees,
+    /// The fee of the current period only (the next one to be billed).
+    CurrentFee,
+    /// `early_settlement_penalty_pct` of the remaining principal.
+    Penalty,
+    /// Interest at `daily_rate` on the remaining principal from the last billed date to today.
+    InterestToDate,
+}
+
 /// A card product (DOMAIN §3). Percentages (`*_pct`) are in percent: `10` means 10 %.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -68,6 +84,11 @@ pub struct Product {
     pub cash_limit_pct: Decimal,
     /// Within one statement, the order in which credits repay the buckets (rule 9).
     pub allocation_order: Vec<Bucket>,
+    /// Early settlement policy of installment plans (DOMAIN §4).
+    pub early_settlement: EarlySettlement,
+    /// The `penalty` policy's share of the remaining principal, percent.
+    #[serde(deserialize_with = "percent")]
+    pub early_settlement_penalty_pct: Decimal,
 }
 
 impl Default for Product {
@@ -89,6 +110,8 @@ impl Default for Product {
             cash_fee_min: Money::cny(1_000),
             cash_limit_pct: Decimal::from(50),
             allocation_order: Bucket::DEFAULT_ORDER.to_vec(),
+            early_settlement: EarlySettlement::RemainingFees,
+            early_settlement_penalty_pct: Decimal::from(3),
         }
     }
 }
@@ -133,6 +156,10 @@ impl Product {
             ("late_fee_pct", self.late_fee_pct),
             ("cash_fee_pct", self.cash_fee_pct),
             ("cash_limit_pct", self.cash_limit_pct),
+            (
+                "early_settlement_penalty_pct",
+                self.early_settlement_penalty_pct,
+            ),
         ];
         for (name, pct) in pcts {
             if pct.is_sign_negative() || pct > Decimal::ONE_HUNDRED {

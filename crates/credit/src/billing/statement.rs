@@ -75,8 +75,11 @@ pub struct Statement {
     pub balance: Money,
     /// The minimum payment.
     pub minimum_payment: Money,
-    /// Payments and credits posted after the statement date up to `last_on_time`.
+    /// Payments and credits posted after the statement date up to `last_on_time`, bill
+    /// installments of this statement included (they count as paid for it).
     pub credits_to_grace: Money,
+    /// The part of this statement converted into bill installments.
+    pub converted: Money,
     /// The paid-in-full result, once its last on-time day has ended.
     pub paid_in_full: Option<bool>,
     /// What the ledger said the cardholder owed at the cut (for reconciliation).
@@ -172,6 +175,7 @@ mod tests {
             balance: Money::cny(balance),
             minimum_payment: Money::cny(minimum),
             credits_to_grace: Money::cny(credits),
+            converted: Money::cny(0),
             paid_in_full: None,
             ledger_balance: Money::cny(balance),
         }
