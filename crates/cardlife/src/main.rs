@@ -2,7 +2,7 @@
 //!
 //! `cardlife` (or `cardlife serve`) starts the server on the embedded store under `./data`;
 //! `DATABASE_URL=postgres://…` moves it to PostgreSQL. Other commands: `migrate`,
-//! `ledger check`, `bench`. Command-line contracts are in CONTRACTS.md and the README.
+//! `ledger check`, `bench`. Command-line contracts are in docs/cli.md and the README.
 
 mod bench;
 mod cli;

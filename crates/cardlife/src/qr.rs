@@ -1,4 +1,4 @@
-//! `cardlife qr decode|encode`: EMVCo merchant-presented QR payloads (CONTRACTS.md).
+//! `cardlife qr decode|encode`: EMVCo merchant-presented QR payloads (docs/cli.md).
 //!
 //! The codec is `cardlife_payments::qr`; this module parses flags, and shapes the output: the JSON
 //! of the contract, or a listing for people.
@@ -99,7 +99,7 @@ fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `--json` object of CONTRACTS.md.
+/// The `--json` object of docs/cli.md.
 #[derive(Debug, Serialize)]
 struct DecodeJson<'a> {
     payload_format: Option<&'a str>,

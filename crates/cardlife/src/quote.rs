@@ -1,5 +1,5 @@
 //! `cardlife quote installment …` and `cardlife quote loan …`: schedules with the annualised rate,
-//! as a table or as the JSON of CONTRACTS.md. Text is parsed into domain types here, at the edge;
+//! as a table or as the JSON of docs/cli.md. Text is parsed into domain types here, at the edge;
 //! the arithmetic lives in `cardlife_credit::quote`.
 
 use std::io::{self, Write};
@@ -37,7 +37,7 @@ pub struct InstallmentArgs {
     /// per_period (a fee every period) or upfront (the whole fee at booking).
     #[arg(long, default_value = "per_period", allow_hyphen_values = true)]
     fee_mode: String,
-    /// Print the JSON of CONTRACTS.md instead of a table.
+    /// Print the JSON of docs/cli.md instead of a table.
     #[arg(long)]
     json: bool,
 }
@@ -57,7 +57,7 @@ pub struct LoanArgs {
     /// equal_installment (等额本息) or equal_principal (等额本金).
     #[arg(long, allow_hyphen_values = true)]
     method: String,
-    /// Print the JSON of CONTRACTS.md instead of a table.
+    /// Print the JSON of docs/cli.md instead of a table.
     #[arg(long)]
     json: bool,
 }
@@ -130,7 +130,7 @@ fn percent(value: rust_decimal::Decimal) -> String {
     format!("{value:.2}")
 }
 
-/// The installment JSON of CONTRACTS.md, fields in contract order.
+/// The installment JSON of docs/cli.md, fields in contract order.
 #[derive(Serialize)]
 struct InstallmentJson {
     amount: Money,
@@ -178,7 +178,7 @@ impl From<&InstallmentQuote> for InstallmentJson {
     }
 }
 
-/// The loan JSON of CONTRACTS.md, fields in contract order.
+/// The loan JSON of docs/cli.md, fields in contract order.
 #[derive(Serialize)]
 struct LoanJson {
     amount: Money,

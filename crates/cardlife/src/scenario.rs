@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub enum ScenarioCommand {
     /// Replay a scenario file and print its statements and the account at the end.
     Run {
-        /// The scenario (TOML, see CONTRACTS.md).
+        /// The scenario (TOML, see docs/cli.md).
         file: PathBuf,
         /// Print JSON.
         #[arg(long)]

@@ -1,4 +1,4 @@
-//! The command-line contracts of CONTRACTS.md, run on the built binary.
+//! The command-line contracts of docs/cli.md, run on the built binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

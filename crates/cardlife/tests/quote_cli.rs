@@ -1,5 +1,5 @@
 //! `cardlife quote installment` and `cardlife quote loan` on the built binary: the exact JSON of
-//! CONTRACTS.md and DOMAIN.md §4–§5, the readable table, and one-line failures on bad input.
+//! docs/cli.md and docs/domain.md §4–§5, the readable table, and one-line failures on bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output, Stdio};
@@ -84,7 +84,7 @@ fn installment_json_is_exactly_the_contract_example() {
 
 #[test]
 fn installment_json_reproduces_every_row_of_the_domain_table() {
-    // (periods, fee mode, first payment, upfront fee, APR, EAR) from DOMAIN.md §4.
+    // (periods, fee mode, first payment, upfront fee, APR, EAR) from docs/domain.md §4.
     let table = [
         ("3", "per_period", "4072.00", "0.00", "10.77", "11.32"),
         ("12", "per_period", "1072.00", "0.00", "13.03", "13.84"),

@@ -1,5 +1,5 @@
 //! `cardlife scenario run` on every file in `scenarios/`: each `NAME.toml` beside its
-//! `NAME.expected.json` (values worked out by hand from DOMAIN.md §3 and §4, not copied from a run)
+//! `NAME.expected.json` (values worked out by hand from docs/domain.md §3 and §4, not copied from a run)
 //! must print exactly that JSON and exit 0, which also means the runner found the ledger's
 //! invariants intact and every statement reconciled to the ledger. Each file in
 //! `scenarios/invalid/` must exit 2 with one line on stderr containing `NAME.expected.err`.

@@ -2,7 +2,7 @@
 //! no wall clock, no ambient randomness — time arrives as a [`jiff::Timestamp`] and randomness
 //! through an [`Entropy`] filler, so every rule here is deterministic under test.
 //!
-//! Rules are from `DOMAIN.md` §8 (PIPL, JR/T 0171-2020 C2/C3, PCI DSS):
+//! Rules are from `docs/domain.md` §8 (PIPL, JR/T 0171-2020 C2/C3, PCI DSS):
 //!
 //! - [`Phone`]: a mainland mobile number, parsed at the edge, masked on display (`138****5678`).
 //! - [`OtpIssuer`] / [`OtpChallenge`]: SMS one-time codes — 6 digits, ≤ 5 min, single use,

@@ -1,4 +1,4 @@
-//! Per-payer daily QR payment limits by code type and authentication strength (DOMAIN §7,
+//! Per-payer daily QR payment limits by code type and authentication strength (docs/domain.md §7,
 //! REG 2018 条码支付).
 //!
 //! - Static merchant codes (printed; the payer types the amount): 500.00 per payer per business
@@ -43,7 +43,7 @@ pub enum Authentication {
     },
 }
 
-/// The limits, as data; defaults are DOMAIN §7's.
+/// The limits, as data; defaults are docs/domain.md §7's.
 #[derive(Debug, Clone)]
 pub struct LimitPolicy {
     /// Static merchant codes, per payer per day (500.00).

@@ -1,5 +1,5 @@
 //! MDR (merchant discount rate, 商户手续费): what a merchant pays per payment and how that fee
-//! splits between issuer, card network and acquirer (DOMAIN §7, REG 2016).
+//! splits between issuer, card network and acquirer (docs/domain.md §7, REG 2016).
 //!
 //! - A merchant's [`FeePlan`] has one [`FeeSchedule`] per [`PaymentType`]: a rate, a minimum
 //!   and an optional cap (typical rate 0.6%, 0.38% for small merchants).
@@ -48,7 +48,7 @@ pub enum MerchantSector {
 }
 
 impl MerchantSector {
-    /// Whether the sector pays no issuer or network fee (DOMAIN §7).
+    /// Whether the sector pays no issuer or network fee (docs/domain.md §7).
     pub fn is_mdr_exempt(self) -> bool {
         match self {
             Self::Standard => false,
@@ -135,7 +135,7 @@ impl FeePlan {
     }
 }
 
-/// The issuer and network fee rules; defaults are DOMAIN §7's ceilings.
+/// The issuer and network fee rules; defaults are docs/domain.md §7's ceilings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InterchangePolicy {
     /// Issuer fee rate on credit cards (0.45%).

@@ -1,5 +1,5 @@
 //! Customer-presented pay codes (付款码): the one-time code the payer's app shows and the
-//! merchant scans (DOMAIN §7: single use, valid about 60 s, no account data in clear).
+//! merchant scans (docs/domain.md §7: single use, valid about 60 s, no account data in clear).
 //!
 //! A code is 24 ASCII digits, so it prints as a Code 128 barcode and a QR code alike:
 //!
@@ -85,7 +85,7 @@ impl PayCodeKeys for HashMap<TokenRef, Secret<Vec<u8>>> {
     }
 }
 
-/// Validity rules; defaults are DOMAIN §7's.
+/// Validity rules; defaults are docs/domain.md §7's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayCodePolicy {
     /// How long a code is accepted after issue (60 s).

@@ -1,4 +1,4 @@
-//! T+1 merchant settlement and the per-merchant daily reconciliation file (DOMAIN §7).
+//! T+1 merchant settlement and the per-merchant daily reconciliation file (docs/domain.md §7).
 //!
 //! - A merchant's [`DayActivity`] is its captures, refunds and fees for one business date, plus
 //!   any negative balance carried in from earlier days.

@@ -1,4 +1,4 @@
-//! Rewards: the 活客 (activate) part of the loop — what makes cardholders come back (DOMAIN §6).
+//! Rewards: the 活客 (activate) part of the loop — what makes cardholders come back (docs/domain.md §6).
 //!
 //! Pure domain logic, no I/O: every type here is a value or an in-memory state machine that a
 //! service drives and a store persists. Money is [`cardlife_kernel::Money`] (integer fen,

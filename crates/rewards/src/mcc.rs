@@ -1,4 +1,4 @@
-//! Merchant category codes (MCC, ISO 18245) and the categories that earn no points (DOMAIN §6).
+//! Merchant category codes (MCC, ISO 18245) and the categories that earn no points (docs/domain.md §6).
 
 use std::fmt;
 
@@ -49,7 +49,7 @@ impl fmt::Display for Mcc {
     }
 }
 
-/// Why spending in a category earns nothing (DOMAIN §6's list).
+/// Why spending in a category earns nothing (docs/domain.md §6's list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ExcludedCategory {
     /// Real estate agents, developers and contractors.
@@ -98,7 +98,7 @@ impl MccExclusions {
         Self { ranges }
     }
 
-    /// The DOMAIN §6 list: real estate, car sales, wholesale, public hospitals and schools,
+    /// The docs/domain.md §6 list: real estate, car sales, wholesale, public hospitals and schools,
     /// government, charity and finance, as the common China UnionPay code ranges.
     pub fn domain_default() -> Self {
         use ExcludedCategory::{

@@ -1,7 +1,7 @@
 //! `cardlife bench`: ours against a baseline, same machine, same run, same durability.
 //!
 //! Each case builds fresh stores, runs the baseline and ours on the same seeded workload,
-//! checks correctness afterwards, and prints one JSON line (see CONTRACTS.md). A failed check
+//! checks correctness afterwards, and prints one JSON line (see docs/cli.md). A failed check
 //! makes the command exit non-zero.
 
 mod baseline;

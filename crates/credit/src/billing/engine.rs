@@ -599,7 +599,7 @@ impl Engine {
         Ok(())
     }
 
-    // ----- installments (DOMAIN §4) -----
+    // ----- installments (docs/domain.md §4) -----
 
     fn quote(
         index: usize,

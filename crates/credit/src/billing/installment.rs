@@ -1,4 +1,4 @@
-//! Installment plans running on the card (DOMAIN §4): what each plan has billed, what principal
+//! Installment plans running on the card (docs/domain.md §4): what each plan has billed, what principal
 //! it still occupies, and what an early settlement costs. The schedule itself always comes from
 //! [`InstallmentQuote`]; nothing here re-derives it.
 

@@ -1,5 +1,5 @@
 //! Billing: products, cycles, statements, interest, fees and repayment allocation of a credit
-//! card, day by day, as DOMAIN.md §3 sets out, with every movement on a double-entry ledger.
+//! card, day by day, as docs/domain.md §3 sets out, with every movement on a double-entry ledger.
 //!
 //! - [`product`]: the parameters and their defaults; `due_days + grace_days ≤ 27`.
 //! - [`cycle`]: statement, due and last-on-time dates.
@@ -7,7 +7,7 @@
 //!   what each still owes, which statement billed it and its free-period status; overpayment,
 //!   temporary limits, arrears and delinquency buckets.
 //! - [`allocation`]: rule 9. [`interest`]: rule 5. [`statement`]: rules 3, 4, 6, 7.
-//! - [`installment`]: installment plans on the card (DOMAIN §4) and early-settlement costs;
+//! - [`installment`]: installment plans on the card (docs/domain.md §4) and early-settlement costs;
 //!   every schedule comes from [`crate::quote::InstallmentQuote`].
 //! - [`engine`]: the day loop. [`postings`]: the ledger and its chart of accounts.
 //!
@@ -37,7 +37,7 @@
 //! still owes then × rate × days since posting; from the next day on the base is what it owes.
 //! Fees never accrue. All known interest is billed on the next statement cut.
 //!
-//! # Interpretations of DOMAIN §3
+//! # Interpretations of docs/domain.md §3
 //!
 //! - Rule 4/5, free-period status: it is decided once per item, by the statement that first
 //!   billed it. A tolerance shortfall carried to the next statement therefore stays
@@ -60,7 +60,7 @@
 //! - Rule 13, "the balance as it now stands": a payment on day *d* repays before day *d*
 //!   accrues, so the example's 25 Apr payment leaves 1,800.00 as the base from 25 Apr on.
 //!
-//! # Installments (DOMAIN §4, default convention)
+//! # Installments (docs/domain.md §4, default convention)
 //!
 //! A plan's schedule (principal floor(P / n) with the remainder last; fee half-up(P × rate) each
 //! period, or half-up(P × rate × n) upfront) is [`crate::quote::InstallmentQuote`]'s, unchanged.
@@ -109,7 +109,7 @@
 //! - **Early settlement** (`settle_installment`), product parameter `early_settlement`:
 //!   `remaining_fees` (default: remaining principal + every unbilled period's fee),
 //!   `current_fee` (+ the fee of the next period to bill), `penalty` (+ half-up(remaining
-//!   principal × `early_settlement_penalty_pct`), default 3 — DOMAIN gives no figure),
+//!   principal × `early_settlement_penalty_pct`), default 3 — the rules give no figure),
 //!   `interest_to_date` (+ half-up(remaining principal × `daily_rate` × days from the last
 //!   statement date that billed a period, or from the booking date, to the settlement day)).
 //!   In `upfront` mode the fee paid at booking is not refunded and no period fee remains. On

@@ -17,7 +17,7 @@
 //!
 //! Account 3 (1103) holds installment *principal* only; installment fees have their own
 //! receivable (1106) and income (4103) accounts and transfer code, even though a statement shows
-//! both in one `installments` line (DOMAIN §4). Booking a plan moves its principal from the
+//! both in one `installments` line (docs/domain.md §4). Booking a plan moves its principal from the
 //! purchase receivable it converts to 1107 (code 9); billing a period moves that period's
 //! principal 1107 → 1103 (code 10) and charges its fee 1106 ← 4103 (code 11); an upfront fee is
 //! charged at booking (code 11); an early settlement moves the remaining principal 1107 → 1103

@@ -1,4 +1,4 @@
-//! A card product: every parameter of DOMAIN §3 with its default, and the checks that make a
+//! A card product: every parameter of docs/domain.md §3 with its default, and the checks that make a
 //! product valid. Nothing in the engine hard-codes one of these numbers.
 
 use cardlife_kernel::{Money, Rate};
@@ -28,7 +28,7 @@ pub enum RevolvingInterest {
 }
 
 /// What an early settlement of an installment plan costs beyond its remaining principal
-/// (DOMAIN §4).
+/// (docs/domain.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EarlySettlement {
@@ -43,7 +43,7 @@ pub enum EarlySettlement {
     InterestToDate,
 }
 
-/// A card product (DOMAIN §3). Percentages (`*_pct`) are in percent: `10` means 10 %.
+/// A card product (docs/domain.md §3). Percentages (`*_pct`) are in percent: `10` means 10 %.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Product {
@@ -84,7 +84,7 @@ pub struct Product {
     pub cash_limit_pct: Decimal,
     /// Within one statement, the order in which credits repay the buckets (rule 9).
     pub allocation_order: Vec<Bucket>,
-    /// Early settlement policy of installment plans (DOMAIN §4).
+    /// Early settlement policy of installment plans (docs/domain.md §4).
     pub early_settlement: EarlySettlement,
     /// The `penalty` policy's share of the remaining principal, percent.
     #[serde(deserialize_with = "percent")]

@@ -5,7 +5,7 @@
 //! prominently than any per-period rate [REG 2021]. Everything is integer fen; rates are exact
 //! decimals; each amount is rounded half-up to the fen once, where named below.
 //!
-//! - [`InstallmentQuote`] (分期, DOMAIN.md §4), [`LoanQuote`] (贷款, DOMAIN.md §5).
+//! - [`InstallmentQuote`] (分期, docs/domain.md §4), [`LoanQuote`] (贷款, docs/domain.md §5).
 //! - [`Annualised`]: the monthly rate solved from a schedule, disclosed as APR and EAR.
 //! - [`Periods`]: a term of 1 to [`PERIODS_MAX`] (60) months. Errors: [`QuoteError`].
 //!
@@ -48,7 +48,7 @@
 //!
 //! # Worked examples
 //!
-//! An installment of 12,000.00 at 0.60% per period (DOMAIN.md §4):
+//! An installment of 12,000.00 at 0.60% per period (docs/domain.md §4):
 //!
 //! | n | fee mode | payment per period | total fee | APR | EAR |
 //! |---|---|---|---|---|---|
@@ -60,7 +60,7 @@
 //! A per-period rate of 0.60% looks like 7.2% a year, yet costs 13.03% (APR) on a 12-period plan,
 //! because the fee is charged on the original principal while the balance declines.
 //!
-//! A loan of 100,000.00 at 4% a year for 36 months (DOMAIN.md §5):
+//! A loan of 100,000.00 at 4% a year for 36 months (docs/domain.md §5):
 //!
 //! | method | period 1: payment = interest + principal, balance | last period | total interest | APR |
 //! |---|---|---|---|---|

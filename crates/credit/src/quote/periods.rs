@@ -2,7 +2,7 @@
 
 use super::QuoteError;
 
-/// The longest term of an installment plan or loan, in periods (DOMAIN §4: ≤ 60).
+/// The longest term of an installment plan or loan, in periods (docs/domain.md §4: ≤ 60).
 pub const PERIODS_MAX: u32 = 60;
 
 /// A number of monthly periods, from 1 to [`PERIODS_MAX`].

@@ -1,4 +1,4 @@
-//! The payment order: one state machine from creation to the last refund (DOMAIN §7, §6).
+//! The payment order: one state machine from creation to the last refund (docs/domain.md §7, §6).
 //!
 //! ```text
 //! Created ──authorise──▶ Authorised ──capture──▶ Captured ──refund──▶ PartiallyRefunded ─┐
@@ -14,10 +14,10 @@
 //!   Cancel voids an authorisation; a captured order is refunded, never cancelled.
 //! - Refunds are asked for in goods terms. The cash returned is `requested × paid ÷ goods total`,
 //!   half-up to the fen; the refund that completes the goods total takes the remainder, so the
-//!   refunds sum to exactly what was paid (DOMAIN §6).
+//!   refunds sum to exactly what was paid (docs/domain.md §6).
 //! - At most `max_refunds` (50) refunds per order, counting the one that completes it; refunds
 //!   are accepted up to `refund_window_days` (365) after capture, judged on business dates in
-//!   the issuer's zone from an injected `now` (DOMAIN §7, §2).
+//!   the issuer's zone from an injected `now` (docs/domain.md §7, §2).
 //! - Every illegal move returns a precise [`OrderError`] and leaves the order unchanged.
 
 mod pricing;
@@ -41,7 +41,7 @@ impl IdKind for PaymentOrderKind {
 /// Id of a payment order, shown as `ord_…`.
 pub type PaymentOrderId = Id<PaymentOrderKind>;
 
-/// Refund rules; the defaults are DOMAIN §7's.
+/// Refund rules; the defaults are docs/domain.md §7's.
 #[derive(Debug, Clone)]
 pub struct OrderPolicy {
     /// Refunds are accepted until capture's business date plus this many days, inclusive.

@@ -1,4 +1,4 @@
-//! What an order costs and what each refund gives back (DOMAIN §6 refund of a discounted order).
+//! What an order costs and what each refund gives back (docs/domain.md §6 refund of a discounted order).
 
 use cardlife_kernel::{Money, Points, round_half_up_to_fen};
 use rust_decimal::Decimal;
@@ -59,7 +59,7 @@ impl OrderPricing {
         Self::new(goods_total, None, None)
     }
 
-    /// The goods total before deductions (the "order total" of DOMAIN §6).
+    /// The goods total before deductions (the "order total" of docs/domain.md §6).
     pub fn goods_total(&self) -> Money {
         self.goods_total
     }

@@ -1,4 +1,4 @@
-//! One template's issuance and the lifecycle of every coupon claimed from it (DOMAIN §6).
+//! One template's issuance and the lifecycle of every coupon claimed from it (docs/domain.md §6).
 //!
 //! ```text
 //! claim ─▶ Available ─reserve─▶ Reserved ─redeem─▶ Redeemed ─return_on_refund─▶ Available | Expired
@@ -224,7 +224,7 @@ impl CouponIssuer {
     }
 
     /// A full refund of the order `payment` paid with coupon `id`: the coupon returns if still
-    /// valid on `today` (DOMAIN §6), else it is expired.
+    /// valid on `today` (docs/domain.md §6), else it is expired.
     pub fn return_on_refund(
         &mut self,
         owner: CustomerId,

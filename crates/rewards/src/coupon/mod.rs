@@ -1,4 +1,4 @@
-//! Coupons (立减金, 代金券, 满减), DOMAIN §6.
+//! Coupons (立减金, 代金券, 满减), docs/domain.md §6.
 //!
 //! - [`template`]: what a coupon is worth ([`Discount`]: fixed off, percent off with a cap,
 //!   threshold), how long it lasts ([`Validity`]: a fixed window or N days after claim), who pays
@@ -9,7 +9,7 @@
 //! - [`issuer`]: one template's issuance and every coupon's lifecycle:
 //!   claim → reserve (at payment, a pending transfer) → redeem, or release (back to usable if
 //!   still valid) / expire. Issued face value never exceeds the budget; caps always hold.
-//! - [`refund`]: what a refund of a discounted order returns (DOMAIN §6).
+//! - [`refund`]: what a refund of a discounted order returns (docs/domain.md §6).
 
 pub mod issuer;
 pub mod pricing;

@@ -1,7 +1,7 @@
 //! Pricing: what one coupon takes off one order, or precisely why it cannot be used.
 //!
 //! Checks in order: validity (expired, not yet valid), scope, threshold. Percent-off discounts
-//! round half-up to the fen (DOMAIN §2) and then apply the cap; no discount exceeds the order.
+//! round half-up to the fen (docs/domain.md §2) and then apply the cap; no discount exceeds the order.
 
 use cardlife_kernel::{Money, Rounding};
 use jiff::civil::Date;

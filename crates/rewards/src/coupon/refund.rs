@@ -1,4 +1,4 @@
-//! Refunds of coupon-discounted orders (DOMAIN §6): a full refund returns what was paid; a
+//! Refunds of coupon-discounted orders (docs/domain.md §6): a full refund returns what was paid; a
 //! partial refund returns `requested × paid ÷ order total`, rounded half-up to the fen (§2).
 //! Whether the coupon itself comes back is [`crate::coupon::CouponIssuer::return_on_refund`].
 

@@ -1,5 +1,5 @@
 //! Coupon scope: the merchants, MCCs, scenes and card BINs a coupon is good for. An empty list
-//! means "any"; every non-empty list must match (DOMAIN §6 "merchant/MCC/scene/card-BIN scope").
+//! means "any"; every non-empty list must match (docs/domain.md §6 "merchant/MCC/scene/card-BIN scope").
 
 use std::fmt;
 

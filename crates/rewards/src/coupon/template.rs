@@ -1,4 +1,4 @@
-//! Coupon templates: value, validity, funding, budget, stock and caps (DOMAIN §6).
+//! Coupon templates: value, validity, funding, budget, stock and caps (docs/domain.md §6).
 
 use cardlife_kernel::{MerchantId, Money, Rate};
 use jiff::ToSpan;

@@ -1,4 +1,4 @@
-//! Membership levels (DOMAIN §6 "Membership"): ABC's star value = financial score + spending
+//! Membership levels (docs/domain.md §6 "Membership"): ABC's star value = financial score + spending
 //! score + activity score, with the weights as data; tiers by thresholds; upgrades at once,
 //! downgrades only at a checkpoint or after N months below; tier history is effective-dated.
 //!

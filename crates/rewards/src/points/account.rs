@@ -1,4 +1,4 @@
-//! A customer's points account: lots in crediting order plus running totals (DOMAIN §6).
+//! A customer's points account: lots in crediting order plus running totals (docs/domain.md §6).
 //!
 //! - Redemption is FIFO by expiry: the lot expiring soonest goes first, permanent lots last,
 //!   ties in crediting order. Only lots usable on the redemption date count.

@@ -1,4 +1,4 @@
-//! Points accrual rules as data (DOMAIN §6 "Accrual"): a basis, exclusions, multipliers and caps.
+//! Points accrual rules as data (docs/domain.md §6 "Accrual"): a basis, exclusions, multipliers and caps.
 //!
 //! Order of evaluation: exclusions (kind, amount < minimum, MCC) → base points on the amount →
 //! multiplier (floor) → per-transaction cap → per-month cap (what is left of it this month).
@@ -88,7 +88,7 @@ pub enum Stacking {
 pub struct AccrualRule {
     /// Base points on the amount.
     pub basis: AccrualBasis,
-    /// Spends below this earn nothing (DOMAIN: "amounts < 1 CNY").
+    /// Spends below this earn nothing (docs/domain.md §6: amounts under 1 CNY earn nothing).
     pub minimum: Money,
     /// Excluded MCC ranges.
     pub exclusions: MccExclusions,
@@ -171,7 +171,7 @@ impl Accrual {
 const FEN_PER_CNY: i64 = 100;
 
 impl AccrualRule {
-    /// ICBC's rule (DOMAIN §6): 1 point per whole CNY, DOMAIN exclusions, no multipliers or caps.
+    /// ICBC's rule (docs/domain.md §6): 1 point per whole CNY, the default exclusions, no multipliers or caps.
     pub fn per_cny(points: i64) -> Self {
         Self {
             basis: AccrualBasis::PerCny { points },
@@ -184,7 +184,7 @@ impl AccrualRule {
         }
     }
 
-    /// CMB's rule (DOMAIN §6): `points` per full `step` per transaction, DOMAIN exclusions.
+    /// CMB's rule (docs/domain.md §6): `points` per full `step` per transaction, the default exclusions.
     pub fn per_step(step: Money, points: i64) -> Self {
         Self {
             basis: AccrualBasis::PerStep { step, points },

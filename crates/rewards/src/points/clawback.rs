@@ -1,4 +1,4 @@
-//! Pro-rata claw-back on refunds (DOMAIN §6: "Refunds claw back points pro rata").
+//! Pro-rata claw-back on refunds (docs/domain.md §6: "Refunds claw back points pro rata").
 
 use cardlife_kernel::{Money, Points};
 

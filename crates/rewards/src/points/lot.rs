@@ -1,5 +1,5 @@
 //! Points lots: each credit is a lot with its own expiry, so redemption can go oldest-expiry
-//! first and the expiry step knows exactly what lapses (DOMAIN §6 "Validity").
+//! first and the expiry step knows exactly what lapses (docs/domain.md §6 "Validity").
 
 use cardlife_kernel::{Points, TransferId};
 use jiff::civil::Date;

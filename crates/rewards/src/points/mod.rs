@@ -1,4 +1,4 @@
-//! Points (积分), DOMAIN §6: how spending earns points, and the lots that hold them.
+//! Points (积分), docs/domain.md §6: how spending earns points, and the lots that hold them.
 //!
 //! - [`accrual`]: the accrual rule as data — per CNY (fraction dropped) or per N CNY per
 //!   transaction; excluded transaction kinds, MCCs and amounts below 1 CNY; multipliers by
