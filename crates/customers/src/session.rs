@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use cardlife_kernel::{CustomerId, Id, IdKind, Secret};
+use cardlife_kernel::{CustomerId, Secret};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::crypto::{ct_eq, new_id, sha256};
@@ -14,18 +14,9 @@ use crate::encoding::{base64url_decode, base64url_encode, hex_encode};
 use crate::entropy::Entropy;
 use crate::error::CustomerError;
 
-/// Marks session ids (prefix `ses`).
-#[derive(Debug)]
-pub enum SessionKind {}
+cardlife_kernel::id_kind!(SessionKind, SessionId, "ses", "a session");
 
-impl IdKind for SessionKind {
-    const PREFIX: &'static str = "ses";
-}
-
-/// Id of a session, shown as `ses_…`.
-pub type SessionId = Id<SessionKind>;
-
-/// Random bytes in a token (256 bits; issue 7 asks for ≥ 128).
+/// Random bytes in a token (256 bits; at least 128 are required).
 const TOKEN_BYTES: usize = 32;
 
 /// Idle and absolute session lifetimes.

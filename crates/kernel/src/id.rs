@@ -142,19 +142,21 @@ impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
     }
 }
 
-/// Declares an uninhabited kind marker, its [`IdKind`] impl and an `Id<Kind>` alias.
+/// Declares an uninhabited kind marker, its [`IdKind`] impl and an `Id<Kind>` alias; every
+/// context declares its own kinds with it (`cardlife_kernel::id_kind!(…)`).
+#[macro_export]
 macro_rules! id_kind {
     ($kind:ident, $alias:ident, $prefix:literal, $what:literal) => {
         #[doc = concat!("Marks ids of ", $what, " (prefix `", $prefix, "`).")]
         #[derive(Debug)]
         pub enum $kind {}
 
-        impl IdKind for $kind {
+        impl $crate::IdKind for $kind {
             const PREFIX: &'static str = $prefix;
         }
 
         #[doc = concat!("Id of ", $what, ", shown as `", $prefix, "_…`.")]
-        pub type $alias = Id<$kind>;
+        pub type $alias = $crate::Id<$kind>;
     };
 }
 

@@ -1,22 +1,6 @@
-//! Typed ids owned by rewards (the kernel's [`IdKind`] mechanism, prefixes shown to people).
+//! Typed ids owned by rewards (declared with the kernel's `id_kind!`; prefixes are shown to people).
 
-use cardlife_kernel::{Id, IdKind};
-
-/// Declares an uninhabited kind marker, its [`IdKind`] impl and an `Id<Kind>` alias.
-macro_rules! id_kind {
-    ($kind:ident, $alias:ident, $prefix:literal, $what:literal) => {
-        #[doc = concat!("Marks ids of ", $what, " (prefix `", $prefix, "`).")]
-        #[derive(Debug)]
-        pub enum $kind {}
-
-        impl IdKind for $kind {
-            const PREFIX: &'static str = $prefix;
-        }
-
-        #[doc = concat!("Id of ", $what, ", shown as `", $prefix, "_…`.")]
-        pub type $alias = Id<$kind>;
-    };
-}
+use cardlife_kernel::id_kind;
 
 id_kind!(CampaignKind, CampaignId, "cmp", "a marketing campaign");
 id_kind!(

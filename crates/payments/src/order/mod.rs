@@ -24,22 +24,13 @@ mod pricing;
 
 pub use pricing::{OrderPricing, PointsDeduction};
 
-use cardlife_kernel::{BusinessZone, CustomerId, Id, IdKind, MerchantId, Money};
+use cardlife_kernel::{BusinessZone, CustomerId, MerchantId, Money};
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 
 use crate::error::OrderError;
 
-/// Marks ids of payment orders (prefix `ord`).
-#[derive(Debug)]
-pub enum PaymentOrderKind {}
-
-impl IdKind for PaymentOrderKind {
-    const PREFIX: &'static str = "ord";
-}
-
-/// Id of a payment order, shown as `ord_…`.
-pub type PaymentOrderId = Id<PaymentOrderKind>;
+cardlife_kernel::id_kind!(PaymentOrderKind, PaymentOrderId, "ord", "a payment order");
 
 /// Refund rules; the defaults are docs/domain.md §7's.
 #[derive(Debug, Clone)]
