@@ -1,4 +1,4 @@
-//! Customer sessions (§8, issue 7): a token is 32 random bytes, shown to the client once as
+//! Customer sessions (docs/domain.md §8): a token is 32 random bytes, shown to the client once as
 //! unpadded base64url (43 characters, for a `__Host-` cookie) and stored only as its SHA-256.
 //! A session ends on an idle timeout, an absolute timeout, logout, or "logout everywhere", which
 //! bumps the customer's [`SessionGeneration`] so every older session is revoked. Rotation (e.g.

@@ -1,5 +1,5 @@
 //! Merchant API request signing: HMAC-SHA256 over the request, a replay window, single-use
-//! nonces and two active keys per merchant for rotation (issue 5, docs/domain.md §8).
+//! nonces and two active keys per merchant for rotation (docs/domain.md §8).
 //!
 //! The merchant sends one header, [`SIGNATURE_HEADER`]:
 //!
