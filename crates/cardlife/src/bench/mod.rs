@@ -7,6 +7,7 @@
 mod baseline;
 mod env;
 mod ledger;
+mod points;
 mod stats;
 
 use std::path::PathBuf;
@@ -31,6 +32,10 @@ pub const CASES: &[(&str, &str)] = &[
     (
         "ledger/hot",
         "every transfer debits one hot account, batched; ratio: hot throughput / uniform throughput",
+    ),
+    (
+        "points",
+        "points accrual from payment events, batched, the programme's liability account hot; baseline: SQL per event",
     ),
 ];
 
@@ -99,7 +104,7 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
         let (ours, baseline, ratio, checks_passed) = run_case(case, &stores, opts.quick).await?;
         stores.cleanup().await?;
         all_passed &= checks_passed;
-        let unit = "transfers/s";
+        let unit = unit_of(case);
         let machine = machine.clone();
         let result = CaseResult {
             name: case,
@@ -115,6 +120,14 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
         print(&result, opts.json)?;
     }
     Ok(all_passed)
+}
+
+/// What a case counts per second.
+fn unit_of(case: &str) -> &'static str {
+    match case {
+        "points" => "events/s",
+        _ => "transfers/s",
+    }
 }
 
 async fn run_case(
@@ -187,6 +200,22 @@ async fn run_case(
             let ok = uniform_ok && ledger::check_ours(&svc, n as u64).await?;
             let ratio = round2(hot.per_sec / uniform.per_sec);
             Ok((hot, uniform, ratio, ok))
+        }
+        "points" => {
+            // Both sides take the same events; the check recomputes them from the seed.
+            let n = points::events_for(quick);
+            let events = points::workload(n)?;
+            let base = points::Baseline::create(stores.baseline.clone()).await?;
+            let b = points::run_baseline(&base, &events).await?;
+            ledger::settle().await;
+            let svc = points::start_ours(&stores.ours).await?;
+            let o = points::run_ours(&svc, &events).await?;
+            drop(events);
+            let fresh = points::workload(n)?;
+            let (total, earning) = points::expected(&fresh)?;
+            let ok = points::check_ours(&svc, &fresh).await? && base.check(total, earning).await?;
+            let ratio = round2(o.per_sec / b.per_sec);
+            Ok((o, b, ratio, ok))
         }
         other => anyhow::bail!("no benchmark named {other:?}"),
     }
