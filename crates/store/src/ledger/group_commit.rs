@@ -120,8 +120,12 @@ pub(crate) async fn run<B: Backend>(
             let (batches, replies): (Vec<Batch>, Vec<_>) =
                 inbox.drain(..take).map(|r| (r.batch, r.reply)).unzip();
             let result = backend.commit(&batches, now_nanos(&clock)).await;
-            metrics::counter!("cardlife_ledger_commits_total").increment(1);
-            metrics::histogram!("cardlife_ledger_commit_batches").record(batches.len() as f64);
+            let requests = replies.iter().filter(|r| r.is_some()).count();
+            if requests > 0 {
+                // The writer's own timeout sweeps are not counted as commits.
+                metrics::counter!("cardlife_ledger_commits_total").increment(1);
+                metrics::histogram!("cardlife_ledger_commit_requests").record(requests as f64);
+            }
             answer(result, replies);
         }
     }
