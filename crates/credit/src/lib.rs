@@ -5,4 +5,5 @@
 //!   allocation, day by day on an injected calendar.
 
 pub mod billing;
+pub mod loan;
 pub mod quote;

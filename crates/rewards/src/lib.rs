@@ -10,11 +10,14 @@
 //! - [`flash_sale`]: a single-writer sequencer that decides claims for one item in arrival order.
 //! - [`membership`]: star value from weighted scores, tier ladder, effective-dated tier history.
 //! - [`group_buy`]: groups of k within a window; completion, failure and the refunds due.
+//! - [`campaign`]: event-triggered rules with budgets that can never be exceeded.
+//! - [`referral`]: invite codes and one-level rewards on the invitee's first qualifying spend.
 //! - Shared vocabulary: [`Mcc`] and its exclusion list, [`CardBin`], [`TierCode`], the typed ids
 //!   in [`ids`], and the one error enum [`RewardsError`].
 
 #![warn(missing_docs)]
 
+pub mod campaign;
 mod card_bin;
 pub mod coupon;
 mod error;
@@ -24,6 +27,7 @@ pub mod ids;
 mod mcc;
 pub mod membership;
 pub mod points;
+pub mod referral;
 mod tier_code;
 
 pub use card_bin::CardBin;
