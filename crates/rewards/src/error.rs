@@ -155,4 +155,21 @@ pub enum RewardsError {
         /// Date given.
         given: Date,
     },
+    /// Awarding would take the points awarded by a campaign over its points budget.
+    #[error("points budget exhausted: {awarded} awarded of {budget}")]
+    PointsBudgetExhausted {
+        /// The campaign's points budget.
+        budget: Points,
+        /// Points already awarded.
+        awarded: Points,
+    },
+    /// No inviter holds this invite code.
+    #[error("unknown invite code")]
+    UnknownInviteCode,
+    /// The invitee is already bound to an inviter (a customer is referred once).
+    #[error("customer already referred")]
+    AlreadyReferred,
+    /// A customer cannot use its own invite code, nor the code of someone it invited.
+    #[error("a customer cannot refer itself or its own inviter")]
+    SelfReferral,
 }

@@ -24,3 +24,15 @@ id_kind!(
     "ptn",
     "a partner that funds coupons (a brand, a platform)"
 );
+id_kind!(
+    TriggerEventKind,
+    TriggerEventId,
+    "evt",
+    "a business event fed to campaigns and referral (a binding, a payment, a month's spend)"
+);
+id_kind!(
+    DeviceKind,
+    DeviceId,
+    "dev",
+    "a device fingerprint seen at sign-up or payment"
+);
