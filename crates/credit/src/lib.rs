@@ -6,4 +6,5 @@
 
 pub mod billing;
 pub mod loan;
+pub mod offer;
 pub mod quote;

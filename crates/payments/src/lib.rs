@@ -7,10 +7,13 @@
 //! - [`settlement`]: T+1 netting of a merchant-day and the reconciliation CSV that ties out.
 //! - [`paycode`]: the customer-presented 24-digit one-time pay code and its verifier.
 //! - [`signing`]: merchant API request signing, replay window, nonces and key rotation.
+//! - [`webhook`]: signed merchant webhooks, retried with backoff, deduplicated by event id.
+//! - [`incentive`]: rewards for cashiers per successful QR payment, paid from a budget.
 //! - [`error`]: one error enum per concept.
 //! - [`seen`]: the single-use hook ([`seen::SeenSet`]) pay codes and request signing share.
 
 pub mod error;
+pub mod incentive;
 pub mod limits;
 pub mod mdr;
 pub mod order;
@@ -19,3 +22,4 @@ pub mod qr;
 pub mod seen;
 pub mod settlement;
 pub mod signing;
+pub mod webhook;

@@ -11,6 +11,7 @@
 //! - [`membership`]: star value from weighted scores, tier ladder, effective-dated tier history.
 //! - [`group_buy`]: groups of k within a window; completion, failure and the refunds due.
 //! - [`campaign`]: event-triggered rules with budgets that can never be exceeded.
+//! - [`mall`]: the points mall — items in points or points + cash, stock, orders and refunds.
 //! - [`referral`]: invite codes and one-level rewards on the invitee's first qualifying spend.
 //! - Shared vocabulary: [`Mcc`] and its exclusion list, [`CardBin`], [`TierCode`], the typed ids
 //!   in [`ids`], and the one error enum [`RewardsError`].
@@ -24,6 +25,7 @@ mod error;
 pub mod flash_sale;
 pub mod group_buy;
 pub mod ids;
+pub mod mall;
 mod mcc;
 pub mod membership;
 pub mod points;
