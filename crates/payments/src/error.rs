@@ -332,3 +332,133 @@ pub enum SigningError {
         min: usize,
     },
 }
+
+/// Why a webhook could not be built, signed, verified or moved along its delivery
+/// (see [`crate::webhook`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    /// The event type is not 1–64 characters of `[a-z0-9_.]`.
+    #[error("event type must be 1–{max} characters of [a-z0-9_.]")]
+    InvalidEventType {
+        /// The longest event type allowed.
+        max: usize,
+    },
+    /// The payload is larger than the limit.
+    #[error("payload is larger than {max} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// A webhook secret is shorter than the minimum.
+    #[error("webhook secret must be at least {min} bytes")]
+    SecretTooShort {
+        /// The minimum length in bytes.
+        min: usize,
+    },
+    /// The signature header is not `t=…,e=…,s=…` with valid values.
+    #[error("malformed webhook signature header: {reason}")]
+    MalformedHeader {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The signature does not verify under the merchant's secret.
+    #[error("webhook signature does not verify")]
+    BadSignature,
+    /// The header's timestamp is outside the tolerance around now.
+    #[error("webhook timestamp {timestamp} is outside ±{tolerance_secs}s of now")]
+    StaleTimestamp {
+        /// The header's timestamp (Unix seconds).
+        timestamp: i64,
+        /// The tolerance.
+        tolerance_secs: i64,
+    },
+    /// The retry policy is invalid (no delays, a delay not positive, decreasing, or above the cap,
+    /// no attempts, or a jitter above 100 %).
+    #[error("invalid retry policy: {reason}")]
+    InvalidRetryPolicy {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A jitter sample is outside 0–1000 ‰.
+    #[error("jitter sample must be 0–1000 permille")]
+    JitterOutOfRange,
+    /// An attempt was recorded before the delivery's next attempt time.
+    #[error("next attempt is not due before {next_attempt_at}")]
+    AttemptTooEarly {
+        /// When the next attempt is due.
+        next_attempt_at: Timestamp,
+    },
+    /// The event was already delivered (a 2xx was received).
+    #[error("webhook already delivered")]
+    AlreadyDelivered,
+    /// The delivery gave up after its last attempt.
+    #[error("webhook dead-lettered after {attempts} attempts")]
+    DeadLettered {
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// Why a payment earns its cashier no reward (see [`crate::incentive`]). Each is a normal
+/// business outcome, not a fault: the payment stands, only the incentive is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotEligible {
+    /// The payment is below the plan's qualifying minimum.
+    #[error("payment {amount} is below the qualifying minimum {minimum}")]
+    BelowMinimum {
+        /// The payment amount.
+        amount: Money,
+        /// The plan's minimum.
+        minimum: Money,
+    },
+    /// The cashier already earned the daily cap (or one more reward would exceed it).
+    #[error("cashier earned {earned} of the {cap} daily cap on {business_date}")]
+    DailyCapReached {
+        /// The business date.
+        business_date: Date,
+        /// Earned that day.
+        earned: Money,
+        /// The per-cashier daily cap.
+        cap: Money,
+    },
+    /// What is left of the budget is below one reward.
+    #[error("incentive budget exhausted: {remaining} left, a reward is {reward}")]
+    BudgetExhausted {
+        /// Budget left.
+        remaining: Money,
+        /// One reward.
+        reward: Money,
+    },
+}
+
+/// Why an incentive plan was rejected or a reward refused (see [`crate::incentive`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IncentiveError {
+    /// The reward per payment is zero or negative.
+    #[error("reward must be positive")]
+    NonPositiveReward,
+    /// The qualifying minimum or the budget is negative.
+    #[error("minimum payment and budget must not be negative")]
+    NegativeAmount,
+    /// The daily cap is below one reward, so no cashier could ever earn one.
+    #[error("daily cap {cap} is below one reward {reward}")]
+    CapBelowReward {
+        /// The cap.
+        cap: Money,
+        /// The reward.
+        reward: Money,
+    },
+    /// The payment amount is zero or negative.
+    #[error("payment amount must be positive")]
+    NonPositiveAmount,
+    /// This payment already received its one decision of a reward (granted, or granted and
+    /// clawed back).
+    #[error("payment already rewarded")]
+    AlreadyRewarded,
+    /// The payment does not qualify.
+    #[error(transparent)]
+    NotEligible(#[from] NotEligible),
+    /// Checked arithmetic failed (overflow or mixed currencies).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}

@@ -309,11 +309,13 @@ fn mac(key: &SigningKey, request: &Request<'_>, timestamp: i64, nonce: &str) -> 
     Some(mac.finalize().into_bytes().into())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes` (shared with webhook signatures).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<[u8; 32]> {
+/// A 32-byte MAC back from 64 lowercase hex digits (shared with webhook signatures).
+pub(crate) fn unhex(text: &str) -> Option<[u8; 32]> {
     let digit = |b: u8| match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

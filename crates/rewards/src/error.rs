@@ -172,4 +172,53 @@ pub enum RewardsError {
     /// A customer cannot use its own invite code, nor the code of someone it invited.
     #[error("a customer cannot refer itself or its own inviter")]
     SelfReferral,
+    /// The mall item has fewer units in stock than asked for.
+    #[error("out of stock: {requested} requested, {available} in stock")]
+    OutOfStock {
+        /// Units asked for.
+        requested: u32,
+        /// Units in stock.
+        available: u32,
+    },
+    /// The order would take the customer's units of the item over the per-customer limit.
+    #[error("over the per-customer limit of {limit}: holds {held}, asked for {requested}")]
+    OverCustomerLimit {
+        /// The per-customer limit.
+        limit: u32,
+        /// Units the customer already holds (ordered and not refunded).
+        held: u32,
+        /// Units asked for.
+        requested: u32,
+    },
+    /// The mall item is not on sale at that instant (its window is `[starts_at, ends_at)`).
+    #[error("not on sale: the window is {starts_at} to {ends_at}")]
+    NotOnSale {
+        /// Start of the sale window.
+        starts_at: Timestamp,
+        /// End of the sale window (exclusive).
+        ends_at: Timestamp,
+    },
+    /// A refund of more units than the order still holds.
+    #[error("refund exceeds order: {requested} requested, {refundable} refundable")]
+    RefundExceedsOrder {
+        /// Units asked to refund.
+        requested: u32,
+        /// Units ordered and not yet refunded.
+        refundable: u32,
+    },
+    /// A mall order or refund of zero units.
+    #[error("quantity must be positive")]
+    ZeroQuantity,
+    /// No such item in the mall.
+    #[error("mall item not found")]
+    MallItemNotFound,
+    /// No such order in the mall.
+    #[error("mall order not found")]
+    MallOrderNotFound,
+    /// A points lot named by a redemption record is not in the account given.
+    #[error("points lot {lot} not in this account")]
+    UnknownLot {
+        /// The lot's number.
+        lot: u64,
+    },
 }

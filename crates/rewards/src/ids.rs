@@ -36,3 +36,15 @@ id_kind!(
     "dev",
     "a device fingerprint seen at sign-up or payment"
 );
+id_kind!(
+    MallItemKind,
+    MallItemId,
+    "mli",
+    "an item of the points mall"
+);
+id_kind!(
+    MallOrderKind,
+    MallOrderId,
+    "mlo",
+    "an order in the points mall"
+);
