@@ -93,6 +93,7 @@ mod error;
 mod installment;
 mod loan;
 mod periods;
+pub mod plan;
 
 pub use apr::{Annualised, MONTHLY_RATE_MAX};
 pub use error::QuoteError;

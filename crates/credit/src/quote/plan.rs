@@ -1,0 +1,1 @@
+//! Installment plan types.
