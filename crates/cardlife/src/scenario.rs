@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cardlife_credit::billing::{Engine, Event, EventKind, Outcome, Product, Statement, Terms};
+use cardlife_credit::billing::{
+    Engine, Event, EventKind, Outcome, Product, ProductVersions, Statement, Terms,
+};
 use cardlife_credit::quote::FeeMode;
 use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
@@ -77,7 +79,9 @@ struct ScenarioFile {
     #[allow(dead_code)]
     name: Option<String>,
     #[serde(default)]
-    product: Product,
+    product: toml::Table,
+    #[serde(default)]
+    product_change: Vec<toml::Table>,
     account: AccountSection,
     #[serde(default)]
     event: Vec<EventSection>,
@@ -117,14 +121,11 @@ struct EventSection {
     plan: Option<i64>,
 }
 
-fn load(file: &std::path::Path) -> Result<(ScenarioFile, Vec<Event>), String> {
+fn load(file: &std::path::Path) -> Result<(Loaded, Vec<Event>), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let scenario: ScenarioFile =
         toml::from_str(&text).map_err(|e| format!("{}: {}", file.display(), e.message()))?;
-    scenario
-        .product
-        .validate()
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let versions = product_versions(&scenario).map_err(|e| format!("{}: {e}", file.display()))?;
     let events = scenario
         .event
         .iter()
@@ -134,7 +135,44 @@ fn load(file: &std::path::Path) -> Result<(ScenarioFile, Vec<Event>), String> {
                 .map_err(|m| format!("{}: event {} on {}: {m}", file.display(), i + 1, e.date))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((scenario, events))
+    Ok((Loaded { scenario, versions }, events))
+}
+
+/// A parsed file and its product versions.
+struct Loaded {
+    scenario: ScenarioFile,
+    versions: ProductVersions,
+}
+
+/// `[product]` is version 1, in force from the opening date; each `[[product_change]]` is the
+/// next version from its `effective` date, with the previous version's parameters where it
+/// names none.
+fn product_versions(scenario: &ScenarioFile) -> Result<ProductVersions, String> {
+    let parse = |table: &toml::Table, what: &str| {
+        Product::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| format!("{what}: {}", e.message()))
+    };
+    let mut table = scenario.product.clone();
+    let mut versions = vec![(scenario.account.opened, parse(&table, "[product]")?)];
+    for (i, change) in scenario.product_change.iter().enumerate() {
+        let what = format!("product_change {}", i + 1);
+        let effective = match change.get("effective") {
+            Some(toml::Value::String(text)) => text
+                .parse::<Date>()
+                .map_err(|e| format!("{what}: effective `{text}`: {e}"))?,
+            Some(toml::Value::Datetime(dt)) => dt
+                .to_string()
+                .parse::<Date>()
+                .map_err(|e| format!("{what}: effective `{dt}`: {e}"))?,
+            Some(other) => return Err(format!("{what}: effective must be a date, got {other}")),
+            None => return Err(format!("{what}: `effective` is required")),
+        };
+        for (key, value) in change.iter().filter(|(k, _)| *k != "effective") {
+            table.insert(key.clone(), value.clone());
+        }
+        versions.push((effective, parse(&table, &what)?));
+    }
+    ProductVersions::new(versions).map_err(|e| e.to_string())
 }
 
 /// `periods`, `rate` and `fee_mode` of an installment booking.
@@ -207,9 +245,10 @@ fn to_amount_event(e: &EventSection) -> Result<EventKind, String> {
     Ok(kind)
 }
 
-fn replay(scenario: ScenarioFile, events: &[Event]) -> Result<Outcome, String> {
-    let engine = Engine::open(
-        scenario.product,
+fn replay(loaded: Loaded, events: &[Event]) -> Result<Outcome, String> {
+    let Loaded { scenario, versions } = loaded;
+    let engine = Engine::open_versioned(
+        versions,
         scenario.account.opened,
         scenario.account.credit_limit,
     )
@@ -240,6 +279,7 @@ struct StatementOut {
     installments: Money,
     balance: Money,
     minimum_payment: Money,
+    product_version: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -278,6 +318,7 @@ impl StatementOut {
             installments: s.totals.installments,
             balance: s.balance,
             minimum_payment: s.minimum_payment,
+            product_version: s.product_version,
         }
     }
 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::account::{Arrear, Bucket, CreditAccount, FreePeriod, PlanPart, TempLimit};
 use super::allocation::{Stage, order, split};
-use super::cycle::{CycleDates, add_days, days_between, next_statement_after};
+use super::cycle::{CycleDates, add_days, next_statement_after};
 use super::error::BillingError;
 use super::event::{Event, EventKind, Terms};
 use super::installment::{Plan, Source};
@@ -19,7 +19,7 @@ use super::postings::{
     Counter, INSTALLMENT_FEE_RECEIVABLE, INSTALLMENT_UNBILLED, Postings, Why, receivable,
     receivable_of,
 };
-use super::product::Product;
+use super::product::{Product, ProductVersions};
 use super::statement::{CycleTotals, Statement, minimum_payment};
 use crate::quote::{InstallmentQuote, Periods};
 
@@ -122,7 +122,12 @@ impl Outcome {
 /// The billing engine of one card account.
 #[derive(Debug)]
 pub struct Engine {
+    /// The product's versions.
+    versions: ProductVersions,
+    /// The version in force on the day being processed (set at the start of each day).
     product: Product,
+    /// Its 1-based number.
+    version: usize,
     opened: Date,
     credit_limit: Money,
     account: CreditAccount,
@@ -141,6 +146,20 @@ impl Engine {
     /// An account opened on `opened` with `credit_limit`, on a validated product.
     pub fn open(product: Product, opened: Date, credit_limit: Money) -> Result<Self, BillingError> {
         product.validate()?;
+        Self::open_versioned(ProductVersions::single(product), opened, credit_limit)
+    }
+
+    /// An account opened on `opened` with `credit_limit`, on a versioned product whose first
+    /// version is in force on the opening date. Each day runs under the version in force that
+    /// day.
+    pub fn open_versioned(
+        versions: ProductVersions,
+        opened: Date,
+        credit_limit: Money,
+    ) -> Result<Self, BillingError> {
+        versions.check_opening(opened)?;
+        let product = versions.version_on(opened).clone();
+        let version = versions.number_on(opened);
         if !credit_limit.is_positive() {
             return Err(BillingError::InvalidAccount(
                 "credit_limit must be positive".into(),
@@ -148,7 +167,9 @@ impl Engine {
         }
         let next_statement = next_statement_after(opened, product.statement_day)?;
         Ok(Self {
+            versions,
             product,
+            version,
             opened,
             credit_limit,
             account: CreditAccount::default(),
@@ -169,6 +190,7 @@ impl Engine {
         let mut next = 0;
         let mut day = self.opened;
         while day <= until {
+            self.enter(day);
             while let Some(e) = events.get(next).filter(|e| e.date == day) {
                 next += 1;
                 self.receive(next, e)?;
@@ -183,6 +205,15 @@ impl Engine {
             day = add_days(day, 1)?;
         }
         self.finish(until)
+    }
+
+    /// Makes the version in force on `day` the current product.
+    fn enter(&mut self, day: Date) {
+        let number = self.versions.number_on(day);
+        if number != self.version {
+            self.version = number;
+            self.product = self.versions.version_on(day).clone();
+        }
     }
 
     fn validate_events(&self, events: &[Event], until: Date) -> Result<(), BillingError> {
@@ -448,8 +479,8 @@ impl Engine {
         if bucket == Bucket::Cash {
             self.cycle.cash_advances = self.cycle.cash_advances.checked_add(q.amount)?;
             // No free period: the days between the advance and its posting bear interest too.
-            let days = days_between(q.txn_date, day)?;
-            self.account.items[i].known = interest::exact(q.amount, self.product.daily_rate, days)?;
+            let rate_days = self.versions.rate_days(q.txn_date, day)?;
+            self.account.items[i].known = interest::exact_over(q.amount, rate_days)?;
             self.absorb(i, day)?;
             let fee = self.cash_fee(q.amount)?;
             self.post_fee(fee, q.txn_date, day, Why::CashFee)
@@ -518,7 +549,7 @@ impl Engine {
             index,
             paid,
             p.revolving_interest,
-            p.daily_rate,
+            &self.versions,
             day,
         )?;
         if let Some(fee) = late_fee {
@@ -593,6 +624,7 @@ impl Engine {
             converted: Money::cny(0),
             paid_in_full: None,
             ledger_balance: self.postings.owed()?,
+            product_version: self.version,
         });
         self.cycle = CycleTotals::default();
         self.next_statement = next_statement_after(day, self.product.statement_day)?;
@@ -866,7 +898,8 @@ impl Engine {
                 "installment plan {number} is fully billed: nothing left to settle"
             )));
         }
-        let cost = plan.settlement_cost(&self.product, day)?;
+        let rate_days = self.versions.rate_days(plan.last_billed, day)?;
+        let cost = plan.settlement_cost_over(&self.product, rate_days)?;
         let remaining = plan.unbilled;
         if let Some(plan) = self.plans.get_mut(number - 1) {
             plan.settled = Some(day);

@@ -4,6 +4,7 @@
 
 use cardlife_kernel::{Money, Rate, Rounding, round_half_up_to_fen};
 use jiff::civil::Date;
+use rust_decimal::Decimal;
 
 use super::cycle::days_between;
 use super::error::BillingError;
@@ -79,6 +80,18 @@ impl Plan {
     /// - `interest_to_date`: half-up(remaining principal × `daily_rate` × days from the last
     ///   billed date (or the booking date) to `today`).
     pub fn settlement_cost(&self, product: &Product, today: Date) -> Result<Money, BillingError> {
+        let days = days_between(self.last_billed, today)?.max(0);
+        let rate_days = product.daily_rate.as_decimal() * Decimal::from(days);
+        self.settlement_cost_over(product, rate_days)
+    }
+
+    /// [`Self::settlement_cost`] with `interest_to_date`'s Σ daily rate over the days from the
+    /// last billed date to today given (each day at its own product version's rate).
+    pub fn settlement_cost_over(
+        &self,
+        product: &Product,
+        rate_days: Decimal,
+    ) -> Result<Money, BillingError> {
         let rest = self.quote.schedule().get(self.billed..).unwrap_or(&[]);
         match product.early_settlement {
             EarlySettlement::RemainingFees => rest
@@ -91,8 +104,7 @@ impl Plan {
                 Ok(self.unbilled.checked_mul_rate(rate, Rounding::HalfUp)?)
             }
             EarlySettlement::InterestToDate => {
-                let days = days_between(self.last_billed, today)?.max(0);
-                let exact = interest::exact(self.unbilled, product.daily_rate, days)?;
+                let exact = interest::exact_over(self.unbilled, rate_days.max(Decimal::ZERO))?;
                 Ok(Money::cny(round_half_up_to_fen(exact)?))
             }
         }

@@ -10,15 +10,23 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::account::{Bucket, FreePeriod, Item};
-use super::cycle::days_between;
+use super::cycle::add_days;
 use super::error::BillingError;
-use super::product::RevolvingInterest;
+use super::product::{ProductVersions, RevolvingInterest};
 
 /// `amount × rate × days`, exact, in fen.
 pub fn exact(amount: Money, rate: Rate, days: i64) -> Result<Decimal, BillingError> {
     Decimal::from(amount.fen())
         .checked_mul(rate.as_decimal())
         .and_then(|d| d.checked_mul(Decimal::from(days)))
+        .ok_or_else(|| BillingError::Invariant("interest overflow".into()))
+}
+
+/// `amount × rate_days`, exact, in fen, where `rate_days` is a sum of daily rates (see
+/// [`ProductVersions::rate_days`]).
+pub fn exact_over(amount: Money, rate_days: Decimal) -> Result<Decimal, BillingError> {
+    Decimal::from(amount.fen())
+        .checked_mul(rate_days)
         .ok_or_else(|| BillingError::Invariant("interest overflow".into()))
 }
 
@@ -41,13 +49,14 @@ pub fn accrue_day(items: &mut [Item], rate: Rate) -> Result<(), BillingError> {
 /// The outcome of one statement's paid-in-full test (rule 4), applied to the items it billed
 /// at the end of its last on-time day. A failed test turns the deferred interest into known
 /// interest: with `unpaid_only`, a purchase's retroactive base is capped at what it still owes
-/// now (the end of the last on-time day), for every day from its posting date to today.
+/// now (the end of the last on-time day), for every day from its posting date to today, each
+/// day at the rate of the product version in force that day.
 pub fn decide(
     items: &mut [Item],
     statement: usize,
     paid_in_full: bool,
     mode: RevolvingInterest,
-    rate: Rate,
+    versions: &ProductVersions,
     last_on_time: Date,
 ) -> Result<(), BillingError> {
     let billed = items
@@ -60,8 +69,8 @@ pub fn decide(
             item.free = FreePeriod::Lost;
             let retro = if mode == RevolvingInterest::UnpaidOnly && item.bucket == Bucket::Purchase
             {
-                let days = days_between(item.posted, last_on_time)? + 1;
-                exact(item.outstanding, rate, days)?
+                let rate_days = versions.rate_days(item.posted, add_days(last_on_time, 1)?)?;
+                exact_over(item.outstanding, rate_days)?
             } else {
                 item.deferred
             };
@@ -118,7 +127,10 @@ mod tests {
                 0,
                 paid,
                 RevolvingInterest::Full,
-                daily(),
+                &ProductVersions::single(crate::billing::Product {
+                    daily_rate: daily(),
+                    ..Default::default()
+                }),
                 date(2026, 4, 28),
             )
             .unwrap();

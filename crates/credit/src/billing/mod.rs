@@ -24,6 +24,20 @@
 //! rounded half-up once and posted, every unbilled item becomes billed on this statement, and
 //! the balance (rule 3) is checked against the items and recorded against the ledger.
 //!
+//! # Product versions
+//!
+//! A product is a [`ProductVersions`] history: version 1 in force from (at latest) the opening
+//! date, each later version from its `effective_from` date, dates strictly increasing, every
+//! version valid, `statement_day` the same in all (a new statement day would need a
+//! transitional cycle the rules do not define). At the start of each day the engine takes the
+//! version in force that day, so: interest accrues each day at that day's `daily_rate` (a cash
+//! advance's days before posting, a retroactive `unpaid_only` base and `interest_to_date`
+//! settlement sum each day's own rate), and known interest is still summed exactly and rounded
+//! once at the cut; a statement's minimum payment and installment billing use the version on its
+//! statement date, which the statement records as `product_version`; a late fee is assessed
+//! under the version in force on the last on-time day; posting lag and cash fees and limits at
+//! the day of the event. An old statement is thus explained by its own version number.
+//!
 //! # Interest as implemented (rule 5)
 //!
 //! Interest is accumulated per item as an exact `Decimal` number of fen. Cash accrues *known*
@@ -141,7 +155,7 @@ pub use engine::{Engine, Outcome};
 pub use error::BillingError;
 pub use event::{Event, EventKind, Terms};
 pub use installment::{Plan, Source};
-pub use product::{EarlySettlement, Product, RevolvingInterest};
+pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
 pub use statement::{CycleTotals, Statement};
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! product valid. Nothing in the engine hard-codes one of these numbers.
 
 use cardlife_kernel::{Money, Rate};
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
 use super::account::Bucket;
+use super::cycle::days_between;
 use super::error::BillingError;
 
 /// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
@@ -207,6 +209,122 @@ impl Product {
     }
 }
 
+/// A product's history: versions numbered 1, 2, … in order, each in force from its
+/// `effective_from` date (inclusive) until the next one's. Statements record the number of the
+/// version they were cut under, so an old statement stays explainable after a change.
+///
+/// `statement_day` may not change between versions: the cycle dates of the statement already
+/// cut, its due date and the next statement date all follow from it, and a change would need a
+/// short or long transitional cycle that docs/domain.md §3 does not define (moving the
+/// statement day is an account-level request, not a product change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductVersions {
+    versions: Vec<(Date, Product)>,
+}
+
+impl ProductVersions {
+    /// One version in force from the beginning of time.
+    pub fn single(product: Product) -> Self {
+        Self {
+            versions: vec![(Date::MIN, product)],
+        }
+    }
+
+    /// Versions in order: strictly increasing dates, each product valid, one statement day.
+    pub fn new(versions: Vec<(Date, Product)>) -> Result<Self, BillingError> {
+        let bad = |msg: String| Err(BillingError::InvalidProduct(msg));
+        let Some((_, first)) = versions.first() else {
+            return bad("a product needs at least one version".into());
+        };
+        for (i, (from, product)) in versions.iter().enumerate() {
+            let number = i + 1;
+            product.validate().map_err(|e| match e {
+                BillingError::InvalidProduct(m) => {
+                    BillingError::InvalidProduct(format!("version {number}: {m}"))
+                }
+                other => other,
+            })?;
+            if let Some((before, _)) = i.checked_sub(1).and_then(|j| versions.get(j))
+                && *from <= *before
+            {
+                return bad(format!(
+                    "version {number} is effective {from}, not after version {i}'s {before}: \
+                     effective dates must strictly increase"
+                ));
+            }
+            if product.statement_day != first.statement_day {
+                return bad(format!(
+                    "version {number} changes statement_day from {} to {}: the statement day \
+                     cannot change between product versions",
+                    first.statement_day, product.statement_day
+                ));
+            }
+        }
+        Ok(Self { versions })
+    }
+
+    /// Checks that the first version is in force on the opening date.
+    pub fn check_opening(&self, opened: Date) -> Result<(), BillingError> {
+        match self.versions.first() {
+            Some((from, _)) if *from <= opened => Ok(()),
+            Some((from, _)) => Err(BillingError::InvalidProduct(format!(
+                "the first product version is effective {from}, after the opening date {opened}"
+            ))),
+            None => Err(BillingError::InvalidProduct(
+                "a product needs at least one version".into(),
+            )),
+        }
+    }
+
+    /// How many versions there are.
+    pub fn len(&self) -> usize {
+        self.versions.len()
+    }
+
+    /// Never true: a history has at least one version.
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+
+    /// The 1-based number of the version in force on `date` (the first one before it starts).
+    pub fn number_on(&self, date: Date) -> usize {
+        self.versions
+            .iter()
+            .rposition(|(from, _)| *from <= date)
+            .map_or(1, |i| i + 1)
+    }
+
+    /// The version in force on `date` (the first one before it starts).
+    pub fn version_on(&self, date: Date) -> &Product {
+        let i = self.number_on(date) - 1;
+        &self.versions[i.min(self.versions.len() - 1)].1
+    }
+
+    /// Σ daily_rate over the days `from` (inclusive) to `to` (exclusive), each day at the
+    /// rate of the version in force that day; zero when `to <= from`. Multiplied by an amount
+    /// it gives that amount's exact interest over those days.
+    pub fn rate_days(&self, from: Date, to: Date) -> Result<Decimal, BillingError> {
+        let mut sum = Decimal::ZERO;
+        for (i, (start, product)) in self.versions.iter().enumerate() {
+            let start = if i == 0 { from } else { (*start).max(from) };
+            let end = self
+                .versions
+                .get(i + 1)
+                .map_or(to, |(next, _)| (*next).min(to));
+            let days = days_between(start, end)?;
+            if days > 0 {
+                sum = product
+                    .daily_rate
+                    .as_decimal()
+                    .checked_mul(Decimal::from(days))
+                    .and_then(|d| sum.checked_add(d))
+                    .ok_or_else(|| BillingError::Invariant("interest overflow".into()))?;
+            }
+        }
+        Ok(sum)
+    }
+}
+
 /// A percentage written as an integer (`10`) or a decimal string (`"10"`, `"12.5"`).
 fn percent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     #[derive(Deserialize)]
@@ -286,5 +404,58 @@ mod tests {
             ..Product::default()
         };
         assert!(p.validate().is_err());
+    }
+
+    fn on(y: i16, m: i8, d: i8) -> Date {
+        Date::new(y, m, d).unwrap()
+    }
+
+    fn rated(rate: &str) -> Product {
+        Product {
+            daily_rate: Rate::parse(rate).unwrap(),
+            ..Product::default()
+        }
+    }
+
+    #[test]
+    fn versions_pick_the_one_in_force_and_sum_rates_day_by_day() {
+        let v = ProductVersions::new(vec![
+            (on(2026, 4, 1), rated("0.0005")),
+            (on(2026, 4, 20), rated("0.0006")),
+        ])
+        .unwrap();
+        assert_eq!(v.number_on(on(2026, 4, 19)), 1);
+        assert_eq!(v.number_on(on(2026, 4, 20)), 2);
+        assert_eq!(v.version_on(on(2026, 3, 1)), &rated("0.0005"));
+        // 10 days at 0.0005 and 18 at 0.0006.
+        let sum = v.rate_days(on(2026, 4, 10), on(2026, 5, 8)).unwrap();
+        assert_eq!(sum, Decimal::new(158, 4));
+        assert_eq!(
+            v.rate_days(on(2026, 5, 8), on(2026, 5, 8)).unwrap(),
+            Decimal::ZERO
+        );
+        v.check_opening(on(2026, 4, 1)).unwrap();
+        assert!(v.check_opening(on(2026, 3, 31)).is_err());
+    }
+
+    #[test]
+    fn versions_reject_unordered_dates_a_new_statement_day_and_a_bad_product() {
+        let d = Product::default;
+        let same = vec![(on(2026, 4, 1), d()), (on(2026, 4, 1), d())];
+        assert!(ProductVersions::new(same).is_err());
+        let moved = Product {
+            statement_day: 8,
+            ..d()
+        };
+        let day = vec![(on(2026, 4, 1), d()), (on(2026, 5, 1), moved)];
+        assert!(ProductVersions::new(day).is_err());
+        let bad = Product {
+            due_days: 30,
+            ..d()
+        };
+        let v = vec![(on(2026, 4, 1), d()), (on(2026, 5, 1), bad)];
+        assert!(
+            matches!(ProductVersions::new(v), Err(BillingError::InvalidProduct(m)) if m.starts_with("version 2"))
+        );
     }
 }

@@ -84,6 +84,9 @@ pub struct Statement {
     pub paid_in_full: Option<bool>,
     /// What the ledger said the cardholder owed at the cut (for reconciliation).
     pub ledger_balance: Money,
+    /// The 1-based number of the product version in force on the statement date, under which
+    /// its fees and minimum payment were computed.
+    pub product_version: usize,
 }
 
 impl Statement {
@@ -178,6 +181,7 @@ mod tests {
             converted: Money::cny(0),
             paid_in_full: None,
             ledger_balance: Money::cny(balance),
+            product_version: 1,
         }
     }
 
