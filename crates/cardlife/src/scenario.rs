@@ -93,6 +93,23 @@ struct ScenarioFile {
 struct AccountSection {
     opened: Date,
     credit_limit: Money,
+    /// `"YYYY-MM"`: the card is valid through the last day of that month.
+    card_expires: Option<String>,
+}
+
+/// `"YYYY-MM"` as (year, month).
+fn year_month(text: &str) -> Result<(i16, i8), String> {
+    let bad = || format!("[account] card_expires `{text}`: expected \"YYYY-MM\"");
+    let (y, m) = text.split_once('-').ok_or_else(bad)?;
+    if y.len() != 4 || m.len() != 2 {
+        return Err(bad());
+    }
+    let year = y.parse::<i16>().map_err(|_| bad())?;
+    let month = m.parse::<i8>().map_err(|_| bad())?;
+    if !(1..=12).contains(&month) {
+        return Err(bad());
+    }
+    Ok((year, month))
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,6 +228,16 @@ fn to_event(_index: usize, e: &EventSection) -> Result<Event, String> {
         "settle_installment" => EventKind::SettleInstallment {
             plan: one_based(e.plan, "plan")?,
         },
+        "freeze" | "unfreeze" | "close" => {
+            if e.amount.is_some() {
+                return Err(format!("`{}` takes no amount", e.kind));
+            }
+            match e.kind.as_str() {
+                "freeze" => EventKind::Freeze,
+                "unfreeze" => EventKind::Unfreeze,
+                _ => EventKind::Close,
+            }
+        }
         _ => to_amount_event(e)?,
     };
     Ok(Event { date: e.date, kind })
@@ -247,12 +274,18 @@ fn to_amount_event(e: &EventSection) -> Result<EventKind, String> {
 
 fn replay(loaded: Loaded, events: &[Event]) -> Result<Outcome, String> {
     let Loaded { scenario, versions } = loaded;
-    let engine = Engine::open_versioned(
+    let mut engine = Engine::open_versioned(
         versions,
         scenario.account.opened,
         scenario.account.credit_limit,
     )
     .map_err(|e| e.to_string())?;
+    if let Some(text) = scenario.account.card_expires.as_deref() {
+        let (year, month) = year_month(text)?;
+        engine = engine
+            .with_card_expiry(year, month)
+            .map_err(|e| e.to_string())?;
+    }
     engine
         .run(events, scenario.run.until)
         .map_err(|e| e.to_string())

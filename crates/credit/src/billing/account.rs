@@ -121,6 +121,31 @@ pub struct Arrear {
     pub remaining: Money,
 }
 
+/// The account's status. Only an active account authorises purchases and cash advances; a
+/// frozen one still accepts payments and refunds (repayment must stay possible); a closed one
+/// accepts nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccountStatus {
+    /// In use.
+    #[default]
+    Active,
+    /// Frozen by the bank: authorisations declined (`account_frozen`), repayment accepted.
+    Frozen,
+    /// Closed (at zero balance): every later event is refused.
+    Closed,
+}
+
+impl AccountStatus {
+    /// `"active"`, `"frozen"` or `"closed"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Frozen => "frozen",
+            Self::Closed => "closed",
+        }
+    }
+}
+
 /// A delinquency bucket: M1 = 1–30 days past due, M2 = 31–60, … M6+.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DelinquencyBucket {

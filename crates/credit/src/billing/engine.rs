@@ -8,10 +8,13 @@ use cardlife_kernel::{Money, round_half_up_to_fen};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use super::account::{Arrear, Bucket, CreditAccount, FreePeriod, PlanPart, TempLimit};
+use super::account::{
+    AccountStatus, Arrear, Bucket, CreditAccount, FreePeriod, PlanPart, TempLimit,
+};
 use super::allocation::{Stage, order, split};
 use super::cycle::{CycleDates, add_days, next_statement_after};
-use super::error::BillingError;
+use super::dormancy::DormancyFacts;
+use super::error::{BillingError, DeclineCode};
 use super::event::{Event, EventKind, Terms};
 use super::installment::{Plan, Source};
 use super::interest;
@@ -66,9 +69,25 @@ pub struct Outcome {
     pub plans: Vec<Plan>,
     /// The card's ledger.
     pub postings: Postings,
+    /// The account's status at `as_of`.
+    pub status: AccountStatus,
+    /// The opening date.
+    pub opened: Date,
+    /// The date of the latest customer-initiated event (rule 12), if any.
+    pub last_customer_activity: Option<Date>,
 }
 
 impl Outcome {
+    /// What rule 12's dormancy test needs, for [`super::dormancy::is_dormant`].
+    pub fn dormancy_facts(&self) -> DormancyFacts {
+        DormancyFacts {
+            opened: self.opened,
+            last_customer_activity: self.last_customer_activity,
+            balance: self.balance,
+            status: self.status,
+        }
+    }
+
     /// Everything that disagrees between the engine and its ledger: the ledger's own
     /// invariants, each statement balance against the ledger at its cut, and the account
     /// balance and pending authorisations at the end. Empty when all reconcile.
@@ -140,6 +159,11 @@ pub struct Engine {
     plans: Vec<Plan>,
     /// The 1-based file index of each purchase event received, in order.
     purchase_events: Vec<usize>,
+    status: AccountStatus,
+    closed_on: Option<Date>,
+    /// The last day the card is valid (the last day of its expiry month), if it expires.
+    card_expires: Option<Date>,
+    last_customer_activity: Option<Date>,
 }
 
 impl Engine {
@@ -181,7 +205,21 @@ impl Engine {
             late_fees: Vec::new(),
             plans: Vec::new(),
             purchase_events: Vec::new(),
+            status: AccountStatus::Active,
+            closed_on: None,
+            card_expires: None,
+            last_customer_activity: None,
         })
+    }
+
+    /// The card expires at the end of `month` of `year`: authorisations dated after the last
+    /// day of that month are declined (`card_expired`).
+    pub fn with_card_expiry(mut self, year: i16, month: i8) -> Result<Self, BillingError> {
+        let first = Date::new(year, month, 1).map_err(|e| {
+            BillingError::InvalidAccount(format!("card_expires {year:04}-{month:02}: {e}"))
+        })?;
+        self.card_expires = Some(first.last_of_month());
+        Ok(self)
     }
 
     /// Runs every day from the opening date through `until`, applying `events` (in date order).
@@ -280,6 +318,9 @@ impl Engine {
             days_past_due: self.account.days_past_due(as_of),
             plans: self.plans,
             postings: self.postings,
+            status: self.status,
+            opened: self.opened,
+            last_customer_activity: self.last_customer_activity,
         })
     }
 
@@ -314,7 +355,20 @@ impl Engine {
 
     fn receive(&mut self, index: usize, e: &Event) -> Result<(), BillingError> {
         let lag = self.product.posting_lag_days;
+        self.check_status(index, e)?;
+        if e.kind.is_customer_initiated() {
+            self.last_customer_activity = Some(e.date);
+        }
         match e.kind {
+            EventKind::Freeze => {
+                self.status = AccountStatus::Frozen;
+                Ok(())
+            }
+            EventKind::Unfreeze => {
+                self.status = AccountStatus::Active;
+                Ok(())
+            }
+            EventKind::Close => self.close(index, e.date),
             EventKind::Payment { amount } => {
                 self.credit(e.date, amount, Counter::Repayment, Why::Payment)
             }
@@ -354,6 +408,126 @@ impl Engine {
         }
     }
 
+    /// What the account's status allows: a closed account refuses everything (a payment with
+    /// its own error, an authorisation with `account_closed`); a frozen one declines purchases
+    /// and cash advances (`account_frozen`) and accepts the rest; `freeze` needs an active
+    /// account and `unfreeze` a frozen one. Then an authorisation after the card's expiry is
+    /// declined (`card_expired`).
+    fn check_status(&self, index: usize, e: &Event) -> Result<(), BillingError> {
+        let day = e.date;
+        let authorisation = matches!(
+            e.kind,
+            EventKind::Purchase { .. } | EventKind::CashAdvance { .. }
+        );
+        let declined = |code: DeclineCode, reason: String| BillingError::Declined {
+            index,
+            date: day,
+            code,
+            reason,
+        };
+        if self.status == AccountStatus::Closed {
+            let on = self.closed_on.unwrap_or(day);
+            if matches!(e.kind, EventKind::Payment { .. }) {
+                return Err(BillingError::PaymentOnClosedAccount {
+                    index,
+                    date: day,
+                    closed_on: on,
+                });
+            }
+            if authorisation {
+                return Err(declined(
+                    DeclineCode::AccountClosed,
+                    format!("the account was closed on {on}"),
+                ));
+            }
+            return Err(invalid(
+                index,
+                day,
+                format!("the account was closed on {on}: no event is accepted after closing"),
+            ));
+        }
+        match self.status {
+            AccountStatus::Frozen if authorisation => {
+                return Err(declined(
+                    DeclineCode::AccountFrozen,
+                    "the account is frozen".into(),
+                ));
+            }
+            AccountStatus::Frozen if e.kind == EventKind::Freeze => {
+                return Err(invalid(index, day, "the account is already frozen".into()));
+            }
+            AccountStatus::Active if e.kind == EventKind::Unfreeze => {
+                return Err(invalid(
+                    index,
+                    day,
+                    "unfreeze needs a frozen account; it is active".into(),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(last) = self.card_expires
+            && authorisation
+            && day > last
+        {
+            return Err(declined(
+                DeclineCode::CardExpired,
+                format!("the card expired after {last}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Closing needs a zero balance and nothing that could still change it: no pending
+    /// authorisation or refund, no unbilled installment principal, no accrued interest (known
+    /// or deferred), no late fee to post and no uncovered arrears.
+    fn close(&mut self, index: usize, day: Date) -> Result<(), BillingError> {
+        let refuse = |reason: String| BillingError::CloseRefused {
+            index,
+            date: day,
+            reason,
+        };
+        let balance = self
+            .account
+            .posted_balance()?
+            .checked_add(self.installments_unbilled()?)?;
+        if balance.is_positive() {
+            return Err(refuse(format!("the balance is {balance}, not zero")));
+        }
+        if balance.is_negative() {
+            return Err(refuse(format!(
+                "the balance is {balance} (a credit balance to refund first), not zero"
+            )));
+        }
+        if !self.queue.is_empty() {
+            return Err(refuse(format!(
+                "{} transaction(s) are pending (authorised or refunded, not yet posted)",
+                self.queue.len()
+            )));
+        }
+        let accrued = self
+            .account
+            .items
+            .iter()
+            .any(|i| !i.known.is_zero() || !i.deferred.is_zero());
+        if accrued {
+            return Err(refuse(
+                "interest has accrued and is not yet billed or decided".into(),
+            ));
+        }
+        if let Some((on, fee)) = self.late_fees.iter().find(|(on, _)| *on >= day) {
+            return Err(refuse(format!(
+                "a late fee of {fee} is due to post on {on}"
+            )));
+        }
+        let arrears = self.account.arrears_total()?;
+        if arrears.is_positive() {
+            return Err(refuse(format!("{arrears} of missed minimums is uncovered")));
+        }
+        self.status = AccountStatus::Closed;
+        self.closed_on = Some(day);
+        Ok(())
+    }
+
     fn cash_fee(&self, amount: Money) -> Result<Money, BillingError> {
         let exact = Decimal::from(amount.fen()) * Product::fraction(self.product.cash_fee_pct);
         Ok(Money::cny(round_half_up_to_fen(exact)?).max(self.product.cash_fee_min)?)
@@ -366,11 +540,14 @@ impl Engine {
         bucket: Bucket,
         amount: Money,
     ) -> Result<(), BillingError> {
-        let decline = |asked: Money, available: Money| BillingError::CreditLimitExceeded {
-            index,
-            date: day,
-            amount: asked.to_string(),
-            available: available.to_string(),
+        let decline = |code: DeclineCode| {
+            move |asked: Money, available: Money| BillingError::CreditLimitExceeded {
+                index,
+                date: day,
+                amount: asked.to_string(),
+                available: available.to_string(),
+                code,
+            }
         };
         let available = self.available(day)?;
         let asked = if bucket == Bucket::Cash {
@@ -379,10 +556,10 @@ impl Engine {
             amount
         };
         if asked > available {
-            return Err(decline(asked, available));
+            return Err(decline(DeclineCode::InsufficientCredit)(asked, available));
         }
         if bucket == Bucket::Cash {
-            self.check_cash_limit(amount, &decline)?;
+            self.check_cash_limit(amount, &decline(DeclineCode::CashLimitExceeded))?;
         }
         let hold = self.postings.hold(bucket, amount, day)?;
         self.queue.push(Queued {

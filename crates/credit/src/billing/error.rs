@@ -23,8 +23,11 @@ pub enum BillingError {
         /// What is wrong.
         reason: String,
     },
-    /// An authorisation asked for more than the available credit.
-    #[error("event {index} on {date}: declined, {amount} exceeds the available {available}")]
+    /// An authorisation asked for more than the available credit (`insufficient_credit`) or,
+    /// for a cash advance, more than the cash limit left (`cash_limit_exceeded`).
+    #[error(
+        "event {index} on {date}: declined, {amount} exceeds the available {available} [{code}]"
+    )]
     CreditLimitExceeded {
         /// 1-based position of the event.
         index: usize,
@@ -34,6 +37,43 @@ pub enum BillingError {
         amount: String,
         /// What was available.
         available: String,
+        /// `InsufficientCredit` or `CashLimitExceeded`.
+        code: DeclineCode,
+    },
+    /// An authorisation declined because of the account's status or the card's expiry
+    /// (`account_frozen`, `account_closed`, `card_expired`).
+    #[error("event {index} on {date}: declined, {reason} [{code}]")]
+    Declined {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// The decline code.
+        code: DeclineCode,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A payment received after the account was closed: refused, nothing changes.
+    #[error(
+        "event {index} on {date}: a payment on a closed account is refused (closed on {closed_on})"
+    )]
+    PaymentOnClosedAccount {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// When the account was closed.
+        closed_on: Date,
+    },
+    /// A `close` while something is still owed, owed back, pending or accruing.
+    #[error("event {index} on {date}: the account cannot be closed: {reason}")]
+    CloseRefused {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// What is still open (a non-zero balance, say).
+        reason: String,
     },
     /// Money arithmetic overflowed or mixed currencies.
     #[error("money: {0}")]
@@ -52,6 +92,60 @@ pub enum BillingError {
     /// An internal invariant failed (a bug).
     #[error("invariant broken: {0}")]
     Invariant(String),
+}
+
+/// Why an authorisation (a purchase or a cash advance) was declined; [`DeclineCode::name`] is
+/// the stable snake_case code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeclineCode {
+    /// Amount (with any cash fee) above the available credit (rule 10).
+    InsufficientCredit,
+    /// The account is frozen.
+    AccountFrozen,
+    /// The account is closed.
+    AccountClosed,
+    /// The card expired before the transaction date.
+    CardExpired,
+    /// A cash advance above what is left of the cash limit (rule 8).
+    CashLimitExceeded,
+}
+
+impl DeclineCode {
+    /// Every code, in the order the engine checks them (status, expiry, credit, cash limit).
+    pub const ALL: [Self; 5] = [
+        Self::AccountClosed,
+        Self::AccountFrozen,
+        Self::CardExpired,
+        Self::InsufficientCredit,
+        Self::CashLimitExceeded,
+    ];
+
+    /// The stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InsufficientCredit => "insufficient_credit",
+            Self::AccountFrozen => "account_frozen",
+            Self::AccountClosed => "account_closed",
+            Self::CardExpired => "card_expired",
+            Self::CashLimitExceeded => "cash_limit_exceeded",
+        }
+    }
+}
+
+impl std::fmt::Display for DeclineCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl BillingError {
+    /// The decline code of a declined authorisation.
+    pub fn decline_code(&self) -> Option<DeclineCode> {
+        match self {
+            Self::CreditLimitExceeded { code, .. } | Self::Declined { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
 }
 
 impl From<jiff::Error> for BillingError {

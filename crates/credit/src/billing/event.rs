@@ -64,6 +64,13 @@ pub enum EventKind {
         /// 1-based index of the plan among the installment events received.
         plan: usize,
     },
+    /// The account is frozen: purchases and cash advances are declined (`account_frozen`);
+    /// payments and refunds are still accepted.
+    Freeze,
+    /// A frozen account becomes active again.
+    Unfreeze,
+    /// The account is closed; requires a zero balance with nothing pending or accruing.
+    Close,
 }
 
 /// The terms of an installment plan as requested (checked when it is booked).
@@ -87,8 +94,27 @@ impl EventKind {
             | Self::Payment { amount }
             | Self::TempLimit { amount, .. }
             | Self::BillInstallment { amount, .. } => Some(amount),
-            Self::PurchaseInstallment { .. } | Self::SettleInstallment { .. } => None,
+            Self::PurchaseInstallment { .. }
+            | Self::SettleInstallment { .. }
+            | Self::Freeze
+            | Self::Unfreeze
+            | Self::Close => None,
         }
+    }
+
+    /// Whether the cardholder initiated it (rule 12's "customer transaction"): purchases, cash
+    /// advances, payments and installment requests; not refunds (the merchant's), temporary
+    /// limits or status changes (the bank's).
+    pub fn is_customer_initiated(self) -> bool {
+        matches!(
+            self,
+            Self::Purchase { .. }
+                | Self::CashAdvance { .. }
+                | Self::Payment { .. }
+                | Self::BillInstallment { .. }
+                | Self::PurchaseInstallment { .. }
+                | Self::SettleInstallment { .. }
+        )
     }
 
     /// The terms of an installment booking.

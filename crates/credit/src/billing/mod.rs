@@ -10,6 +10,25 @@
 //! - [`installment`]: installment plans on the card (docs/domain.md §4) and early-settlement costs;
 //!   every schedule comes from [`crate::quote::InstallmentQuote`].
 //! - [`engine`]: the day loop. [`postings`]: the ledger and its chart of accounts.
+//! - [`dormancy`]: rule 12, dormant cards and the dormant share against its ceiling.
+//!
+//! # Status, expiry and decline codes
+//!
+//! An account is [`AccountStatus::Active`], `Frozen` or `Closed` (events `freeze`, `unfreeze`,
+//! `close`); a card may carry an expiry month (valid through its last day). A purchase or cash
+//! advance is declined with one [`DeclineCode`] (stable snake_case names), checked in this
+//! order: `account_closed`, `account_frozen`, `card_expired`, `insufficient_credit` (rule 10),
+//! `cash_limit_exceeded` (rule 8). A declined authorisation is an error, never skipped.
+//! A frozen account still accepts payments and refunds (repayment must stay possible), bill or
+//! purchase installments and settlements (they use no new credit), and temporary limits;
+//! `freeze` needs an active account, `unfreeze` a frozen one. `close` needs a zero balance
+//! (neither owed nor a credit balance) and nothing that could still change it: no pending
+//! authorisation or refund waiting to post, no unbilled installment principal, no accrued
+//! interest (known or deferred; wait for the statement's paid-in-full test), no late fee to
+//! post, no uncovered arrears; otherwise it is refused ([`BillingError::CloseRefused`]). A
+//! closed account refuses every later event: a payment with its own error
+//! ([`BillingError::PaymentOnClosedAccount`]), an authorisation with `account_closed`, anything
+//! else as an invalid event. Statements are still cut (at zero) after closing.
 //!
 //! # The day loop (rule 13)
 //!
@@ -141,6 +160,7 @@
 pub mod account;
 pub mod allocation;
 pub mod cycle;
+pub mod dormancy;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -150,9 +170,10 @@ pub mod postings;
 pub mod product;
 pub mod statement;
 
-pub use account::{Bucket, CreditAccount, DelinquencyBucket};
+pub use account::{AccountStatus, Bucket, CreditAccount, DelinquencyBucket};
+pub use dormancy::{DormancyFacts, DormancyReport, dormancy_report, is_dormant};
 pub use engine::{Engine, Outcome};
-pub use error::BillingError;
+pub use error::{BillingError, DeclineCode};
 pub use event::{Event, EventKind, Terms};
 pub use installment::{Plan, Source};
 pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
@@ -359,5 +380,193 @@ mod tests {
             matches!(err, BillingError::CreditLimitExceeded { .. }),
             "{err}"
         );
+    }
+
+    fn run_err(events: &[(Date, EventKind)], expiry: Option<(i16, i8)>) -> BillingError {
+        let events: Vec<Event> = events
+            .iter()
+            .map(|(d, k)| Event { date: *d, kind: *k })
+            .collect();
+        let mut engine =
+            Engine::open(Product::default(), date(2026, 3, 20), Money::cny(5_000_000)).unwrap();
+        if let Some((y, m)) = expiry {
+            engine = engine.with_card_expiry(y, m).unwrap();
+        }
+        engine.run(&events, date(2026, 6, 30)).unwrap_err()
+    }
+
+    fn pay(fen: i64) -> EventKind {
+        EventKind::Payment {
+            amount: Money::cny(fen),
+        }
+    }
+
+    #[test]
+    fn decline_codes_have_stable_snake_case_names() {
+        let names: Vec<&str> = DeclineCode::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "account_closed",
+                "account_frozen",
+                "card_expired",
+                "insufficient_credit",
+                "cash_limit_exceeded"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_purchase_beyond_the_available_credit_is_declined_insufficient_credit() {
+        let err = run_err(&[(date(2026, 4, 1), purchase(5_000_001))], None);
+        assert_eq!(err.decline_code(), Some(DeclineCode::InsufficientCredit));
+        assert!(err.to_string().contains("[insufficient_credit]"), "{err}");
+    }
+
+    #[test]
+    fn a_cash_advance_within_credit_but_beyond_the_cash_limit_is_declined_cash_limit_exceeded() {
+        let cash = EventKind::CashAdvance {
+            amount: Money::cny(2_500_001),
+        };
+        let err = run_err(&[(date(2026, 4, 1), cash)], None);
+        assert_eq!(err.decline_code(), Some(DeclineCode::CashLimitExceeded));
+    }
+
+    #[test]
+    fn a_purchase_on_a_frozen_account_is_declined_account_frozen() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), EventKind::Freeze),
+                (date(2026, 4, 2), purchase(100)),
+            ],
+            None,
+        );
+        assert_eq!(err.decline_code(), Some(DeclineCode::AccountFrozen));
+        assert!(matches!(err, BillingError::Declined { index: 2, .. }));
+    }
+
+    #[test]
+    fn a_cash_advance_on_a_closed_account_is_declined_account_closed() {
+        let cash = EventKind::CashAdvance {
+            amount: Money::cny(10_000),
+        };
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), EventKind::Close),
+                (date(2026, 4, 2), cash),
+            ],
+            None,
+        );
+        assert_eq!(err.decline_code(), Some(DeclineCode::AccountClosed));
+    }
+
+    #[test]
+    fn a_purchase_after_the_expiry_month_is_declined_card_expired_but_not_on_its_last_day() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 30), purchase(100)),
+                (date(2026, 5, 1), purchase(100)),
+            ],
+            Some((2026, 4)),
+        );
+        assert_eq!(err.decline_code(), Some(DeclineCode::CardExpired));
+        assert!(matches!(err, BillingError::Declined { index: 2, .. }));
+    }
+
+    #[test]
+    fn the_status_is_checked_before_the_credit_so_a_frozen_oversized_purchase_is_account_frozen() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), EventKind::Freeze),
+                (date(2026, 4, 2), purchase(9_000_000)),
+            ],
+            Some((2026, 3)),
+        );
+        assert_eq!(err.decline_code(), Some(DeclineCode::AccountFrozen));
+    }
+
+    #[test]
+    fn a_payment_on_a_frozen_account_is_accepted_and_unfreezing_allows_purchases_again() {
+        let o = run(
+            &[
+                (date(2026, 4, 1), purchase(200_000)),
+                (date(2026, 4, 3), EventKind::Freeze),
+                (date(2026, 4, 5), pay(200_000)),
+                (date(2026, 4, 6), EventKind::Unfreeze),
+                (date(2026, 4, 6), purchase(100)),
+            ],
+            date(2026, 4, 10),
+        );
+        assert_eq!(o.status, AccountStatus::Active);
+        assert_eq!(o.balance, Money::cny(100));
+        assert!(o.reconciliation_problems().is_empty());
+    }
+
+    #[test]
+    fn a_payment_on_a_closed_account_is_refused_with_its_own_error() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), EventKind::Close),
+                (date(2026, 4, 2), pay(100)),
+            ],
+            None,
+        );
+        assert_eq!(
+            err,
+            BillingError::PaymentOnClosedAccount {
+                index: 2,
+                date: date(2026, 4, 2),
+                closed_on: date(2026, 4, 1)
+            }
+        );
+        assert_eq!(err.decline_code(), None);
+    }
+
+    #[test]
+    fn closing_with_a_balance_or_a_pending_authorisation_is_refused() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), purchase(100)),
+                (date(2026, 4, 5), EventKind::Close),
+            ],
+            None,
+        );
+        assert!(
+            err.to_string().contains("the balance is 1.00, not zero"),
+            "{err}"
+        );
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), purchase(100)),
+                (date(2026, 4, 1), EventKind::Close),
+            ],
+            None,
+        );
+        assert!(matches!(err, BillingError::CloseRefused { .. }), "{err}");
+        assert!(err.to_string().contains("pending"), "{err}");
+    }
+
+    #[test]
+    fn closing_with_a_credit_balance_is_refused_and_at_zero_it_closes() {
+        let err = run_err(
+            &[
+                (date(2026, 4, 1), pay(100)),
+                (date(2026, 4, 1), EventKind::Close),
+            ],
+            None,
+        );
+        assert!(err.to_string().contains("credit balance"), "{err}");
+        let o = run(
+            &[
+                (date(2026, 4, 1), pay(100)),
+                (date(2026, 4, 1), purchase(100)),
+                (date(2026, 4, 10), EventKind::Close),
+            ],
+            date(2026, 4, 20),
+        );
+        assert_eq!(o.status, AccountStatus::Closed);
+        let facts = o.dormancy_facts();
+        assert_eq!(facts.last_customer_activity, Some(date(2026, 4, 1)));
+        assert!(!is_dormant(&facts, date(2030, 1, 1), 18).unwrap());
     }
 }
