@@ -158,21 +158,22 @@ pub async fn batched_baseline(base: &Baseline, transfers: &[Transfer]) -> anyhow
     batched(transfers, |chunk| base.transfer_batch(chunk)).await
 }
 
-/// Submits `transfers` in full batches, one after the other, timing each.
-async fn batched<'a, F, Fut>(transfers: &'a [Transfer], submit: F) -> anyhow::Result<Side>
+/// Submits `items` in chunks of `BATCH_MAX`, one after the other, timing each (every batched
+/// case uses it).
+pub(super) async fn batched<'a, T, F, Fut>(items: &'a [T], submit: F) -> anyhow::Result<Side>
 where
-    F: Fn(&'a [Transfer]) -> Fut,
+    F: Fn(&'a [T]) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let mut lat = Latencies::new()?;
     let start = Instant::now();
-    for chunk in transfers.chunks(BATCH_MAX) {
+    for chunk in items.chunks(BATCH_MAX) {
         let sent = Instant::now();
         submit(chunk).await?;
         lat.record(sent.elapsed());
     }
     Ok(Side::with_latency(
-        transfers.len() as u64,
+        items.len() as u64,
         start.elapsed(),
         &lat,
     ))

@@ -32,7 +32,6 @@
 //! liability = Σ its balances = Σ its lots = the same total.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use cardlife_kernel::{Money, Points, SharedClock, SystemClock};
 use cardlife_ledger::{
@@ -46,7 +45,8 @@ use jiff::civil::Date;
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use sqlx::{Connection, PgPool, SqlitePool};
 
-use super::stats::{Latencies, Side};
+use super::ledger::batched;
+use super::stats::Side;
 
 /// The points ledger (the money ledger is 156).
 const LEDGER: u32 = 2;
@@ -256,26 +256,6 @@ pub async fn run_ours(svc: &LedgerService, events: &[Event]) -> anyhow::Result<S
         }
     })
     .await
-}
-
-/// Submits `events` in chunks of `BATCH_MAX`, one after the other, timing each.
-async fn batched<'a, F, Fut>(events: &'a [Event], submit: F) -> anyhow::Result<Side>
-where
-    F: Fn(&'a [Event]) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
-{
-    let mut lat = Latencies::new()?;
-    let start = Instant::now();
-    for chunk in events.chunks(BATCH_MAX) {
-        let sent = Instant::now();
-        submit(chunk).await?;
-        lat.record(sent.elapsed());
-    }
-    Ok(Side::with_latency(
-        events.len() as u64,
-        start.elapsed(),
-        &lat,
-    ))
 }
 
 /// Whether our store holds exactly the accruals `events` earn: the ledger check, Σ customers'
