@@ -95,65 +95,60 @@ impl Baseline {
 async fn sqlite_batch(p: &SqlitePool, batch: &[Transfer]) -> anyhow::Result<()> {
     let mut conn = p.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    for t in batch {
-        let (debit, credit) = (
-            Uuid::from_u128(t.debit_account_id),
-            Uuid::from_u128(t.credit_account_id),
-        );
-        let found: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id IN ($1, $2)")
-            .bind(debit)
-            .bind(credit)
-            .fetch_all(&mut *tx)
-            .await?;
-        anyhow::ensure!(found.len() == 2, "unknown account");
-        let amount = i64::try_from(t.amount)?;
-        sqlx::query("UPDATE accounts SET debits_posted = debits_posted + $1 WHERE id = $2")
-            .bind(amount)
-            .bind(debit)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE accounts SET credits_posted = credits_posted + $1 WHERE id = $2")
-            .bind(amount)
-            .bind(credit)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO transfers VALUES ($1, $2, $3, $4, $5)")
-            .bind(Uuid::from_u128(t.id))
-            .bind(debit)
-            .bind(credit)
-            .bind(amount)
-            .bind(i64::try_from(t.id % (1 << 62))?)
-            .execute(&mut *tx)
-            .await?;
-    }
+    apply_batch::<sqlx::Sqlite>(
+        &mut tx,
+        batch,
+        "SELECT id FROM accounts WHERE id IN ($1, $2)",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 async fn pg_batch(p: &PgPool, batch: &[Transfer]) -> anyhow::Result<()> {
     let mut tx = p.begin().await?;
+    let lock = "SELECT id FROM accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE";
+    apply_batch::<sqlx::Postgres>(&mut tx, batch, lock).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Transfer by transfer inside the caller's transaction: read (and on PostgreSQL lock) both
+/// accounts with `lock`, update both balances, insert the row. The same SQL on both stores.
+async fn apply_batch<DB>(
+    conn: &mut DB::Connection,
+    batch: &[Transfer],
+    lock: &'static str,
+) -> anyhow::Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (Uuid,): sqlx::FromRow<'r, DB::Row>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
     for t in batch {
         let (debit, credit) = (
             Uuid::from_u128(t.debit_account_id),
             Uuid::from_u128(t.credit_account_id),
         );
-        let found: Vec<(Uuid,)> =
-            sqlx::query_as("SELECT id FROM accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE")
-                .bind(debit)
-                .bind(credit)
-                .fetch_all(&mut *tx)
-                .await?;
+        let found: Vec<(Uuid,)> = sqlx::query_as(lock)
+            .bind(debit)
+            .bind(credit)
+            .fetch_all(&mut *conn)
+            .await?;
         anyhow::ensure!(found.len() == 2, "unknown account");
         let amount = i64::try_from(t.amount)?;
         sqlx::query("UPDATE accounts SET debits_posted = debits_posted + $1 WHERE id = $2")
             .bind(amount)
             .bind(debit)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query("UPDATE accounts SET credits_posted = credits_posted + $1 WHERE id = $2")
             .bind(amount)
             .bind(credit)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query("INSERT INTO transfers VALUES ($1, $2, $3, $4, $5)")
             .bind(Uuid::from_u128(t.id))
@@ -161,9 +156,8 @@ async fn pg_batch(p: &PgPool, batch: &[Transfer]) -> anyhow::Result<()> {
             .bind(credit)
             .bind(amount)
             .bind(i64::try_from(t.id % (1 << 62))?)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
