@@ -11,7 +11,7 @@
 mod error;
 
 use cardlife_kernel::SharedClock;
-use cardlife_store::LedgerService;
+use cardlife_store::{Db, LedgerService};
 
 pub use error::{AppError, Missing};
 
@@ -45,14 +45,27 @@ pub struct StoredTransfer {
 /// The platform's use cases. Cheap to clone: every clone shares the same ledger writer.
 #[derive(Clone, Debug)]
 pub struct App {
+    db: Db,
     ledger: LedgerService,
     clock: SharedClock,
 }
 
 impl App {
-    /// The use cases over a started ledger service.
-    pub fn new(ledger: LedgerService, clock: SharedClock) -> Self {
-        Self { ledger, clock }
+    /// The use cases over an open, migrated store and its started ledger service.
+    pub fn new(db: Db, ledger: LedgerService, clock: SharedClock) -> Self {
+        Self { db, ledger, clock }
+    }
+
+    /// The store, for the use-case modules of each context.
+    #[allow(dead_code)]
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The ledger writer, for the use-case modules of each context.
+    #[allow(dead_code)]
+    pub(crate) fn ledger_service(&self) -> &LedgerService {
+        &self.ledger
     }
 
     /// The injected clock, for callers that need "now" (never the wall clock).
@@ -162,7 +175,7 @@ mod tests {
         db.migrate().await.unwrap();
         let clock = FakeClock::new("2026-01-01T00:00:00Z".parse().unwrap()).shared();
         let ledger = LedgerService::start(&db, clock.clone()).await.unwrap();
-        (App::new(ledger, clock), dir)
+        (App::new(db, ledger, clock), dir)
     }
 
     fn transfer(id: u128, amount: u64) -> Transfer {

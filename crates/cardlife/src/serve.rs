@@ -31,7 +31,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     db.migrate().await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = LedgerService::start(&db, clock.clone()).await?;
-    let app = cardlife_app::App::new(ledger, clock);
+    let app = cardlife_app::App::new(db.clone(), ledger, clock);
     let config = cardlife_server::ServerConfig::new(internal_token()?)?;
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
