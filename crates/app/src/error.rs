@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use cardlife_customers::CustomerError;
 use cardlife_store::StoreError;
 
 /// Why a use case did not complete.
@@ -31,6 +32,20 @@ pub enum AppError {
         /// Attempts made.
         attempts: u32,
     },
+    /// A customers-and-identity rule refused the request (bad phone, weak password, one-time
+    /// code expired or used up, resend too soon, locked out, …).
+    #[error(transparent)]
+    Customer(#[from] CustomerError),
+    /// The phone number is already registered; nothing was written.
+    #[error("this phone number is already registered")]
+    PhoneTaken,
+    /// A login failed: unknown phone, wrong password or wrong code (one answer for all, so a
+    /// caller cannot learn which phones are registered).
+    #[error("the phone number or the credential is wrong")]
+    InvalidCredentials,
+    /// No valid session: the token is missing, malformed, unknown, expired, ended or revoked.
+    #[error("no valid session")]
+    Unauthenticated,
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -43,6 +58,8 @@ pub enum Missing {
     Account(u128),
     /// A ledger transfer, by id.
     Transfer(u128),
+    /// A customer (never says which: another customer's records are simply not there).
+    Customer,
 }
 
 impl fmt::Display for Missing {
@@ -50,6 +67,7 @@ impl fmt::Display for Missing {
         match self {
             Self::Account(id) => write!(f, "account {id:032x}"),
             Self::Transfer(id) => write!(f, "transfer {id:032x}"),
+            Self::Customer => f.write_str("customer"),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use cardlife_app::customers::{DevOutbox, IdentityConfig, OtpKey, PhoneLookupKey};
 use cardlife_kernel::{Secret, SharedClock, SystemClock};
 use cardlife_store::{Db, LedgerService};
 
@@ -31,7 +32,8 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     db.migrate().await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = LedgerService::start(&db, clock.clone()).await?;
-    let app = cardlife_app::App::new(db.clone(), ledger, clock);
+    let outbox = Arc::new(DevOutbox::new(clock.clone()));
+    let app = cardlife_app::App::new(db.clone(), ledger, clock).with_identity(identity(outbox)?);
     let config = cardlife_server::ServerConfig::new(internal_token()?)?;
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
@@ -63,6 +65,44 @@ fn internal_token() -> anyhow::Result<Secret<String>> {
     );
     Ok(Secret::new(token))
 }
+
+/// The identity layer's keys, kept in `data/keys/` (made at first start, owner-only), so phone
+/// lookups and one-time codes survive a restart. Codes go to the development outbox.
+fn identity(outbox: Arc<DevOutbox>) -> anyhow::Result<IdentityConfig> {
+    let mut config = IdentityConfig::random(outbox);
+    config.phone_lookup_key = PhoneLookupKey::new(key_file("phone-lookup")?);
+    config.otp_key = OtpKey::new(key_file("otp")?);
+    Ok(config)
+}
+
+/// A 32-byte key in `data/keys/NAME` (64 hex digits), made at first use.
+pub fn key_file(name: &str) -> anyhow::Result<[u8; 32]> {
+    let path = std::path::Path::new(KEYS_DIR).join(name);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.trim();
+        let mut key = [0u8; 32];
+        anyhow::ensure!(
+            text.len() == 64,
+            "{} must hold 64 hex digits",
+            path.display()
+        );
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)?;
+        }
+        return Ok(key);
+    }
+    let key: [u8; 32] = rand::random();
+    std::fs::create_dir_all(KEYS_DIR)?;
+    write_private(
+        &path,
+        &key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    )?;
+    tracing::info!(path = %path.display(), "made a key");
+    Ok(key)
+}
+
+/// Where generated keys are kept.
+const KEYS_DIR: &str = "data/keys";
 
 /// Where the generated internal token is kept.
 const TOKEN_FILE: &str = "data/internal-token";

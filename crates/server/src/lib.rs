@@ -28,7 +28,7 @@ use cardlife_kernel::Secret;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
-pub use auth::{InternalKey, Public};
+pub use auth::{CustomerSession, InternalKey, Public, SESSION_COOKIE};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, Problem};
 
@@ -128,7 +128,7 @@ pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Rout
         internal_token: Arc::new(config.internal_token.clone()),
         body_limit_bytes: config.body_limit_bytes,
         metrics,
-        openapi: Arc::new(<ApiDoc as utoipa::OpenApi>::openapi()),
+        openapi: Arc::new(openapi::document()),
     };
     let routes = routes::routes().with_state(state);
     middleware::wrap(routes, &config)

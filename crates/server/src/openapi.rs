@@ -46,7 +46,14 @@ use crate::routes::{ledger, ops};
 )]
 pub struct ApiDoc;
 
-/// Declares the `internal_token` bearer scheme the ledger routes name.
+/// The whole document: the core above and each context's part.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::routes::customers::CustomersApi::openapi());
+    doc
+}
+
+/// Declares the `internal_token` and `session` bearer schemes the routes name.
 struct InternalToken;
 
 impl Modify for InternalToken {
@@ -54,6 +61,10 @@ impl Modify for InternalToken {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "internal_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "session",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cardlife_app::customers::CustomerError;
 use cardlife_app::{AppError, Missing};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -85,6 +86,11 @@ pub enum ApiError {
     Unavailable(AppError),
     /// 500 `INTERNAL`: anything else; the body says nothing more.
     Internal(AppError),
+    /// A rule of the platform refused the request; nothing changed. Which rule, and so the
+    /// status and code, comes from [`refusal`].
+    Refused(AppError),
+    /// A customer route without a valid session.
+    Unauthenticated,
 }
 
 /// The body of every error answer (`application/problem+json`).
@@ -267,6 +273,17 @@ impl ApiError {
                 "the request failed on our side; quote the request id when reporting it".to_owned(),
                 None,
             ),
+            Self::Refused(e) => {
+                let (status, code, title) = refusal(e);
+                (status, code, title, e.to_string(), None)
+            }
+            Self::Unauthenticated => (
+                S::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "Log in first",
+                "send `Authorization: Bearer <session token>` from POST /v1/sessions".to_owned(),
+                None,
+            ),
         };
         Problem::new(status, code, title, detail, index)
     }
@@ -289,13 +306,96 @@ impl ApiError {
             | Self::NotFound(_)
             | Self::NoRoute
             | Self::MethodNotAllowed
-            | Self::Timeout => None,
+            | Self::Timeout
+            | Self::Refused(_)
+            | Self::Unauthenticated => None,
         }
+    }
+}
+
+/// Status, code and title of a refusal, by the rule that refused.
+fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match e {
+        AppError::Customer(c) => customer_refusal(c),
+        AppError::PhoneTaken => (S::CONFLICT, "PHONE_TAKEN", "Phone already registered"),
+        AppError::InvalidCredentials => (
+            S::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Wrong phone number or credential",
+        ),
+        AppError::Unauthenticated => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        AppError::BatchTooLarge { .. }
+        | AppError::EmptyBatch
+        | AppError::NotFound(_)
+        | AppError::Unavailable
+        | AppError::Contention { .. }
+        | AppError::Storage(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
+    }
+}
+
+/// Status, code and title of a customers-context refusal.
+fn customer_refusal(e: &CustomerError) -> (StatusCode, &'static str, &'static str) {
+    use CustomerError as C;
+    use StatusCode as S;
+    let invalid = S::UNPROCESSABLE_ENTITY;
+    match e {
+        C::PhoneNotDigits | C::PhoneWrongLength { .. } | C::PhoneNotMobile => {
+            (invalid, "INVALID_PHONE", "Invalid phone number")
+        }
+        C::OtpExpired => (invalid, "CODE_EXPIRED", "The code has expired"),
+        C::OtpTooManyAttempts => (invalid, "CODE_ATTEMPTS_EXHAUSTED", "Too many wrong codes"),
+        C::OtpAlreadyUsed => (invalid, "CODE_USED", "The code was already used"),
+        C::OtpMismatch { .. } => (invalid, "CODE_MISMATCH", "Wrong code"),
+        C::OtpResendTooSoon { .. } => (
+            S::TOO_MANY_REQUESTS,
+            "CODE_RESEND_TOO_SOON",
+            "Wait before asking for another code",
+        ),
+        C::OtpDailyCapReached { .. } => (
+            S::TOO_MANY_REQUESTS,
+            "CODE_DAILY_CAP",
+            "No more codes today for this phone",
+        ),
+        C::PasswordTooShort { .. }
+        | C::PasswordTooLong { .. }
+        | C::PasswordAllDigits
+        | C::PasswordEqualsPhone => (invalid, "WEAK_PASSWORD", "The password is not allowed"),
+        C::PasswordMismatch => (
+            S::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Wrong phone number or credential",
+        ),
+        C::LoginLocked { .. } => (S::TOO_MANY_REQUESTS, "LOGIN_LOCKED", "Login locked"),
+        C::SessionTokenMalformed
+        | C::SessionTokenMismatch
+        | C::SessionIdleTimeout
+        | C::SessionAbsoluteTimeout
+        | C::SessionRevoked
+        | C::SessionEnded => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        C::PanNotDigits | C::PanWrongLength { .. } | C::PanLuhnMismatch | C::CvvMalformed => {
+            (invalid, "INVALID_CARD_NUMBER", "Invalid card number")
+        }
+        C::ConsentNotGranted { .. } => (S::FORBIDDEN, "CONSENT_REQUIRED", "Consent required"),
+        C::ResidentIdWrongLength { .. }
+        | C::ResidentIdNotDigits
+        | C::ResidentIdBadBirthDate
+        | C::ResidentIdChecksumMismatch => (invalid, "INVALID_RESIDENT_ID", "Invalid ID number"),
+        C::RealNameEmpty | C::RealNameTooLong { .. } | C::RealNameInvalidCharacter => {
+            (invalid, "INVALID_NAME", "Invalid name")
+        }
+        C::PolicyOutOfBounds { .. }
+        | C::PasswordHashMalformed
+        | C::PasswordHashFailed
+        | C::VaultKeyUnknown { .. }
+        | C::VaultEncryptFailed
+        | C::VaultDecryptFailed => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }
 
 fn describe(missing: Missing) -> String {
     match missing {
+        Missing::Customer => "no such customer".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
     }
@@ -320,6 +420,13 @@ impl From<AppError> for ApiError {
             AppError::NotFound(missing) => Self::NotFound(missing),
             AppError::Unavailable | AppError::Contention { .. } => Self::Unavailable(e),
             AppError::Storage(_) => Self::Internal(e),
+            AppError::Unauthenticated => Self::Unauthenticated,
+            AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
+                Self::Internal(e)
+            }
+            AppError::Customer(_) | AppError::PhoneTaken | AppError::InvalidCredentials => {
+                Self::Refused(e)
+            }
         }
     }
 }

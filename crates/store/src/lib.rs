@@ -5,8 +5,11 @@
 //! - [`ledger`]: the ledger service — the group committer in front of two writers (embedded:
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
+//! - [`customers`]: customers, one-time-code challenges and sessions.
 //! - `rows`: the row types both backends decode.
 
+mod both;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod ledger;

@@ -1,10 +1,11 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
+pub(crate) mod customers;
 pub(crate) mod ledger;
 pub(crate) mod ops;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -28,6 +29,16 @@ pub(crate) fn routes() -> Router<AppState> {
             get(ledger::account_balances),
         )
         .route("/v1/ledger/check", get(ledger::check))
+        .route("/v1/otp", post(customers::send_code))
+        .route("/v1/customers", post(customers::register))
+        .route("/v1/sessions", post(customers::login))
+        .route("/v1/sessions/current", delete(customers::logout))
+        .route("/v1/sessions/current/rotate", post(customers::rotate))
+        .route("/v1/me", get(customers::me))
+        .route(
+            "/v1/me/logout-everywhere",
+            post(customers::logout_everywhere),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }
