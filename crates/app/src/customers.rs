@@ -284,6 +284,40 @@ impl App {
             .await
     }
 
+    /// Registers `phone` without a one-time code and starts a session: for the demo world and
+    /// benchmarks only (the binary never routes a request here). A phone already registered
+    /// answers `PhoneTaken`.
+    pub async fn seed_customer(
+        &self,
+        phone: &str,
+        password: Option<&Secret<String>>,
+    ) -> Result<StartedSession, AppError> {
+        let id = self.identity();
+        let phone = Phone::parse(phone)?;
+        let phc = password
+            .map(|p| Password::parse(p.expose_secret().clone(), &phone, &PasswordPolicy::DEFAULT))
+            .transpose()?
+            .map(|p| PasswordHash::create(&p, &id.password_params, &mut entropy))
+            .transpose()?;
+        let customer = CustomerId::generate();
+        let lookup = id.phone_lookup_key.token_for(&phone);
+        let inserted = id
+            .store
+            .insert(
+                customer,
+                &lookup,
+                &phone.masked(),
+                phc.as_ref().map(PasswordHash::as_phc),
+                self.clock.now(),
+            )
+            .await?;
+        if !inserted {
+            return Err(AppError::PhoneTaken);
+        }
+        self.start_session(customer, cardlife_customers::SessionGeneration::default())
+            .await
+    }
+
     /// Logs in with a password or a one-time code. Every failure answers the same
     /// `InvalidCredentials` (an unknown phone included) except a lockout, which says until when.
     pub async fn login(
