@@ -262,11 +262,22 @@ impl App {
             return Err(AppError::PhoneTaken);
         }
         self.verify_code(&phone, code.expose_secret()).await?;
+        self.create_customer(&phone, password).await
+    }
+
+    /// Stores a new customer for `phone` and starts their first session; `PhoneTaken` when the
+    /// phone is registered (nothing written).
+    async fn create_customer(
+        &self,
+        phone: &Phone,
+        password: Option<Password>,
+    ) -> Result<StartedSession, AppError> {
+        let id = self.identity();
         let phc = password
             .map(|p| PasswordHash::create(&p, &id.password_params, &mut entropy))
             .transpose()?;
         let customer = CustomerId::generate();
-        let now = self.clock.now();
+        let lookup = id.phone_lookup_key.token_for(phone);
         let inserted = id
             .store
             .insert(
@@ -274,7 +285,7 @@ impl App {
                 &lookup,
                 &phone.masked(),
                 phc.as_ref().map(PasswordHash::as_phc),
-                now,
+                self.clock.now(),
             )
             .await?;
         if !inserted {
@@ -292,30 +303,11 @@ impl App {
         phone: &str,
         password: Option<&Secret<String>>,
     ) -> Result<StartedSession, AppError> {
-        let id = self.identity();
         let phone = Phone::parse(phone)?;
-        let phc = password
+        let password = password
             .map(|p| Password::parse(p.expose_secret().clone(), &phone, &PasswordPolicy::DEFAULT))
-            .transpose()?
-            .map(|p| PasswordHash::create(&p, &id.password_params, &mut entropy))
             .transpose()?;
-        let customer = CustomerId::generate();
-        let lookup = id.phone_lookup_key.token_for(&phone);
-        let inserted = id
-            .store
-            .insert(
-                customer,
-                &lookup,
-                &phone.masked(),
-                phc.as_ref().map(PasswordHash::as_phc),
-                self.clock.now(),
-            )
-            .await?;
-        if !inserted {
-            return Err(AppError::PhoneTaken);
-        }
-        self.start_session(customer, cardlife_customers::SessionGeneration::default())
-            .await
+        self.create_customer(&phone, password).await
     }
 
     /// Logs in with a password or a one-time code. Every failure answers the same
