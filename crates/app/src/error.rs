@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use cardlife_credit::quote::QuoteError;
 use cardlife_customers::CustomerError;
 use cardlife_store::StoreError;
 
@@ -36,6 +37,9 @@ pub enum AppError {
     /// code expired or used up, resend too soon, locked out, …).
     #[error(transparent)]
     Customer(#[from] CustomerError),
+    /// A quote's terms are refused (amount, periods, rate, fee mode or method).
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
     /// The phone number is already registered; nothing was written.
     #[error("this phone number is already registered")]
     PhoneTaken,

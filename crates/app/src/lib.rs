@@ -5,12 +5,14 @@
 //! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
 //!   batch submission and reads).
 //! - [`customers`]: one-time codes, registration, logins and sessions.
+//! - [`quotes`]: installment and loan quotes with the annualised rate.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
 pub mod customers;
 mod error;
+pub mod quotes;
 
 use cardlife_kernel::SharedClock;
 use std::sync::Arc;

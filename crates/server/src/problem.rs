@@ -12,6 +12,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cardlife_app::customers::CustomerError;
+use cardlife_app::quotes::QuoteError;
 use cardlife_app::{AppError, Missing};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -318,6 +319,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
     use StatusCode as S;
     match e {
         AppError::Customer(c) => customer_refusal(c),
+        AppError::Quote(q) => quote_refusal(q),
         AppError::PhoneTaken => (S::CONFLICT, "PHONE_TAKEN", "Phone already registered"),
         AppError::InvalidCredentials => (
             S::UNAUTHORIZED,
@@ -331,6 +333,42 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         | AppError::Unavailable
         | AppError::Contention { .. }
         | AppError::Storage(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
+    }
+}
+
+/// Status, code and title of a refused quote.
+fn quote_refusal(e: &QuoteError) -> (StatusCode, &'static str, &'static str) {
+    use QuoteError as Q;
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    match e {
+        Q::AmountNotPositive { .. } => (
+            invalid,
+            "AMOUNT_NOT_POSITIVE",
+            "The amount must be above zero",
+        ),
+        Q::PeriodsOutOfRange { .. } => (
+            invalid,
+            "PERIODS_OUT_OF_RANGE",
+            "Periods must be from 1 to 60",
+        ),
+        Q::NegativeRate { .. } => (invalid, "NEGATIVE_RATE", "A rate must not be negative"),
+        Q::UpfrontFeeNotBelowAmount { .. } => (
+            invalid,
+            "UPFRONT_FEE_TOO_LARGE",
+            "The upfront fee must be below the amount",
+        ),
+        Q::UnknownFeeMode { .. } => (invalid, "UNKNOWN_FEE_MODE", "Unknown fee mode"),
+        Q::UnknownMethod { .. } => (invalid, "UNKNOWN_METHOD", "Unknown repayment method"),
+        Q::NoPayments
+        | Q::PaymentsBelowAmountReceived { .. }
+        | Q::AnnualisedRateTooHigh
+        | Q::RateSolveDidNotConverge
+        | Q::OutOfRange
+        | Q::Money(_) => (
+            invalid,
+            "QUOTE_OUT_OF_RANGE",
+            "These terms cannot be quoted",
+        ),
     }
 }
 
@@ -424,9 +462,10 @@ impl From<AppError> for ApiError {
             AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
                 Self::Internal(e)
             }
-            AppError::Customer(_) | AppError::PhoneTaken | AppError::InvalidCredentials => {
-                Self::Refused(e)
-            }
+            AppError::Customer(_)
+            | AppError::Quote(_)
+            | AppError::PhoneTaken
+            | AppError::InvalidCredentials => Self::Refused(e),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod customers;
 pub(crate) mod ledger;
 pub(crate) mod ops;
+pub(crate) mod quotes;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -29,6 +30,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(ledger::account_balances),
         )
         .route("/v1/ledger/check", get(ledger::check))
+        .route("/v1/quotes/installment", post(quotes::installment))
+        .route("/v1/quotes/loan", post(quotes::loan))
         .route("/v1/otp", post(customers::send_code))
         .route("/v1/customers", post(customers::register))
         .route("/v1/sessions", post(customers::login))
