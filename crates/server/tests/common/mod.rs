@@ -40,6 +40,33 @@ pub struct TestServer {
     pub outbox: Arc<DevOutbox>,
     pub backend: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL admin URL and database name, to drop the database afterwards.
+    admin: Option<(String, String)>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.admin.take() else {
+            return;
+        };
+        // Drop the test's database from a thread of its own: the test's runtime is ending.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// One server per backend this run can test.
@@ -64,7 +91,9 @@ pub async fn spawn_postgres(admin_url: &str) -> TestServer {
         .execute(&mut admin)
         .await
         .unwrap();
-    spawn_on(&with_database(admin_url, &name), None).await
+    let mut server = spawn_on(&with_database(admin_url, &name), None).await;
+    server.admin = Some((admin_url.to_owned(), name));
+    server
 }
 
 async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
@@ -94,6 +123,7 @@ async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
         clock,
         outbox,
         _dir: dir,
+        admin: None,
     }
 }
 
