@@ -171,7 +171,7 @@ pub(crate) static ZH: Texts = Texts {
     have_account: "已有账户？",
     login_link: "去登录",
 
-    greeting: "您好",
+    greeting: "您好，",
     nav_home: "首页",
     nav_me: "我的",
     tile_pay: "付款",
@@ -259,7 +259,7 @@ pub(crate) static EN: Texts = Texts {
     have_account: "Already registered?",
     login_link: "Log in",
 
-    greeting: "Hello",
+    greeting: "Hello, ",
     nav_home: "Home",
     nav_me: "Me",
     tile_pay: "Pay",
