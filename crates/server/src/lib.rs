@@ -7,6 +7,7 @@
 //! - `problem`: [`ApiError`] and its exhaustive mapping to problem+json.
 //! - `extract`: body, path and query extractors whose rejections are problems too.
 //! - `dto`: the wire types (UUID strings, flag names, integer amounts) and their parsing.
+//! - `web`: the server-rendered pages (cardholder app, development SMS page) and their assets.
 //! - `routes`: the handlers; `middleware`: request ids, metrics, time limit; `openapi`: the
 //!   document.
 
@@ -17,6 +18,7 @@ mod middleware;
 mod openapi;
 mod problem;
 mod routes;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use std::time::Duration;
 
 use axum::Router;
 use cardlife_app::App;
+use cardlife_app::customers::DevOutbox;
 use cardlife_kernel::Secret;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
@@ -47,6 +50,8 @@ pub struct ServerConfig {
     internal_token: Secret<String>,
     body_limit_bytes: usize,
     request_timeout: Duration,
+    /// Development mode: the outbox `/dev/sms` shows (docs/web.md).
+    dev_outbox: Option<Arc<DevOutbox>>,
 }
 
 /// Why a [`ServerConfig`] was refused.
@@ -77,6 +82,7 @@ impl ServerConfig {
             internal_token,
             body_limit_bytes: BODY_LIMIT_BYTES,
             request_timeout: REQUEST_TIMEOUT,
+            dev_outbox: None,
         })
     }
 
@@ -96,6 +102,21 @@ impl ServerConfig {
             request_timeout,
             ..self
         }
+    }
+
+    /// The same configuration in development mode: the `/dev/sms` page lists the one-time codes
+    /// `outbox` holds. Never in production (the binary sets it for `CARDLIFE_DEV=1` only).
+    #[must_use]
+    pub fn with_dev_outbox(self, outbox: Arc<DevOutbox>) -> Self {
+        Self {
+            dev_outbox: Some(outbox),
+            ..self
+        }
+    }
+
+    /// Whether the server runs in development mode.
+    pub fn dev_mode(&self) -> bool {
+        self.dev_outbox.is_some()
     }
 
     /// The largest request body, in bytes.
@@ -130,7 +151,9 @@ pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Rout
         metrics,
         openapi: Arc::new(openapi::document()),
     };
-    let routes = routes::routes().with_state(state);
+    let routes = routes::routes()
+        .merge(web::routes(config.dev_outbox.clone()))
+        .with_state(state);
     middleware::wrap(routes, &config)
 }
 
