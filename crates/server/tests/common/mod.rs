@@ -77,7 +77,11 @@ async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
     let mut identity = IdentityConfig::random(outbox.clone());
     // Cheap hashing keeps the suite fast; production cost is tested in the customers crate.
     identity.password_params = PasswordHashParams::new(256, 1, 1);
-    let app = App::new(db.clone(), ledger, shared).with_identity(identity);
+    let mut merchants = cardlife_app::merchants::MerchantsConfig::random();
+    merchants.password_params = PasswordHashParams::new(256, 1, 1);
+    let app = App::new(db.clone(), ledger, shared)
+        .with_identity(identity)
+        .with_merchants(merchants);
     let config = ServerConfig::new(Secret::new(INTERNAL_TOKEN.to_owned())).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
