@@ -9,8 +9,8 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use cardlife_app::merchants::vocabulary::signing::SIGNATURE_HEADER;
 use cardlife_kernel::MerchantId;
-use cardlife_payments::signing::SIGNATURE_HEADER;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;

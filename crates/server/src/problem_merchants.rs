@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use cardlife_app::merchants::MerchantsError as M;
-use cardlife_payments::error::{LimitError, OrderError, PayCodeError, SigningError};
+use cardlife_app::merchants::vocabulary::{LimitError, OrderError, PayCodeError, SigningError};
 
 /// Status, code and title of a merchants-context refusal.
 pub(crate) fn merchants_refusal(e: &M) -> (StatusCode, &'static str, &'static str) {

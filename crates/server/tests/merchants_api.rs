@@ -6,8 +6,8 @@
 
 mod common;
 
+use cardlife_app::merchants::vocabulary::signing::{self, SigningKey};
 use cardlife_kernel::Secret;
-use cardlife_payments::signing::{self, SigningKey};
 use common::{INTERNAL_TOKEN, TestServer, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -26,6 +26,14 @@ use cardlife_store::tx::Tx;
 use jiff::{SignedDuration, Timestamp};
 
 pub use error::MerchantsError;
+
+/// The payments vocabulary callers need (refusal predicates, order ids, request signing),
+/// re-exported so the server depends on `app` only.
+pub mod vocabulary {
+    pub use cardlife_payments::error::{LimitError, OrderError, PayCodeError, SigningError};
+    pub use cardlife_payments::order::PaymentOrderId;
+    pub use cardlife_payments::signing;
+}
 pub use funding::{CardFunding, LedgerCardFunding};
 use operators::{Operator, Role, operator_entry};
 use seal::{Sealed, Sealer, keyed_hash};
@@ -453,11 +461,11 @@ impl App {
         let now = self.clock().now();
         let mut tx = Tx::begin(self.db()).await?;
         let mut issued = self.new_key(&mut tx, merchant, now).await?;
-        if active.len() >= signing::ACTIVE_KEYS_MAX {
-            if let Some(oldest) = active.first() {
-                MerchantStore::retire_key(&mut tx, &oldest.key_id, now).await?;
-                issued.retired = Some(oldest.key_id.clone());
-            }
+        if active.len() >= signing::ACTIVE_KEYS_MAX
+            && let Some(oldest) = active.first()
+        {
+            MerchantStore::retire_key(&mut tx, &oldest.key_id, now).await?;
+            issued.retired = Some(oldest.key_id.clone());
         }
         audit::record(
             &mut tx,
@@ -507,13 +515,12 @@ impl App {
         let policy = &self.merchants().config.signing_policy;
         signing::verify(&request, header, &keyring, policy, now, &mut capture)
             .map_err(MerchantsError::from)?;
-        if let Some(((key, nonce), keep_until)) = capture.0 {
-            if !store.take_nonce(&key, &nonce, keep_until, now).await? {
-                return Err(MerchantsError::Signing(
-                    cardlife_payments::error::SigningError::Replayed,
-                )
-                .into());
-            }
+        if let Some(((key, nonce), keep_until)) = capture.0
+            && !store.take_nonce(&key, &nonce, keep_until, now).await?
+        {
+            return Err(
+                MerchantsError::Signing(cardlife_payments::error::SigningError::Replayed).into(),
+            );
         }
         match self.merchant_record(merchant).await?.status.as_str() {
             "approved" => Ok(merchant),

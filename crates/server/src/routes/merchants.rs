@@ -9,9 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use cardlife_app::merchants::operators::{NewOperator, Role};
 use cardlife_app::merchants::orders::{NewDynamicOrder, OrderView};
+use cardlife_app::merchants::vocabulary::PaymentOrderId;
 use cardlife_app::merchants::{Application, Decision, IssuedKey, MerchantView, MerchantsError};
 use cardlife_kernel::{MerchantId, Money, Secret};
-use cardlife_payments::order::PaymentOrderId;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
