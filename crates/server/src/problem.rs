@@ -327,6 +327,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "Wrong phone number or credential",
         ),
         AppError::Unauthenticated => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
@@ -462,6 +463,14 @@ impl From<AppError> for ApiError {
             AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
                 Self::Internal(e)
             }
+            AppError::Merchants(ref m)
+                if crate::problem_merchants::merchants_refusal(m)
+                    .0
+                    .is_server_error() =>
+            {
+                Self::Internal(e)
+            }
+            AppError::Merchants(_) => Self::Refused(e),
             AppError::Customer(_)
             | AppError::Quote(_)
             | AppError::PhoneTaken

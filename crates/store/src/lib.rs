@@ -6,16 +6,21 @@
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
 //! - [`customers`]: customers, one-time-code challenges and sessions.
+//! - [`merchants`]: operators, merchants, signing keys, QR codes, payment orders and refunds;
+//!   [`tx`]: a transaction on either backend; [`audit`]: the audit log written inside it.
 //! - `rows`: the row types both backends decode.
 
+pub mod audit;
 mod both;
 pub mod customers;
 pub mod db;
 pub mod error;
 pub mod ledger;
+pub mod merchants;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod tx;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};
 pub use error::StoreError;
