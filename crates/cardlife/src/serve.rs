@@ -34,6 +34,11 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let ledger = LedgerService::start(&db, clock.clone()).await?;
     let outbox = Arc::new(DevOutbox::new(clock.clone()));
     let app = cardlife_app::App::new(db.clone(), ledger, clock).with_identity(identity(outbox)?);
+    // Debit-card lookup and vault keys, kept beside the identity keys (docs/loans.md).
+    let app = app.with_loans(cardlife_app::loans::LoansConfig::new(
+        key_file("card-lookup")?,
+        key_file("card-vault")?,
+    ));
     let config = cardlife_server::ServerConfig::new(internal_token()?)?;
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;

@@ -6,13 +6,18 @@
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
 //! - [`customers`]: customers, one-time-code challenges and sessions.
+//! - [`loans`], [`debit_cards`], [`idempotency`]: consumer loans and credit lines as event
+//!   histories, the debit cards they pay to, and the idempotency keys of money-moving requests.
 //! - `rows`: the row types both backends decode.
 
 mod both;
 pub mod customers;
 pub mod db;
+pub mod debit_cards;
 pub mod error;
+pub mod idempotency;
 pub mod ledger;
+pub mod loans;
 mod postgres;
 mod rows;
 mod sqlite;
