@@ -284,6 +284,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound(Missing::LoanQuote))?;
         let now = self.clock().now();
+        if self.loan_store().quote_booked(quote_id).await? {
+            return Err(LoanRefusal::QuoteUsed.into());
+        }
         if now >= quote.expires_at {
             return Err(LoanRefusal::QuoteExpired.into());
         }

@@ -371,6 +371,18 @@ impl LoanStore {
         })
     }
 
+    /// Whether a loan was booked from quote `id`.
+    pub async fn quote_booked(&self, id: uuid::Uuid) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM loans WHERE quote_id = $1";
+        let n: i64 = on_pool!(&self.db, |pool| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(id.to_string())
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(n > 0)
+    }
+
     /// The customer's loan `id`; `None` when missing or another customer's.
     pub async fn loan(
         &self,
@@ -473,8 +485,10 @@ impl LoanStore {
 
     /// Principal the customer owes on loans not closed plus what they have drawn on lines.
     pub async fn outstanding_principal(&self, customer: CustomerId) -> Result<i64, StoreError> {
-        let sql = "SELECT (SELECT COALESCE(SUM(principal_fen), 0) FROM loans WHERE customer_id = $1) \
-                   + (SELECT COALESCE(SUM(drawn_fen), 0) FROM credit_lines WHERE customer_id = $1)";
+        // PostgreSQL sums BIGINT as NUMERIC: cast back, one query text for both.
+        let sql = "SELECT CAST((SELECT COALESCE(SUM(principal_fen), 0) FROM loans \
+                   WHERE customer_id = $1) + (SELECT COALESCE(SUM(drawn_fen), 0) \
+                   FROM credit_lines WHERE customer_id = $1) AS BIGINT)";
         let total: i64 = on_pool!(&self.db, |pool| {
             sqlx::query_scalar::<_, i64>(sql)
                 .bind(customer.as_uuid().to_string())
