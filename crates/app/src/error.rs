@@ -3,9 +3,13 @@
 
 use std::fmt;
 
+use cardlife_credit::loan::LoanError;
 use cardlife_credit::quote::QuoteError;
 use cardlife_customers::CustomerError;
 use cardlife_store::StoreError;
+
+use crate::idempotency::IdempotencyError;
+use crate::loans::LoanRefusal;
 
 /// Why a use case did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +57,20 @@ pub enum AppError {
     /// A merchants, QR payments or operator rule refused the request.
     #[error(transparent)]
     Merchants(#[from] crate::merchants::MerchantsError),
+    /// The loan state machine refused (term, amount, cap, consent, overpayment, …); nothing
+    /// changed.
+    #[error(transparent)]
+    Loan(#[from] LoanError),
+    /// A lending use case refused (quote expired or used, consent missing, card not theirs, …);
+    /// nothing changed.
+    #[error(transparent)]
+    Lending(#[from] LoanRefusal),
+    /// An idempotency key was missing, malformed, reused or in flight.
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
+    /// The ledger refused a mirrored posting (a bug: postings are valid by construction).
+    #[error("the ledger refused a loan posting: {0}")]
+    LedgerRefused(&'static str),
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -65,6 +83,12 @@ pub enum Missing {
     Account(u128),
     /// A ledger transfer, by id.
     Transfer(u128),
+    /// A loan quote of the customer's.
+    LoanQuote,
+    /// A loan of the customer's.
+    Loan,
+    /// A credit line of the customer's.
+    CreditLine,
     /// A customer (never says which: another customer's records are simply not there).
     Customer,
 }
@@ -75,6 +99,9 @@ impl fmt::Display for Missing {
             Self::Account(id) => write!(f, "account {id:032x}"),
             Self::Transfer(id) => write!(f, "transfer {id:032x}"),
             Self::Customer => f.write_str("customer"),
+            Self::LoanQuote => f.write_str("loan quote"),
+            Self::Loan => f.write_str("loan"),
+            Self::CreditLine => f.write_str("credit line"),
         }
     }
 }

@@ -5,6 +5,9 @@
 //! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
 //!   batch submission and reads).
 //! - [`customers`]: one-time codes, registration, logins and sessions.
+//! - [`loans`]: consumer loans and revolving credit lines, persisted as event histories and
+//!   mirrored to the ledger; bound debit cards; offers; the daily accrual job.
+//! - [`idempotency`]: idempotency keys of money-moving requests.
 //! - [`quotes`]: installment and loan quotes with the annualised rate.
 //! - [`merchants`]: operators and the audit log, merchants, signed requests, QR codes, payment
 //!   orders, pay codes and refunds, and the card-funding seam.
@@ -14,6 +17,8 @@
 
 pub mod customers;
 mod error;
+pub mod idempotency;
+pub mod loans;
 pub mod merchants;
 pub mod quotes;
 
@@ -62,6 +67,7 @@ pub struct App {
     clock: SharedClock,
     identity: Arc<Identity>,
     merchants: Arc<crate::merchants::Merchants>,
+    loans: Arc<crate::loans::LoansConfig>,
 }
 
 impl App {
@@ -82,7 +88,22 @@ impl App {
             clock,
             identity,
             merchants,
+            loans: Arc::new(crate::loans::LoansConfig::random()),
         }
+    }
+
+    /// The same use cases with the lending products and the debit-card keys.
+    #[must_use]
+    pub fn with_loans(self, config: crate::loans::LoansConfig) -> Self {
+        Self {
+            loans: Arc::new(config),
+            ..self
+        }
+    }
+
+    /// The lending configuration.
+    pub(crate) fn loans_config(&self) -> &crate::loans::LoansConfig {
+        &self.loans
     }
 
     /// The same use cases with the identity layer's keys, policies and SMS gateway.

@@ -35,6 +35,17 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let outbox = Arc::new(DevOutbox::new(clock.clone()));
     let app =
         cardlife_app::App::new(db.clone(), ledger, clock).with_identity(identity(outbox.clone())?);
+    // Debit-card lookup and vault keys, kept beside the identity keys (docs/loans.md).
+    let app = app.with_loans(cardlife_app::loans::LoansConfig::new(
+        key_file("card-lookup")?,
+        key_file("card-vault")?,
+    ));
+    // Merchant settlement-account and signing-secret keys (docs/merchants.md).
+    let mut merchants = cardlife_app::merchants::MerchantsConfig::random();
+    merchants.seal_key = Secret::new(key_file("merchant-seal")?);
+    merchants.lookup_key = Secret::new(key_file("merchant-lookup")?);
+    merchants.paycode_key = Secret::new(key_file("paycode")?);
+    let app = app.with_merchants(merchants);
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(

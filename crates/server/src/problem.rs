@@ -320,6 +320,9 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
     match e {
         AppError::Customer(c) => customer_refusal(c),
         AppError::Quote(q) => quote_refusal(q),
+        AppError::Loan(l) => crate::routes::loan_codes::loan_refusal(l),
+        AppError::Lending(r) => crate::routes::loan_codes::lending_refusal(r),
+        AppError::Idempotency(i) => crate::routes::loan_codes::idempotency_refusal(i),
         AppError::PhoneTaken => (S::CONFLICT, "PHONE_TAKEN", "Phone already registered"),
         AppError::InvalidCredentials => (
             S::UNAUTHORIZED,
@@ -333,12 +336,13 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         | AppError::NotFound(_)
         | AppError::Unavailable
         | AppError::Contention { .. }
+        | AppError::LedgerRefused(_)
         | AppError::Storage(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }
 
 /// Status, code and title of a refused quote.
-fn quote_refusal(e: &QuoteError) -> (StatusCode, &'static str, &'static str) {
+pub(crate) fn quote_refusal(e: &QuoteError) -> (StatusCode, &'static str, &'static str) {
     use QuoteError as Q;
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     match e {
@@ -435,6 +439,9 @@ fn customer_refusal(e: &CustomerError) -> (StatusCode, &'static str, &'static st
 fn describe(missing: Missing) -> String {
     match missing {
         Missing::Customer => "no such customer".to_owned(),
+        Missing::LoanQuote => "no such loan quote".to_owned(),
+        Missing::Loan => "no such loan".to_owned(),
+        Missing::CreditLine => "no such credit line".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
     }
@@ -458,7 +465,15 @@ impl From<AppError> for ApiError {
             AppError::EmptyBatch => Self::EmptyBatch,
             AppError::NotFound(missing) => Self::NotFound(missing),
             AppError::Unavailable | AppError::Contention { .. } => Self::Unavailable(e),
-            AppError::Storage(_) => Self::Internal(e),
+            AppError::Storage(_) | AppError::LedgerRefused(_) => Self::Internal(e),
+            AppError::Loan(ref l)
+                if crate::routes::loan_codes::loan_refusal(l)
+                    .0
+                    .is_server_error() =>
+            {
+                Self::Internal(e)
+            }
+            AppError::Loan(_) | AppError::Lending(_) | AppError::Idempotency(_) => Self::Refused(e),
             AppError::Unauthenticated => Self::Unauthenticated,
             AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
                 Self::Internal(e)

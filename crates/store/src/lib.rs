@@ -8,14 +8,19 @@
 //! - [`customers`]: customers, one-time-code challenges and sessions.
 //! - [`merchants`]: operators, merchants, signing keys, QR codes, payment orders and refunds;
 //!   [`tx`]: a transaction on either backend; [`audit`]: the audit log written inside it.
+//! - [`loans`], [`debit_cards`], [`idempotency`]: consumer loans and credit lines as event
+//!   histories, the debit cards they pay to, and the idempotency keys of money-moving requests.
 //! - `rows`: the row types both backends decode.
 
 pub mod audit;
 mod both;
 pub mod customers;
 pub mod db;
+pub mod debit_cards;
 pub mod error;
+pub mod idempotency;
 pub mod ledger;
+pub mod loans;
 pub mod merchants;
 mod postgres;
 mod rows;

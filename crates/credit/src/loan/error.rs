@@ -130,6 +130,20 @@ pub enum LoanError {
         /// The most that could be taken on that date.
         payoff: Money,
     },
+    /// A draw amount that is zero or negative.
+    #[error("a draw must be above zero, got {amount}")]
+    DrawNotPositive {
+        /// The amount given.
+        amount: Money,
+    },
+    /// A draw above what the line still has available.
+    #[error("draw {amount} exceeds the available line {available}")]
+    LineExceeded {
+        /// The amount asked for.
+        amount: Money,
+        /// What the line still had.
+        available: Money,
+    },
     /// A quote could not be made.
     #[error(transparent)]
     Quote(#[from] QuoteError),

@@ -39,11 +39,14 @@
 //!   loans keep their term in both modes.
 //! - **Balance** ([`Loan::balance`]): principal not repaid (due or not), interest fallen due and
 //!   unpaid, penalty unpaid. Each equals its receivable account on the ledger.
+//! - **Revolving line** ([`CreditLine`], 随借随还): draw and repay any time, interest per day
+//!   on the drawn balance by the day count; see `line.rs`.
 //! - Postings and chart: see [`chart`](self::LoanAccount) — every movement returns its
 //!   [`Posting`]s; [`Posting::transfer`] makes the ledger transfer.
 
 mod chart;
 mod error;
+mod line;
 #[allow(clippy::module_inception)]
 mod loan;
 mod product;
@@ -52,6 +55,7 @@ mod tests;
 
 pub use chart::{LEDGER_CNY, LoanAccount, LoanWhy, Posting};
 pub use error::LoanError;
+pub use line::{CreditLine, LineRepayment};
 pub use loan::{
     DebitAccount, Installment, Loan, LoanBalance, LoanMethod, LoanStatus, Overdue, PrepaymentMode,
     Repayment,

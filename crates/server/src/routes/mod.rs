@@ -1,7 +1,10 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
 pub(crate) mod customers;
+pub(crate) mod idempotent;
 pub(crate) mod ledger;
+pub(crate) mod loan_codes;
+pub(crate) mod loans;
 pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod quotes;
@@ -84,6 +87,21 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/qr/scan", post(merchants::scan))
         .route("/v1/qr/pay", post(merchants::pay))
         .route("/v1/me/pay-code", get(merchants::my_pay_code))
+        .route(
+            "/v1/me/debit-cards",
+            post(loans::bind_debit_card).get(loans::debit_cards),
+        )
+        .route("/v1/loans/offer", get(loans::offer))
+        .route("/v1/loans/quotes", post(loans::quote))
+        .route("/v1/loans", post(loans::book).get(loans::list))
+        .route("/v1/loans/{id}", get(loans::get))
+        .route("/v1/loans/{id}/repayments", post(loans::repay))
+        .route("/v1/loans/{id}/prepayments", post(loans::prepay))
+        .route("/v1/credit-lines", post(loans::open_line).get(loans::lines))
+        .route("/v1/credit-lines/{id}", get(loans::line))
+        .route("/v1/credit-lines/{id}/draws", post(loans::draw))
+        .route("/v1/credit-lines/{id}/repayments", post(loans::repay_line))
+        .route("/v1/internal/loans/close-day", post(loans::close_day))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

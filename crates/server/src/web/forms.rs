@@ -110,7 +110,13 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
             C::LoginLocked { .. } => t.err_locked,
             _ => return None,
         },
-        AppError::Quote(_) | AppError::Merchants(_) => return None,
+        // Refusals of other areas are shown by their own pages.
+        AppError::Quote(_)
+        | AppError::Merchants(_)
+        | AppError::Loan(_)
+        | AppError::Lending(_)
+        | AppError::Idempotency(_)
+        | AppError::LedgerRefused(_) => return None,
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
