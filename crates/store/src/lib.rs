@@ -5,10 +5,15 @@
 //! - [`ledger`]: the ledger service — the group committer in front of two writers (embedded:
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
+//! - [`credit`]: credit accounts, cards and authorisations, persisted as events and run by
+//!   the billing engine, mirrored to the ledger.
+//! - [`idempotency`]: idempotency keys of money-moving requests and their stored responses.
 //! - `rows`: the row types both backends decode.
 
+pub mod credit;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod ledger;
 mod postgres;
 mod rows;
