@@ -6,8 +6,10 @@
 //!   batch submission and reads).
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
+//! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
+pub mod credit;
 mod error;
 
 use cardlife_kernel::SharedClock;
@@ -48,12 +50,19 @@ pub struct App {
     db: Db,
     ledger: LedgerService,
     clock: SharedClock,
+    /// Started by [`App::with_credit`]; the credit use cases answer `Unavailable` without it.
+    credit: Option<cardlife_store::credit::CreditService>,
 }
 
 impl App {
     /// The use cases over an open, migrated store and its started ledger service.
     pub fn new(db: Db, ledger: LedgerService, clock: SharedClock) -> Self {
-        Self { db, ledger, clock }
+        Self {
+            db,
+            ledger,
+            clock,
+            credit: None,
+        }
     }
 
     /// The store, for the use-case modules of each context.

@@ -31,7 +31,10 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     db.migrate().await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = LedgerService::start(&db, clock.clone()).await?;
-    let app = cardlife_app::App::new(db.clone(), ledger, clock);
+    let app = cardlife_app::App::new(db.clone(), ledger, clock)
+        .with_credit(card_keys()?)
+        .await?;
+    tokio::spawn(close_credit_days(app.clone()));
     let config = cardlife_server::ServerConfig::new(internal_token()?)?;
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
@@ -63,6 +66,55 @@ fn internal_token() -> anyhow::Result<Secret<String>> {
     );
     Ok(Secret::new(token))
 }
+
+/// How often the server closes the credit business days that are over (by the clock).
+const CLOSE_DAYS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Closes every credit business day that is over, once a minute: posting, interest, late fees,
+/// statements, delinquency and expiries follow the clock without an operator.
+async fn close_credit_days(app: cardlife_app::App) {
+    let mut every = tokio::time::interval(CLOSE_DAYS_EVERY);
+    loop {
+        every.tick().await;
+        match app.credit_close_days_through(app.today()).await {
+            Ok(0) => {}
+            Ok(days) => tracing::info!(days, "closed credit business days"),
+            Err(e) => tracing::error!(error = %e, "closing credit business days failed"),
+        }
+    }
+}
+
+/// The card-number keys: derived from `CARDLIFE_CARD_KEY` (at least 32 bytes), or else from
+/// the secret kept in `data/card-key` (made at first start, readable by its owner only).
+fn card_keys() -> anyhow::Result<cardlife_app::credit::CardKeys> {
+    use cardlife_app::credit::CardKeys;
+    if let Ok(key) = std::env::var("CARDLIFE_CARD_KEY") {
+        anyhow::ensure!(
+            key.len() >= 32,
+            "CARDLIFE_CARD_KEY must be at least 32 bytes"
+        );
+        return Ok(CardKeys::derive(key.as_bytes()));
+    }
+    let path = std::path::Path::new(CARD_KEY_FILE);
+    if let Ok(key) = std::fs::read_to_string(path) {
+        return Ok(CardKeys::derive(key.trim().as_bytes()));
+    }
+    let random: [u8; 32] = rand::random();
+    let key: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_private(path, &key)?;
+    tracing::info!(
+        path = CARD_KEY_FILE,
+        "made the card-number key (set CARDLIFE_CARD_KEY to choose one; losing it loses every \
+         card number)"
+    );
+    Ok(CardKeys::derive(key.as_bytes()))
+}
+
+/// Where the generated card-number key is kept.
+const CARD_KEY_FILE: &str = "data/card-key";
 
 /// Where the generated internal token is kept.
 const TOKEN_FILE: &str = "data/internal-token";

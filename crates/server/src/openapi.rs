@@ -3,13 +3,19 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::credit_dto::{
+    AccountDto, AccountList, AmountRequest, AuthorisationDto, AuthoriseRequest, CardDto, CardList,
+    CloseDayRequest, CloseDayResult, OpenAccountRequest, StatementDto, StatementLineDto,
+    StatementList,
+};
 use crate::dto::{
     AccountFlagName, AccountView, BalanceList, BalanceView, BatchResults, CheckReport, EventResult,
     Health, HoldStatus, NewAccount, NewTransfer, TransferFlagName, TransferList, TransferView,
     ViolationView,
 };
 use crate::problem::Problem;
-use crate::routes::{ledger, ops};
+use crate::routes::credit_internal::{ReversalRequest, StatusActionName, StatusRequest};
+use crate::routes::{credit, credit_internal, ledger, ops};
 
 /// The document. Errors are `application/problem+json` ([`Problem`]) with a stable `code`.
 #[derive(Debug, OpenApi)]
@@ -32,16 +38,40 @@ use crate::routes::{ledger, ops};
         ledger::account_transfers,
         ledger::account_balances,
         ledger::check,
+        credit::accounts,
+        credit::account,
+        credit::cards,
+        credit::statements,
+        credit::statement,
+        credit::repay,
+        credit::cash_advance,
+        credit_internal::open_account,
+        credit_internal::account,
+        credit_internal::authorise,
+        credit_internal::authorisation,
+        credit_internal::capture,
+        credit_internal::reverse,
+        credit_internal::refund,
+        credit_internal::set_status,
+        credit_internal::close_day,
     ),
     components(schemas(
         Problem, Health, NewAccount, NewTransfer, AccountFlagName, TransferFlagName, HoldStatus,
         BatchResults, EventResult, AccountView, TransferView, TransferList, BalanceView, BalanceList,
         CheckReport, ViolationView,
+        OpenAccountRequest, AmountRequest, AuthoriseRequest, CloseDayRequest, CloseDayResult,
+        ReversalRequest, AccountDto, AccountList, CardDto, CardList, StatementDto,
+        StatementLineDto, StatementList, AuthorisationDto, StatusRequest, StatusActionName,
     )),
     modifiers(&InternalToken),
     tags(
         (name = "ledger", description = "The double-entry ledger (internal)"),
         (name = "ops", description = "Health, metrics and this document"),
+        (name = "credit", description = "A cardholder's credit accounts, cards, statements, \
+            repayments and cash advances (session bearer token; another customer's account \
+            answers 404)"),
+        (name = "credit-internal", description = "Opening accounts, network authorisations, \
+            refunds and the daily close (internal token)"),
     )
 )]
 pub struct ApiDoc;
@@ -54,6 +84,10 @@ impl Modify for InternalToken {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "internal_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "session",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }

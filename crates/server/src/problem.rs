@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cardlife_app::credit::DeclineCode;
 use cardlife_app::{AppError, Missing};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -85,6 +86,55 @@ pub enum ApiError {
     Unavailable(AppError),
     /// 500 `INTERNAL`: anything else; the body says nothing more.
     Internal(AppError),
+    /// 401 `UNAUTHORIZED`: a cardholder route without a valid session.
+    NoSession,
+    /// 422 `INVALID_AMOUNT`: an amount that is not a positive number of fen.
+    InvalidAmount {
+        /// What was wrong.
+        detail: String,
+    },
+    /// 422 `INSUFFICIENT_CREDIT`, `ACCOUNT_FROZEN`, `ACCOUNT_CLOSED`, `CARD_EXPIRED` or
+    /// `CASH_LIMIT_EXCEEDED`: a declined authorisation or cash advance.
+    Declined {
+        /// The decline.
+        code: DeclineCode,
+        /// In words.
+        detail: String,
+    },
+    /// 422 `INVALID_PRODUCT`: product parameters out of range.
+    InvalidProduct {
+        /// What was wrong.
+        detail: String,
+    },
+    /// 422 `PAYMENT_ON_CLOSED_ACCOUNT`.
+    PaymentOnClosedAccount,
+    /// 422 `INVALID_CARD`: a card number or expiry that does not parse.
+    InvalidCard {
+        /// What was wrong.
+        detail: String,
+    },
+    /// 409 `CARD_ALREADY_ISSUED`.
+    CardAlreadyIssued,
+    /// 422 `CAPTURE_EXCEEDS_AUTHORISATION`.
+    CaptureExceedsAuthorisation {
+        /// The amounts.
+        detail: String,
+    },
+    /// 422 `COMMAND_REFUSED`: the account's state does not allow the command.
+    CommandRefused {
+        /// Why.
+        detail: String,
+    },
+    /// 400 `IDEMPOTENCY_KEY_REQUIRED`: a money-moving request without a usable
+    /// `Idempotency-Key` header.
+    IdempotencyKeyRequired {
+        /// What was wrong.
+        detail: String,
+    },
+    /// 422 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request.
+    IdempotencyKeyReused,
+    /// 409 `IDEMPOTENCY_IN_FLIGHT`: the first request with this key is still running.
+    IdempotencyInFlight,
 }
 
 /// The body of every error answer (`application/problem+json`).
@@ -267,8 +317,107 @@ impl ApiError {
                 "the request failed on our side; quote the request id when reporting it".to_owned(),
                 None,
             ),
+            Self::NoSession => (
+                S::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Unauthorized",
+                "send `Authorization: Bearer <session token>`".to_owned(),
+                None,
+            ),
+            Self::InvalidAmount { .. }
+            | Self::Declined { .. }
+            | Self::InvalidProduct { .. }
+            | Self::PaymentOnClosedAccount
+            | Self::InvalidCard { .. }
+            | Self::CardAlreadyIssued
+            | Self::CaptureExceedsAuthorisation { .. }
+            | Self::CommandRefused { .. }
+            | Self::IdempotencyKeyRequired { .. }
+            | Self::IdempotencyKeyReused
+            | Self::IdempotencyInFlight => return self.credit_problem(),
         };
         Problem::new(status, code, title, detail, index)
+    }
+
+    /// The problems of the credit routes (docs/api.md); nothing was changed by any of them.
+    fn credit_problem(&self) -> Problem {
+        use StatusCode as S;
+        let unprocessable = |code: &str, title: &str, detail: String| {
+            Problem::new(S::UNPROCESSABLE_ENTITY, code, title, detail, None)
+        };
+        match self {
+            Self::InvalidAmount { detail } => {
+                unprocessable("INVALID_AMOUNT", "Invalid amount", detail.clone())
+            }
+            Self::Declined { code, detail } => {
+                let (code, title) = decline(*code);
+                unprocessable(code, title, detail.clone())
+            }
+            Self::InvalidProduct { detail } => {
+                unprocessable("INVALID_PRODUCT", "Invalid product", detail.clone())
+            }
+            Self::PaymentOnClosedAccount => unprocessable(
+                "PAYMENT_ON_CLOSED_ACCOUNT",
+                "Payment on a closed account",
+                "the account is closed: no payment is accepted".to_owned(),
+            ),
+            Self::InvalidCard { detail } => {
+                unprocessable("INVALID_CARD", "Invalid card", detail.clone())
+            }
+            Self::CardAlreadyIssued => Problem::new(
+                S::CONFLICT,
+                "CARD_ALREADY_ISSUED",
+                "Card already issued",
+                "this card number is already issued on an account".to_owned(),
+                None,
+            ),
+            Self::CaptureExceedsAuthorisation { detail } => unprocessable(
+                "CAPTURE_EXCEEDS_AUTHORISATION",
+                "Capture exceeds the authorisation",
+                detail.clone(),
+            ),
+            Self::CommandRefused { detail } => {
+                unprocessable("COMMAND_REFUSED", "Command refused", detail.clone())
+            }
+            Self::IdempotencyKeyRequired { detail } => Problem::new(
+                S::BAD_REQUEST,
+                "IDEMPOTENCY_KEY_REQUIRED",
+                "Idempotency key required",
+                detail.clone(),
+                None,
+            ),
+            Self::IdempotencyKeyReused => unprocessable(
+                "IDEMPOTENCY_KEY_REUSED",
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request; nothing was done"
+                    .to_owned(),
+            ),
+            Self::IdempotencyInFlight => Problem::new(
+                S::CONFLICT,
+                "IDEMPOTENCY_IN_FLIGHT",
+                "Request in flight",
+                "a request with this Idempotency-Key is still running; retry later".to_owned(),
+                None,
+            ),
+            Self::MalformedJson { .. }
+            | Self::InvalidBody { .. }
+            | Self::UnsupportedMediaType
+            | Self::PayloadTooLarge { .. }
+            | Self::BatchTooLarge { .. }
+            | Self::EmptyBatch
+            | Self::UnknownFlag { .. }
+            | Self::AmountOutOfRange { .. }
+            | Self::InvalidId { .. }
+            | Self::InvalidQuery { .. }
+            | Self::Unauthorized
+            | Self::NotFound(_)
+            | Self::NoRoute
+            | Self::MethodNotAllowed
+            | Self::Timeout
+            | Self::Unavailable(_)
+            | Self::Internal(_)
+            | Self::NoSession => self.problem(),
+        }
     }
 
     /// The cause to log, for the errors whose cause a client never sees.
@@ -289,7 +438,19 @@ impl ApiError {
             | Self::NotFound(_)
             | Self::NoRoute
             | Self::MethodNotAllowed
-            | Self::Timeout => None,
+            | Self::Timeout
+            | Self::NoSession
+            | Self::InvalidAmount { .. }
+            | Self::Declined { .. }
+            | Self::InvalidProduct { .. }
+            | Self::PaymentOnClosedAccount
+            | Self::InvalidCard { .. }
+            | Self::CardAlreadyIssued
+            | Self::CaptureExceedsAuthorisation { .. }
+            | Self::CommandRefused { .. }
+            | Self::IdempotencyKeyRequired { .. }
+            | Self::IdempotencyKeyReused
+            | Self::IdempotencyInFlight => None,
         }
     }
 }
@@ -298,6 +459,25 @@ fn describe(missing: Missing) -> String {
     match missing {
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
+        Missing::CreditAccount(id) => {
+            format!("no credit account of yours has id {}", Uuid::from_u128(id))
+        }
+        Missing::Card => "no card has this number or id".to_owned(),
+        Missing::Authorisation(id) => {
+            format!("no authorisation has id {}", Uuid::from_u128(id))
+        }
+        Missing::Statement(date) => format!("no statement is dated {date}"),
+    }
+}
+
+/// The stable code and title of a decline.
+fn decline(code: DeclineCode) -> (&'static str, &'static str) {
+    match code {
+        DeclineCode::InsufficientCredit => ("INSUFFICIENT_CREDIT", "Insufficient credit"),
+        DeclineCode::AccountFrozen => ("ACCOUNT_FROZEN", "Account frozen"),
+        DeclineCode::AccountClosed => ("ACCOUNT_CLOSED", "Account closed"),
+        DeclineCode::CardExpired => ("CARD_EXPIRED", "Card expired"),
+        DeclineCode::CashLimitExceeded => ("CASH_LIMIT_EXCEEDED", "Cash limit exceeded"),
     }
 }
 
@@ -319,7 +499,19 @@ impl From<AppError> for ApiError {
             AppError::EmptyBatch => Self::EmptyBatch,
             AppError::NotFound(missing) => Self::NotFound(missing),
             AppError::Unavailable | AppError::Contention { .. } => Self::Unavailable(e),
-            AppError::Storage(_) => Self::Internal(e),
+            AppError::Storage(_) | AppError::Credit(_) => Self::Internal(e),
+            AppError::InvalidAmount(detail) => Self::InvalidAmount { detail },
+            AppError::Declined { code, detail } => Self::Declined { code, detail },
+            AppError::InvalidProduct(detail) => Self::InvalidProduct { detail },
+            AppError::PaymentOnClosedAccount => Self::PaymentOnClosedAccount,
+            AppError::InvalidCard(detail) => Self::InvalidCard { detail },
+            AppError::CardAlreadyIssued => Self::CardAlreadyIssued,
+            AppError::CaptureExceedsAuthorisation(detail) => {
+                Self::CaptureExceedsAuthorisation { detail }
+            }
+            AppError::CommandRefused(detail) => Self::CommandRefused { detail },
+            AppError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            AppError::IdempotencyInFlight => Self::IdempotencyInFlight,
         }
     }
 }
