@@ -4,6 +4,8 @@
 use std::fmt;
 
 use cardlife_credit::billing::DeclineCode;
+use cardlife_credit::quote::QuoteError;
+use cardlife_customers::CustomerError;
 use cardlife_store::StoreError;
 use jiff::civil::Date;
 
@@ -33,6 +35,23 @@ pub enum AppError {
         /// Attempts made.
         attempts: u32,
     },
+    /// A customers-and-identity rule refused the request (bad phone, weak password, one-time
+    /// code expired or used up, resend too soon, locked out, …).
+    #[error(transparent)]
+    Customer(#[from] CustomerError),
+    /// A quote's terms are refused (amount, periods, rate, fee mode or method).
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
+    /// The phone number is already registered; nothing was written.
+    #[error("this phone number is already registered")]
+    PhoneTaken,
+    /// A login failed: unknown phone, wrong password or wrong code (one answer for all, so a
+    /// caller cannot learn which phones are registered).
+    #[error("the phone number or the credential is wrong")]
+    InvalidCredentials,
+    /// No valid session: the token is missing, malformed, unknown, expired, ended or revoked.
+    #[error("no valid session")]
+    Unauthenticated,
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -94,6 +113,8 @@ pub enum Missing {
     Authorisation(u128),
     /// A statement, by date.
     Statement(Date),
+    /// A customer (never says which: another customer's records are simply not there).
+    Customer,
 }
 
 impl fmt::Display for Missing {
@@ -105,6 +126,7 @@ impl fmt::Display for Missing {
             Self::Card => f.write_str("card"),
             Self::Authorisation(id) => write!(f, "authorisation {id:032x}"),
             Self::Statement(d) => write!(f, "statement {d}"),
+            Self::Customer => f.write_str("customer"),
         }
     }
 }

@@ -4,16 +4,25 @@
 //!
 //! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
 //!   batch submission and reads).
+//! - [`customers`]: one-time codes, registration, logins and sessions.
+//! - [`quotes`]: installment and loan quotes with the annualised rate.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
 pub mod credit;
+pub mod customers;
 mod error;
+pub mod quotes;
 
 use cardlife_kernel::SharedClock;
+use std::sync::Arc;
+
+use cardlife_store::customers::CustomerStore;
 use cardlife_store::{Db, LedgerService};
+
+use crate::customers::{DevOutbox, Identity, IdentityConfig};
 
 pub use error::{AppError, Missing};
 
@@ -52,17 +61,30 @@ pub struct App {
     clock: SharedClock,
     /// Started by [`App::with_credit`]; the credit use cases answer `Unavailable` without it.
     credit: Option<cardlife_store::credit::CreditService>,
+    identity: Arc<Identity>,
 }
 
 impl App {
     /// The use cases over an open, migrated store and its started ledger service.
+    /// Identity keys are random until [`Self::with_identity`] sets persistent ones, and
+    /// one-time codes go to a development outbox.
     pub fn new(db: Db, ledger: LedgerService, clock: SharedClock) -> Self {
+        let config = IdentityConfig::random(Arc::new(DevOutbox::new(clock.clone())));
+        let identity = Arc::new(Identity::new(CustomerStore::new(db.clone()), config));
         Self {
             db,
             ledger,
             clock,
             credit: None,
+            identity,
         }
+    }
+
+    /// The same use cases with the identity layer's keys, policies and SMS gateway.
+    #[must_use]
+    pub fn with_identity(self, config: IdentityConfig) -> Self {
+        let identity = Arc::new(Identity::new(CustomerStore::new(self.db.clone()), config));
+        Self { identity, ..self }
     }
 
     /// The store, for the use-case modules of each context.

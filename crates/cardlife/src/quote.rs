@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use cardlife_credit::quote::{
-    Annualised, FeeMode, InstallmentQuote, LoanQuote, PERIODS_MAX, Periods, RepaymentMethod,
+    FeeMode, InstallmentQuote, InstallmentQuoteView, LoanQuote, LoanQuoteView, PERIODS_MAX,
+    Periods, RepaymentMethod, format_percent,
 };
 use cardlife_kernel::{Money, Rate};
-use serde::Serialize;
 
 /// Quote commands.
 #[derive(Debug, clap::Subcommand)]
@@ -79,7 +79,7 @@ fn installment(args: &InstallmentArgs) -> anyhow::Result<()> {
     let quote = InstallmentQuote::new(amount, periods, rate, fee_mode)?;
     let mut out = io::stdout().lock();
     if args.json {
-        let json = serde_json::to_string(&InstallmentJson::from(&quote))?;
+        let json = serde_json::to_string(&InstallmentQuoteView::from(&quote))?;
         writeln!(out, "{json}")?;
     } else {
         write_installment_table(&mut out, &quote)?;
@@ -96,7 +96,7 @@ fn loan(args: &LoanArgs) -> anyhow::Result<()> {
     let quote = LoanQuote::new(amount, periods, annual_rate, method)?;
     let mut out = io::stdout().lock();
     if args.json {
-        let json = serde_json::to_string(&LoanJson::from(&quote))?;
+        let json = serde_json::to_string(&LoanQuoteView::from(&quote))?;
         writeln!(out, "{json}")?;
     } else {
         write_loan_table(&mut out, &quote)?;
@@ -125,112 +125,14 @@ fn parse_rate(flag: &str, text: &str) -> anyhow::Result<Rate> {
     Ok(rate)
 }
 
-/// A percentage as the contract prints it: two decimals, no sign (`"13.03"`).
-fn percent(value: rust_decimal::Decimal) -> String {
-    format!("{value:.2}")
-}
-
-/// The installment JSON of docs/cli.md, fields in contract order.
-#[derive(Serialize)]
-struct InstallmentJson {
-    amount: Money,
-    periods: u32,
-    rate: Rate,
-    fee_mode: &'static str,
-    schedule: Vec<InstallmentRowJson>,
-    total_fee: Money,
-    upfront_fee: Money,
-    apr_percent: String,
-    ear_percent: String,
-}
-
-#[derive(Serialize)]
-struct InstallmentRowJson {
-    period: u32,
-    principal: Money,
-    fee: Money,
-    payment: Money,
-}
-
-impl From<&InstallmentQuote> for InstallmentJson {
-    fn from(q: &InstallmentQuote) -> Self {
-        let annualised: Annualised = q.annualised();
-        Self {
-            amount: q.amount(),
-            periods: q.periods().get(),
-            rate: q.rate(),
-            fee_mode: q.fee_mode().as_str(),
-            schedule: q
-                .schedule()
-                .iter()
-                .map(|r| InstallmentRowJson {
-                    period: r.period,
-                    principal: r.principal,
-                    fee: r.fee,
-                    payment: r.payment,
-                })
-                .collect(),
-            total_fee: q.total_fee(),
-            upfront_fee: q.upfront_fee(),
-            apr_percent: percent(annualised.apr_percent()),
-            ear_percent: percent(annualised.ear_percent()),
-        }
-    }
-}
-
-/// The loan JSON of docs/cli.md, fields in contract order.
-#[derive(Serialize)]
-struct LoanJson {
-    amount: Money,
-    periods: u32,
-    annual_rate: Rate,
-    method: &'static str,
-    schedule: Vec<LoanRowJson>,
-    total_interest: Money,
-    apr_percent: String,
-}
-
-#[derive(Serialize)]
-struct LoanRowJson {
-    period: u32,
-    payment: Money,
-    interest: Money,
-    principal: Money,
-    balance: Money,
-}
-
-impl From<&LoanQuote> for LoanJson {
-    fn from(q: &LoanQuote) -> Self {
-        Self {
-            amount: q.amount(),
-            periods: q.periods().get(),
-            annual_rate: q.annual_rate(),
-            method: q.method().as_str(),
-            schedule: q
-                .schedule()
-                .iter()
-                .map(|r| LoanRowJson {
-                    period: r.period,
-                    payment: r.payment,
-                    interest: r.interest,
-                    principal: r.principal,
-                    balance: r.balance,
-                })
-                .collect(),
-            total_interest: q.total_interest(),
-            apr_percent: percent(q.annualised().apr_percent()),
-        }
-    }
-}
-
 /// The annualised rate first and most prominent, as the regulator asks; then the schedule.
 fn write_installment_table(out: &mut impl Write, q: &InstallmentQuote) -> io::Result<()> {
     let a = q.annualised();
     writeln!(
         out,
         "APR {}%   EAR {}%",
-        percent(a.apr_percent()),
-        percent(a.ear_percent())
+        format_percent(a.apr_percent()),
+        format_percent(a.ear_percent())
     )?;
     writeln!(
         out,
@@ -260,7 +162,7 @@ fn write_installment_table(out: &mut impl Write, q: &InstallmentQuote) -> io::Re
 }
 
 fn write_loan_table(out: &mut impl Write, q: &LoanQuote) -> io::Result<()> {
-    writeln!(out, "APR {}%", percent(q.annualised().apr_percent()))?;
+    writeln!(out, "APR {}%", format_percent(q.annualised().apr_percent()))?;
     writeln!(
         out,
         "loan of {} over {} months at {} a year, {}",

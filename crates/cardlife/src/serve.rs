@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use cardlife_app::customers::{DevOutbox, IdentityConfig, OtpKey, PhoneLookupKey};
 use cardlife_kernel::{Secret, SharedClock, SystemClock};
 use cardlife_store::{Db, LedgerService};
 
@@ -31,7 +32,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     db.migrate().await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = LedgerService::start(&db, clock.clone()).await?;
+    let outbox = Arc::new(DevOutbox::new(clock.clone()));
     let app = cardlife_app::App::new(db.clone(), ledger, clock)
+        .with_identity(identity(outbox)?)
         .with_credit(card_keys()?)
         .await?;
     tokio::spawn(close_credit_days(app.clone()));
@@ -85,7 +88,7 @@ async fn close_credit_days(app: cardlife_app::App) {
 }
 
 /// The card-number keys: derived from `CARDLIFE_CARD_KEY` (at least 32 bytes), or else from
-/// the secret kept in `data/card-key` (made at first start, readable by its owner only).
+/// the key kept in `data/keys/card` (made at first start; losing it loses every card number).
 fn card_keys() -> anyhow::Result<cardlife_app::credit::CardKeys> {
     use cardlife_app::credit::CardKeys;
     if let Ok(key) = std::env::var("CARDLIFE_CARD_KEY") {
@@ -95,26 +98,46 @@ fn card_keys() -> anyhow::Result<cardlife_app::credit::CardKeys> {
         );
         return Ok(CardKeys::derive(key.as_bytes()));
     }
-    let path = std::path::Path::new(CARD_KEY_FILE);
-    if let Ok(key) = std::fs::read_to_string(path) {
-        return Ok(CardKeys::derive(key.trim().as_bytes()));
-    }
-    let random: [u8; 32] = rand::random();
-    let key: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    write_private(path, &key)?;
-    tracing::info!(
-        path = CARD_KEY_FILE,
-        "made the card-number key (set CARDLIFE_CARD_KEY to choose one; losing it loses every \
-         card number)"
-    );
-    Ok(CardKeys::derive(key.as_bytes()))
+    Ok(CardKeys::derive(&key_file("card")?))
 }
 
-/// Where the generated card-number key is kept.
-const CARD_KEY_FILE: &str = "data/card-key";
+/// The identity layer's keys, kept in `data/keys/` (made at first start, owner-only), so phone
+/// lookups and one-time codes survive a restart. Codes go to the development outbox.
+fn identity(outbox: Arc<DevOutbox>) -> anyhow::Result<IdentityConfig> {
+    let mut config = IdentityConfig::random(outbox);
+    config.phone_lookup_key = PhoneLookupKey::new(key_file("phone-lookup")?);
+    config.otp_key = OtpKey::new(key_file("otp")?);
+    Ok(config)
+}
+
+/// A 32-byte key in `data/keys/NAME` (64 hex digits), made at first use.
+pub fn key_file(name: &str) -> anyhow::Result<[u8; 32]> {
+    let path = std::path::Path::new(KEYS_DIR).join(name);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.trim();
+        let mut key = [0u8; 32];
+        anyhow::ensure!(
+            text.len() == 64,
+            "{} must hold 64 hex digits",
+            path.display()
+        );
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)?;
+        }
+        return Ok(key);
+    }
+    let key: [u8; 32] = rand::random();
+    std::fs::create_dir_all(KEYS_DIR)?;
+    write_private(
+        &path,
+        &key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    )?;
+    tracing::info!(path = %path.display(), "made a key");
+    Ok(key)
+}
+
+/// Where generated keys are kept.
+const KEYS_DIR: &str = "data/keys";
 
 /// Where the generated internal token is kept.
 const TOKEN_FILE: &str = "data/internal-token";

@@ -44,7 +44,7 @@ pub use error::CustomerError;
 pub use login_throttle::{LockoutPolicy, LoginThrottle};
 pub use otp::{IssuedOtp, OtpChallenge, OtpIssuer, OtpKey, OtpPolicy};
 pub use password::{Password, PasswordHash, PasswordHashParams, PasswordPolicy};
-pub use phone::Phone;
+pub use phone::{Phone, PhoneLookupKey};
 pub use profile::{CustomerProfile, RealName, RealNameDetails};
 pub use resident_id::ResidentId;
 pub use session::{

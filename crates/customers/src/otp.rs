@@ -131,6 +131,30 @@ pub struct OtpChallenge {
 }
 
 impl OtpChallenge {
+    /// Restores a stored challenge (the store keeps the code's HMAC, never the code).
+    pub const fn from_parts(
+        phone: Phone,
+        code_mac: [u8; 32],
+        issued_at: Timestamp,
+        issued_on: Date,
+        sends_on_day: u32,
+        failed_attempts: u32,
+        used: bool,
+    ) -> Self {
+        Self {
+            phone,
+            code_mac,
+            issued_at,
+            issued_on,
+            sends_on_day,
+            failed_attempts,
+            used,
+        }
+    }
+    /// The keyed HMAC of the code, for storage.
+    pub const fn code_mac(&self) -> &[u8; 32] {
+        &self.code_mac
+    }
     /// The phone the code was sent to.
     pub const fn phone(&self) -> &Phone {
         &self.phone

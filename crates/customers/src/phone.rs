@@ -4,8 +4,9 @@
 
 use std::fmt;
 
-use cardlife_kernel::mask_phone;
+use cardlife_kernel::{Secret, mask_phone};
 
+use crate::crypto::hmac_sha256;
 use crate::error::CustomerError;
 
 /// Digits in a mainland mobile number.
@@ -44,6 +45,34 @@ impl Phone {
     /// The masked form `138****5678`.
     pub fn masked(&self) -> String {
         mask_phone(&self.0)
+    }
+}
+
+/// The secret keying phone lookup tokens: the store finds a customer by this HMAC of the number
+/// and keeps only the masked form beside it, never the number in clear.
+pub struct PhoneLookupKey(Secret<[u8; 32]>);
+
+impl PhoneLookupKey {
+    /// Wraps the key bytes.
+    pub const fn new(bytes: [u8; 32]) -> Self {
+        Self(Secret::new(bytes))
+    }
+
+    /// The lookup token of `phone`: equal numbers give equal tokens under one key.
+    pub fn token_for(&self, phone: &Phone) -> [u8; 32] {
+        hmac_sha256(
+            self.0.expose_secret(),
+            &[
+                b"cardlife-phone-lookup-v1",
+                phone.expose_digits().as_bytes(),
+            ],
+        )
+    }
+}
+
+impl fmt::Debug for PhoneLookupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PhoneLookupKey(***)")
     }
 }
 

@@ -163,6 +163,28 @@ impl Session {
         (session, token)
     }
 
+    /// Restores a stored session (the store keeps every field; the token only as its hash).
+    #[allow(clippy::too_many_arguments)]
+    pub const fn from_parts(
+        id: SessionId,
+        customer: CustomerId,
+        token_hash: SessionTokenHash,
+        generation: SessionGeneration,
+        created_at: Timestamp,
+        last_seen_at: Timestamp,
+        ended_at: Option<Timestamp>,
+    ) -> Self {
+        Self {
+            id,
+            customer,
+            token_hash,
+            generation,
+            created_at,
+            last_seen_at,
+            ended_at,
+        }
+    }
+
     /// Checks `presented` against this session and, if valid, records activity at `now`.
     /// `current` is the customer's generation now (bumped by logout everywhere).
     pub fn validate(

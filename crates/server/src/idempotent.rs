@@ -117,8 +117,8 @@ where
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             Ok(json(status, body, true))
         }
-        Claim::Reused => Err(ApiError::IdempotencyKeyReused),
-        Claim::InFlight => Err(ApiError::IdempotencyInFlight),
+        Claim::Reused => Err(ApiError::from(cardlife_app::AppError::IdempotencyKeyReused)),
+        Claim::InFlight => Err(ApiError::from(cardlife_app::AppError::IdempotencyInFlight)),
     }
 }
 

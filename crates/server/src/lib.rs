@@ -3,8 +3,7 @@
 //! OpenAPI document, health and metrics. It talks to `cardlife-app` only, never to the store.
 //!
 //! - [`router`] wires the routes and the middleware stack; [`serve`] runs it until shutdown.
-//! - `auth`: the [`InternalKey`] and [`Public`] extractors every route declares; `holder`: the
-//!   [`CardHolder`] of the credit routes, resolved by a [`HolderAuth`].
+//! - `auth`: the [`InternalKey`] and [`Public`] extractors every route declares.
 //! - `idempotent`: `Idempotency-Key` handling of money-moving requests.
 //! - `problem`: [`ApiError`] and its exhaustive mapping to problem+json.
 //! - `extract`: body, path and query extractors whose rejections are problems too.
@@ -16,7 +15,6 @@ mod auth;
 mod credit_dto;
 mod dto;
 mod extract;
-mod holder;
 mod idempotent;
 mod middleware;
 mod openapi;
@@ -33,8 +31,7 @@ use cardlife_kernel::Secret;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
-pub use auth::{InternalKey, Public};
-pub use holder::{CardHolder, HolderAuth};
+pub use auth::{CustomerSession, InternalKey, Public, SESSION_COOKIE};
 pub use idempotent::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, Problem};
@@ -54,7 +51,6 @@ pub struct ServerConfig {
     internal_token: Secret<String>,
     body_limit_bytes: usize,
     request_timeout: Duration,
-    holder_auth: Option<Arc<dyn HolderAuth>>,
 }
 
 /// Why a [`ServerConfig`] was refused.
@@ -85,7 +81,6 @@ impl ServerConfig {
             internal_token,
             body_limit_bytes: BODY_LIMIT_BYTES,
             request_timeout: REQUEST_TIMEOUT,
-            holder_auth: None,
         })
     }
 
@@ -103,16 +98,6 @@ impl ServerConfig {
     pub fn with_request_timeout(self, request_timeout: Duration) -> Self {
         Self {
             request_timeout,
-            ..self
-        }
-    }
-
-    /// The same configuration resolving cardholder sessions with `auth` (without one, every
-    /// cardholder route answers 401).
-    #[must_use]
-    pub fn with_holder_auth(self, auth: Arc<dyn HolderAuth>) -> Self {
-        Self {
-            holder_auth: Some(auth),
             ..self
         }
     }
@@ -136,7 +121,6 @@ pub(crate) struct AppState {
     pub(crate) body_limit_bytes: usize,
     pub(crate) metrics: PrometheusHandle,
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
-    pub(crate) holders: Option<Arc<dyn HolderAuth>>,
 }
 
 /// The whole HTTP API. `metrics` renders `/metrics`; the caller installs the recorder it
@@ -148,8 +132,7 @@ pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Rout
         internal_token: Arc::new(config.internal_token.clone()),
         body_limit_bytes: config.body_limit_bytes,
         metrics,
-        openapi: Arc::new(<ApiDoc as utoipa::OpenApi>::openapi()),
-        holders: config.holder_auth.clone(),
+        openapi: Arc::new(openapi::document()),
     };
     let routes = routes::routes().with_state(state);
     middleware::wrap(routes, &config)

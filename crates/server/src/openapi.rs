@@ -3,19 +3,13 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::credit_dto::{
-    AccountDto, AccountList, AmountRequest, AuthorisationDto, AuthoriseRequest, CardDto, CardList,
-    CloseDayRequest, CloseDayResult, OpenAccountRequest, StatementDto, StatementLineDto,
-    StatementList,
-};
 use crate::dto::{
     AccountFlagName, AccountView, BalanceList, BalanceView, BatchResults, CheckReport, EventResult,
     Health, HoldStatus, NewAccount, NewTransfer, TransferFlagName, TransferList, TransferView,
     ViolationView,
 };
 use crate::problem::Problem;
-use crate::routes::credit_internal::{ReversalRequest, StatusActionName, StatusRequest};
-use crate::routes::{credit, credit_internal, ledger, ops};
+use crate::routes::{ledger, ops};
 
 /// The document. Errors are `application/problem+json` ([`Problem`]) with a stable `code`.
 #[derive(Debug, OpenApi)]
@@ -38,45 +32,30 @@ use crate::routes::{credit, credit_internal, ledger, ops};
         ledger::account_transfers,
         ledger::account_balances,
         ledger::check,
-        credit::accounts,
-        credit::account,
-        credit::cards,
-        credit::statements,
-        credit::statement,
-        credit::repay,
-        credit::cash_advance,
-        credit_internal::open_account,
-        credit_internal::account,
-        credit_internal::authorise,
-        credit_internal::authorisation,
-        credit_internal::capture,
-        credit_internal::reverse,
-        credit_internal::refund,
-        credit_internal::set_status,
-        credit_internal::close_day,
     ),
     components(schemas(
         Problem, Health, NewAccount, NewTransfer, AccountFlagName, TransferFlagName, HoldStatus,
         BatchResults, EventResult, AccountView, TransferView, TransferList, BalanceView, BalanceList,
         CheckReport, ViolationView,
-        OpenAccountRequest, AmountRequest, AuthoriseRequest, CloseDayRequest, CloseDayResult,
-        ReversalRequest, AccountDto, AccountList, CardDto, CardList, StatementDto,
-        StatementLineDto, StatementList, AuthorisationDto, StatusRequest, StatusActionName,
     )),
     modifiers(&InternalToken),
     tags(
         (name = "ledger", description = "The double-entry ledger (internal)"),
         (name = "ops", description = "Health, metrics and this document"),
-        (name = "credit", description = "A cardholder's credit accounts, cards, statements, \
-            repayments and cash advances (session bearer token; another customer's account \
-            answers 404)"),
-        (name = "credit-internal", description = "Opening accounts, network authorisations, \
-            refunds and the daily close (internal token)"),
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `internal_token` bearer scheme the ledger routes name.
+/// The whole document: the core above and each context's part.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::routes::customers::CustomersApi::openapi());
+    doc.merge(crate::routes::quotes::QuotesApi::openapi());
+    doc.merge(crate::routes::credit_doc::CreditApi::openapi());
+    doc
+}
+
+/// Declares the `internal_token` and `session` bearer schemes the routes name.
 struct InternalToken;
 
 impl Modify for InternalToken {

@@ -12,6 +12,8 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cardlife_app::credit::DeclineCode;
+use cardlife_app::customers::CustomerError;
+use cardlife_app::quotes::QuoteError;
 use cardlife_app::{AppError, Missing};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -86,55 +88,17 @@ pub enum ApiError {
     Unavailable(AppError),
     /// 500 `INTERNAL`: anything else; the body says nothing more.
     Internal(AppError),
-    /// 401 `UNAUTHORIZED`: a cardholder route without a valid session.
-    NoSession,
-    /// 422 `INVALID_AMOUNT`: an amount that is not a positive number of fen.
-    InvalidAmount {
-        /// What was wrong.
-        detail: String,
-    },
-    /// 422 `INSUFFICIENT_CREDIT`, `ACCOUNT_FROZEN`, `ACCOUNT_CLOSED`, `CARD_EXPIRED` or
-    /// `CASH_LIMIT_EXCEEDED`: a declined authorisation or cash advance.
-    Declined {
-        /// The decline.
-        code: DeclineCode,
-        /// In words.
-        detail: String,
-    },
-    /// 422 `INVALID_PRODUCT`: product parameters out of range.
-    InvalidProduct {
-        /// What was wrong.
-        detail: String,
-    },
-    /// 422 `PAYMENT_ON_CLOSED_ACCOUNT`.
-    PaymentOnClosedAccount,
-    /// 422 `INVALID_CARD`: a card number or expiry that does not parse.
-    InvalidCard {
-        /// What was wrong.
-        detail: String,
-    },
-    /// 409 `CARD_ALREADY_ISSUED`.
-    CardAlreadyIssued,
-    /// 422 `CAPTURE_EXCEEDS_AUTHORISATION`.
-    CaptureExceedsAuthorisation {
-        /// The amounts.
-        detail: String,
-    },
-    /// 422 `COMMAND_REFUSED`: the account's state does not allow the command.
-    CommandRefused {
-        /// Why.
-        detail: String,
-    },
     /// 400 `IDEMPOTENCY_KEY_REQUIRED`: a money-moving request without a usable
     /// `Idempotency-Key` header.
     IdempotencyKeyRequired {
         /// What was wrong.
         detail: String,
     },
-    /// 422 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request.
-    IdempotencyKeyReused,
-    /// 409 `IDEMPOTENCY_IN_FLIGHT`: the first request with this key is still running.
-    IdempotencyInFlight,
+    /// A rule of the platform refused the request; nothing changed. Which rule, and so the
+    /// status and code, comes from [`refusal`].
+    Refused(AppError),
+    /// A customer route without a valid session.
+    Unauthenticated,
 }
 
 /// The body of every error answer (`application/problem+json`).
@@ -317,107 +281,26 @@ impl ApiError {
                 "the request failed on our side; quote the request id when reporting it".to_owned(),
                 None,
             ),
-            Self::NoSession => (
-                S::UNAUTHORIZED,
-                "UNAUTHORIZED",
-                "Unauthorized",
-                "send `Authorization: Bearer <session token>`".to_owned(),
-                None,
-            ),
-            Self::InvalidAmount { .. }
-            | Self::Declined { .. }
-            | Self::InvalidProduct { .. }
-            | Self::PaymentOnClosedAccount
-            | Self::InvalidCard { .. }
-            | Self::CardAlreadyIssued
-            | Self::CaptureExceedsAuthorisation { .. }
-            | Self::CommandRefused { .. }
-            | Self::IdempotencyKeyRequired { .. }
-            | Self::IdempotencyKeyReused
-            | Self::IdempotencyInFlight => return self.credit_problem(),
-        };
-        Problem::new(status, code, title, detail, index)
-    }
-
-    /// The problems of the credit routes (docs/api.md); nothing was changed by any of them.
-    fn credit_problem(&self) -> Problem {
-        use StatusCode as S;
-        let unprocessable = |code: &str, title: &str, detail: String| {
-            Problem::new(S::UNPROCESSABLE_ENTITY, code, title, detail, None)
-        };
-        match self {
-            Self::InvalidAmount { detail } => {
-                unprocessable("INVALID_AMOUNT", "Invalid amount", detail.clone())
-            }
-            Self::Declined { code, detail } => {
-                let (code, title) = decline(*code);
-                unprocessable(code, title, detail.clone())
-            }
-            Self::InvalidProduct { detail } => {
-                unprocessable("INVALID_PRODUCT", "Invalid product", detail.clone())
-            }
-            Self::PaymentOnClosedAccount => unprocessable(
-                "PAYMENT_ON_CLOSED_ACCOUNT",
-                "Payment on a closed account",
-                "the account is closed: no payment is accepted".to_owned(),
-            ),
-            Self::InvalidCard { detail } => {
-                unprocessable("INVALID_CARD", "Invalid card", detail.clone())
-            }
-            Self::CardAlreadyIssued => Problem::new(
-                S::CONFLICT,
-                "CARD_ALREADY_ISSUED",
-                "Card already issued",
-                "this card number is already issued on an account".to_owned(),
-                None,
-            ),
-            Self::CaptureExceedsAuthorisation { detail } => unprocessable(
-                "CAPTURE_EXCEEDS_AUTHORISATION",
-                "Capture exceeds the authorisation",
-                detail.clone(),
-            ),
-            Self::CommandRefused { detail } => {
-                unprocessable("COMMAND_REFUSED", "Command refused", detail.clone())
-            }
-            Self::IdempotencyKeyRequired { detail } => Problem::new(
+            Self::IdempotencyKeyRequired { detail } => (
                 S::BAD_REQUEST,
                 "IDEMPOTENCY_KEY_REQUIRED",
                 "Idempotency key required",
                 detail.clone(),
                 None,
             ),
-            Self::IdempotencyKeyReused => unprocessable(
-                "IDEMPOTENCY_KEY_REUSED",
-                "Idempotency key reused",
-                "this Idempotency-Key was used with a different request; nothing was done"
-                    .to_owned(),
-            ),
-            Self::IdempotencyInFlight => Problem::new(
-                S::CONFLICT,
-                "IDEMPOTENCY_IN_FLIGHT",
-                "Request in flight",
-                "a request with this Idempotency-Key is still running; retry later".to_owned(),
+            Self::Refused(e) => {
+                let (status, code, title) = refusal(e);
+                (status, code, title, e.to_string(), None)
+            }
+            Self::Unauthenticated => (
+                S::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "Log in first",
+                "send `Authorization: Bearer <session token>` from POST /v1/sessions".to_owned(),
                 None,
             ),
-            Self::MalformedJson { .. }
-            | Self::InvalidBody { .. }
-            | Self::UnsupportedMediaType
-            | Self::PayloadTooLarge { .. }
-            | Self::BatchTooLarge { .. }
-            | Self::EmptyBatch
-            | Self::UnknownFlag { .. }
-            | Self::AmountOutOfRange { .. }
-            | Self::InvalidId { .. }
-            | Self::InvalidQuery { .. }
-            | Self::Unauthorized
-            | Self::NotFound(_)
-            | Self::NoRoute
-            | Self::MethodNotAllowed
-            | Self::Timeout
-            | Self::Unavailable(_)
-            | Self::Internal(_)
-            | Self::NoSession => self.problem(),
-        }
+        };
+        Problem::new(status, code, title, detail, index)
     }
 
     /// The cause to log, for the errors whose cause a client never sees.
@@ -439,24 +322,175 @@ impl ApiError {
             | Self::NoRoute
             | Self::MethodNotAllowed
             | Self::Timeout
-            | Self::NoSession
-            | Self::InvalidAmount { .. }
-            | Self::Declined { .. }
-            | Self::InvalidProduct { .. }
-            | Self::PaymentOnClosedAccount
-            | Self::InvalidCard { .. }
-            | Self::CardAlreadyIssued
-            | Self::CaptureExceedsAuthorisation { .. }
-            | Self::CommandRefused { .. }
             | Self::IdempotencyKeyRequired { .. }
-            | Self::IdempotencyKeyReused
-            | Self::IdempotencyInFlight => None,
+            | Self::Refused(_)
+            | Self::Unauthenticated => None,
         }
+    }
+}
+
+/// Status, code and title of a refusal, by the rule that refused.
+fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match e {
+        AppError::Customer(c) => customer_refusal(c),
+        AppError::Quote(q) => quote_refusal(q),
+        AppError::PhoneTaken => (S::CONFLICT, "PHONE_TAKEN", "Phone already registered"),
+        AppError::InvalidCredentials => (
+            S::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Wrong phone number or credential",
+        ),
+        AppError::Unauthenticated => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        AppError::InvalidAmount(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "INVALID_AMOUNT",
+            "The amount must be a positive number of fen",
+        ),
+        AppError::Declined { code, .. } => {
+            let (code, title) = decline(*code);
+            (S::UNPROCESSABLE_ENTITY, code, title)
+        }
+        AppError::InvalidProduct(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "INVALID_PRODUCT",
+            "Invalid product",
+        ),
+        AppError::PaymentOnClosedAccount => (
+            S::UNPROCESSABLE_ENTITY,
+            "PAYMENT_ON_CLOSED_ACCOUNT",
+            "Payment on a closed account",
+        ),
+        AppError::InvalidCard(_) => (S::UNPROCESSABLE_ENTITY, "INVALID_CARD", "Invalid card"),
+        AppError::CardAlreadyIssued => (S::CONFLICT, "CARD_ALREADY_ISSUED", "Card already issued"),
+        AppError::CaptureExceedsAuthorisation(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "CAPTURE_EXCEEDS_AUTHORISATION",
+            "Capture exceeds the authorisation",
+        ),
+        AppError::CommandRefused(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "COMMAND_REFUSED",
+            "Command refused",
+        ),
+        AppError::IdempotencyKeyReused => (
+            S::UNPROCESSABLE_ENTITY,
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency key reused with another request",
+        ),
+        AppError::IdempotencyInFlight => (
+            S::CONFLICT,
+            "IDEMPOTENCY_IN_FLIGHT",
+            "A request with this idempotency key is still running",
+        ),
+        AppError::BatchTooLarge { .. }
+        | AppError::EmptyBatch
+        | AppError::NotFound(_)
+        | AppError::Unavailable
+        | AppError::Contention { .. }
+        | AppError::Storage(_)
+        | AppError::Credit(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
+    }
+}
+
+/// Status, code and title of a refused quote.
+fn quote_refusal(e: &QuoteError) -> (StatusCode, &'static str, &'static str) {
+    use QuoteError as Q;
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    match e {
+        Q::AmountNotPositive { .. } => (
+            invalid,
+            "AMOUNT_NOT_POSITIVE",
+            "The amount must be above zero",
+        ),
+        Q::PeriodsOutOfRange { .. } => (
+            invalid,
+            "PERIODS_OUT_OF_RANGE",
+            "Periods must be from 1 to 60",
+        ),
+        Q::NegativeRate { .. } => (invalid, "NEGATIVE_RATE", "A rate must not be negative"),
+        Q::UpfrontFeeNotBelowAmount { .. } => (
+            invalid,
+            "UPFRONT_FEE_TOO_LARGE",
+            "The upfront fee must be below the amount",
+        ),
+        Q::UnknownFeeMode { .. } => (invalid, "UNKNOWN_FEE_MODE", "Unknown fee mode"),
+        Q::UnknownMethod { .. } => (invalid, "UNKNOWN_METHOD", "Unknown repayment method"),
+        Q::NoPayments
+        | Q::PaymentsBelowAmountReceived { .. }
+        | Q::AnnualisedRateTooHigh
+        | Q::RateSolveDidNotConverge
+        | Q::OutOfRange
+        | Q::Money(_) => (
+            invalid,
+            "QUOTE_OUT_OF_RANGE",
+            "These terms cannot be quoted",
+        ),
+    }
+}
+
+/// Status, code and title of a customers-context refusal.
+fn customer_refusal(e: &CustomerError) -> (StatusCode, &'static str, &'static str) {
+    use CustomerError as C;
+    use StatusCode as S;
+    let invalid = S::UNPROCESSABLE_ENTITY;
+    match e {
+        C::PhoneNotDigits | C::PhoneWrongLength { .. } | C::PhoneNotMobile => {
+            (invalid, "INVALID_PHONE", "Invalid phone number")
+        }
+        C::OtpExpired => (invalid, "CODE_EXPIRED", "The code has expired"),
+        C::OtpTooManyAttempts => (invalid, "CODE_ATTEMPTS_EXHAUSTED", "Too many wrong codes"),
+        C::OtpAlreadyUsed => (invalid, "CODE_USED", "The code was already used"),
+        C::OtpMismatch { .. } => (invalid, "CODE_MISMATCH", "Wrong code"),
+        C::OtpResendTooSoon { .. } => (
+            S::TOO_MANY_REQUESTS,
+            "CODE_RESEND_TOO_SOON",
+            "Wait before asking for another code",
+        ),
+        C::OtpDailyCapReached { .. } => (
+            S::TOO_MANY_REQUESTS,
+            "CODE_DAILY_CAP",
+            "No more codes today for this phone",
+        ),
+        C::PasswordTooShort { .. }
+        | C::PasswordTooLong { .. }
+        | C::PasswordAllDigits
+        | C::PasswordEqualsPhone => (invalid, "WEAK_PASSWORD", "The password is not allowed"),
+        C::PasswordMismatch => (
+            S::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Wrong phone number or credential",
+        ),
+        C::LoginLocked { .. } => (S::TOO_MANY_REQUESTS, "LOGIN_LOCKED", "Login locked"),
+        C::SessionTokenMalformed
+        | C::SessionTokenMismatch
+        | C::SessionIdleTimeout
+        | C::SessionAbsoluteTimeout
+        | C::SessionRevoked
+        | C::SessionEnded => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        C::PanNotDigits | C::PanWrongLength { .. } | C::PanLuhnMismatch | C::CvvMalformed => {
+            (invalid, "INVALID_CARD_NUMBER", "Invalid card number")
+        }
+        C::ConsentNotGranted { .. } => (S::FORBIDDEN, "CONSENT_REQUIRED", "Consent required"),
+        C::ResidentIdWrongLength { .. }
+        | C::ResidentIdNotDigits
+        | C::ResidentIdBadBirthDate
+        | C::ResidentIdChecksumMismatch => (invalid, "INVALID_RESIDENT_ID", "Invalid ID number"),
+        C::RealNameEmpty | C::RealNameTooLong { .. } | C::RealNameInvalidCharacter => {
+            (invalid, "INVALID_NAME", "Invalid name")
+        }
+        C::PolicyOutOfBounds { .. }
+        | C::PasswordHashMalformed
+        | C::PasswordHashFailed
+        | C::VaultKeyUnknown { .. }
+        | C::VaultEncryptFailed
+        | C::VaultDecryptFailed => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }
 
 fn describe(missing: Missing) -> String {
     match missing {
+        Missing::Customer => "no such customer".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
         Missing::CreditAccount(id) => {
@@ -500,18 +534,24 @@ impl From<AppError> for ApiError {
             AppError::NotFound(missing) => Self::NotFound(missing),
             AppError::Unavailable | AppError::Contention { .. } => Self::Unavailable(e),
             AppError::Storage(_) | AppError::Credit(_) => Self::Internal(e),
-            AppError::InvalidAmount(detail) => Self::InvalidAmount { detail },
-            AppError::Declined { code, detail } => Self::Declined { code, detail },
-            AppError::InvalidProduct(detail) => Self::InvalidProduct { detail },
-            AppError::PaymentOnClosedAccount => Self::PaymentOnClosedAccount,
-            AppError::InvalidCard(detail) => Self::InvalidCard { detail },
-            AppError::CardAlreadyIssued => Self::CardAlreadyIssued,
-            AppError::CaptureExceedsAuthorisation(detail) => {
-                Self::CaptureExceedsAuthorisation { detail }
+            AppError::Unauthenticated => Self::Unauthenticated,
+            AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
+                Self::Internal(e)
             }
-            AppError::CommandRefused(detail) => Self::CommandRefused { detail },
-            AppError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
-            AppError::IdempotencyInFlight => Self::IdempotencyInFlight,
+            AppError::Customer(_)
+            | AppError::Quote(_)
+            | AppError::PhoneTaken
+            | AppError::InvalidCredentials
+            | AppError::InvalidAmount(_)
+            | AppError::Declined { .. }
+            | AppError::InvalidProduct(_)
+            | AppError::PaymentOnClosedAccount
+            | AppError::InvalidCard(_)
+            | AppError::CardAlreadyIssued
+            | AppError::CaptureExceedsAuthorisation(_)
+            | AppError::CommandRefused(_)
+            | AppError::IdempotencyKeyReused
+            | AppError::IdempotencyInFlight => Self::Refused(e),
         }
     }
 }

@@ -2,7 +2,10 @@
 //! it over HTTP, as a client would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::OnceLock;
+mod common;
+
+use common::metrics_handle;
+
 use std::time::Duration;
 
 use cardlife_app::App;
@@ -10,25 +13,12 @@ use cardlife_app::ledger::BATCH_MAX;
 use cardlife_kernel::{FakeClock, Secret};
 use cardlife_server::{BODY_LIMIT_BYTES, ServerConfig, router, serve};
 use cardlife_store::{Db, LedgerService};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-internal-token-0123456789abcdef";
 const DEBIT: &str = "0190a0a0-0000-7000-8000-00000000000a";
 const CREDIT: &str = "0190a0a0-0000-7000-8000-00000000000b";
-
-/// The recorder is process-global: install it once per test binary.
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            PrometheusBuilder::new()
-                .install_recorder()
-                .expect("install the recorder")
-        })
-        .clone()
-}
 
 struct TestApp {
     base: String,

@@ -1,76 +1,19 @@
-//! Black-box tests of the credit API: each spawns the router on a random port over a fresh
-//! SQLite store with the credit service started and a fake clock, and drives it over HTTP.
+//! Black-box tests of the credit API over the shared harness (a fresh store per test, SQLite
+//! always and PostgreSQL when configured, a fake clock at 2026-04-01, real customer sessions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use cardlife_app::App;
-use cardlife_app::credit::CardKeys;
-use cardlife_kernel::{CustomerId, FakeClock, Secret};
-use cardlife_server::{HolderAuth, ServerConfig, router, serve};
-use cardlife_store::{Db, LedgerService};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use common::{INTERNAL_TOKEN as TOKEN, TestServer, servers};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const TOKEN: &str = "test-internal-token-0123456789abcdef";
 const PAN: &str = "6225880137461233";
 const OTHER_PAN: &str = "4111111111111111";
 
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| PrometheusBuilder::new().install_recorder().unwrap())
-        .clone()
-}
-
-/// Sessions for the tests: the token `session-<customer id>` belongs to that customer.
-#[derive(Debug)]
-struct TestSessions;
-
-impl HolderAuth for TestSessions {
-    fn customer(&self, token: &str) -> Option<CustomerId> {
-        CustomerId::parse(token.strip_prefix("session-")?).ok()
-    }
-}
-
+/// A server with a registered customer, driven over HTTP.
 struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    clock: FakeClock,
-    db: Db,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/test.db", dir.path().display());
-    let db = Db::open(&url).await.unwrap();
-    db.migrate().await.unwrap();
-    let clock = FakeClock::new("2026-01-01T00:00:00Z".parse().unwrap());
-    let ledger = LedgerService::start(&db, clock.shared()).await.unwrap();
-    let app = App::new(db.clone(), ledger, clock.shared())
-        .with_credit(CardKeys::new([3; 32], [5; 32]))
-        .await
-        .unwrap();
-    let config = ServerConfig::new(Secret::new(TOKEN.to_owned()))
-        .unwrap()
-        .with_holder_auth(Arc::new(TestSessions));
-    let router = router(app, config, metrics_handle());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve(listener, router, std::future::pending()));
-    TestApp {
-        base,
-        client: reqwest::Client::new(),
-        clock,
-        db,
-        _dir: dir,
-    }
-}
-
-fn session(customer: &CustomerId) -> String {
-    format!("session-{customer}")
+    s: TestServer,
 }
 
 async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
@@ -78,11 +21,16 @@ async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+async fn each_backend() -> Vec<TestApp> {
+    servers().await.into_iter().map(|s| TestApp { s }).collect()
+}
+
 impl TestApp {
     async fn get(&self, bearer: &str, path: &str) -> (StatusCode, Value) {
         let r = self
+            .s
             .client
-            .get(format!("{}{path}", self.base))
+            .get(format!("{}{path}", self.s.base))
             .bearer_auth(bearer)
             .send()
             .await
@@ -98,8 +46,9 @@ impl TestApp {
         body: &Value,
     ) -> (StatusCode, Value) {
         let mut request = self
+            .s
             .client
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.s.base))
             .bearer_auth(bearer)
             .json(body);
         if let Some(key) = key {
@@ -112,14 +61,35 @@ impl TestApp {
         self.post(TOKEN, path, Some(key), body).await
     }
 
+    /// Registers a customer; returns (customer id, session token).
+    async fn customer(&self, phone: &str) -> (String, String) {
+        let c = self.s.register(phone).await;
+        (c.id, c.token)
+    }
+
+    /// Logs `phone` in again (a session ends after 30 idle minutes); returns the new token.
+    async fn login(&self, phone: &str) -> String {
+        let password = format!("pw-{phone}-secret");
+        let (status, body) = self
+            .s
+            .post(
+                "/v1/sessions",
+                None,
+                json!({"phone": phone, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     /// Opens an account for `customer` with card `pan`; returns its id.
-    async fn open(&self, customer: &CustomerId, pan: &str, key: &str) -> String {
+    async fn open(&self, customer: &str, pan: &str, key: &str) -> String {
         let (status, body) = self
             .internal(
                 "/v1/internal/credit/accounts",
                 key,
                 &json!({
-                    "customer_id": customer.to_string(),
+                    "customer_id": customer,
                     "product": {"statement_day": 7},
                     "credit_limit_fen": 1_000_000,
                     "card_number": pan,
@@ -149,7 +119,9 @@ impl TestApp {
 
     /// Everything a refused request could have changed.
     async fn state(&self, id: &str) -> Value {
-        let rows = cardlife_store::credit::row_counts(&self.db).await.unwrap();
+        let rows = cardlife_store::credit::row_counts(&self.s.db)
+            .await
+            .unwrap();
         json!({"account": self.account(id).await, "transfers": self.ledger_clean().await, "rows": rows.to_vec()})
     }
 }
@@ -162,9 +134,13 @@ fn assert_problem(got: (StatusCode, Value), status: StatusCode, code: &str) {
 
 #[tokio::test]
 async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment() {
-    let app = spawn_app().await;
-    let holder = CustomerId::generate();
-    let bearer = session(&holder);
+    for app in each_backend().await {
+        an_account_goes_from_authorisation_to_statement_to_an_overpayment_on(&app).await;
+    }
+}
+
+async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment_on(app: &TestApp) {
+    let (holder, bearer) = app.customer("13800000001").await;
     let id = app.open(&holder, PAN, "open-1").await;
 
     let (status, auth) = app
@@ -234,8 +210,9 @@ async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment() {
     assert_eq!(hold["pending_status"], "voided", "{hold}");
     app.ledger_clean().await;
 
-    // A week on, the days are closed by the clock: the 7 Jan statement is cut.
-    app.clock.advance_days(7);
+    // A week on, the days are closed by the clock: the 7 Apr statement is cut.
+    app.s.clock.advance_days(7);
+    let bearer = app.login("13800000001").await;
     let (status, closed) = app
         .post(TOKEN, "/v1/internal/credit/close-day", None, &json!({}))
         .await;
@@ -253,7 +230,7 @@ async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment() {
     let (status, s) = app
         .get(
             &bearer,
-            &format!("/v1/credit/accounts/{id}/statements/2026-01-07"),
+            &format!("/v1/credit/accounts/{id}/statements/2026-04-07"),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{s}");
@@ -261,10 +238,10 @@ async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment() {
         (s["balance_fen"].as_i64(), s["minimum_payment_fen"].as_i64()),
         (Some(60_000), Some(6_000))
     );
-    assert_eq!(s["due_date"], "2026-01-25");
+    assert_eq!(s["due_date"], "2026-04-25");
     assert_eq!(
         s["lines"],
-        json!([{"kind": "purchase", "transaction_date": "2026-01-01", "posting_date": "2026-01-01", "amount_fen": 60_000}])
+        json!([{"kind": "purchase", "transaction_date": "2026-04-01", "posting_date": "2026-04-01", "amount_fen": 60_000}])
     );
     app.ledger_clean().await;
 
@@ -295,9 +272,13 @@ async fn an_account_goes_from_authorisation_to_statement_to_an_overpayment() {
 
 #[tokio::test]
 async fn a_repayment_sent_five_times_at_once_moves_money_once() {
-    let app = spawn_app().await;
-    let holder = CustomerId::generate();
-    let bearer = session(&holder);
+    for app in each_backend().await {
+        a_repayment_sent_five_times_at_once_moves_money_once_on(&app).await;
+    }
+}
+
+async fn a_repayment_sent_five_times_at_once_moves_money_once_on(app: &TestApp) {
+    let (holder, bearer) = app.customer("13800000001").await;
     let id = app.open(&holder, PAN, "open-1").await;
     let path = format!("/v1/credit/accounts/{id}/repayments");
     let body = json!({"amount_fen": 12_345});
@@ -337,9 +318,13 @@ async fn a_repayment_sent_five_times_at_once_moves_money_once() {
 
 #[tokio::test]
 async fn every_bad_input_gets_its_own_code_and_changes_nothing() {
-    let app = spawn_app().await;
-    let holder = CustomerId::generate();
-    let bearer = session(&holder);
+    for app in each_backend().await {
+        every_bad_input_gets_its_own_code_and_changes_nothing_on(&app).await;
+    }
+}
+
+async fn every_bad_input_gets_its_own_code_and_changes_nothing_on(app: &TestApp) {
+    let (holder, bearer) = app.customer("13800000001").await;
     let id = app.open(&holder, PAN, "open-1").await;
     let before = app.state(&id).await;
     let repay = format!("/v1/credit/accounts/{id}/repayments");
@@ -401,7 +386,7 @@ async fn every_bad_input_gets_its_own_code_and_changes_nothing() {
         app.internal(
             "/v1/internal/credit/accounts",
             "k8",
-            &json!({"customer_id": holder.to_string(), "product": {"statement_day": 31}, "credit_limit_fen": 100, "card_number": OTHER_PAN, "card_expires": "2030-12"}),
+            &json!({"customer_id": holder, "product": {"statement_day": 31}, "credit_limit_fen": 100, "card_number": OTHER_PAN, "card_expires": "2030-12"}),
         )
         .await,
         unprocessable,
@@ -411,7 +396,7 @@ async fn every_bad_input_gets_its_own_code_and_changes_nothing() {
         app.internal(
             "/v1/internal/credit/accounts",
             "k9",
-            &json!({"customer_id": holder.to_string(), "credit_limit_fen": 100, "card_number": PAN, "card_expires": "2030-12"}),
+            &json!({"customer_id": holder, "credit_limit_fen": 100, "card_number": PAN, "card_expires": "2030-12"}),
         )
         .await,
         StatusCode::CONFLICT,
@@ -508,13 +493,18 @@ async fn every_bad_input_gets_its_own_code_and_changes_nothing() {
 
 #[tokio::test]
 async fn an_expired_card_is_declined() {
-    let app = spawn_app().await;
-    let holder = CustomerId::generate();
+    for app in each_backend().await {
+        an_expired_card_is_declined_on(&app).await;
+    }
+}
+
+async fn an_expired_card_is_declined_on(app: &TestApp) {
+    let (holder, _) = app.customer("13800000001").await;
     let (status, body) = app
         .internal(
             "/v1/internal/credit/accounts",
             "open",
-            &json!({"customer_id": holder.to_string(), "credit_limit_fen": 100_000, "card_number": PAN, "card_expires": "2025-12"}),
+            &json!({"customer_id": holder, "credit_limit_fen": 100_000, "card_number": PAN, "card_expires": "2025-12"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -535,16 +525,21 @@ async fn an_expired_card_is_declined() {
 
 #[tokio::test]
 async fn another_customers_account_answers_404_like_a_missing_one() {
-    let app = spawn_app().await;
-    let owner = CustomerId::generate();
-    let stranger = session(&CustomerId::generate());
+    for app in each_backend().await {
+        another_customers_account_answers_404_like_a_missing_one_on(&app).await;
+    }
+}
+
+async fn another_customers_account_answers_404_like_a_missing_one_on(app: &TestApp) {
+    let (owner, _) = app.customer("13800000001").await;
+    let (_, stranger) = app.customer("13800000002").await;
     let id = app.open(&owner, PAN, "open-1").await;
     let before = app.state(&id).await;
     for path in [
         format!("/v1/credit/accounts/{id}"),
         format!("/v1/credit/accounts/{id}/cards"),
         format!("/v1/credit/accounts/{id}/statements"),
-        format!("/v1/credit/accounts/{id}/statements/2026-01-07"),
+        format!("/v1/credit/accounts/{id}/statements/2026-04-07"),
     ] {
         assert_problem(
             app.get(&stranger, &path).await,
@@ -566,19 +561,24 @@ async fn another_customers_account_answers_404_like_a_missing_one() {
         app.get("nobody", &format!("/v1/credit/accounts/{id}"))
             .await,
         StatusCode::UNAUTHORIZED,
-        "UNAUTHORIZED",
+        "UNAUTHENTICATED",
     );
     assert_problem(
         app.get(TOKEN, &format!("/v1/credit/accounts/{id}")).await,
         StatusCode::UNAUTHORIZED,
-        "UNAUTHORIZED",
+        "UNAUTHENTICATED",
     );
     assert_eq!(app.state(&id).await, before);
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_credit_route() {
-    let app = spawn_app().await;
+    for app in each_backend().await {
+        the_openapi_document_lists_every_credit_route_on(&app).await;
+    }
+}
+
+async fn the_openapi_document_lists_every_credit_route_on(app: &TestApp) {
     let (_, doc) = app.get(TOKEN, "/openapi.json").await;
     for path in [
         "/v1/credit/accounts",

@@ -8,9 +8,12 @@
 //! - [`credit`]: credit accounts, cards and authorisations, persisted as events and run by
 //!   the billing engine, mirrored to the ledger.
 //! - [`idempotency`]: idempotency keys of money-moving requests and their stored responses.
+//! - [`customers`]: customers, one-time-code challenges and sessions.
 //! - `rows`: the row types both backends decode.
 
+mod both;
 pub mod credit;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod idempotency;

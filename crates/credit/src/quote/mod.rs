@@ -94,9 +94,13 @@ mod installment;
 mod loan;
 mod periods;
 pub mod plan;
+mod view;
 
 pub use apr::{Annualised, MONTHLY_RATE_MAX};
 pub use error::QuoteError;
 pub use installment::{FeeMode, InstallmentQuote, InstallmentRow};
 pub use loan::{LoanQuote, LoanRow, RepaymentMethod};
 pub use periods::{PERIODS_MAX, Periods};
+pub use view::{
+    InstallmentQuoteView, InstallmentRowView, LoanQuoteView, LoanRowView, format_percent,
+};

@@ -1,6 +1,6 @@
 //! The cardholder's credit API under `/v1/credit`: their accounts, cards and statements, and
 //! the commands they may give (repayments, cash advances to their own debit card). Every
-//! handler takes [`CardHolder`] first and scopes every read to it: another customer's account
+//! handler takes [`CustomerSession`] first and scopes every read to it: another customer's account
 //! answers 404, exactly like a missing one. Money-moving POSTs take an `Idempotency-Key`.
 
 use axum::Json;
@@ -10,16 +10,16 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::CustomerSession;
 use crate::credit_dto::{
     AccountDto, AccountList, AmountRequest, CardList, StatementDto, StatementList,
 };
 use crate::extract::PathId;
-use crate::holder::CardHolder;
 use crate::idempotent::{Idempotent, once};
 use crate::problem::{ApiError, Problem};
 
-fn scope(holder: &CardHolder) -> String {
-    format!("holder:{}", holder.customer_id)
+fn scope(session: &CustomerSession) -> String {
+    format!("customer:{}", session.customer_id())
 }
 
 /// The signed-in holder's credit accounts.
@@ -30,10 +30,10 @@ fn scope(holder: &CardHolder) -> String {
     ),
     security(("session" = [])))]
 pub(crate) async fn accounts(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
 ) -> Result<Json<AccountList>, ApiError> {
-    let accounts = state.app.credit_accounts(holder.customer_id).await?;
+    let accounts = state.app.credit_accounts(session.customer_id()).await?;
     Ok(Json(AccountList {
         accounts: accounts.into_iter().map(Into::into).collect(),
     }))
@@ -49,13 +49,13 @@ pub(crate) async fn accounts(
     ),
     security(("session" = [])))]
 pub(crate) async fn account(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     PathId(id): PathId,
 ) -> Result<Json<AccountDto>, ApiError> {
     let a = state
         .app
-        .credit_account(holder.customer_id, Uuid::from_u128(id))
+        .credit_account(session.customer_id(), Uuid::from_u128(id))
         .await?;
     Ok(Json(a.into()))
 }
@@ -70,13 +70,13 @@ pub(crate) async fn account(
     ),
     security(("session" = [])))]
 pub(crate) async fn cards(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     PathId(id): PathId,
 ) -> Result<Json<CardList>, ApiError> {
     let cards = state
         .app
-        .credit_cards(holder.customer_id, Uuid::from_u128(id))
+        .credit_cards(session.customer_id(), Uuid::from_u128(id))
         .await?;
     Ok(Json(CardList {
         cards: cards.into_iter().map(Into::into).collect(),
@@ -93,13 +93,13 @@ pub(crate) async fn cards(
     ),
     security(("session" = [])))]
 pub(crate) async fn statements(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     PathId(id): PathId,
 ) -> Result<Json<StatementList>, ApiError> {
     let list = state
         .app
-        .credit_statements(holder.customer_id, Uuid::from_u128(id))
+        .credit_statements(session.customer_id(), Uuid::from_u128(id))
         .await?;
     Ok(Json(StatementList {
         statements: list.into_iter().map(Into::into).collect(),
@@ -120,7 +120,7 @@ pub(crate) async fn statements(
     ),
     security(("session" = [])))]
 pub(crate) async fn statement(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<StatementDto>, ApiError> {
@@ -135,7 +135,7 @@ pub(crate) async fn statement(
     })?;
     let s = state
         .app
-        .credit_statement(holder.customer_id, id, date)
+        .credit_statement(session.customer_id(), id, date)
         .await?;
     Ok(Json(s.into()))
 }
@@ -158,7 +158,7 @@ pub(crate) async fn statement(
     ),
     security(("session" = [])))]
 pub(crate) async fn repay(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     PathId(id): PathId,
     req: Idempotent<AmountRequest>,
@@ -166,11 +166,15 @@ pub(crate) async fn repay(
     let run = async {
         let a = state
             .app
-            .credit_repay(holder.customer_id, Uuid::from_u128(id), req.body.amount_fen)
+            .credit_repay(
+                session.customer_id(),
+                Uuid::from_u128(id),
+                req.body.amount_fen,
+            )
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, &scope(&holder), &req.key, &req.request, run).await
+    once(&state, &scope(&session), &req.key, &req.request, run).await
 }
 
 /// A cash advance to the holder's own debit card (急用钱): the fee of rule 8 posts with it,
@@ -192,7 +196,7 @@ pub(crate) async fn repay(
     ),
     security(("session" = [])))]
 pub(crate) async fn cash_advance(
-    holder: CardHolder,
+    session: CustomerSession,
     State(state): State<AppState>,
     PathId(id): PathId,
     req: Idempotent<AmountRequest>,
@@ -200,9 +204,13 @@ pub(crate) async fn cash_advance(
     let run = async {
         let a = state
             .app
-            .credit_cash_advance(holder.customer_id, Uuid::from_u128(id), req.body.amount_fen)
+            .credit_cash_advance(
+                session.customer_id(),
+                Uuid::from_u128(id),
+                req.body.amount_fen,
+            )
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, &scope(&holder), &req.key, &req.request, run).await
+    once(&state, &scope(&session), &req.key, &req.request, run).await
 }

@@ -1,12 +1,15 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
 pub(crate) mod credit;
+pub(crate) mod credit_doc;
 pub(crate) mod credit_internal;
+pub(crate) mod customers;
 pub(crate) mod ledger;
 pub(crate) mod ops;
+pub(crate) mod quotes;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -81,6 +84,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/v1/internal/credit/close-day",
             post(credit_internal::close_day),
+        )
+        .route("/v1/quotes/installment", post(quotes::installment))
+        .route("/v1/quotes/loan", post(quotes::loan))
+        .route("/v1/otp", post(customers::send_code))
+        .route("/v1/customers", post(customers::register))
+        .route("/v1/sessions", post(customers::login))
+        .route("/v1/sessions/current", delete(customers::logout))
+        .route("/v1/sessions/current/rotate", post(customers::rotate))
+        .route("/v1/me", get(customers::me))
+        .route(
+            "/v1/me/logout-everywhere",
+            post(customers::logout_everywhere),
         )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
