@@ -279,6 +279,18 @@ impl App {
             .await
     }
 
+    /// A temporary limit (临时调额) from today through `until` (rule 10; it expires by itself).
+    pub async fn credit_temp_limit(
+        &self,
+        id: Uuid,
+        amount_fen: i64,
+        until: Date,
+    ) -> Result<AccountView, AppError> {
+        positive(amount_fen)?;
+        self.holder_command(None, id, StoredEvent::TempLimit { amount_fen, until })
+            .await
+    }
+
     /// A bank action on an account's status: freeze, unfreeze or close (close needs a zero
     /// balance with nothing pending or accruing).
     pub async fn credit_set_status(

@@ -36,6 +36,16 @@ pub struct AmountRequest {
     pub amount_fen: i64,
 }
 
+/// A temporary limit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TempLimitRequest {
+    /// Added to the limit, positive fen.
+    pub amount_fen: i64,
+    /// Last valid day, `YYYY-MM-DD` (today or later).
+    pub until: String,
+}
+
 /// An authorisation from the network, naming the card by number or by id.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

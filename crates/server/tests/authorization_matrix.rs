@@ -84,6 +84,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "post",
+        "/v1/internal/credit/accounts/{id}/temp-limit",
+        Access::Internal,
+    ),
+    (
+        "post",
         "/v1/internal/credit/authorisations",
         Access::Internal,
     ),

@@ -259,3 +259,63 @@ async fn a_payment_on_a_closed_account_is_refused_and_the_pan_is_never_stored_in
         store.drop_store().await;
     }
 }
+
+#[tokio::test]
+async fn the_daily_close_charges_a_late_fee_ages_delinquency_and_expires_temporary_limits() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let temp = StoredEvent::TempLimit {
+            amount_fen: 200_000,
+            until: date(2026, 4, 10),
+        };
+        let a = svc
+            .holder_command(account.id, None, temp, D1)
+            .await
+            .unwrap();
+        assert_eq!(a.available_credit, Money::cny(1_200_000));
+        let auth = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(200_000), false, D1)
+            .await
+            .unwrap();
+        svc.capture(auth.id, Money::cny(200_000), D1).await.unwrap();
+
+        // Nothing paid: the 7 Apr minimum (200.00) is missed at 28 Apr (due 25 Apr + 3 days).
+        svc.close_days_through(date(2026, 5, 7)).await.unwrap();
+        let a = svc
+            .account(account.id, Some(customer), date(2026, 5, 8))
+            .await
+            .unwrap();
+        assert_eq!(a.temp_limit, Money::cny(0), "the temporary limit expired");
+        assert_eq!((a.days_past_due, a.delinquency.as_str()), (10, "M1"));
+        let may = svc
+            .statement(account.id, customer, date(2026, 5, 7))
+            .await
+            .unwrap();
+        // As the worked example, but captured (so posted) on 1 Apr: 2,000.00 × 0.0005 × 37 days
+        // (1 Apr – 7 May) = 37.00 of interest, and the 10.00 late fee.
+        assert_eq!((may.interest_fen, may.fees_fen), (3_700, 1_000));
+        let kinds: Vec<&str> = may.lines.iter().map(|l| l.kind.as_str()).collect();
+        assert_eq!(kinds, ["fee", "interest"]);
+        assert_ledger_clean(&ledger).await;
+
+        // Closing again changes nothing; a restart replays to the same account.
+        assert_eq!(svc.close_days_through(date(2026, 5, 7)).await.unwrap(), 0);
+        drop(svc);
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let again = svc
+            .account(account.id, Some(customer), date(2026, 5, 8))
+            .await
+            .unwrap();
+        assert_eq!(again, a);
+        assert_ledger_clean(&ledger).await;
+        store.drop_store().await;
+    }
+}

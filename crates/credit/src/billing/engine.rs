@@ -320,6 +320,15 @@ impl Engine {
         if e.kind.amount().is_some_and(|a| !a.is_positive()) {
             return Err(invalid(index, e.date, "the amount must be positive".into()));
         }
+        if let EventKind::TempLimit { until, .. } = e.kind
+            && until < e.date
+        {
+            return Err(invalid(
+                index,
+                e.date,
+                "a temporary limit must end on or after its start".into(),
+            ));
+        }
         self.receive_at(index, e)
     }
 

@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use crate::credit_dto::{
     AccountDto, AccountList, AmountRequest, AuthorisationDto, AuthoriseRequest, CardDto, CardList,
     CloseDayRequest, CloseDayResult, OpenAccountRequest, StatementDto, StatementLineDto,
-    StatementList,
+    StatementList, TempLimitRequest,
 };
 use crate::routes::credit_internal::{ReversalRequest, StatusActionName, StatusRequest};
 use crate::routes::{credit, credit_internal};
@@ -30,12 +30,13 @@ use crate::routes::{credit, credit_internal};
         credit_internal::reverse,
         credit_internal::refund,
         credit_internal::set_status,
+        credit_internal::temp_limit,
         credit_internal::close_day,
     ),
     components(schemas(
         OpenAccountRequest, AmountRequest, AuthoriseRequest, CloseDayRequest, CloseDayResult,
         ReversalRequest, AccountDto, AccountList, CardDto, CardList, StatementDto,
-        StatementLineDto, StatementList, AuthorisationDto, StatusRequest, StatusActionName,
+        StatementLineDto, StatementList, AuthorisationDto, StatusRequest, StatusActionName, TempLimitRequest,
     )),
     tags(
         (name = "credit", description = "A cardholder's credit accounts, cards, statements, \

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::InternalKey;
 use crate::credit_dto::{
     AccountDto, AmountRequest, AuthorisationDto, AuthoriseRequest, CloseDayRequest, CloseDayResult,
-    OpenAccountRequest,
+    OpenAccountRequest, TempLimitRequest,
 };
 use crate::extract::{JsonBody, PathId};
 use crate::idempotent::{Idempotent, once};
@@ -223,6 +223,40 @@ pub(crate) async fn refund(
         let a = state
             .app
             .credit_refund(Uuid::from_u128(id), req.body.amount_fen)
+            .await?;
+        Ok((StatusCode::OK, AccountDto::from(a)))
+    };
+    once(&state, SCOPE, &req.key, &req.request, run).await
+}
+
+/// Grants a temporary limit (临时调额) from today through `until`; it expires by itself.
+#[utoipa::path(post, path = "/v1/internal/credit/accounts/{id}/temp-limit", tag = "credit-internal",
+    params(
+        ("id" = Uuid, Path, description = "The account id"),
+        ("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters"),
+    ),
+    request_body = TempLimitRequest,
+    responses(
+        (status = 200, description = "The account with the temporary limit", body = AccountDto),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "INVALID_AMOUNT, COMMAND_REFUSED (an end before today, a closed account), INVALID_BODY; \
+            nothing was done", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("internal_token" = [])))]
+pub(crate) async fn temp_limit(
+    _: InternalKey,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    req: Idempotent<TempLimitRequest>,
+) -> Result<Response, ApiError> {
+    let run = async {
+        let until = req.body.until.parse().map_err(|_| ApiError::InvalidBody {
+            detail: format!("until {:?} is not YYYY-MM-DD", req.body.until),
+        })?;
+        let a = state
+            .app
+            .credit_temp_limit(Uuid::from_u128(id), req.body.amount_fen, until)
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };

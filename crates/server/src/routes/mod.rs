@@ -62,6 +62,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(credit_internal::refund),
         )
         .route(
+            "/v1/internal/credit/accounts/{id}/temp-limit",
+            post(credit_internal::temp_limit),
+        )
+        .route(
             "/v1/internal/credit/accounts/{id}/status",
             post(credit_internal::set_status),
         )
