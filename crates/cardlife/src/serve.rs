@@ -34,17 +34,28 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let ledger = LedgerService::start(&db, clock.clone()).await?;
     let outbox = Arc::new(DevOutbox::new(clock.clone()));
     let app = cardlife_app::App::new(db.clone(), ledger, clock)
-        .with_identity(identity(outbox)?)
+        .with_identity(identity(outbox.clone())?)
         .with_credit(card_keys()?)
         .await?;
     tokio::spawn(close_credit_days(app.clone()));
-    let config = cardlife_server::ServerConfig::new(internal_token()?)?;
+    let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
+    if dev_mode() {
+        tracing::warn!(
+            "development mode (CARDLIFE_DEV=1): /dev/sms shows every one-time code sent"
+        );
+        config = config.with_dev_outbox(outbox);
+    }
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");
     cardlife_server::serve(listener, router, shutdown_signal()).await?;
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Development mode: `CARDLIFE_DEV=1` (docs/web.md, "Development SMS page").
+fn dev_mode() -> bool {
+    std::env::var("CARDLIFE_DEV").is_ok_and(|v| v == "1")
 }
 
 /// The bearer token of the internal API: `CARDLIFE_INTERNAL_TOKEN`, or else the one kept in

@@ -8,6 +8,7 @@
 //! - `problem`: [`ApiError`] and its exhaustive mapping to problem+json.
 //! - `extract`: body, path and query extractors whose rejections are problems too.
 //! - `dto`: the wire types (UUID strings, flag names, integer amounts) and their parsing.
+//! - `web`: the server-rendered pages (cardholder app, development SMS page) and their assets.
 //! - `routes`: the handlers; `middleware`: request ids, metrics, time limit; `openapi`: the
 //!   document.
 
@@ -20,6 +21,7 @@ mod middleware;
 mod openapi;
 mod problem;
 mod routes;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use std::time::Duration;
 
 use axum::Router;
 use cardlife_app::App;
+use cardlife_app::customers::DevOutbox;
 use cardlife_kernel::Secret;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
@@ -51,6 +54,8 @@ pub struct ServerConfig {
     internal_token: Secret<String>,
     body_limit_bytes: usize,
     request_timeout: Duration,
+    /// Development mode: the outbox `/dev/sms` shows (docs/web.md).
+    dev_outbox: Option<Arc<DevOutbox>>,
 }
 
 /// Why a [`ServerConfig`] was refused.
@@ -81,6 +86,7 @@ impl ServerConfig {
             internal_token,
             body_limit_bytes: BODY_LIMIT_BYTES,
             request_timeout: REQUEST_TIMEOUT,
+            dev_outbox: None,
         })
     }
 
@@ -100,6 +106,21 @@ impl ServerConfig {
             request_timeout,
             ..self
         }
+    }
+
+    /// The same configuration in development mode: the `/dev/sms` page lists the one-time codes
+    /// `outbox` holds. Never in production (the binary sets it for `CARDLIFE_DEV=1` only).
+    #[must_use]
+    pub fn with_dev_outbox(self, outbox: Arc<DevOutbox>) -> Self {
+        Self {
+            dev_outbox: Some(outbox),
+            ..self
+        }
+    }
+
+    /// Whether the server runs in development mode.
+    pub fn dev_mode(&self) -> bool {
+        self.dev_outbox.is_some()
     }
 
     /// The largest request body, in bytes.
@@ -134,7 +155,9 @@ pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Rout
         metrics,
         openapi: Arc::new(openapi::document()),
     };
-    let routes = routes::routes().with_state(state);
+    let routes = routes::routes()
+        .merge(web::routes(config.dev_outbox.clone()))
+        .with_state(state);
     middleware::wrap(routes, &config)
 }
 

@@ -98,6 +98,17 @@ pub async fn spawn_postgres(admin_url: &str) -> TestServer {
 }
 
 async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
+    spawn_on_with(url, dir, false).await
+}
+
+/// A server on a fresh SQLite store in development mode (`/dev/sms` mounted).
+pub async fn spawn_sqlite_dev() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    spawn_on_with(&url, Some(dir), true).await
+}
+
+async fn spawn_on_with(url: &str, dir: Option<tempfile::TempDir>, dev: bool) -> TestServer {
     let db = Db::open(url).await.unwrap();
     db.migrate().await.unwrap();
     let clock = FakeClock::new("2026-04-01T02:00:00Z".parse().unwrap());
@@ -112,7 +123,10 @@ async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
         .with_credit(CardKeys::new([3; 32], [5; 32]))
         .await
         .unwrap();
-    let config = ServerConfig::new(Secret::new(INTERNAL_TOKEN.to_owned())).unwrap();
+    let mut config = ServerConfig::new(Secret::new(INTERNAL_TOKEN.to_owned())).unwrap();
+    if dev {
+        config = config.with_dev_outbox(outbox.clone());
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(serve(
