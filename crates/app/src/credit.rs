@@ -5,7 +5,7 @@
 
 use cardlife_credit::billing::BillingError;
 use cardlife_customers::Pan;
-use cardlife_kernel::{BusinessZone, CustomerId, Money};
+use cardlife_kernel::{BusinessZone, CustomerId, Money, Secret};
 use cardlife_store::credit::{CardRef, CreditError, CreditService, OpenAccount, StoredEvent};
 use cardlife_store::idempotency;
 use jiff::civil::Date;
@@ -28,8 +28,8 @@ pub struct OpenCreditAccount {
     pub product: serde_json::Value,
     /// Fen, positive.
     pub credit_limit_fen: i64,
-    /// The card number (Luhn-checked here; never stored in the clear).
-    pub card_number: String,
+    /// The card number (Luhn-checked here; never stored in the clear, never logged).
+    pub card_number: Secret<String>,
     /// `YYYY-MM`.
     pub card_expires: String,
 }
@@ -48,8 +48,8 @@ pub enum StatusAction {
 /// How the network names the card of an authorisation.
 #[derive(Debug)]
 pub enum CardSelector {
-    /// The card number.
-    Number(String),
+    /// The card number (never logged).
+    Number(Secret<String>),
     /// The card id (its token).
     Id(Uuid),
 }
@@ -156,7 +156,7 @@ impl App {
             customer_id: cmd.customer_id.as_uuid(),
             product: cmd.product,
             credit_limit,
-            pan: pan(&cmd.card_number)?,
+            pan: pan(cmd.card_number.expose_secret())?,
             expires_year,
             expires_month,
         };
@@ -315,7 +315,7 @@ impl App {
     ) -> Result<AuthorisationView, AppError> {
         let amount = positive(amount_fen)?;
         let card = match card {
-            CardSelector::Number(n) => CardRef::Pan(pan(&n)?),
+            CardSelector::Number(n) => CardRef::Pan(pan(n.expose_secret())?),
             CardSelector::Id(id) => CardRef::Id(id),
         };
         Ok(self
@@ -399,5 +399,91 @@ impl App {
     /// Releases a claimed key whose request was refused.
     pub async fn idempotency_release(&self, scope: &str, key: &str) -> Result<(), AppError> {
         Ok(idempotency::release(self.db(), scope, key).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use cardlife_kernel::FakeClock;
+    use cardlife_store::{Db, LedgerService};
+
+    use super::*;
+
+    async fn app() -> (App, FakeClock, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let db = Db::open(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let fake = FakeClock::new("2026-04-01T02:00:00Z".parse().unwrap());
+        let ledger = LedgerService::start(&db, fake.shared()).await.unwrap();
+        let app = App::new(db, ledger, fake.shared())
+            .with_credit(CardKeys::new([1; 32], [2; 32]))
+            .await
+            .unwrap();
+        (app, fake, dir)
+    }
+
+    fn open(customer: CustomerId) -> OpenCreditAccount {
+        OpenCreditAccount {
+            customer_id: customer,
+            product: serde_json::json!({}),
+            credit_limit_fen: 1_000_000,
+            card_number: Secret::new("4111111111111111".to_owned()),
+            card_expires: "2030-12".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn amounts_card_numbers_and_expiries_are_checked_before_the_store() {
+        let (app, _clock, _dir) = app().await;
+        let customer = CustomerId::generate();
+        let mut bad = open(customer);
+        bad.credit_limit_fen = 0;
+        assert!(matches!(
+            app.credit_open_account(bad).await,
+            Err(AppError::InvalidAmount(_))
+        ));
+        let mut bad = open(customer);
+        bad.card_number = Secret::new("4111111111111112".to_owned());
+        assert!(matches!(
+            app.credit_open_account(bad).await,
+            Err(AppError::InvalidCard(_))
+        ));
+        let mut bad = open(customer);
+        bad.card_expires = "2030-13".to_owned();
+        assert!(matches!(
+            app.credit_open_account(bad).await,
+            Err(AppError::InvalidCard(_))
+        ));
+        let a = app.credit_open_account(open(customer)).await.unwrap();
+        assert!(matches!(
+            app.credit_repay(customer, a.id, -5).await,
+            Err(AppError::InvalidAmount(_))
+        ));
+        assert!(matches!(
+            app.credit_repay(CustomerId::generate(), a.id, 5).await,
+            Err(AppError::NotFound(Missing::CreditAccount(_)))
+        ));
+    }
+
+    #[tokio::test]
+    async fn closing_days_by_the_clock_is_idempotent_and_refuses_today() {
+        let (app, clock, _dir) = app().await;
+        let customer = CustomerId::generate();
+        let a = app.credit_open_account(open(customer)).await.unwrap();
+        clock.advance_days(10);
+        let today = app.today();
+        assert_eq!(app.credit_close_days_through(today).await.unwrap(), 10);
+        assert_eq!(app.credit_close_days_through(today).await.unwrap(), 0);
+        assert!(matches!(
+            app.credit_close_day(today).await,
+            Err(AppError::CommandRefused(_))
+        ));
+        let statements = app.credit_statements(customer, a.id).await.unwrap();
+        assert_eq!(statements.len(), 1, "the 7 Apr statement, all zeros");
+        assert_eq!(statements[0].balance_fen, 0);
+        assert!(app.check().await.unwrap().ok());
     }
 }

@@ -5,6 +5,7 @@
 use cardlife_app::credit::{
     AccountView, AuthorisationView, CardView, StatementLine, StatementView,
 };
+use cardlife_kernel::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -22,8 +23,9 @@ pub struct OpenAccountRequest {
     pub product: Option<serde_json::Value>,
     /// The permanent limit, positive fen.
     pub credit_limit_fen: i64,
-    /// The card number (Luhn-checked; stored only tokenised).
-    pub card_number: String,
+    /// The card number (Luhn-checked; stored only tokenised; never logged).
+    #[schema(value_type = String)]
+    pub card_number: Secret<String>,
     /// The card's expiry month, `YYYY-MM`.
     pub card_expires: String,
 }
@@ -50,9 +52,10 @@ pub struct TempLimitRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthoriseRequest {
-    /// The card number.
+    /// The card number (never logged).
     #[serde(default)]
-    pub card_number: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub card_number: Option<Secret<String>>,
     /// Or the card's id (its token).
     #[serde(default)]
     pub card_id: Option<Uuid>,

@@ -73,9 +73,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Idempotent<T> {
             return Err(ApiError::UnsupportedMediaType);
         }
         let limit_bytes = state.body_limit_bytes;
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge { limit_bytes })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit_bytes }
+            } else {
+                ApiError::MalformedJson {
+                    detail: "the request body could not be read".to_owned(),
+                }
+            }
+        })?;
         let JsonBody(body) = JsonBody::<T>::parse(&bytes)?;
         let mut request = head.into_bytes();
         request.extend_from_slice(&bytes);

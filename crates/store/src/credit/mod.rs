@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cardlife_credit::billing::{
-    AccountStatus, DelinquencyBucket, Engine, Event, EventKind, Product, ProductVersions,
+    AccountStatus, BillingError, DelinquencyBucket, Engine, Event, Product, ProductVersions,
     is_dormant,
 };
 use cardlife_customers::Pan;
@@ -83,8 +83,17 @@ struct Live {
     closed_through: Option<Date>,
     /// Ledger changes not yet mirrored (a failed mirror is retried by the next command).
     unsent: (Vec<Account>, Vec<Transfer>),
-    /// Authorisations resolved, by hold: (captured amount, reversed).
-    resolved: HashMap<u128, (Money, Money, bool, bool)>,
+    /// Authorisations captured or reversed, by hold (the engine forgets them).
+    resolved: HashMap<u128, Resolved>,
+}
+
+/// What became of an authorisation the engine no longer holds.
+#[derive(Debug, Clone, Copy)]
+struct Resolved {
+    amount: Money,
+    captured: Money,
+    cash: bool,
+    reversed: bool,
 }
 
 type Slot = Arc<Mutex<Live>>;
@@ -306,7 +315,7 @@ impl CreditService {
             .with_card_expiry(cmd.expires_year, cmd.expires_month)?;
         let exact = rust_decimal::Decimal::from(cmd.credit_limit.fen())
             * Product::fraction(product.cash_limit_pct);
-        let cash_limit = Money::cny(round_half_up_to_fen(exact).map_err(BillingErrorFrom::from)?);
+        let cash_limit = Money::cny(round_half_up_to_fen(exact).map_err(BillingError::from)?);
         let lookup = self.keys.lookup(&cmd.pan);
         if sql::card_exists(&self.db, &lookup).await? {
             return Err(CreditError::CardAlreadyIssued);
@@ -602,21 +611,37 @@ impl CreditService {
 
 /// Before an event is received: records what a capture or reversal resolves, for reads of
 /// the authorisation afterwards (the engine forgets an authorisation once it posts).
-fn note_resolution(
-    engine: &Engine,
-    resolved: &mut HashMap<u128, (Money, Money, bool, bool)>,
-    event: StoredEvent,
-) {
+fn note_resolution(engine: &Engine, resolved: &mut HashMap<u128, Resolved>, event: StoredEvent) {
     let find = |hold: u64| engine.authorisations().find(|a| a.hold == u128::from(hold));
     match event {
         StoredEvent::Capture { hold, amount_fen } => {
             if let Some(a) = find(hold) {
-                resolved.insert(a.hold, (a.amount, Money::cny(amount_fen), a.cash, false));
+                let captured = Money::cny(amount_fen);
+                let (amount, cash, reversed) = (a.amount, a.cash, false);
+                resolved.insert(
+                    a.hold,
+                    Resolved {
+                        amount,
+                        captured,
+                        cash,
+                        reversed,
+                    },
+                );
             }
         }
         StoredEvent::Reverse { hold } => {
             if let Some(a) = find(hold) {
-                resolved.insert(a.hold, (a.amount, Money::cny(0), a.cash, true));
+                let captured = Money::cny(0);
+                let (amount, cash, reversed) = (a.amount, a.cash, true);
+                resolved.insert(
+                    a.hold,
+                    Resolved {
+                        amount,
+                        captured,
+                        cash,
+                        reversed,
+                    },
+                );
             }
         }
         _ => {}
@@ -634,7 +659,12 @@ fn authorisation_view(live: &Live, id: u128, hold: u128) -> Result<Authorisation
             captured: Money::cny(0),
         });
     }
-    let (amount, captured, cash, reversed) = live
+    let Resolved {
+        amount,
+        captured,
+        cash,
+        reversed,
+    } = live
         .resolved
         .get(&hold)
         .copied()
@@ -677,15 +707,7 @@ fn account_view(live: &Live, today: Date) -> Result<AccountView, CreditError> {
     })
 }
 
-/// Money errors from rounding become billing errors.
-type BillingErrorFrom = cardlife_credit::billing::BillingError;
-
 /// Rows of every credit table (products, accounts, cards, events, statements).
 pub async fn row_counts(db: &Db) -> Result<[i64; 5], CreditError> {
     sql::row_counts(db).await
-}
-
-/// The stored form's engine kind, for callers validating a command before sending it.
-pub fn event_kind(e: StoredEvent) -> EventKind {
-    e.kind()
 }
