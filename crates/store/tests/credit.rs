@@ -144,6 +144,23 @@ async fn an_account_lives_through_authorisation_capture_statement_and_repayment_
             *s
         );
         assert_ledger_clean(&ledger).await;
+
+        // A whole restart: the store reopened, a new ledger writer loading it, the credit
+        // service replaying on top.
+        drop(svc);
+        let db = store.reopen().await;
+        let ledger = start(&db, &clock).await;
+        let svc = CreditService::start(&db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let after = svc
+            .account(account.id, None, date(2026, 4, 10))
+            .await
+            .unwrap();
+        assert_eq!(after, before);
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_ledger_clean(&ledger).await;
+        db.close().await;
         store.drop_store().await;
     }
 }
