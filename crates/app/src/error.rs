@@ -52,6 +52,9 @@ pub enum AppError {
     /// No valid session: the token is missing, malformed, unknown, expired, ended or revoked.
     #[error("no valid session")]
     Unauthenticated,
+    /// A merchants, QR payments or operator rule refused the request.
+    #[error(transparent)]
+    Merchants(#[from] crate::merchants::MerchantsError),
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),

@@ -6,6 +6,8 @@
 //!   batch submission and reads).
 //! - [`customers`]: one-time codes, registration, logins and sessions.
 //! - [`quotes`]: installment and loan quotes with the annualised rate.
+//! - [`merchants`]: operators and the audit log, merchants, signed requests, QR codes, payment
+//!   orders, pay codes and refunds, and the card-funding seam.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
@@ -14,6 +16,7 @@
 pub mod credit;
 pub mod customers;
 mod error;
+pub mod merchants;
 pub mod quotes;
 
 use cardlife_kernel::SharedClock;
@@ -62,6 +65,7 @@ pub struct App {
     /// Started by [`App::with_credit`]; the credit use cases answer `Unavailable` without it.
     credit: Option<cardlife_store::credit::CreditService>,
     identity: Arc<Identity>,
+    merchants: Arc<crate::merchants::Merchants>,
 }
 
 impl App {
@@ -71,12 +75,18 @@ impl App {
     pub fn new(db: Db, ledger: LedgerService, clock: SharedClock) -> Self {
         let config = IdentityConfig::random(Arc::new(DevOutbox::new(clock.clone())));
         let identity = Arc::new(Identity::new(CustomerStore::new(db.clone()), config));
+        let funding = Arc::new(crate::merchants::LedgerCardFunding::new(ledger.clone()));
+        let merchants = Arc::new(crate::merchants::Merchants::new(
+            crate::merchants::MerchantsConfig::random(),
+            funding,
+        ));
         Self {
             db,
             ledger,
             clock,
             credit: None,
             identity,
+            merchants,
         }
     }
 
@@ -85,6 +95,31 @@ impl App {
     pub fn with_identity(self, config: IdentityConfig) -> Self {
         let identity = Arc::new(Identity::new(CustomerStore::new(self.db.clone()), config));
         Self { identity, ..self }
+    }
+
+    /// The same use cases with the merchants context's keys and policies.
+    #[must_use]
+    pub fn with_merchants(self, config: crate::merchants::MerchantsConfig) -> Self {
+        let funding = self.merchants.funding.clone();
+        let merchants = Arc::new(crate::merchants::Merchants::new(config, funding));
+        Self { merchants, ..self }
+    }
+
+    /// The same use cases paying orders through another card-funding implementation (the
+    /// persisted credit service, once merged).
+    #[must_use]
+    pub fn with_card_funding(self, funding: Arc<dyn crate::merchants::CardFunding>) -> Self {
+        let merchants = Arc::new(crate::merchants::Merchants::new(
+            crate::merchants::MerchantsConfig {
+                ..self.merchants.config.clone_keys()
+            },
+            funding,
+        ));
+        Self { merchants, ..self }
+    }
+
+    pub(crate) fn merchants(&self) -> &crate::merchants::Merchants {
+        &self.merchants
     }
 
     /// The store, for the use-case modules of each context.

@@ -7,6 +7,8 @@ use axum::http::request::Parts;
 use cardlife_kernel::CustomerId;
 
 use crate::AppState;
+pub(crate) use crate::auth_merchant::MerchantKey;
+pub(crate) use crate::auth_operator::OperatorSession;
 use crate::problem::ApiError;
 
 /// Proof that the request carried the internal bearer token (`Authorization: Bearer <token>`).

@@ -5,6 +5,7 @@
 //! - [`router`] wires the routes and the middleware stack; [`serve`] runs it until shutdown.
 //! - `auth`: the [`InternalKey`] and [`Public`] extractors every route declares.
 //! - `idempotent`: `Idempotency-Key` handling of money-moving requests.
+//! - `auth_operator`, `auth_merchant`: the [`OperatorSession`] and [`MerchantKey`] extractors.
 //! - `problem`: [`ApiError`] and its exhaustive mapping to problem+json.
 //! - `extract`: body, path and query extractors whose rejections are problems too.
 //! - `dto`: the wire types (UUID strings, flag names, integer amounts) and their parsing.
@@ -13,6 +14,8 @@
 //!   document.
 
 mod auth;
+mod auth_merchant;
+mod auth_operator;
 mod credit_dto;
 mod dto;
 mod extract;
@@ -20,6 +23,7 @@ mod idempotent;
 mod middleware;
 mod openapi;
 mod problem;
+mod problem_merchants;
 mod routes;
 mod web;
 
@@ -35,6 +39,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
 pub use auth::{CustomerSession, InternalKey, Public, SESSION_COOKIE};
+pub use auth_merchant::MerchantKey;
+pub use auth_operator::OperatorSession;
 pub use idempotent::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, Problem};

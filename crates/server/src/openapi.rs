@@ -52,6 +52,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::customers::CustomersApi::openapi());
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
+    doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc
 }
 
@@ -64,6 +65,12 @@ impl Modify for InternalToken {
         components.add_security_scheme(
             "internal_token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "merchant_signature",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("Cardlife-Signature"),
+            )),
         );
         components.add_security_scheme(
             "session",

@@ -383,6 +383,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "IDEMPOTENCY_IN_FLIGHT",
             "A request with this idempotency key is still running",
         ),
+        AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
@@ -538,6 +539,14 @@ impl From<AppError> for ApiError {
             AppError::Customer(ref c) if customer_refusal(c).0.is_server_error() => {
                 Self::Internal(e)
             }
+            AppError::Merchants(ref m)
+                if crate::problem_merchants::merchants_refusal(m)
+                    .0
+                    .is_server_error() =>
+            {
+                Self::Internal(e)
+            }
+            AppError::Merchants(_) => Self::Refused(e),
             AppError::Customer(_)
             | AppError::Quote(_)
             | AppError::PhoneTaken

@@ -20,7 +20,23 @@ enum Access {
     Internal,
     /// A customer's session only.
     Customer,
+    /// A merchant's signed request only.
+    Merchant,
+    /// An operator session holding one of these roles (an admin holds every role).
+    Operator(&'static [&'static str]),
 }
+
+/// Every operator role.
+const ROLES: [&str; 5] = [
+    "viewer",
+    "campaign_manager",
+    "merchant_reviewer",
+    "risk_officer",
+    "admin",
+];
+const QUEUE_READERS: &[&str] = &["viewer", "merchant_reviewer", "risk_officer", "admin"];
+const REVIEWERS: &[&str] = &["merchant_reviewer", "admin"];
+const AUDITORS: &[&str] = &["risk_officer", "admin"];
 
 /// Every route: method, path template, who may call it.
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -108,6 +124,47 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Internal,
     ),
     ("post", "/v1/internal/credit/close-day", Access::Internal),
+    ("post", "/v1/merchant-applications", Access::Public),
+    ("post", "/v1/internal/operators", Access::Internal),
+    ("post", "/v1/operator/sessions", Access::Public),
+    ("get", "/v1/operator/audit", Access::Operator(AUDITORS)),
+    (
+        "get",
+        "/v1/operator/merchants/review-queue",
+        Access::Operator(QUEUE_READERS),
+    ),
+    (
+        "post",
+        "/v1/operator/merchants/{id}/approve",
+        Access::Operator(REVIEWERS),
+    ),
+    (
+        "post",
+        "/v1/operator/merchants/{id}/reject",
+        Access::Operator(REVIEWERS),
+    ),
+    (
+        "post",
+        "/v1/operator/merchants/{id}/suspend",
+        Access::Operator(REVIEWERS),
+    ),
+    ("get", "/v1/merchant/me", Access::Merchant),
+    ("post", "/v1/merchant/keys/rotate", Access::Merchant),
+    ("post", "/v1/merchant/stores", Access::Merchant),
+    (
+        "post",
+        "/v1/merchant/stores/{id}/cashiers",
+        Access::Merchant,
+    ),
+    ("post", "/v1/merchant/qr/static", Access::Merchant),
+    ("post", "/v1/merchant/orders", Access::Merchant),
+    ("get", "/v1/merchant/orders", Access::Merchant),
+    ("get", "/v1/merchant/orders/{id}", Access::Merchant),
+    ("post", "/v1/merchant/orders/{id}/refunds", Access::Merchant),
+    ("post", "/v1/merchant/pay-code-charges", Access::Merchant),
+    ("post", "/v1/qr/scan", Access::Customer),
+    ("post", "/v1/qr/pay", Access::Customer),
+    ("get", "/v1/me/pay-code", Access::Customer),
 ];
 
 /// Every (method, path) the OpenAPI document lists.
@@ -162,9 +219,37 @@ async fn call(s: &TestServer, m: &str, path: &str, token: Option<&str>) -> (Stat
     s.call(method(m), path, token, body).await
 }
 
+/// Makes an operator of each role and returns (role, session token).
+async fn operators(s: &TestServer) -> Vec<(&'static str, String)> {
+    let mut tokens = Vec::new();
+    for (i, role) in ROLES.iter().enumerate() {
+        let login = format!("op_{role}");
+        let password = format!("operator-{role}-pass");
+        let (status, body) = s
+            .post(
+                "/v1/internal/operators",
+                Some(INTERNAL_TOKEN),
+                json!({ "login": login, "phone": format!("1390000{i:04}"), "password": password, "role": role }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = s
+            .post(
+                "/v1/operator/sessions",
+                None,
+                json!({ "login": login, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        tokens.push((*role, body["token"].as_str().unwrap().to_owned()));
+    }
+    tokens
+}
+
 #[tokio::test]
 async fn every_protected_route_refuses_callers_of_another_kind() {
     let s = spawn_sqlite().await;
+    let operators = operators(&s).await;
     for (i, (m, template, access)) in MATRIX.iter().enumerate() {
         // A fresh customer per route: some routes end the session they are called with.
         let customer = s.register(&format!("138{i:08}")).await;
@@ -172,10 +257,24 @@ async fn every_protected_route_refuses_callers_of_another_kind() {
         let (anonymous, _) = call(&s, m, &path, None).await;
         let (as_customer, _) = call(&s, m, &path, Some(&customer.token)).await;
         let (as_internal, _) = call(&s, m, &path, Some(INTERNAL_TOKEN)).await;
+        let mut as_operator = Vec::new();
+        for (role, token) in &operators {
+            as_operator.push((*role, call(&s, m, &path, Some(token)).await.0));
+        }
         let forged = "A".repeat(43);
         let (as_forged, _) = call(&s, m, &path, Some(&forged)).await;
         let refused =
             |st: StatusCode| st == StatusCode::UNAUTHORIZED || st == StatusCode::FORBIDDEN;
+        let others_refused = |kinds: &[(&str, StatusCode)]| {
+            for (who, st) in kinds {
+                assert!(refused(*st), "{m} {template}: {who} got {st}");
+            }
+        };
+        let operators_refused = || {
+            for (role, st) in &as_operator {
+                assert!(refused(*st), "{m} {template}: operator {role} got {st}");
+            }
+        };
         match access {
             Access::Public => {
                 assert!(
@@ -184,28 +283,51 @@ async fn every_protected_route_refuses_callers_of_another_kind() {
                 );
             }
             Access::Internal => {
-                assert!(
-                    refused(anonymous),
-                    "{m} {template}: anonymous got {anonymous}"
-                );
-                assert!(
-                    refused(as_customer),
-                    "{m} {template}: customer got {as_customer}"
-                );
-                assert!(refused(as_forged), "{m} {template}: forged got {as_forged}");
+                others_refused(&[
+                    ("anonymous", anonymous),
+                    ("customer", as_customer),
+                    ("forged", as_forged),
+                ]);
+                operators_refused();
                 assert!(!refused(as_internal), "{m} {template}: internal refused");
             }
             Access::Customer => {
-                assert!(
-                    refused(anonymous),
-                    "{m} {template}: anonymous got {anonymous}"
-                );
-                assert!(
-                    refused(as_internal),
-                    "{m} {template}: internal key got {as_internal}"
-                );
-                assert!(refused(as_forged), "{m} {template}: forged got {as_forged}");
+                others_refused(&[
+                    ("anonymous", anonymous),
+                    ("internal", as_internal),
+                    ("forged", as_forged),
+                ]);
+                operators_refused();
                 assert!(!refused(as_customer), "{m} {template}: customer refused");
+            }
+            Access::Merchant => {
+                // Only a signed request gets through; signing is exercised in merchants_api.rs.
+                others_refused(&[
+                    ("anonymous", anonymous),
+                    ("customer", as_customer),
+                    ("internal", as_internal),
+                    ("forged", as_forged),
+                ]);
+                operators_refused();
+            }
+            Access::Operator(allowed) => {
+                others_refused(&[
+                    ("anonymous", anonymous),
+                    ("customer", as_customer),
+                    ("internal", as_internal),
+                    ("forged", as_forged),
+                ]);
+                for (role, st) in &as_operator {
+                    if allowed.contains(role) {
+                        assert!(!refused(*st), "{m} {template}: {role} refused ({st})");
+                    } else {
+                        assert_eq!(
+                            *st,
+                            StatusCode::FORBIDDEN,
+                            "{m} {template}: {role} got {st}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -9,8 +9,11 @@
 //!   the billing engine, mirrored to the ledger.
 //! - [`idempotency`]: idempotency keys of money-moving requests and their stored responses.
 //! - [`customers`]: customers, one-time-code challenges and sessions.
+//! - [`merchants`]: operators, merchants, signing keys, QR codes, payment orders and refunds;
+//!   [`tx`]: a transaction on either backend; [`audit`]: the audit log written inside it.
 //! - `rows`: the row types both backends decode.
 
+pub mod audit;
 mod both;
 pub mod credit;
 pub mod customers;
@@ -18,9 +21,11 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod ledger;
+pub mod merchants;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod tx;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};
 pub use error::StoreError;

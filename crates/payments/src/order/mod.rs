@@ -21,8 +21,10 @@
 //! - Every illegal move returns a precise [`OrderError`] and leaves the order unchanged.
 
 mod pricing;
+mod restore;
 
 pub use pricing::{OrderPricing, PointsDeduction};
+pub use restore::StoredOrder;
 
 use cardlife_kernel::{BusinessZone, CustomerId, MerchantId, Money};
 use jiff::civil::Date;

@@ -5,6 +5,7 @@ pub(crate) mod credit_doc;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
 pub(crate) mod ledger;
+pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod quotes;
 
@@ -101,6 +102,47 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/me/logout-everywhere",
             post(customers::logout_everywhere),
         )
+        .route("/v1/merchant-applications", post(merchants::apply))
+        .route("/v1/internal/operators", post(merchants::create_operator))
+        .route("/v1/operator/sessions", post(merchants::operator_login))
+        .route("/v1/operator/audit", get(merchants::audit))
+        .route(
+            "/v1/operator/merchants/review-queue",
+            get(merchants::review_queue),
+        )
+        .route(
+            "/v1/operator/merchants/{id}/approve",
+            post(merchants::approve),
+        )
+        .route(
+            "/v1/operator/merchants/{id}/reject",
+            post(merchants::reject),
+        )
+        .route(
+            "/v1/operator/merchants/{id}/suspend",
+            post(merchants::suspend),
+        )
+        .route("/v1/merchant/me", get(merchants::merchant_me))
+        .route("/v1/merchant/keys/rotate", post(merchants::rotate_key))
+        .route("/v1/merchant/stores", post(merchants::add_store))
+        .route(
+            "/v1/merchant/stores/{id}/cashiers",
+            post(merchants::add_cashier),
+        )
+        .route("/v1/merchant/qr/static", post(merchants::static_code))
+        .route(
+            "/v1/merchant/orders",
+            post(merchants::create_order).get(merchants::list_orders),
+        )
+        .route("/v1/merchant/orders/{id}", get(merchants::get_order))
+        .route("/v1/merchant/orders/{id}/refunds", post(merchants::refund))
+        .route(
+            "/v1/merchant/pay-code-charges",
+            post(merchants::charge_pay_code),
+        )
+        .route("/v1/qr/scan", post(merchants::scan))
+        .route("/v1/qr/pay", post(merchants::pay))
+        .route("/v1/me/pay-code", get(merchants::my_pay_code))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

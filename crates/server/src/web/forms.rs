@@ -110,7 +110,7 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
             C::LoginLocked { .. } => t.err_locked,
             _ => return None,
         },
-        AppError::Quote(_) => return None,
+        AppError::Quote(_) | AppError::Merchants(_) => return None,
         // No page moves credit yet: the credit API answers these itself.
         AppError::InvalidAmount(_)
         | AppError::Declined { .. }

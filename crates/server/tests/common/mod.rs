@@ -118,8 +118,11 @@ async fn spawn_on_with(url: &str, dir: Option<tempfile::TempDir>, dev: bool) -> 
     let mut identity = IdentityConfig::random(outbox.clone());
     // Cheap hashing keeps the suite fast; production cost is tested in the customers crate.
     identity.password_params = PasswordHashParams::new(256, 1, 1);
+    let mut merchants = cardlife_app::merchants::MerchantsConfig::random();
+    merchants.password_params = PasswordHashParams::new(256, 1, 1);
     let app = App::new(db.clone(), ledger, shared)
         .with_identity(identity)
+        .with_merchants(merchants)
         .with_credit(CardKeys::new([3; 32], [5; 32]))
         .await
         .unwrap();

@@ -1,0 +1,1015 @@
+//! QR codes, payment orders, pay codes and refunds (docs/merchants.md).
+//!
+//! A payment runs in three steps, each safe to repeat:
+//! 1. the idempotency key is claimed (same key + same request → the stored order; same key +
+//!    another request → `IdempotencyKeyReused`; still running → `IdempotencyInProgress`);
+//! 2. one transaction authorises the order, books the payer's daily QR spend (optimistically,
+//!    so two payments cannot both pass the limit), marks a pay code used, and audits;
+//! 3. the card account is authorised and captured through [`CardFunding`] with ids derived from
+//!    the order (a retry answers `exists` on the ledger), then one transaction records the
+//!    capture, the fee, the audit entry and the key's result.
+//!
+//! A refusal before step 2 changes nothing and frees the key.
+
+use std::collections::HashMap;
+
+use cardlife_kernel::{CustomerId, MerchantId, Money, Secret};
+use cardlife_payments::limits::{self, Authentication, CodeKind, DailySpend, QrPayment};
+use cardlife_payments::mdr::PaymentType;
+use cardlife_payments::order::{
+    NewOrder, OrderPricing, OrderStatus, PaymentOrder, PaymentOrderId, Refund, StoredOrder,
+};
+use cardlife_payments::paycode::{self, TokenRef, UsedPayCode};
+use cardlife_payments::qr::{DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, Tag};
+use cardlife_store::StoreError;
+use cardlife_store::audit::{self, AuditEntry};
+use cardlife_store::merchants::orders::{
+    Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
+};
+use cardlife_store::merchants::{CodeRecord, MerchantRecord, MerchantStore};
+use cardlife_store::tx::Tx;
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+
+use super::funding::{FundingRequest, derived_id};
+use super::seal::keyed_hash;
+use super::{Capture, CardFunding, MerchantsError, fee_plan};
+use crate::{App, AppError};
+
+/// The longest idempotency key or merchant reference.
+pub const KEY_CHARS_MAX: usize = 64;
+/// The longest a merchant may let a dynamic order wait.
+pub const ORDER_TTL_MAX: SignedDuration = SignedDuration::from_hours(24);
+
+/// One refund, as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundView {
+    /// 1 for the first.
+    pub number: u32,
+    /// Asked for.
+    pub requested: Money,
+    /// Returned to the card.
+    pub cash: Money,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A payment order, as shown to its merchant or payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderView {
+    /// The order.
+    pub id: PaymentOrderId,
+    /// Who is paid.
+    pub merchant: MerchantId,
+    /// The merchant's reference.
+    pub merchant_ref: Option<String>,
+    /// `dynamic_qr`, `static_qr` or `pay_code`.
+    pub channel: String,
+    /// The state.
+    pub status: String,
+    /// The price.
+    pub amount: Money,
+    /// Taken from the card.
+    pub captured: Money,
+    /// Returned to the card.
+    pub refunded: Money,
+    /// The merchant's fee.
+    pub fee: Money,
+    /// Who paid.
+    pub payer: Option<CustomerId>,
+    /// The EMVCo payload of a dynamic order's code.
+    pub qr_payload: Option<String>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Expires if unpaid.
+    pub expires_at: Timestamp,
+    /// Captured.
+    pub captured_at: Option<Timestamp>,
+    /// Refunds, oldest first.
+    pub refunds: Vec<RefundView>,
+}
+
+/// A merchant's static (printed) code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticCode {
+    /// The code's id.
+    pub id: String,
+    /// The EMVCo payload to print.
+    pub payload: String,
+}
+
+/// What scanning a merchant's code shows the payer before paying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanView {
+    /// `static` or `dynamic`.
+    pub kind: String,
+    /// The merchant.
+    pub merchant: MerchantId,
+    /// Its name.
+    pub merchant_name: String,
+    /// The amount, for a dynamic code.
+    pub amount: Option<Money>,
+    /// The order, for a dynamic code.
+    pub order: Option<PaymentOrderId>,
+}
+
+/// A pay code to show at the till; valid about 60 seconds, single use.
+#[derive(Debug)]
+pub struct PayCodeShown {
+    /// 24 digits.
+    pub code: Secret<String>,
+    /// When it stops being accepted.
+    pub expires_at: Timestamp,
+}
+
+/// A dynamic order a merchant asks for.
+#[derive(Debug, Clone)]
+pub struct NewDynamicOrder {
+    /// The price.
+    pub amount: Money,
+    /// The merchant's own reference (unique per merchant).
+    pub merchant_ref: Option<String>,
+    /// How long it waits for its payer, in seconds (default 15 minutes, at most 24 hours).
+    pub ttl_seconds: Option<i64>,
+}
+
+fn status_str(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::Created => "created",
+        OrderStatus::Authorised => "authorised",
+        OrderStatus::Captured => "captured",
+        OrderStatus::PartiallyRefunded => "partially_refunded",
+        OrderStatus::FullyRefunded => "fully_refunded",
+        OrderStatus::Cancelled => "cancelled",
+        OrderStatus::Expired => "expired",
+    }
+}
+
+fn status_of(s: &str) -> Result<OrderStatus, AppError> {
+    Ok(match s {
+        "created" => OrderStatus::Created,
+        "authorised" => OrderStatus::Authorised,
+        "captured" => OrderStatus::Captured,
+        "partially_refunded" => OrderStatus::PartiallyRefunded,
+        "fully_refunded" => OrderStatus::FullyRefunded,
+        "cancelled" => OrderStatus::Cancelled,
+        "expired" => OrderStatus::Expired,
+        _ => return Err(AppError::Storage(StoreError::Corrupt("order status"))),
+    })
+}
+
+fn check_token(value: &str, field: &'static str) -> Result<(), AppError> {
+    if value.is_empty()
+        || value.len() > KEY_CHARS_MAX
+        || !value.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(MerchantsError::InvalidField {
+            field,
+            reason: "1–64 visible ASCII characters",
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn request_hash(parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize().into()
+}
+
+fn audit_entry(
+    actor_kind: &'static str,
+    actor_id: String,
+    at: Timestamp,
+    action: &'static str,
+    order: &OrderRecord,
+    detail: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor_kind,
+        actor_id,
+        action,
+        subject_kind: "order",
+        subject_id: order.id.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// The code id a payload carries in template 26, when the template is ours.
+fn code_id_of(payload: &Payload) -> Option<&str> {
+    let account = payload
+        .objects()
+        .iter()
+        .find(|o| o.tag == Tag::MERCHANT_ACCOUNT)?
+        .children()?;
+    let guid = account.iter().find(|c| c.tag == Tag::ACCOUNT_GUID)?;
+    if guid.value != DEFAULT_ACCOUNT_GUID {
+        return None;
+    }
+    account
+        .iter()
+        .find(|c| c.tag == Tag::ACCOUNT_ID)
+        .map(|c| c.value.as_str())
+}
+
+fn encode_code(
+    m: &MerchantRecord,
+    code_id: &str,
+    amount: Option<Money>,
+) -> Result<String, AppError> {
+    MerchantPresented {
+        merchant_name: m.name.clone(),
+        merchant_city: m.city.clone(),
+        mcc: m.mcc.clone(),
+        currency: "156".to_owned(),
+        country: "CN".to_owned(),
+        amount: amount.map(|a| a.to_string()),
+        account_guid: DEFAULT_ACCOUNT_GUID.to_owned(),
+        account: code_id.to_owned(),
+        bill_number: None,
+    }
+    .encode()
+    .map_err(|_| {
+        MerchantsError::InvalidField {
+            field: "merchant",
+            reason: "the merchant's details do not fit a QR payload",
+        }
+        .into()
+    })
+}
+
+fn ensure_approved(m: &MerchantRecord) -> Result<(), AppError> {
+    match m.status.as_str() {
+        "approved" => Ok(()),
+        "suspended" => Err(MerchantsError::MerchantSuspended.into()),
+        _ => Err(MerchantsError::MerchantNotApproved.into()),
+    }
+}
+
+/// One payment to take (see the module comment).
+struct Payment {
+    merchant: MerchantRecord,
+    payer: CustomerId,
+    amount: Money,
+    channel: &'static str,
+    code_kind: CodeKind,
+    code_id: Option<String>,
+    existing: Option<OrderRecord>,
+    merchant_ref: Option<String>,
+    used_code: Option<(UsedPayCode, Timestamp)>,
+    actor: (&'static str, String),
+    scope: String,
+    key: String,
+}
+
+impl App {
+    fn order_store(&self) -> OrderStore {
+        OrderStore::new(self.db().clone())
+    }
+
+    fn funding(&self) -> &dyn CardFunding {
+        self.merchants().funding.as_ref()
+    }
+
+    /// A merchant's static code; the payer enters the amount (500.00 per payer per day across
+    /// static codes).
+    pub async fn create_static_code(&self, merchant: MerchantId) -> Result<StaticCode, AppError> {
+        let m = self.merchant_record(merchant).await?;
+        let id = format!("qr{}", uuid::Uuid::now_v7().simple());
+        let payload = encode_code(&m, &id, None)?;
+        let mut tx = Tx::begin(self.db()).await?;
+        let record = CodeRecord {
+            id: id.clone(),
+            merchant,
+            kind: "static".to_owned(),
+            payload: payload.clone(),
+        };
+        MerchantStore::insert_code(&mut tx, &record, self.clock().now()).await?;
+        tx.commit().await?;
+        Ok(StaticCode { id, payload })
+    }
+
+    /// A dynamic order with its one-off code carrying the amount and expiring with the order.
+    pub async fn create_dynamic_order(
+        &self,
+        merchant: MerchantId,
+        new: NewDynamicOrder,
+    ) -> Result<OrderView, AppError> {
+        if !new.amount.is_positive() {
+            return Err(MerchantsError::InvalidAmount.into());
+        }
+        if let Some(r) = &new.merchant_ref {
+            check_token(r, "merchant_ref")?;
+        }
+        let ttl = new
+            .ttl_seconds
+            .map_or(self.merchants().config.order_ttl, SignedDuration::from_secs);
+        if ttl <= SignedDuration::ZERO || ttl > ORDER_TTL_MAX {
+            return Err(MerchantsError::InvalidField {
+                field: "ttl_seconds",
+                reason: "1 second to 24 hours",
+            }
+            .into());
+        }
+        let m = self.merchant_record(merchant).await?;
+        let now = self.clock().now();
+        let code_id = format!("qr{}", uuid::Uuid::now_v7().simple());
+        let payload = encode_code(&m, &code_id, Some(new.amount))?;
+        let order = OrderRecord {
+            id: uuid::Uuid::now_v7(),
+            merchant,
+            merchant_ref: new.merchant_ref,
+            channel: "dynamic_qr".to_owned(),
+            code_id: Some(code_id.clone()),
+            payer: None,
+            status: "created".to_owned(),
+            currency: "CNY".to_owned(),
+            goods_fen: new.amount.fen(),
+            coupon_fen: 0,
+            points_used: 0,
+            points_value_fen: 0,
+            authorised_fen: 0,
+            captured_fen: 0,
+            refunded_goods_fen: 0,
+            refunded_cash_fen: 0,
+            mdr_fen: 0,
+            funding_auth_id: None,
+            created_at: now,
+            expires_at: now.checked_add(ttl).unwrap_or(now),
+            captured_at: None,
+            version: 0,
+        };
+        let mut tx = Tx::begin(self.db()).await?;
+        let code = CodeRecord {
+            id: code_id,
+            merchant,
+            kind: "dynamic".to_owned(),
+            payload,
+        };
+        MerchantStore::insert_code(&mut tx, &code, now).await?;
+        if !OrderStore::insert(&mut tx, &order).await? {
+            return Err(MerchantsError::MerchantRefTaken.into());
+        }
+        tx.commit().await?;
+        self.order_view(order).await
+    }
+
+    async fn order_view(&self, o: OrderRecord) -> Result<OrderView, AppError> {
+        let refunds = self.order_store().refunds(o.id).await?;
+        let qr_payload = match &o.code_id {
+            Some(id) if o.channel == "dynamic_qr" => {
+                self.merchant_store().code(id).await?.map(|c| c.payload)
+            }
+            _ => None,
+        };
+        Ok(OrderView {
+            id: PaymentOrderId::from_uuid(o.id),
+            merchant: o.merchant,
+            merchant_ref: o.merchant_ref,
+            channel: o.channel,
+            status: o.status,
+            amount: Money::cny(o.goods_fen),
+            captured: Money::cny(o.captured_fen),
+            refunded: Money::cny(o.refunded_cash_fen),
+            fee: Money::cny(o.mdr_fen),
+            payer: o.payer,
+            qr_payload,
+            created_at: o.created_at,
+            expires_at: o.expires_at,
+            captured_at: o.captured_at,
+            refunds: refunds
+                .into_iter()
+                .map(|r| RefundView {
+                    number: u32::try_from(r.number).unwrap_or(0),
+                    requested: Money::cny(r.requested_fen),
+                    cash: Money::cny(r.cash_fen),
+                    at: r.at,
+                })
+                .collect(),
+        })
+    }
+
+    /// One of the merchant's orders; another merchant's answers not found.
+    pub async fn merchant_order(
+        &self,
+        merchant: MerchantId,
+        id: PaymentOrderId,
+    ) -> Result<OrderView, AppError> {
+        let o = self.owned_order(merchant, id).await?;
+        self.order_view(o).await
+    }
+
+    async fn owned_order(
+        &self,
+        merchant: MerchantId,
+        id: PaymentOrderId,
+    ) -> Result<OrderRecord, AppError> {
+        match self.order_store().order(id.as_uuid()).await? {
+            Some(o) if o.merchant == merchant => Ok(o),
+            _ => Err(MerchantsError::NotFound("order").into()),
+        }
+    }
+
+    /// The merchant's newest orders.
+    pub async fn merchant_orders(
+        &self,
+        merchant: MerchantId,
+        limit: u32,
+    ) -> Result<Vec<OrderView>, AppError> {
+        let rows = self.order_store().of_merchant(merchant, limit).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for o in rows {
+            out.push(self.order_view(o).await?);
+        }
+        Ok(out)
+    }
+
+    /// Decodes a scanned merchant code: which merchant, and for a dynamic code the amount.
+    pub async fn scan(&self, payload: &str) -> Result<ScanView, AppError> {
+        let (code, merchant, order) = self.resolve_code(payload).await?;
+        Ok(ScanView {
+            kind: code.kind,
+            merchant: merchant.id,
+            merchant_name: merchant.name,
+            amount: order.as_ref().map(|o| Money::cny(o.goods_fen)),
+            order: order.map(|o| PaymentOrderId::from_uuid(o.id)),
+        })
+    }
+
+    async fn resolve_code(
+        &self,
+        payload: &str,
+    ) -> Result<(CodeRecord, MerchantRecord, Option<OrderRecord>), AppError> {
+        let decoded = Payload::decode(payload).map_err(MerchantsError::from)?;
+        if !decoded.crc_valid() {
+            return Err(MerchantsError::QrCrcInvalid.into());
+        }
+        let code_id = code_id_of(&decoded).ok_or(MerchantsError::QrUnknown)?;
+        let code = self
+            .merchant_store()
+            .code(code_id)
+            .await?
+            .ok_or(MerchantsError::QrUnknown)?;
+        // The stored payload is the only one we honour: a re-signed variant is not ours.
+        if code.payload != payload {
+            return Err(MerchantsError::QrUnknown.into());
+        }
+        let merchant = self.merchant_record(code.merchant).await?;
+        let order = match code.kind.as_str() {
+            "dynamic" => Some(
+                self.order_store()
+                    .by_code(&code.id)
+                    .await?
+                    .ok_or(MerchantsError::QrUnknown)?,
+            ),
+            _ => None,
+        };
+        Ok((code, merchant, order))
+    }
+
+    /// Claims an idempotency key; `Some(order)` when the same request already finished.
+    async fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &[u8; 32],
+    ) -> Result<Option<OrderRecord>, AppError> {
+        check_token(key, "Idempotency-Key")?;
+        let now = self.clock().now();
+        match self.order_store().claim_key(scope, key, hash, now).await? {
+            Claim::New => Ok(None),
+            Claim::Existing { request_hash, .. } if request_hash != hash.as_slice() => {
+                Err(MerchantsError::IdempotencyKeyReused.into())
+            }
+            Claim::Existing { result: None, .. } => {
+                Err(MerchantsError::IdempotencyInProgress.into())
+            }
+            Claim::Existing {
+                result: Some(id), ..
+            } => {
+                let id = id
+                    .parse::<uuid::Uuid>()
+                    .map_err(|_| AppError::Storage(StoreError::Corrupt("idempotency result")))?;
+                let order = self.order_store().order(id).await?;
+                order
+                    .map(Some)
+                    .ok_or(AppError::Storage(StoreError::Corrupt("idempotency result")))
+            }
+        }
+    }
+
+    /// Runs `work` under a claimed key, freeing the key if it fails.
+    async fn under_key(
+        &self,
+        scope: &str,
+        key: &str,
+        result: Result<OrderRecord, AppError>,
+    ) -> Result<OrderView, AppError> {
+        match result {
+            Ok(order) => self.order_view(order).await,
+            Err(e) => {
+                self.order_store().release_key(scope, key).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Pays a scanned merchant code by card: a static code with the amount the payer typed, a
+    /// dynamic code for its own amount. `key` is the request's `Idempotency-Key`.
+    pub async fn pay_qr(
+        &self,
+        payer: CustomerId,
+        key: &str,
+        payload: &str,
+        amount: Option<Money>,
+    ) -> Result<OrderView, AppError> {
+        let scope = format!("pay:{}", payer.as_uuid());
+        let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
+        let hash = request_hash(&["pay_qr", payload, &amount_text]);
+        if let Some(done) = self.claim(&scope, key, &hash).await? {
+            return self.order_view(done).await;
+        }
+        let result = self
+            .pay_qr_claimed(payer, &scope, key, payload, amount)
+            .await;
+        self.under_key(&scope, key, result).await
+    }
+
+    async fn pay_qr_claimed(
+        &self,
+        payer: CustomerId,
+        scope: &str,
+        key: &str,
+        payload: &str,
+        amount: Option<Money>,
+    ) -> Result<OrderRecord, AppError> {
+        if amount.is_some_and(|a| !a.is_positive()) {
+            return Err(MerchantsError::InvalidAmount.into());
+        }
+        let (code, merchant, order) = self.resolve_code(payload).await?;
+        ensure_approved(&merchant)?;
+        let (amount, kind, channel) = match &order {
+            None => (
+                amount.ok_or(MerchantsError::AmountRequired)?,
+                CodeKind::StaticMerchant,
+                "static_qr",
+            ),
+            Some(o) => {
+                let own = Money::cny(o.goods_fen);
+                if amount.is_some_and(|a| a != own) {
+                    return Err(MerchantsError::AmountMismatch.into());
+                }
+                (own, CodeKind::Dynamic, "dynamic_qr")
+            }
+        };
+        self.take_payment(Payment {
+            merchant,
+            payer,
+            amount,
+            channel,
+            code_kind: kind,
+            code_id: Some(code.id),
+            existing: order,
+            merchant_ref: None,
+            used_code: None,
+            actor: ("customer", payer.as_uuid().to_string()),
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+        })
+        .await
+    }
+
+    /// Steps 2 and 3 of the module comment.
+    async fn take_payment(&self, p: Payment) -> Result<OrderRecord, AppError> {
+        let now = self.clock().now();
+        let config = &self.merchants().config;
+        let spent = self.order_store().spend(p.payer).await?;
+        let spent_domain = spent.as_ref().map(spend_domain).transpose()?;
+        let payment = QrPayment {
+            amount: p.amount,
+            code: p.code_kind,
+            auth: Authentication::OneFactor,
+        };
+        let new_spend = limits::check_payment(&config.limit_policy, spent_domain, payment, now)
+            .map_err(MerchantsError::from)?;
+        let mut record = match p.existing.clone() {
+            Some(o) => o,
+            None => new_order_record(&p, now, config.order_ttl),
+        };
+        let mut order = PaymentOrder::create(NewOrder {
+            id: PaymentOrderId::from_uuid(record.id),
+            merchant: p.merchant.id,
+            payer: p.payer,
+            pricing: OrderPricing::plain(p.amount).map_err(MerchantsError::from)?,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+        })
+        .map_err(MerchantsError::from)?;
+        if record.status != "created" {
+            return Err(MerchantsError::from(
+                cardlife_payments::error::OrderError::AlreadyCaptured,
+            )
+            .into());
+        }
+        let held = order.authorise(now).map_err(MerchantsError::from)?;
+        record.payer = Some(p.payer);
+        record.status = status_str(order.status()).to_owned();
+        record.authorised_fen = held.fen();
+        let request = FundingRequest {
+            customer: p.payer,
+            amount: held,
+            merchant: p.merchant.id,
+            merchant_account: p.merchant.payable_account,
+            idempotency_key: record.id.as_u128(),
+        };
+        record.funding_auth_id = Some(
+            uuid::Uuid::from_u128(derived_id(
+                "auth",
+                &request.idempotency_key.to_be_bytes(),
+                0,
+            ))
+            .to_string(),
+        );
+        self.book_authorisation(&p, &mut record, spent.as_ref(), &new_spend, now)
+            .await?;
+        // From here on the key is not freed on failure: the order exists.
+        let auth = match self.funding().authorise(request).await {
+            Ok(auth) => auth,
+            Err(e) => {
+                self.cancel_after_failure(&mut record, now).await?;
+                return Err(e);
+            }
+        };
+        let captured = order.capture(now).map_err(MerchantsError::from)?;
+        self.funding().capture(auth, request).await?;
+        let fee = fee_plan(&p.merchant)?
+            .merchant_fee(PaymentType::Credit, captured)
+            .map_err(|_| MerchantsError::InvalidAmount)?;
+        record.status = status_str(order.status()).to_owned();
+        record.captured_fen = captured.fen();
+        record.captured_at = Some(now);
+        record.mdr_fen = fee.fen();
+        record.funding_auth_id = Some(uuid::Uuid::from_u128(auth.0).to_string());
+        let mut tx = Tx::begin(self.db()).await?;
+        if !OrderStore::update(&mut tx, &record).await? {
+            return Err(MerchantsError::Conflict.into());
+        }
+        record.version += 1;
+        let detail = serde_json::json!({ "amount": captured.to_string(), "fee": fee.to_string() });
+        let entry = audit_entry(
+            p.actor.0,
+            p.actor.1.clone(),
+            now,
+            "order.capture",
+            &record,
+            detail,
+        );
+        audit::record(&mut tx, &entry).await?;
+        OrderStore::finish_key(&mut tx, &p.scope, &p.key, &record.id.to_string()).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Step 2: the order authorised, the spend booked, the pay code used, audited — at once.
+    async fn book_authorisation(
+        &self,
+        p: &Payment,
+        record: &mut OrderRecord,
+        old: Option<&SpendRecord>,
+        new: &DailySpend,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let mut tx = Tx::begin(self.db()).await?;
+        if p.existing.is_some() {
+            if !OrderStore::update(&mut tx, record).await? {
+                return Err(MerchantsError::Conflict.into());
+            }
+            record.version += 1;
+        } else if !OrderStore::insert(&mut tx, record).await? {
+            return Err(MerchantsError::MerchantRefTaken.into());
+        }
+        let new = SpendRecord {
+            spent_on: new.date.to_string(),
+            static_fen: new.static_codes.fen(),
+            dynamic_fen: new.dynamic_codes.fen(),
+        };
+        if !OrderStore::put_spend(&mut tx, p.payer, old, &new).await? {
+            return Err(MerchantsError::Conflict.into());
+        }
+        if let Some((used, keep_until)) = p.used_code {
+            let token = used.token.value();
+            if !OrderStore::take_paycode(&mut tx, token, used.issued_at, used.nonce, keep_until)
+                .await?
+            {
+                return Err(MerchantsError::PayCode(
+                    cardlife_payments::error::PayCodeError::AlreadyUsed,
+                )
+                .into());
+            }
+        }
+        let detail = serde_json::json!({ "amount": Money::cny(record.authorised_fen).to_string(), "channel": p.channel });
+        let entry = audit_entry(
+            p.actor.0,
+            p.actor.1.clone(),
+            now,
+            "order.authorise",
+            record,
+            detail,
+        );
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn cancel_after_failure(
+        &self,
+        record: &mut OrderRecord,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        record.status = "cancelled".to_owned();
+        record.authorised_fen = 0;
+        let mut tx = Tx::begin(self.db()).await?;
+        if OrderStore::update(&mut tx, record).await? {
+            record.version += 1;
+            let entry = audit_entry(
+                "system",
+                "funding".to_owned(),
+                now,
+                "order.cancel",
+                record,
+                serde_json::json!({ "why": "funding refused" }),
+            );
+            audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Shows the customer a fresh pay code (24 digits, about 60 s, single use). It carries a
+    /// random token reference bound to the customer, never account data.
+    pub async fn show_pay_code(&self, customer: CustomerId) -> Result<PayCodeShown, AppError> {
+        let store = self.order_store();
+        let now = self.clock().now();
+        let token = match store.paycode_token(customer).await? {
+            Some(t) => t,
+            None => {
+                let mut bound = None;
+                for _ in 0..8 {
+                    let candidate = rand::random::<u32>() % paycode::TOKEN_REF_LIMIT;
+                    if store.insert_paycode_token(candidate, customer, now).await? {
+                        bound = Some(candidate);
+                        break;
+                    }
+                    if let Some(t) = store.paycode_token(customer).await? {
+                        bound = Some(t);
+                        break;
+                    }
+                }
+                bound.ok_or(MerchantsError::Conflict)?
+            }
+        };
+        let token = TokenRef::new(token).map_err(MerchantsError::from)?;
+        let nonce = rand::random::<u16>() % paycode::NONCE_LIMIT;
+        let code = paycode::issue(&self.token_secret(token), token, nonce, now)
+            .map_err(MerchantsError::from)?;
+        let validity =
+            SignedDuration::from_secs(self.merchants().config.paycode_policy.validity_secs);
+        Ok(PayCodeShown {
+            code: Secret::new(code),
+            expires_at: now.checked_add(validity).unwrap_or(now),
+        })
+    }
+
+    fn token_secret(&self, token: TokenRef) -> Secret<Vec<u8>> {
+        let key = &self.merchants().config.paycode_key;
+        Secret::new(keyed_hash(key, &[b"paycode-token", &token.value().to_be_bytes()]).to_vec())
+    }
+
+    /// A merchant charges a scanned pay code (a dynamic payment).
+    pub async fn charge_pay_code(
+        &self,
+        merchant: MerchantId,
+        key: &str,
+        code: &str,
+        amount: Money,
+        merchant_ref: Option<String>,
+    ) -> Result<OrderView, AppError> {
+        let scope = format!("charge:{}", merchant.as_uuid());
+        let amount_text = amount.to_string();
+        let reference = merchant_ref.clone().unwrap_or_default();
+        let hash = request_hash(&["pay_code", code, &amount_text, &reference]);
+        if let Some(done) = self.claim(&scope, key, &hash).await? {
+            return self.order_view(done).await;
+        }
+        let result = self
+            .charge_claimed(merchant, &scope, key, code, amount, merchant_ref)
+            .await;
+        self.under_key(&scope, key, result).await
+    }
+
+    async fn charge_claimed(
+        &self,
+        merchant: MerchantId,
+        scope: &str,
+        key: &str,
+        code: &str,
+        amount: Money,
+        merchant_ref: Option<String>,
+    ) -> Result<OrderRecord, AppError> {
+        if !amount.is_positive() {
+            return Err(MerchantsError::InvalidAmount.into());
+        }
+        if let Some(r) = &merchant_ref {
+            check_token(r, "merchant_ref")?;
+        }
+        let m = self.merchant_record(merchant).await?;
+        ensure_approved(&m)?;
+        let mut keys = HashMap::new();
+        if let Some(token) = code
+            .get(5..13)
+            .and_then(|t| t.parse::<u32>().ok())
+            .and_then(|t| TokenRef::new(t).ok())
+        {
+            keys.insert(token, self.token_secret(token));
+        }
+        let mut capture = Capture::<UsedPayCode>::default();
+        let policy = &self.merchants().config.paycode_policy;
+        let verified = paycode::verify(code, &keys, &mut capture, policy, self.clock().now())
+            .map_err(MerchantsError::from)?;
+        let payer = self
+            .order_store()
+            .token_owner(verified.token.value())
+            .await?
+            .ok_or(MerchantsError::PayCode(
+                cardlife_payments::error::PayCodeError::BadSignature,
+            ))?;
+        self.take_payment(Payment {
+            merchant: m,
+            payer,
+            amount,
+            channel: "pay_code",
+            code_kind: CodeKind::Dynamic,
+            code_id: None,
+            existing: None,
+            merchant_ref,
+            used_code: capture.0,
+            actor: ("merchant", merchant.as_uuid().to_string()),
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+        })
+        .await
+    }
+
+    /// Refunds part or all of a captured order, in goods terms; the cash goes back to the card.
+    pub async fn refund_order(
+        &self,
+        merchant: MerchantId,
+        key: &str,
+        id: PaymentOrderId,
+        amount: Money,
+    ) -> Result<OrderView, AppError> {
+        let scope = format!("refund:{}", merchant.as_uuid());
+        let hash = request_hash(&["refund", &id.as_uuid().to_string(), &amount.to_string()]);
+        if let Some(done) = self.claim(&scope, key, &hash).await? {
+            return self.order_view(done).await;
+        }
+        let result = self.refund_claimed(merchant, &scope, key, id, amount).await;
+        self.under_key(&scope, key, result).await
+    }
+
+    async fn refund_claimed(
+        &self,
+        merchant: MerchantId,
+        scope: &str,
+        key: &str,
+        id: PaymentOrderId,
+        amount: Money,
+    ) -> Result<OrderRecord, AppError> {
+        let mut record = self.owned_order(merchant, id).await?;
+        let m = self.merchant_record(merchant).await?;
+        let refunds = self.order_store().refunds(record.id).await?;
+        let mut order = restore(&record, &refunds)?;
+        let now = self.clock().now();
+        let refund = order
+            .refund(amount, now, &self.merchants().config.order_policy)
+            .map_err(MerchantsError::from)?;
+        let payer = order.payer();
+        let request = FundingRequest {
+            customer: payer,
+            amount: refund.cash,
+            merchant,
+            merchant_account: m.payable_account,
+            idempotency_key: derived_id(
+                "refund-of",
+                record.id.as_bytes(),
+                u64::from(refund.number),
+            ),
+        };
+        self.funding().refund(request).await?;
+        record.status = status_str(order.status()).to_owned();
+        record.refunded_goods_fen = order.refunded_goods().fen();
+        record.refunded_cash_fen = order.refunded_cash().fen();
+        let mut tx = Tx::begin(self.db()).await?;
+        if !OrderStore::update(&mut tx, &record).await? {
+            return Err(MerchantsError::Conflict.into());
+        }
+        record.version += 1;
+        let transfer_id = derived_id("refund", &request.idempotency_key.to_be_bytes(), 0);
+        OrderStore::insert_refund(
+            &mut tx,
+            &RefundRecord {
+                order: record.id,
+                number: i64::from(refund.number),
+                requested_fen: refund.requested.fen(),
+                cash_fen: refund.cash.fen(),
+                at: now,
+                transfer_id: uuid::Uuid::from_u128(transfer_id).to_string(),
+            },
+        )
+        .await?;
+        let detail = serde_json::json!({ "number": refund.number, "requested": refund.requested.to_string(), "cash": refund.cash.to_string() });
+        let entry = audit_entry(
+            "merchant",
+            merchant.as_uuid().to_string(),
+            now,
+            "order.refund",
+            &record,
+            detail,
+        );
+        audit::record(&mut tx, &entry).await?;
+        OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+}
+
+fn new_order_record(p: &Payment, now: Timestamp, ttl: SignedDuration) -> OrderRecord {
+    OrderRecord {
+        id: uuid::Uuid::now_v7(),
+        merchant: p.merchant.id,
+        merchant_ref: p.merchant_ref.clone(),
+        channel: p.channel.to_owned(),
+        code_id: p.code_id.clone(),
+        payer: None,
+        status: "created".to_owned(),
+        currency: "CNY".to_owned(),
+        goods_fen: p.amount.fen(),
+        coupon_fen: 0,
+        points_used: 0,
+        points_value_fen: 0,
+        authorised_fen: 0,
+        captured_fen: 0,
+        refunded_goods_fen: 0,
+        refunded_cash_fen: 0,
+        mdr_fen: 0,
+        funding_auth_id: None,
+        created_at: now,
+        expires_at: now.checked_add(ttl).unwrap_or(now),
+        captured_at: None,
+        version: 0,
+    }
+}
+
+fn spend_domain(s: &SpendRecord) -> Result<DailySpend, AppError> {
+    Ok(DailySpend {
+        date: s
+            .spent_on
+            .parse()
+            .map_err(|_| AppError::Storage(StoreError::Corrupt("spend date")))?,
+        static_codes: Money::cny(s.static_fen),
+        dynamic_codes: Money::cny(s.dynamic_fen),
+    })
+}
+
+fn restore(o: &OrderRecord, refunds: &[RefundRecord]) -> Result<PaymentOrder, AppError> {
+    let payer = o.payer.ok_or(MerchantsError::Order(
+        cardlife_payments::error::OrderError::NotCaptured,
+    ))?;
+    let stored = StoredOrder {
+        id: PaymentOrderId::from_uuid(o.id),
+        merchant: o.merchant,
+        payer,
+        pricing: OrderPricing::plain(Money::cny(o.goods_fen)).map_err(MerchantsError::from)?,
+        status: status_of(&o.status)?,
+        created_at: o.created_at,
+        expires_at: o.expires_at,
+        authorised: Money::cny(o.authorised_fen),
+        captured: Money::cny(o.captured_fen),
+        captured_at: o.captured_at,
+        refunds: refunds
+            .iter()
+            .map(|r| Refund {
+                number: u32::try_from(r.number).unwrap_or(0),
+                requested: Money::cny(r.requested_fen),
+                cash: Money::cny(r.cash_fen),
+                at: r.at,
+            })
+            .collect(),
+    };
+    Ok(PaymentOrder::restore(stored).map_err(MerchantsError::from)?)
+}
