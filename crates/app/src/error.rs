@@ -3,10 +3,12 @@
 
 use std::fmt;
 
+use cardlife_credit::billing::DeclineCode;
 use cardlife_credit::loan::LoanError;
 use cardlife_credit::quote::QuoteError;
 use cardlife_customers::CustomerError;
 use cardlife_store::StoreError;
+use jiff::civil::Date;
 
 use crate::idempotency::IdempotencyError;
 use crate::loans::LoanRefusal;
@@ -74,6 +76,47 @@ pub enum AppError {
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
+    /// An amount that is not a positive number of fen; nothing was done.
+    #[error("invalid amount: {0}")]
+    InvalidAmount(String),
+    /// An authorisation, purchase or cash advance declined (rule 10, status, expiry, cash
+    /// limit); nothing was done.
+    #[error("declined [{code}]: {detail}")]
+    Declined {
+        /// Why.
+        code: DeclineCode,
+        /// In words.
+        detail: String,
+    },
+    /// Product parameters out of range (a statement day of 31, say); nothing was done.
+    #[error("invalid product: {0}")]
+    InvalidProduct(String),
+    /// A payment on a closed account; nothing was done.
+    #[error("a payment on a closed account is refused")]
+    PaymentOnClosedAccount,
+    /// A card number or expiry that does not parse; nothing was done.
+    #[error("invalid card: {0}")]
+    InvalidCard(String),
+    /// The card number is already issued; nothing was done.
+    #[error("the card number is already issued")]
+    CardAlreadyIssued,
+    /// A capture of more than the authorisation holds; nothing was done.
+    #[error("{0}")]
+    CaptureExceedsAuthorisation(String),
+    /// A command the account's state does not allow (freeze a frozen account, close with a
+    /// balance, …); nothing was done.
+    #[error("{0}")]
+    CommandRefused(String),
+    /// The idempotency key was used before with another request.
+    #[error("the idempotency key was used with another request")]
+    IdempotencyKeyReused,
+    /// A request with this idempotency key is still running.
+    #[error("a request with this idempotency key is still running")]
+    IdempotencyInFlight,
+    /// The credit engine or its mirror failed (a bug or a storage fault); the cause is the
+    /// source.
+    #[error("credit processing failed")]
+    Credit(#[source] cardlife_store::credit::CreditError),
 }
 
 /// Which record was missing.
@@ -89,6 +132,14 @@ pub enum Missing {
     Loan,
     /// A credit line of the customer's.
     CreditLine,
+    /// A credit account (or another customer's: the two answer the same), by id.
+    CreditAccount(u128),
+    /// A card, by number or id.
+    Card,
+    /// An authorisation, by id.
+    Authorisation(u128),
+    /// A statement, by date.
+    Statement(Date),
     /// A customer (never says which: another customer's records are simply not there).
     Customer,
 }
@@ -98,6 +149,10 @@ impl fmt::Display for Missing {
         match self {
             Self::Account(id) => write!(f, "account {id:032x}"),
             Self::Transfer(id) => write!(f, "transfer {id:032x}"),
+            Self::CreditAccount(id) => write!(f, "credit account {id:032x}"),
+            Self::Card => f.write_str("card"),
+            Self::Authorisation(id) => write!(f, "authorisation {id:032x}"),
+            Self::Statement(d) => write!(f, "statement {d}"),
             Self::Customer => f.write_str("customer"),
             Self::LoanQuote => f.write_str("loan quote"),
             Self::Loan => f.write_str("loan"),

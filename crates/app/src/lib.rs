@@ -13,8 +13,10 @@
 //!   orders, pay codes and refunds, and the card-funding seam.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
+//! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
+pub mod credit;
 pub mod customers;
 mod error;
 pub mod idempotency;
@@ -65,6 +67,8 @@ pub struct App {
     db: Db,
     ledger: LedgerService,
     clock: SharedClock,
+    /// Started by [`App::with_credit`]; the credit use cases answer `Unavailable` without it.
+    credit: Option<cardlife_store::credit::CreditService>,
     identity: Arc<Identity>,
     merchants: Arc<crate::merchants::Merchants>,
     loans: Arc<crate::loans::LoansConfig>,
@@ -86,6 +90,7 @@ impl App {
             db,
             ledger,
             clock,
+            credit: None,
             identity,
             merchants,
             loans: Arc::new(crate::loans::LoansConfig::random()),

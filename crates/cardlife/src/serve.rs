@@ -33,8 +33,11 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = LedgerService::start(&db, clock.clone()).await?;
     let outbox = Arc::new(DevOutbox::new(clock.clone()));
-    let app =
-        cardlife_app::App::new(db.clone(), ledger, clock).with_identity(identity(outbox.clone())?);
+    let app = cardlife_app::App::new(db.clone(), ledger, clock)
+        .with_identity(identity(outbox.clone())?)
+        .with_credit(card_keys()?)
+        .await?;
+    tokio::spawn(close_credit_days(app.clone()));
     // Debit-card lookup and vault keys, kept beside the identity keys (docs/loans.md).
     let app = app.with_loans(cardlife_app::loans::LoansConfig::new(
         key_file("card-lookup")?,
@@ -87,6 +90,37 @@ fn internal_token() -> anyhow::Result<Secret<String>> {
         "made a token for the internal API (set CARDLIFE_INTERNAL_TOKEN to choose one)"
     );
     Ok(Secret::new(token))
+}
+
+/// How often the server closes the credit business days that are over (by the clock).
+const CLOSE_DAYS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Closes every credit business day that is over, once a minute: posting, interest, late fees,
+/// statements, delinquency and expiries follow the clock without an operator.
+async fn close_credit_days(app: cardlife_app::App) {
+    let mut every = tokio::time::interval(CLOSE_DAYS_EVERY);
+    loop {
+        every.tick().await;
+        match app.credit_close_days_through(app.today()).await {
+            Ok(0) => {}
+            Ok(days) => tracing::info!(days, "closed credit business days"),
+            Err(e) => tracing::error!(error = %e, "closing credit business days failed"),
+        }
+    }
+}
+
+/// The card-number keys: derived from `CARDLIFE_CARD_KEY` (at least 32 bytes), or else from
+/// the key kept in `data/keys/card` (made at first start; losing it loses every card number).
+fn card_keys() -> anyhow::Result<cardlife_app::credit::CardKeys> {
+    use cardlife_app::credit::CardKeys;
+    if let Ok(key) = std::env::var("CARDLIFE_CARD_KEY") {
+        anyhow::ensure!(
+            key.len() >= 32,
+            "CARDLIFE_CARD_KEY must be at least 32 bytes"
+        );
+        return Ok(CardKeys::derive(key.as_bytes()));
+    }
+    Ok(CardKeys::derive(&key_file("card")?))
 }
 
 /// The identity layer's keys, kept in `data/keys/` (made at first start, owner-only), so phone

@@ -57,7 +57,7 @@ impl ChangeSet {
 }
 
 /// How to take back one change when a linked chain fails.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Undo {
     Account(Account),
     NewAccount(u128),
@@ -78,7 +78,7 @@ struct Mark {
 }
 
 /// The ledger's state and rules.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Ledger {
     accounts: FxHashMap<u128, Account>,
     transfers: FxHashMap<u128, Transfer>,

@@ -47,6 +47,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// Parses a body already read (for extractors that also keep the bytes).
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        serde_json::from_slice(bytes).map(Self).map_err(json_error)
+    }
+}
+
 fn is_json(content_type: Option<&str>) -> bool {
     let Some(content_type) = content_type else {
         return false;

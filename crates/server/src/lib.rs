@@ -4,6 +4,7 @@
 //!
 //! - [`router`] wires the routes and the middleware stack; [`serve`] runs it until shutdown.
 //! - `auth`: the [`InternalKey`] and [`Public`] extractors every route declares.
+//! - `idempotent`: `Idempotency-Key` handling of money-moving requests.
 //! - `auth_operator`, `auth_merchant`: the [`OperatorSession`] and [`MerchantKey`] extractors.
 //! - `problem`: [`ApiError`] and its exhaustive mapping to problem+json.
 //! - `extract`: body, path and query extractors whose rejections are problems too.
@@ -15,8 +16,10 @@
 mod auth;
 mod auth_merchant;
 mod auth_operator;
+mod credit_dto;
 mod dto;
 mod extract;
+mod idempotent;
 mod middleware;
 mod openapi;
 mod problem;
@@ -38,6 +41,7 @@ use tokio::net::TcpListener;
 pub use auth::{CustomerSession, InternalKey, Public, SESSION_COOKIE};
 pub use auth_merchant::MerchantKey;
 pub use auth_operator::OperatorSession;
+pub use idempotent::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, Problem};
 

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cardlife_app::credit::DeclineCode;
 use cardlife_app::customers::CustomerError;
 use cardlife_app::quotes::QuoteError;
 use cardlife_app::{AppError, Missing};
@@ -87,6 +88,12 @@ pub enum ApiError {
     Unavailable(AppError),
     /// 500 `INTERNAL`: anything else; the body says nothing more.
     Internal(AppError),
+    /// 400 `IDEMPOTENCY_KEY_REQUIRED`: a money-moving request without a usable
+    /// `Idempotency-Key` header.
+    IdempotencyKeyRequired {
+        /// What was wrong.
+        detail: String,
+    },
     /// A rule of the platform refused the request; nothing changed. Which rule, and so the
     /// status and code, comes from [`refusal`].
     Refused(AppError),
@@ -274,6 +281,13 @@ impl ApiError {
                 "the request failed on our side; quote the request id when reporting it".to_owned(),
                 None,
             ),
+            Self::IdempotencyKeyRequired { detail } => (
+                S::BAD_REQUEST,
+                "IDEMPOTENCY_KEY_REQUIRED",
+                "Idempotency key required",
+                detail.clone(),
+                None,
+            ),
             Self::Refused(e) => {
                 let (status, code, title) = refusal(e);
                 (status, code, title, e.to_string(), None)
@@ -308,6 +322,7 @@ impl ApiError {
             | Self::NoRoute
             | Self::MethodNotAllowed
             | Self::Timeout
+            | Self::IdempotencyKeyRequired { .. }
             | Self::Refused(_)
             | Self::Unauthenticated => None,
         }
@@ -330,6 +345,47 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "Wrong phone number or credential",
         ),
         AppError::Unauthenticated => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        AppError::InvalidAmount(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "INVALID_AMOUNT",
+            "The amount must be a positive number of fen",
+        ),
+        AppError::Declined { code, .. } => {
+            let (code, title) = decline(*code);
+            (S::UNPROCESSABLE_ENTITY, code, title)
+        }
+        AppError::InvalidProduct(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "INVALID_PRODUCT",
+            "Invalid product",
+        ),
+        AppError::PaymentOnClosedAccount => (
+            S::UNPROCESSABLE_ENTITY,
+            "PAYMENT_ON_CLOSED_ACCOUNT",
+            "Payment on a closed account",
+        ),
+        AppError::InvalidCard(_) => (S::UNPROCESSABLE_ENTITY, "INVALID_CARD", "Invalid card"),
+        AppError::CardAlreadyIssued => (S::CONFLICT, "CARD_ALREADY_ISSUED", "Card already issued"),
+        AppError::CaptureExceedsAuthorisation(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "CAPTURE_EXCEEDS_AUTHORISATION",
+            "Capture exceeds the authorisation",
+        ),
+        AppError::CommandRefused(_) => (
+            S::UNPROCESSABLE_ENTITY,
+            "COMMAND_REFUSED",
+            "Command refused",
+        ),
+        AppError::IdempotencyKeyReused => (
+            S::UNPROCESSABLE_ENTITY,
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency key reused with another request",
+        ),
+        AppError::IdempotencyInFlight => (
+            S::CONFLICT,
+            "IDEMPOTENCY_IN_FLIGHT",
+            "A request with this idempotency key is still running",
+        ),
         AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
@@ -337,7 +393,8 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         | AppError::Unavailable
         | AppError::Contention { .. }
         | AppError::LedgerRefused(_)
-        | AppError::Storage(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
+        | AppError::Storage(_)
+        | AppError::Credit(_) => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }
 
@@ -444,6 +501,25 @@ fn describe(missing: Missing) -> String {
         Missing::CreditLine => "no such credit line".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
+        Missing::CreditAccount(id) => {
+            format!("no credit account of yours has id {}", Uuid::from_u128(id))
+        }
+        Missing::Card => "no card has this number or id".to_owned(),
+        Missing::Authorisation(id) => {
+            format!("no authorisation has id {}", Uuid::from_u128(id))
+        }
+        Missing::Statement(date) => format!("no statement is dated {date}"),
+    }
+}
+
+/// The stable code and title of a decline.
+fn decline(code: DeclineCode) -> (&'static str, &'static str) {
+    match code {
+        DeclineCode::InsufficientCredit => ("INSUFFICIENT_CREDIT", "Insufficient credit"),
+        DeclineCode::AccountFrozen => ("ACCOUNT_FROZEN", "Account frozen"),
+        DeclineCode::AccountClosed => ("ACCOUNT_CLOSED", "Account closed"),
+        DeclineCode::CardExpired => ("CARD_EXPIRED", "Card expired"),
+        DeclineCode::CashLimitExceeded => ("CASH_LIMIT_EXCEEDED", "Cash limit exceeded"),
     }
 }
 
@@ -465,7 +541,9 @@ impl From<AppError> for ApiError {
             AppError::EmptyBatch => Self::EmptyBatch,
             AppError::NotFound(missing) => Self::NotFound(missing),
             AppError::Unavailable | AppError::Contention { .. } => Self::Unavailable(e),
-            AppError::Storage(_) | AppError::LedgerRefused(_) => Self::Internal(e),
+            AppError::Storage(_) | AppError::LedgerRefused(_) | AppError::Credit(_) => {
+                Self::Internal(e)
+            }
             AppError::Loan(ref l)
                 if crate::routes::loan_codes::loan_refusal(l)
                     .0
@@ -489,7 +567,17 @@ impl From<AppError> for ApiError {
             AppError::Customer(_)
             | AppError::Quote(_)
             | AppError::PhoneTaken
-            | AppError::InvalidCredentials => Self::Refused(e),
+            | AppError::InvalidCredentials
+            | AppError::InvalidAmount(_)
+            | AppError::Declined { .. }
+            | AppError::InvalidProduct(_)
+            | AppError::PaymentOnClosedAccount
+            | AppError::InvalidCard(_)
+            | AppError::CardAlreadyIssued
+            | AppError::CaptureExceedsAuthorisation(_)
+            | AppError::CommandRefused(_)
+            | AppError::IdempotencyKeyReused
+            | AppError::IdempotencyInFlight => Self::Refused(e),
         }
     }
 }

@@ -5,6 +5,9 @@
 //! - [`ledger`]: the ledger service — the group committer in front of two writers (embedded:
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
+//! - [`credit`]: credit accounts, cards and authorisations, persisted as events and run by
+//!   the billing engine, mirrored to the ledger.
+//! - [`idempotency`]: idempotency keys of money-moving requests and their stored responses.
 //! - [`customers`]: customers, one-time-code challenges and sessions.
 //! - [`merchants`]: operators, merchants, signing keys, QR codes, payment orders and refunds;
 //!   [`tx`]: a transaction on either backend; [`audit`]: the audit log written inside it.
@@ -14,6 +17,7 @@
 
 pub mod audit;
 mod both;
+pub mod credit;
 pub mod customers;
 pub mod db;
 pub mod debit_cards;

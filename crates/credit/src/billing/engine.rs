@@ -35,12 +35,13 @@ fn invalid(index: usize, date: Date, reason: String) -> BillingError {
     }
 }
 
-/// A received item waiting for its posting date.
+/// A received item waiting for its posting date (`None`: an authorisation waiting for its
+/// capture, reversal or expiry).
 #[derive(Debug, Clone, Copy)]
 struct Queued {
     bucket: Option<Bucket>,
     txn_date: Date,
-    post_on: Date,
+    post_on: Option<Date>,
     amount: Money,
     hold: Option<u128>,
     event: Option<usize>,
@@ -138,8 +139,54 @@ impl Outcome {
     }
 }
 
+/// A payment or refund as received, for the statement lines (docs/domain.md, interpretations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditLine {
+    /// The day it was received (payments) or posted (refunds).
+    pub date: Date,
+    /// Its amount.
+    pub amount: Money,
+    /// `true` for a refund, `false` for a payment.
+    pub refund: bool,
+    /// The index of the statement that shows it, once cut.
+    pub statement: Option<usize>,
+}
+
+/// Where an account stands on a day, for a caller that keeps the engine running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Everything owed (posted balance and unbilled installment principal; negative for a
+    /// credit balance).
+    pub balance: Money,
+    /// Rule 10's available credit.
+    pub available_credit: Money,
+    /// Pending authorisations.
+    pub pending: Money,
+    /// The credit balance (溢缴款).
+    pub overpayment: Money,
+    /// Valid temporary limits.
+    pub temp_limit: Money,
+    /// Rule 11.
+    pub days_past_due: i64,
+    /// The status.
+    pub status: AccountStatus,
+}
+
+/// A pending authorisation, as held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorisation {
+    /// Its hold's transfer id in the card's ledger.
+    pub hold: u128,
+    /// The amount held.
+    pub amount: Money,
+    /// A cash advance.
+    pub cash: bool,
+    /// The day it was authorised.
+    pub date: Date,
+}
+
 /// The billing engine of one card account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     /// The product's versions.
     versions: ProductVersions,
@@ -164,6 +211,13 @@ pub struct Engine {
     /// The last day the card is valid (the last day of its expiry month), if it expires.
     card_expires: Option<Date>,
     last_customer_activity: Option<Date>,
+    /// The day open for events (between [`Engine::begin_day`] and [`Engine::end_day`]).
+    today: Option<Date>,
+    /// Events received so far (the next one's 1-based index is this + 1).
+    received: usize,
+    /// The hold of the latest authorisation received.
+    last_hold: Option<u128>,
+    credit_lines: Vec<CreditLine>,
 }
 
 impl Engine {
@@ -209,6 +263,10 @@ impl Engine {
             closed_on: None,
             card_expires: None,
             last_customer_activity: None,
+            today: None,
+            received: 0,
+            last_hold: None,
+            credit_lines: Vec::new(),
         })
     }
 
@@ -228,21 +286,207 @@ impl Engine {
         let mut next = 0;
         let mut day = self.opened;
         while day <= until {
-            self.enter(day);
+            self.begin_day(day)?;
             while let Some(e) = events.get(next).filter(|e| e.date == day) {
                 next += 1;
-                self.receive(next, e)?;
+                self.receive(e)?;
             }
-            self.post_due(day)?;
-            self.post_late_fees(day)?;
-            interest::accrue_day(&mut self.account.items, self.product.daily_rate)?;
-            self.decide(day)?;
-            if day == self.next_statement {
-                self.cut(day)?;
-            }
+            self.end_day(day)?;
             day = add_days(day, 1)?;
         }
         self.finish(until)
+    }
+
+    /// Opens `day` for events: the product version in force that day, then authorisations
+    /// older than `authorisation_expiry_days` expire (their holds are voided).
+    pub fn begin_day(&mut self, day: Date) -> Result<(), BillingError> {
+        self.enter(day);
+        self.today = Some(day);
+        self.expire_authorisations(day)
+    }
+
+    /// Receives one event of the open day (step 1). On an error the engine may be part-way
+    /// through the event: a caller that keeps running must apply it to a clone first.
+    pub fn receive(&mut self, e: &Event) -> Result<(), BillingError> {
+        self.received += 1;
+        let index = self.received;
+        if self.today != Some(e.date) {
+            return Err(invalid(
+                index,
+                e.date,
+                format!("the day open for events is {:?}", self.today),
+            ));
+        }
+        if e.kind.amount().is_some_and(|a| !a.is_positive()) {
+            return Err(invalid(index, e.date, "the amount must be positive".into()));
+        }
+        if let EventKind::TempLimit { until, .. } = e.kind
+            && until < e.date
+        {
+            return Err(invalid(
+                index,
+                e.date,
+                "a temporary limit must end on or after its start".into(),
+            ));
+        }
+        self.receive_at(index, e)
+    }
+
+    /// Closes `day`: posts what is due, late fees, accrues interest, runs the paid-in-full
+    /// test and cuts the statement on a statement date (steps 2–5).
+    pub fn end_day(&mut self, day: Date) -> Result<(), BillingError> {
+        self.post_due(day)?;
+        self.post_late_fees(day)?;
+        interest::accrue_day(&mut self.account.items, self.product.daily_rate)?;
+        self.decide(day)?;
+        if day == self.next_statement {
+            self.cut(day)?;
+        }
+        self.today = None;
+        Ok(())
+    }
+
+    /// Closes every day before `day` not yet closed and opens `day` (the opening date first,
+    /// when nothing was opened yet). A `day` already open is a no-op; an earlier one is refused.
+    pub fn advance_to(&mut self, day: Date) -> Result<(), BillingError> {
+        let mut current = match self.today {
+            Some(d) => d,
+            None => {
+                self.begin_day(self.opened)?;
+                self.opened
+            }
+        };
+        if day < current {
+            return Err(BillingError::InvalidAccount(format!(
+                "{day} is before the day open for events, {current}"
+            )));
+        }
+        while current < day {
+            self.end_day(current)?;
+            current = add_days(current, 1)?;
+            self.begin_day(current)?;
+        }
+        Ok(())
+    }
+
+    /// The day open for events, if any.
+    pub fn today(&self) -> Option<Date> {
+        self.today
+    }
+
+    /// The opening date.
+    pub fn opened(&self) -> Date {
+        self.opened
+    }
+
+    /// The permanent credit limit.
+    pub fn credit_limit(&self) -> Money {
+        self.credit_limit
+    }
+
+    /// The last day the card is valid, if it expires.
+    pub fn card_expires(&self) -> Option<Date> {
+        self.card_expires
+    }
+
+    /// The product version in force on the open day.
+    pub fn product(&self) -> &Product {
+        &self.product
+    }
+
+    /// The hold id of the latest authorisation received ([`EventKind::Authorise`]).
+    pub fn last_hold(&self) -> Option<u128> {
+        self.last_hold
+    }
+
+    /// Every statement cut so far, in date order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The charges (posted items) billed on statement `index`, in posting order.
+    pub fn statement_items(&self, index: usize) -> impl Iterator<Item = &super::account::Item> {
+        self.account
+            .items
+            .iter()
+            .filter(move |i| i.statement == Some(index))
+    }
+
+    /// The payments and refunds shown on statement `index`, in order of receipt.
+    pub fn statement_credits(&self, index: usize) -> impl Iterator<Item = &CreditLine> {
+        self.credit_lines
+            .iter()
+            .filter(move |c| c.statement == Some(index))
+    }
+
+    /// The pending authorisations (captured ones wait for today's posting and are not listed).
+    pub fn authorisations(&self) -> impl Iterator<Item = Authorisation> + '_ {
+        self.queue
+            .iter()
+            .filter(|q| q.post_on.is_none())
+            .filter_map(|q| {
+                Some(Authorisation {
+                    hold: q.hold?,
+                    amount: q.amount,
+                    cash: q.bucket == Some(Bucket::Cash),
+                    date: q.txn_date,
+                })
+            })
+    }
+
+    /// Balances, available credit, delinquency and status on `day`.
+    pub fn summary(&self, day: Date) -> Result<Summary, BillingError> {
+        Ok(Summary {
+            balance: self
+                .account
+                .posted_balance()?
+                .checked_add(self.installments_unbilled()?)?,
+            available_credit: self.available(day)?,
+            pending: self.pending()?,
+            overpayment: self.account.overpayment,
+            temp_limit: self.account.temp_limit_on(day)?,
+            days_past_due: self.account.days_past_due(day),
+            status: self.status,
+        })
+    }
+
+    /// What rule 12's dormancy test needs.
+    pub fn dormancy_facts(&self) -> Result<DormancyFacts, BillingError> {
+        Ok(DormancyFacts {
+            opened: self.opened,
+            last_customer_activity: self.last_customer_activity,
+            balance: self
+                .account
+                .posted_balance()?
+                .checked_add(self.installments_unbilled()?)?,
+            status: self.status,
+        })
+    }
+
+    /// The card's ledger, to take its changes for a mirror.
+    pub fn postings_mut(&mut self) -> &mut Postings {
+        &mut self.postings
+    }
+
+    /// The card's ledger, read-only.
+    pub fn postings(&self) -> &Postings {
+        &self.postings
+    }
+
+    /// Voids the holds of authorisations dated `authorisation_expiry_days` or more before `day`.
+    fn expire_authorisations(&mut self, day: Date) -> Result<(), BillingError> {
+        let days = self.product.authorisation_expiry_days;
+        let mut expired = Vec::new();
+        for q in self.queue.iter().filter(|q| q.post_on.is_none()) {
+            if add_days(q.txn_date, days)? <= day {
+                expired.extend(q.hold);
+            }
+        }
+        for hold in expired {
+            self.postings.void_hold(hold, day)?;
+            self.queue.retain(|q| q.hold != Some(hold));
+        }
+        Ok(())
     }
 
     /// Makes the version in force on `day` the current product.
@@ -353,7 +597,7 @@ impl Engine {
 
     // ----- step 1: receive -----
 
-    fn receive(&mut self, index: usize, e: &Event) -> Result<(), BillingError> {
+    fn receive_at(&mut self, index: usize, e: &Event) -> Result<(), BillingError> {
         let lag = self.product.posting_lag_days;
         self.check_status(index, e)?;
         if e.kind.is_customer_initiated() {
@@ -376,7 +620,7 @@ impl Engine {
                 self.queue.push(Queued {
                     bucket: None,
                     txn_date: e.date,
-                    post_on: add_days(e.date, lag)?,
+                    post_on: Some(add_days(e.date, lag)?),
                     amount,
                     hold: None,
                     event: None,
@@ -385,8 +629,15 @@ impl Engine {
             }
             EventKind::Purchase { amount } => {
                 self.purchase_events.push(index);
-                self.authorise(index, e.date, Bucket::Purchase, amount)
+                let post_on = add_days(e.date, lag)?;
+                self.authorise(index, e.date, Bucket::Purchase, amount, Some(post_on))
             }
+            EventKind::Authorise { amount, cash } => {
+                let bucket = if cash { Bucket::Cash } else { Bucket::Purchase };
+                self.authorise(index, e.date, bucket, amount, None)
+            }
+            EventKind::Capture { hold, amount } => self.capture(index, e.date, hold, amount),
+            EventKind::Reverse { hold } => self.reverse(index, e.date, hold),
             EventKind::BillInstallment { amount, terms } => {
                 self.book_bill(index, e.date, amount, terms)
             }
@@ -395,7 +646,8 @@ impl Engine {
             }
             EventKind::SettleInstallment { plan } => self.settle(index, e.date, plan),
             EventKind::CashAdvance { amount } => {
-                self.authorise(index, e.date, Bucket::Cash, amount)
+                let post_on = add_days(e.date, lag)?;
+                self.authorise(index, e.date, Bucket::Cash, amount, Some(post_on))
             }
             EventKind::TempLimit { amount, until } => {
                 self.account.temp_limits.push(TempLimit {
@@ -417,7 +669,9 @@ impl Engine {
         let day = e.date;
         let authorisation = matches!(
             e.kind,
-            EventKind::Purchase { .. } | EventKind::CashAdvance { .. }
+            EventKind::Purchase { .. }
+                | EventKind::CashAdvance { .. }
+                | EventKind::Authorise { .. }
         );
         let declined = |code: DeclineCode, reason: String| BillingError::Declined {
             index,
@@ -539,6 +793,7 @@ impl Engine {
         day: Date,
         bucket: Bucket,
         amount: Money,
+        post_on: Option<Date>,
     ) -> Result<(), BillingError> {
         let decline = |code: DeclineCode| {
             move |asked: Money, available: Money| BillingError::CreditLimitExceeded {
@@ -562,15 +817,66 @@ impl Engine {
             self.check_cash_limit(amount, &decline(DeclineCode::CashLimitExceeded))?;
         }
         let hold = self.postings.hold(bucket, amount, day)?;
+        self.last_hold = Some(hold);
         self.queue.push(Queued {
             bucket: Some(bucket),
             txn_date: day,
-            post_on: add_days(day, self.product.posting_lag_days)?,
+            post_on,
             amount,
             hold: Some(hold),
             event: Some(index),
         });
         Ok(())
+    }
+
+    /// Captures `amount` of a pending authorisation: it posts today (step 2), at most what
+    /// is held; the ledger releases the rest of the hold.
+    fn capture(
+        &mut self,
+        index: usize,
+        day: Date,
+        hold: u128,
+        amount: Money,
+    ) -> Result<(), BillingError> {
+        let Some(q) = self
+            .queue
+            .iter_mut()
+            .find(|q| q.hold == Some(hold) && q.post_on.is_none())
+        else {
+            return Err(BillingError::UnknownAuthorisation {
+                index,
+                date: day,
+                hold,
+            });
+        };
+        if amount > q.amount {
+            return Err(BillingError::CaptureExceedsAuthorisation {
+                index,
+                date: day,
+                amount: amount.to_string(),
+                authorised: q.amount.to_string(),
+            });
+        }
+        q.amount = amount;
+        q.post_on = Some(day);
+        Ok(())
+    }
+
+    /// Reverses a pending authorisation: its whole hold is voided today.
+    fn reverse(&mut self, index: usize, day: Date, hold: u128) -> Result<(), BillingError> {
+        let Some(at) = self
+            .queue
+            .iter()
+            .position(|q| q.hold == Some(hold) && q.post_on.is_none())
+        else {
+            return Err(BillingError::UnknownAuthorisation {
+                index,
+                date: day,
+                hold,
+            });
+        };
+        self.queue.remove(at);
+        self.postings.void_hold(hold, day)
     }
 
     /// Cash advances may use at most `cash_limit_pct` of the permanent limit.
@@ -622,6 +928,12 @@ impl Engine {
                 .move_money(source as u128, to, left, why, day)?;
         }
         self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
+        self.credit_lines.push(CreditLine {
+            date: day,
+            amount,
+            refund: why == Why::Refund,
+            statement: None,
+        });
         if let Some(s) = self.statements.last_mut()
             && s.statement_date < day
             && day <= s.last_on_time
@@ -635,7 +947,7 @@ impl Engine {
 
     fn post_due(&mut self, day: Date) -> Result<(), BillingError> {
         let (due, rest): (Vec<Queued>, Vec<Queued>) =
-            self.queue.iter().partition(|q| q.post_on == day);
+            self.queue.iter().partition(|q| q.post_on == Some(day));
         self.queue = rest;
         for q in due.iter().filter(|q| q.bucket.is_some()) {
             self.post_charge(q, day)?;
@@ -648,7 +960,7 @@ impl Engine {
 
     fn post_charge(&mut self, q: &Queued, day: Date) -> Result<(), BillingError> {
         if let Some(hold) = q.hold {
-            self.postings.post_hold(hold, day)?;
+            self.postings.post_hold_part(hold, q.amount, day)?;
         }
         let bucket = q.bucket.unwrap_or(Bucket::Purchase);
         let i = self.account.push(bucket, q.txn_date, day, q.amount);
@@ -769,6 +1081,13 @@ impl Engine {
             .filter(|i| i.statement.is_none())
         {
             item.statement = Some(index);
+        }
+        for line in self
+            .credit_lines
+            .iter_mut()
+            .filter(|c| c.statement.is_none())
+        {
+            line.statement = Some(index);
         }
         let previous = self.statements.last();
         let previous_balance = previous.map_or(Money::cny(0), |s| s.balance);

@@ -75,6 +75,29 @@ pub enum BillingError {
         /// What is still open (a non-zero balance, say).
         reason: String,
     },
+    /// A capture or reversal names no pending authorisation (unknown, already captured,
+    /// reversed or expired).
+    #[error("event {index} on {date}: no pending authorisation has hold id {hold}")]
+    UnknownAuthorisation {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// The hold id named.
+        hold: u128,
+    },
+    /// A capture of more than the authorisation holds.
+    #[error("event {index} on {date}: capture {amount} exceeds the {authorised} authorised")]
+    CaptureExceedsAuthorisation {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// What was to be captured.
+        amount: String,
+        /// What the authorisation holds.
+        authorised: String,
+    },
     /// Money arithmetic overflowed or mixed currencies.
     #[error("money: {0}")]
     Money(#[from] MoneyError),

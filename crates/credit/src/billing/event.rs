@@ -64,6 +64,29 @@ pub enum EventKind {
         /// 1-based index of the plan among the installment events received.
         plan: usize,
     },
+    /// An authorisation from the card network: a pending hold (rule 10) that stays pending
+    /// until it is captured ([`EventKind::Capture`]), reversed ([`EventKind::Reverse`]) or
+    /// expires `authorisation_expiry_days` after its date. It is named by its hold's transfer
+    /// id in the card's ledger ([`super::Engine::last_hold`]).
+    Authorise {
+        /// The amount held.
+        amount: Money,
+        /// A cash advance (its fee posts with the capture) rather than a purchase.
+        cash: bool,
+    },
+    /// Capture of a pending authorisation: `amount` (at most the amount held) posts today;
+    /// the rest is released.
+    Capture {
+        /// The authorisation's hold id.
+        hold: u128,
+        /// The amount captured.
+        amount: Money,
+    },
+    /// Reversal (void) of a pending authorisation: the whole hold is released.
+    Reverse {
+        /// The authorisation's hold id.
+        hold: u128,
+    },
     /// The account is frozen: purchases and cash advances are declined (`account_frozen`);
     /// payments and refunds are still accepted.
     Freeze,
@@ -93,8 +116,11 @@ impl EventKind {
             | Self::CashAdvance { amount }
             | Self::Payment { amount }
             | Self::TempLimit { amount, .. }
-            | Self::BillInstallment { amount, .. } => Some(amount),
+            | Self::BillInstallment { amount, .. }
+            | Self::Authorise { amount, .. }
+            | Self::Capture { amount, .. } => Some(amount),
             Self::PurchaseInstallment { .. }
+            | Self::Reverse { .. }
             | Self::SettleInstallment { .. }
             | Self::Freeze
             | Self::Unfreeze
@@ -103,13 +129,15 @@ impl EventKind {
     }
 
     /// Whether the cardholder initiated it (rule 12's "customer transaction"): purchases, cash
-    /// advances, payments and installment requests; not refunds (the merchant's), temporary
+    /// advances, authorisations, payments and installment requests; not captures or reversals
+    /// (the acquirer's), refunds (the merchant's), temporary
     /// limits or status changes (the bank's).
     pub fn is_customer_initiated(self) -> bool {
         matches!(
             self,
             Self::Purchase { .. }
                 | Self::CashAdvance { .. }
+                | Self::Authorise { .. }
                 | Self::Payment { .. }
                 | Self::BillInstallment { .. }
                 | Self::PurchaseInstallment { .. }

@@ -172,7 +172,7 @@ pub mod statement;
 
 pub use account::{AccountStatus, Bucket, CreditAccount, DelinquencyBucket};
 pub use dormancy::{DormancyFacts, DormancyReport, dormancy_report, is_dormant};
-pub use engine::{Engine, Outcome};
+pub use engine::{Authorisation, CreditLine, Engine, Outcome, Summary};
 pub use error::{BillingError, DeclineCode};
 pub use event::{Event, EventKind, Terms};
 pub use installment::{Plan, Source};
@@ -570,3 +570,6 @@ mod tests {
         assert!(!is_dormant(&facts, date(2030, 1, 1), 18).unwrap());
     }
 }
+
+#[cfg(test)]
+mod authorisation_tests;

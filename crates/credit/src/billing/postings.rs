@@ -128,7 +128,7 @@ pub enum Why {
 }
 
 /// The card's ledger and the next transfer id.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Postings {
     ledger: Ledger,
     zone: BusinessZone,
@@ -242,16 +242,56 @@ impl Postings {
         let Some(h) = self.ledger.transfer(hold).copied() else {
             return Err(BillingError::Invariant(format!("unknown hold {hold}")));
         };
+        self.resolve_hold(&h, h.amount, TransferFlags::POST_PENDING, day, "post")
+    }
+
+    /// Posts `amount` of a hold (at most its amount); the ledger releases the rest.
+    pub fn post_hold_part(
+        &mut self,
+        hold: u128,
+        amount: Money,
+        day: Date,
+    ) -> Result<(), BillingError> {
+        let Some(h) = self.ledger.transfer(hold).copied() else {
+            return Err(BillingError::Invariant(format!("unknown hold {hold}")));
+        };
+        let amount = Self::amount(amount)?;
+        self.resolve_hold(&h, amount, TransferFlags::POST_PENDING, day, "post")
+    }
+
+    /// Voids a hold: the whole amount is released.
+    pub fn void_hold(&mut self, hold: u128, day: Date) -> Result<(), BillingError> {
+        let Some(h) = self.ledger.transfer(hold).copied() else {
+            return Err(BillingError::Invariant(format!("unknown hold {hold}")));
+        };
+        self.resolve_hold(&h, h.amount, TransferFlags::VOID_PENDING, day, "void")
+    }
+
+    fn resolve_hold(
+        &mut self,
+        h: &Transfer,
+        amount: u64,
+        flags: TransferFlags,
+        day: Date,
+        what: &'static str,
+    ) -> Result<(), BillingError> {
         let t = Transfer {
-            pending_id: hold,
+            pending_id: h.id,
             debit_account_id: h.debit_account_id,
             credit_account_id: h.credit_account_id,
-            amount: h.amount,
+            amount,
             code: h.code,
-            flags: TransferFlags::POST_PENDING,
+            flags,
             ..Transfer::default()
         };
-        self.submit(t, day, "post").map(|_| ())
+        self.submit(t, day, what).map(|_| ())
+    }
+
+    /// The accounts and transfers created since the last call, in order (for a store that
+    /// mirrors the card's ledger; see docs/architecture.md, the credit path).
+    pub fn take_changes(&mut self) -> (Vec<Account>, Vec<Transfer>) {
+        let changes = self.ledger.take_changes();
+        (changes.new_accounts, changes.transfers)
     }
 
     /// A plain movement from account `credit` to account `debit` (skipped when zero).

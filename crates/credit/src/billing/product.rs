@@ -17,6 +17,11 @@ pub const DUE_PLUS_GRACE_MAX: i32 = 27;
 pub const STATEMENT_DAY_MAX: i8 = 28;
 /// The longest posting lag accepted, in days (a real network settles in 1–3).
 pub const POSTING_LAG_DAYS_MAX: i32 = 10;
+/// Default days an authorisation stays pending before it expires (an interpretation: the rules
+/// give no figure; see docs/domain.md).
+pub const AUTHORISATION_EXPIRY_DAYS_DEFAULT: i32 = 7;
+/// Most days an authorisation may stay pending.
+pub const AUTHORISATION_EXPIRY_DAYS_MAX: i32 = 30;
 
 /// How revolving interest treats the part of a purchase repaid after the statement (rule 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -91,6 +96,9 @@ pub struct Product {
     /// The `penalty` policy's share of the remaining principal, percent.
     #[serde(deserialize_with = "percent")]
     pub early_settlement_penalty_pct: Decimal,
+    /// Days an authorisation stays pending before it expires and its hold is released
+    /// (1–30; default 7).
+    pub authorisation_expiry_days: i32,
 }
 
 impl Default for Product {
@@ -114,6 +122,7 @@ impl Default for Product {
             allocation_order: Bucket::DEFAULT_ORDER.to_vec(),
             early_settlement: EarlySettlement::RemainingFees,
             early_settlement_penalty_pct: Decimal::from(3),
+            authorisation_expiry_days: AUTHORISATION_EXPIRY_DAYS_DEFAULT,
         }
     }
 }
@@ -145,6 +154,12 @@ impl Product {
         }
         if self.daily_rate.is_negative() {
             return bad("daily_rate must not be negative".into());
+        }
+        if !(1..=AUTHORISATION_EXPIRY_DAYS_MAX).contains(&self.authorisation_expiry_days) {
+            return bad(format!(
+                "authorisation_expiry_days {} is not in 1..={AUTHORISATION_EXPIRY_DAYS_MAX}",
+                self.authorisation_expiry_days
+            ));
         }
         self.validate_amounts()?;
         self.validate_order()

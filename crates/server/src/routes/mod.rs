@@ -1,5 +1,8 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
+pub(crate) mod credit;
+pub(crate) mod credit_doc;
+pub(crate) mod credit_internal;
 pub(crate) mod customers;
 pub(crate) mod idempotent;
 pub(crate) mod ledger;
@@ -34,6 +37,62 @@ pub(crate) fn routes() -> Router<AppState> {
             get(ledger::account_balances),
         )
         .route("/v1/ledger/check", get(ledger::check))
+        .route("/v1/credit/accounts", get(credit::accounts))
+        .route("/v1/credit/accounts/{id}", get(credit::account))
+        .route("/v1/credit/accounts/{id}/cards", get(credit::cards))
+        .route(
+            "/v1/credit/accounts/{id}/statements",
+            get(credit::statements),
+        )
+        .route(
+            "/v1/credit/accounts/{id}/statements/{date}",
+            get(credit::statement),
+        )
+        .route("/v1/credit/accounts/{id}/repayments", post(credit::repay))
+        .route(
+            "/v1/credit/accounts/{id}/cash-advances",
+            post(credit::cash_advance),
+        )
+        .route(
+            "/v1/internal/credit/accounts",
+            post(credit_internal::open_account),
+        )
+        .route(
+            "/v1/internal/credit/accounts/{id}",
+            get(credit_internal::account),
+        )
+        .route(
+            "/v1/internal/credit/accounts/{id}/refunds",
+            post(credit_internal::refund),
+        )
+        .route(
+            "/v1/internal/credit/accounts/{id}/temp-limit",
+            post(credit_internal::temp_limit),
+        )
+        .route(
+            "/v1/internal/credit/accounts/{id}/status",
+            post(credit_internal::set_status),
+        )
+        .route(
+            "/v1/internal/credit/authorisations",
+            post(credit_internal::authorise),
+        )
+        .route(
+            "/v1/internal/credit/authorisations/{id}",
+            get(credit_internal::authorisation),
+        )
+        .route(
+            "/v1/internal/credit/authorisations/{id}/capture",
+            post(credit_internal::capture),
+        )
+        .route(
+            "/v1/internal/credit/authorisations/{id}/reversal",
+            post(credit_internal::reverse),
+        )
+        .route(
+            "/v1/internal/credit/close-day",
+            post(credit_internal::close_day),
+        )
         .route("/v1/quotes/installment", post(quotes::installment))
         .route("/v1/quotes/loan", post(quotes::loan))
         .route("/v1/otp", post(customers::send_code))

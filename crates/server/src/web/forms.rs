@@ -117,6 +117,18 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
         | AppError::Lending(_)
         | AppError::Idempotency(_)
         | AppError::LedgerRefused(_) => return None,
+        // No page moves credit yet: the credit API answers these itself.
+        AppError::InvalidAmount(_)
+        | AppError::Declined { .. }
+        | AppError::InvalidProduct(_)
+        | AppError::PaymentOnClosedAccount
+        | AppError::InvalidCard(_)
+        | AppError::CardAlreadyIssued
+        | AppError::CaptureExceedsAuthorisation(_)
+        | AppError::CommandRefused(_)
+        | AppError::IdempotencyKeyReused
+        | AppError::IdempotencyInFlight
+        | AppError::Credit(_) => return None,
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)

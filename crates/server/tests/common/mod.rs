@@ -7,6 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use cardlife_app::App;
+use cardlife_app::credit::CardKeys;
 use cardlife_app::customers::{DevOutbox, IdentityConfig, PasswordHashParams};
 use cardlife_kernel::{FakeClock, Secret};
 use cardlife_server::{ServerConfig, router, serve};
@@ -121,7 +122,10 @@ async fn spawn_on_with(url: &str, dir: Option<tempfile::TempDir>, dev: bool) -> 
     merchants.password_params = PasswordHashParams::new(256, 1, 1);
     let app = App::new(db.clone(), ledger, shared)
         .with_identity(identity)
-        .with_merchants(merchants);
+        .with_merchants(merchants)
+        .with_credit(CardKeys::new([3; 32], [5; 32]))
+        .await
+        .unwrap();
     let mut config = ServerConfig::new(Secret::new(INTERNAL_TOKEN.to_owned())).unwrap();
     if dev {
         config = config.with_dev_outbox(outbox.clone());

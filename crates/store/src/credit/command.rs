@@ -1,0 +1,114 @@
+//! The stored form of a credit event (`credit_events.event`, JSON): the engine's
+//! [`EventKind`] for the commands the API issues. Field names are a storage contract: add
+//! variants, never rename.
+
+use cardlife_credit::billing::EventKind;
+use cardlife_kernel::Money;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// One stored event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StoredEvent {
+    /// A payment (repayment) from the cardholder.
+    Payment {
+        /// Fen.
+        amount_fen: i64,
+    },
+    /// A cash advance (ATM, or 急用钱 to the holder's own debit card), posted after the lag.
+    CashAdvance {
+        /// Fen.
+        amount_fen: i64,
+    },
+    /// A merchant refund, posted after the lag.
+    Refund {
+        /// Fen.
+        amount_fen: i64,
+    },
+    /// A network authorisation, pending until captured, reversed or expired.
+    Authorise {
+        /// Fen.
+        amount_fen: i64,
+        /// A cash advance.
+        cash: bool,
+    },
+    /// Capture of an authorisation (by its hold id in the card's ledger).
+    Capture {
+        /// The hold id.
+        hold: u64,
+        /// Fen.
+        amount_fen: i64,
+    },
+    /// Reversal of an authorisation.
+    Reverse {
+        /// The hold id.
+        hold: u64,
+    },
+    /// A temporary limit through `until`.
+    TempLimit {
+        /// Fen.
+        amount_fen: i64,
+        /// Last valid day.
+        until: Date,
+    },
+    /// Frozen by the bank.
+    Freeze,
+    /// Unfrozen.
+    Unfreeze,
+    /// Closed.
+    Close,
+}
+
+impl StoredEvent {
+    /// The engine's event.
+    pub fn kind(self) -> EventKind {
+        let m = Money::cny;
+        match self {
+            Self::Payment { amount_fen } => EventKind::Payment {
+                amount: m(amount_fen),
+            },
+            Self::CashAdvance { amount_fen } => EventKind::CashAdvance {
+                amount: m(amount_fen),
+            },
+            Self::Refund { amount_fen } => EventKind::Refund {
+                amount: m(amount_fen),
+            },
+            Self::Authorise { amount_fen, cash } => EventKind::Authorise {
+                amount: m(amount_fen),
+                cash,
+            },
+            Self::Capture { hold, amount_fen } => EventKind::Capture {
+                hold: u128::from(hold),
+                amount: m(amount_fen),
+            },
+            Self::Reverse { hold } => EventKind::Reverse {
+                hold: u128::from(hold),
+            },
+            Self::TempLimit { amount_fen, until } => EventKind::TempLimit {
+                amount: m(amount_fen),
+                until,
+            },
+            Self::Freeze => EventKind::Freeze,
+            Self::Unfreeze => EventKind::Unfreeze,
+            Self::Close => EventKind::Close,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_stored_form_is_tagged_json_with_integer_fen() {
+        let e = StoredEvent::Capture {
+            hold: 7,
+            amount_fen: 12_345,
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(text, r#"{"type":"capture","hold":7,"amount_fen":12345}"#);
+        assert_eq!(serde_json::from_str::<StoredEvent>(&text).unwrap(), e);
+    }
+}

@@ -1,0 +1,713 @@
+//! Credit accounts, cards and authorisations, persisted as events and run by the billing
+//! engine (docs/architecture.md, the credit path).
+//!
+//! [`CreditService`] keeps every account's [`Engine`] in memory, rebuilt at start-up by
+//! replaying its stored events in order, then its days closed through `closed_through`
+//! (deterministic). Commands on one account are serialised by its mutex; each one is applied
+//! to a clone of the engine first (a refused command changes and writes nothing), then its
+//! event is appended (durable), the clone replaces the engine, and the engine's new ledger
+//! accounts and transfers are mirrored to the main ledger with deterministic ids
+//! ([`mirror`]), so a replay after a crash answers `exists` and creates nothing twice.
+//!
+//! - `command`: the stored event format. `sql`: the tables on either backend.
+//! - `cards`: PAN tokenisation. `view`: what reads answer. `error`: [`CreditError`].
+
+mod cards;
+mod command;
+mod error;
+pub mod mirror;
+mod sql;
+mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cardlife_credit::billing::{
+    AccountStatus, BillingError, DelinquencyBucket, Engine, Event, Product, ProductVersions,
+    is_dormant,
+};
+use cardlife_customers::Pan;
+use cardlife_kernel::{Money, round_half_up_to_fen};
+use cardlife_ledger::{Account, Transfer};
+use jiff::civil::Date;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+pub use cards::CardKeys;
+pub use command::StoredEvent;
+pub use error::CreditError;
+pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
+
+use crate::db::Db;
+use crate::ledger::LedgerService;
+
+/// Months without a customer transaction after which a zero-balance card is dormant (rule 12).
+pub const DORMANT_AFTER_MONTHS: u32 = 18;
+
+/// What opening an account needs (an operator action).
+#[derive(Debug)]
+pub struct OpenAccount {
+    /// The holder (a customer id's UUID).
+    pub customer_id: Uuid,
+    /// Product parameters over the defaults (docs/domain.md §3), as a JSON object.
+    pub product: serde_json::Value,
+    /// The permanent credit limit.
+    pub credit_limit: Money,
+    /// The card number (never stored in the clear).
+    pub pan: Pan,
+    /// The card's expiry month.
+    pub expires_year: i16,
+    /// 1–12.
+    pub expires_month: i8,
+}
+
+/// How a network names the card of an authorisation.
+#[derive(Debug)]
+pub enum CardRef {
+    /// The card number.
+    Pan(Pan),
+    /// The card id.
+    Id(Uuid),
+}
+
+/// One account in memory.
+#[derive(Debug)]
+struct Live {
+    id: Uuid,
+    number: u64,
+    customer_id: Uuid,
+    cash_limit: Money,
+    engine: Engine,
+    next_seq: i64,
+    statements_stored: usize,
+    closed_through: Option<Date>,
+    /// Ledger changes not yet mirrored (a failed mirror is retried by the next command).
+    unsent: (Vec<Account>, Vec<Transfer>),
+    /// Authorisations captured or reversed, by hold (the engine forgets them).
+    resolved: HashMap<u128, Resolved>,
+}
+
+/// What became of an authorisation the engine no longer holds.
+#[derive(Debug, Clone, Copy)]
+struct Resolved {
+    amount: Money,
+    captured: Money,
+    cash: bool,
+    reversed: bool,
+}
+
+type Slot = Arc<Mutex<Live>>;
+
+/// The credit accounts of a store. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct CreditService {
+    db: Db,
+    ledger: LedgerService,
+    keys: Arc<CardKeys>,
+    accounts: Arc<std::sync::RwLock<Registry>>,
+    open_lock: Arc<Mutex<()>>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    by_id: HashMap<Uuid, Slot>,
+    by_number: HashMap<u64, Uuid>,
+}
+
+fn date(text: &str) -> Result<Date, CreditError> {
+    text.parse()
+        .map_err(|e| CreditError::Corrupt(format!("date {text:?}: {e}")))
+}
+
+fn uuid(text: &str) -> Result<Uuid, CreditError> {
+    Uuid::try_parse(text).map_err(|e| CreditError::Corrupt(format!("id {text:?}: {e}")))
+}
+
+/// The product versions stored as `[{"effective_from": null | date, "params": {…}}]`.
+fn product_versions(json: &str) -> Result<ProductVersions, CreditError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        effective_from: Option<Date>,
+        params: serde_json::Value,
+    }
+    let versions: Vec<Version> =
+        serde_json::from_str(json).map_err(|e| CreditError::InvalidProduct(e.to_string()))?;
+    let mut out = Vec::new();
+    for v in versions {
+        let product: Product = serde_json::from_value(v.params)
+            .map_err(|e| CreditError::InvalidProduct(e.to_string()))?;
+        product.validate()?;
+        out.push((v.effective_from, product));
+    }
+    match out.as_slice() {
+        [(None, p)] => Ok(ProductVersions::single(p.clone())),
+        _ => {
+            let dated = out
+                .into_iter()
+                .map(|(d, p)| {
+                    d.map(|d| (d, p)).ok_or_else(|| {
+                        CreditError::InvalidProduct("every later version needs a date".into())
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ProductVersions::new(dated)?)
+        }
+    }
+}
+
+fn expiry(text: &str) -> Result<(i16, i8), CreditError> {
+    let bad = || CreditError::InvalidCard(format!("expiry {text:?} is not YYYY-MM"));
+    let (y, m) = text.split_once('-').ok_or_else(bad)?;
+    let year: i16 = y.parse().map_err(|_| bad())?;
+    let month: i8 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&month) || y.len() != 4 || m.len() != 2 {
+        return Err(bad());
+    }
+    Ok((year, month))
+}
+
+impl CreditService {
+    /// Loads every account and replays its events; mirrors anything the main ledger is
+    /// missing and stores any statement not yet stored.
+    pub async fn start(
+        db: &Db,
+        ledger: LedgerService,
+        keys: CardKeys,
+    ) -> Result<Self, CreditError> {
+        let me = Self {
+            db: db.clone(),
+            ledger,
+            keys: Arc::new(keys),
+            accounts: Arc::new(std::sync::RwLock::new(Registry::default())),
+            open_lock: Arc::new(Mutex::new(())),
+        };
+        for row in sql::accounts(db).await? {
+            let live = me.replay(&row).await?;
+            me.register(live).await?;
+        }
+        Ok(me)
+    }
+
+    async fn replay(&self, row: &sql::AccountRow) -> Result<Live, CreditError> {
+        let versions = product_versions(&row.versions)?;
+        let opened = date(&row.opened)?;
+        let (year, month) = expiry(&row.card_expires)?;
+        let mut engine = Engine::open_versioned(versions, opened, Money::cny(row.credit_limit))?
+            .with_card_expiry(year, month)?;
+        engine.advance_to(opened)?;
+        let mut next_seq = 1;
+        let mut resolved = HashMap::new();
+        for (seq, day, json) in sql::events(&self.db, &row.id).await? {
+            let event: StoredEvent =
+                serde_json::from_str(&json).map_err(|e| CreditError::Corrupt(e.to_string()))?;
+            let day = date(&day)?;
+            engine.advance_to(day)?;
+            note_resolution(&engine, &mut resolved, event);
+            engine.receive(&Event {
+                date: day,
+                kind: event.kind(),
+            })?;
+            next_seq = seq + 1;
+        }
+        let closed_through = row.closed_through.as_deref().map(date).transpose()?;
+        if let Some(d) = closed_through {
+            let next = d
+                .tomorrow()
+                .map_err(|e| CreditError::Corrupt(e.to_string()))?;
+            if engine.today().is_some_and(|t| t < next) {
+                engine.advance_to(next)?;
+            }
+        }
+        let number =
+            u64::try_from(row.number).map_err(|_| CreditError::Corrupt("number".into()))?;
+        Ok(Live {
+            id: uuid(&row.id)?,
+            number,
+            customer_id: uuid(&row.customer_id)?,
+            cash_limit: Money::cny(row.cash_limit),
+            engine,
+            next_seq,
+            statements_stored: 0,
+            closed_through,
+            unsent: (Vec::new(), Vec::new()),
+            resolved,
+        })
+    }
+
+    async fn register(&self, mut live: Live) -> Result<(), CreditError> {
+        self.sync(&mut live).await?;
+        let mut reg = self
+            .accounts
+            .write()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        reg.by_number.insert(live.number, live.id);
+        reg.by_id.insert(live.id, Arc::new(Mutex::new(live)));
+        Ok(())
+    }
+
+    fn slot(&self, id: Uuid) -> Result<Slot, CreditError> {
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        reg.by_id
+            .get(&id)
+            .cloned()
+            .ok_or(CreditError::AccountNotFound)
+    }
+
+    fn slot_by_number(&self, number: u64) -> Result<Slot, CreditError> {
+        let id = {
+            let reg = self
+                .accounts
+                .read()
+                .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+            reg.by_number.get(&number).copied()
+        };
+        id.map_or(Err(CreditError::AuthorisationNotFound), |id| self.slot(id))
+    }
+
+    /// Every account id, in number order.
+    fn ids(&self) -> Result<Vec<Uuid>, CreditError> {
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        let mut all: Vec<(u64, Uuid)> = reg.by_number.iter().map(|(n, id)| (*n, *id)).collect();
+        all.sort_unstable();
+        Ok(all.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// Mirrors the engine's new ledger changes and stores its new statements.
+    async fn sync(&self, live: &mut Live) -> Result<(), CreditError> {
+        let (accounts, transfers) = live.engine.postings_mut().take_changes();
+        live.unsent.0.extend(accounts);
+        live.unsent.1.extend(transfers);
+        mirror::mirror(&self.ledger, live.number, &live.unsent.0, &live.unsent.1).await?;
+        live.unsent = (Vec::new(), Vec::new());
+        let cut = live.engine.statements().len();
+        let account_id = live.id.to_string();
+        for index in live.statements_stored..cut {
+            let view = StatementView::of(&live.engine, index)?;
+            sql::insert_statement(&self.db, &account_id, &view).await?;
+        }
+        live.statements_stored = cut;
+        Ok(())
+    }
+
+    /// Opens an account with its first card on `today`.
+    pub async fn open_account(
+        &self,
+        cmd: OpenAccount,
+        today: Date,
+    ) -> Result<AccountView, CreditError> {
+        let params = cmd.product;
+        if !params.is_object() {
+            return Err(CreditError::InvalidProduct(
+                "product must be a JSON object".into(),
+            ));
+        }
+        let versions =
+            serde_json::json!([{ "effective_from": null, "params": params }]).to_string();
+        let product_versions = product_versions(&versions)?;
+        let product = product_versions.version_on(today).clone();
+        let engine = Engine::open_versioned(product_versions, today, cmd.credit_limit)?
+            .with_card_expiry(cmd.expires_year, cmd.expires_month)?;
+        let exact = rust_decimal::Decimal::from(cmd.credit_limit.fen())
+            * Product::fraction(product.cash_limit_pct);
+        let cash_limit = Money::cny(round_half_up_to_fen(exact).map_err(BillingError::from)?);
+        let lookup = self.keys.lookup(&cmd.pan);
+        if sql::card_exists(&self.db, &lookup).await? {
+            return Err(CreditError::CardAlreadyIssued);
+        }
+        let sealed = self.keys.seal(&cmd.pan)?;
+        let _guard = self.open_lock.lock().await;
+        let number = sql::next_number(&self.db).await?;
+        let id = Uuid::now_v7();
+        let expires = format!("{:04}-{:02}", cmd.expires_year, cmd.expires_month);
+        let row = sql::AccountRow {
+            id: id.to_string(),
+            number,
+            customer_id: cmd.customer_id.to_string(),
+            product_id: Uuid::now_v7().to_string(),
+            versions,
+            opened: today.to_string(),
+            credit_limit: cmd.credit_limit.fen(),
+            cash_limit: cash_limit.fen(),
+            closed_through: None,
+            card_expires: expires.clone(),
+        };
+        let card = sql::CardRow {
+            id: Uuid::now_v7().to_string(),
+            account_id: row.id.clone(),
+            lookup: lookup.to_vec(),
+            key_id: i64::from(sealed.key_id.0),
+            nonce: sealed.nonce.to_vec(),
+            sealed: sealed.ciphertext.clone(),
+            first6: cmd.pan.first6().to_owned(),
+            last4: cmd.pan.last4().to_owned(),
+            expires,
+        };
+        sql::insert_account(&self.db, &row, &card).await?;
+        let mut engine = engine;
+        engine.advance_to(today)?;
+        let live = Live {
+            id,
+            number: u64::try_from(number).map_err(|_| CreditError::Corrupt("number".into()))?,
+            customer_id: cmd.customer_id,
+            cash_limit,
+            engine,
+            next_seq: 1,
+            statements_stored: 0,
+            closed_through: None,
+            unsent: (Vec::new(), Vec::new()),
+            resolved: HashMap::new(),
+        };
+        let view = account_view(&live, today)?;
+        self.register(live).await?;
+        Ok(view)
+    }
+
+    /// Applies one event to an account on `today` (or the day open for events, if later).
+    async fn apply(
+        &self,
+        live: &mut Live,
+        event: StoredEvent,
+        today: Date,
+    ) -> Result<(), CreditError> {
+        let day = live.engine.today().map_or(today, |open| open.max(today));
+        let mut next = live.engine.clone();
+        next.advance_to(day)?;
+        let mut resolved = live.resolved.clone();
+        note_resolution(&next, &mut resolved, event);
+        next.receive(&Event {
+            date: day,
+            kind: event.kind(),
+        })?;
+        let json =
+            serde_json::to_string(&event).map_err(|e| CreditError::Corrupt(e.to_string()))?;
+        sql::append_event(
+            &self.db,
+            &live.id.to_string(),
+            live.next_seq,
+            &day.to_string(),
+            &json,
+        )
+        .await?;
+        live.engine = next;
+        live.resolved = resolved;
+        live.next_seq += 1;
+        self.sync(live).await
+    }
+
+    fn owned(live: &Live, customer_id: Option<Uuid>) -> Result<(), CreditError> {
+        match customer_id {
+            Some(c) if c != live.customer_id => Err(CreditError::AccountNotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// An account, as of `today`; `customer_id` scopes it to its holder (`None`: an operator).
+    pub async fn account(
+        &self,
+        id: Uuid,
+        customer_id: Option<Uuid>,
+        today: Date,
+    ) -> Result<AccountView, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, customer_id)?;
+        account_view(&live, today)
+    }
+
+    /// The holder's accounts.
+    pub async fn accounts_of(
+        &self,
+        customer_id: Uuid,
+        today: Date,
+    ) -> Result<Vec<AccountView>, CreditError> {
+        let mut out = Vec::new();
+        for id in self.ids()? {
+            let slot = self.slot(id)?;
+            let live = slot.lock().await;
+            if live.customer_id == customer_id {
+                out.push(account_view(&live, today)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The holder's cards on an account, masked.
+    pub async fn cards(&self, id: Uuid, customer_id: Uuid) -> Result<Vec<CardView>, CreditError> {
+        self.exists_for(id, customer_id).await?;
+        sql::cards(&self.db, &id.to_string(), &customer_id.to_string())
+            .await?
+            .into_iter()
+            .map(|c| {
+                Ok(CardView {
+                    id: uuid(&c.id)?,
+                    account_id: uuid(&c.account_id)?,
+                    first6: c.first6,
+                    last4: c.last4,
+                    expires: c.expires,
+                })
+            })
+            .collect()
+    }
+
+    async fn exists_for(&self, id: Uuid, customer_id: Uuid) -> Result<(), CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))
+    }
+
+    /// The holder's statements, newest first.
+    pub async fn statements(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+    ) -> Result<Vec<StatementView>, CreditError> {
+        self.exists_for(id, customer_id).await?;
+        sql::statements(&self.db, &id.to_string(), &customer_id.to_string()).await
+    }
+
+    /// One of the holder's statements, with its lines.
+    pub async fn statement(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+        date: Date,
+    ) -> Result<StatementView, CreditError> {
+        self.exists_for(id, customer_id).await?;
+        sql::statement(
+            &self.db,
+            &id.to_string(),
+            &customer_id.to_string(),
+            &date.to_string(),
+        )
+        .await?
+        .ok_or(CreditError::StatementNotFound)
+    }
+
+    /// A holder's command on an account: a repayment, a cash advance (急用钱), ….
+    pub async fn holder_command(
+        &self,
+        id: Uuid,
+        customer_id: Option<Uuid>,
+        event: StoredEvent,
+        today: Date,
+    ) -> Result<AccountView, CreditError> {
+        let slot = self.slot(id)?;
+        let mut live = slot.lock().await;
+        Self::owned(&live, customer_id)?;
+        self.apply(&mut live, event, today).await?;
+        account_view(&live, today)
+    }
+
+    /// An authorisation from the network on the card named.
+    pub async fn authorise(
+        &self,
+        card: CardRef,
+        amount: Money,
+        cash: bool,
+        today: Date,
+    ) -> Result<AuthorisationView, CreditError> {
+        let row = match &card {
+            CardRef::Pan(pan) => sql::card_by(&self.db, Some(&self.keys.lookup(pan)), None).await?,
+            CardRef::Id(id) => sql::card_by(&self.db, None, Some(&id.to_string())).await?,
+        }
+        .ok_or(CreditError::CardNotFound)?;
+        let slot = self.slot(uuid(&row.account_id)?)?;
+        let mut live = slot.lock().await;
+        let amount_fen = amount.fen();
+        self.apply(
+            &mut live,
+            StoredEvent::Authorise { amount_fen, cash },
+            today,
+        )
+        .await?;
+        let hold = live
+            .engine
+            .last_hold()
+            .ok_or_else(|| CreditError::Corrupt("an authorisation without a hold".into()))?;
+        Ok(AuthorisationView {
+            id: mirror::global_id(live.number, hold),
+            account_id: live.id,
+            amount,
+            cash,
+            status: "pending",
+            captured: Money::cny(0),
+        })
+    }
+
+    fn auth_slot(&self, id: u128) -> Result<(Slot, u128), CreditError> {
+        let (number, hold) = mirror::split_id(id).ok_or(CreditError::AuthorisationNotFound)?;
+        Ok((self.slot_by_number(number)?, hold))
+    }
+
+    /// An authorisation by id.
+    pub async fn authorisation(&self, id: u128) -> Result<AuthorisationView, CreditError> {
+        let (slot, hold) = self.auth_slot(id)?;
+        let live = slot.lock().await;
+        authorisation_view(&live, id, hold)
+    }
+
+    /// Captures `amount` (at most what is held) of an authorisation.
+    pub async fn capture(
+        &self,
+        id: u128,
+        amount: Money,
+        today: Date,
+    ) -> Result<AuthorisationView, CreditError> {
+        let (slot, hold) = self.auth_slot(id)?;
+        let mut live = slot.lock().await;
+        authorisation_view(&live, id, hold)?;
+        let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
+        let event = StoredEvent::Capture {
+            hold: hold64,
+            amount_fen: amount.fen(),
+        };
+        self.apply(&mut live, event, today).await?;
+        authorisation_view(&live, id, hold)
+    }
+
+    /// Reverses (voids) an authorisation.
+    pub async fn reverse(&self, id: u128, today: Date) -> Result<AuthorisationView, CreditError> {
+        let (slot, hold) = self.auth_slot(id)?;
+        let mut live = slot.lock().await;
+        authorisation_view(&live, id, hold)?;
+        let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
+        self.apply(&mut live, StoredEvent::Reverse { hold: hold64 }, today)
+            .await?;
+        authorisation_view(&live, id, hold)
+    }
+
+    /// Closes every day before `today` not yet closed, on every account: posting, late fees,
+    /// interest, the paid-in-full test, statements, expiries. Returns the days closed.
+    pub async fn close_days_through(&self, last: Date) -> Result<usize, CreditError> {
+        let mut closed = 0;
+        for id in self.ids()? {
+            let slot = self.slot(id)?;
+            let mut live = slot.lock().await;
+            let next = last
+                .tomorrow()
+                .map_err(|e| CreditError::Corrupt(e.to_string()))?;
+            let open = live.engine.today().unwrap_or_else(|| live.engine.opened());
+            if open >= next {
+                continue;
+            }
+            let mut engine = live.engine.clone();
+            engine.advance_to(next)?;
+            let days = open.until(next).map(|s| s.get_days()).unwrap_or(0);
+            closed += usize::try_from(days).unwrap_or(0);
+            sql::set_closed_through(&self.db, &live.id.to_string(), &last.to_string()).await?;
+            live.engine = engine;
+            live.closed_through = Some(last);
+            self.sync(&mut live).await?;
+        }
+        Ok(closed)
+    }
+}
+
+/// Before an event is received: records what a capture or reversal resolves, for reads of
+/// the authorisation afterwards (the engine forgets an authorisation once it posts).
+fn note_resolution(engine: &Engine, resolved: &mut HashMap<u128, Resolved>, event: StoredEvent) {
+    let find = |hold: u64| engine.authorisations().find(|a| a.hold == u128::from(hold));
+    match event {
+        StoredEvent::Capture { hold, amount_fen } => {
+            if let Some(a) = find(hold) {
+                let captured = Money::cny(amount_fen);
+                let (amount, cash, reversed) = (a.amount, a.cash, false);
+                resolved.insert(
+                    a.hold,
+                    Resolved {
+                        amount,
+                        captured,
+                        cash,
+                        reversed,
+                    },
+                );
+            }
+        }
+        StoredEvent::Reverse { hold } => {
+            if let Some(a) = find(hold) {
+                let captured = Money::cny(0);
+                let (amount, cash, reversed) = (a.amount, a.cash, true);
+                resolved.insert(
+                    a.hold,
+                    Resolved {
+                        amount,
+                        captured,
+                        cash,
+                        reversed,
+                    },
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn authorisation_view(live: &Live, id: u128, hold: u128) -> Result<AuthorisationView, CreditError> {
+    if let Some(a) = live.engine.authorisations().find(|a| a.hold == hold) {
+        return Ok(AuthorisationView {
+            id,
+            account_id: live.id,
+            amount: a.amount,
+            cash: a.cash,
+            status: "pending",
+            captured: Money::cny(0),
+        });
+    }
+    let Resolved {
+        amount,
+        captured,
+        cash,
+        reversed,
+    } = live
+        .resolved
+        .get(&hold)
+        .copied()
+        .ok_or(CreditError::AuthorisationNotFound)?;
+    Ok(AuthorisationView {
+        id,
+        account_id: live.id,
+        amount,
+        cash,
+        status: if reversed { "reversed" } else { "captured" },
+        captured,
+    })
+}
+
+fn account_view(live: &Live, today: Date) -> Result<AccountView, CreditError> {
+    let engine = &live.engine;
+    let as_of = engine.today().map_or(today, |open| open.max(today));
+    let s = engine.summary(as_of)?;
+    let dormant = is_dormant(&engine.dormancy_facts()?, as_of, DORMANT_AFTER_MONTHS)?;
+    Ok(AccountView {
+        id: live.id,
+        customer_id: live.customer_id,
+        opened: engine.opened(),
+        as_of,
+        status: match s.status {
+            AccountStatus::Active => "active",
+            AccountStatus::Frozen => "frozen",
+            AccountStatus::Closed => "closed",
+        },
+        credit_limit: engine.credit_limit(),
+        temp_limit: s.temp_limit,
+        cash_limit: live.cash_limit,
+        balance: s.balance,
+        available_credit: s.available_credit,
+        pending: s.pending,
+        days_past_due: s.days_past_due,
+        delinquency: DelinquencyBucket::of(s.days_past_due).label(),
+        dormant,
+        statement_day: engine.product().statement_day,
+    })
+}
+
+/// Rows of every credit table (products, accounts, cards, events, statements).
+pub async fn row_counts(db: &Db) -> Result<[i64; 5], CreditError> {
+    sql::row_counts(db).await
+}

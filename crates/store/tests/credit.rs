@@ -1,0 +1,338 @@
+//! The credit store contract: accounts, cards, authorisations and statements persisted as
+//! events, replayed at start-up, mirrored to the ledger. Every test runs on SQLite, and on
+//! PostgreSQL when `CARDLIFE_TEST_DATABASE_URL` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use cardlife_customers::Pan;
+use cardlife_kernel::Money;
+use cardlife_store::LedgerService;
+use cardlife_store::credit::{
+    CardKeys, CardRef, CreditError, CreditService, OpenAccount, StoredEvent, row_counts,
+};
+use common::{clock, start, stores};
+use jiff::civil::{Date, date};
+use uuid::Uuid;
+
+const PAN: &str = "6225880137461233";
+
+fn keys() -> CardKeys {
+    CardKeys::new([7; 32], [9; 32])
+}
+
+fn pan(text: &str) -> Pan {
+    Pan::parse(text).unwrap()
+}
+
+fn open(customer: Uuid, number: &str) -> OpenAccount {
+    OpenAccount {
+        customer_id: customer,
+        product: serde_json::json!({"statement_day": 7}),
+        credit_limit: Money::cny(1_000_000),
+        pan: pan(number),
+        expires_year: 2030,
+        expires_month: 12,
+    }
+}
+
+async fn assert_ledger_clean(ledger: &LedgerService) {
+    let report = ledger.reader().check().await.unwrap();
+    assert!(report.ok(), "{:?}", report.violations);
+}
+
+const D1: Date = date(2026, 4, 1);
+
+#[tokio::test]
+async fn an_account_lives_through_authorisation_capture_statement_and_repayment_and_survives_a_restart()
+ {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        assert_eq!(account.available_credit, Money::cny(1_000_000));
+        assert_eq!(account.cash_limit, Money::cny(500_000));
+
+        let auth = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(100_000), false, D1)
+            .await
+            .unwrap();
+        let a = svc.account(account.id, Some(customer), D1).await.unwrap();
+        assert_eq!(
+            (a.pending, a.available_credit),
+            (Money::cny(100_000), Money::cny(900_000))
+        );
+        // The hold is a real pending transfer on the main ledger.
+        let (t, _) = ledger.reader().transfer(auth.id).await.unwrap().unwrap();
+        assert_eq!(t.amount, 100_000);
+
+        let captured = svc
+            .capture(auth.id, Money::cny(60_000), date(2026, 4, 2))
+            .await
+            .unwrap();
+        assert_eq!(
+            (captured.status, captured.captured),
+            ("captured", Money::cny(60_000))
+        );
+        let second = svc
+            .authorise(
+                CardRef::Id(svc.cards(account.id, customer).await.unwrap()[0].id),
+                Money::cny(5_000),
+                false,
+                date(2026, 4, 2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            svc.reverse(second.id, date(2026, 4, 2))
+                .await
+                .unwrap()
+                .status,
+            "reversed"
+        );
+
+        svc.close_days_through(date(2026, 4, 7)).await.unwrap();
+        let statements = svc.statements(account.id, customer).await.unwrap();
+        assert_eq!(statements.len(), 1);
+        let s = &statements[0];
+        assert_eq!(
+            (s.statement_date, s.balance_fen, s.minimum_payment_fen),
+            (date(2026, 4, 7), 60_000, 6_000)
+        );
+        assert_eq!(s.lines.len(), 1);
+        assert_eq!(s.lines[0].kind, "purchase");
+
+        let after = svc
+            .holder_command(
+                account.id,
+                Some(customer),
+                StoredEvent::Payment { amount_fen: 70_000 },
+                date(2026, 4, 10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(after.balance, Money::cny(-10_000));
+        assert_eq!(after.available_credit, Money::cny(1_010_000));
+        assert_ledger_clean(&ledger).await;
+
+        // A restart on the same store replays to the same state and creates nothing twice.
+        let before = svc
+            .account(account.id, None, date(2026, 4, 10))
+            .await
+            .unwrap();
+        let transfers = ledger.reader().check().await.unwrap().transfers;
+        drop(svc);
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(
+            svc.account(account.id, None, date(2026, 4, 10))
+                .await
+                .unwrap(),
+            before
+        );
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_eq!(
+            svc.statement(account.id, customer, date(2026, 4, 7))
+                .await
+                .unwrap(),
+            *s
+        );
+        assert_ledger_clean(&ledger).await;
+
+        // A whole restart: the store reopened, a new ledger writer loading it, the credit
+        // service replaying on top.
+        drop(svc);
+        let db = store.reopen().await;
+        let ledger = start(&db, &clock).await;
+        let svc = CreditService::start(&db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let after = svc
+            .account(account.id, None, date(2026, 4, 10))
+            .await
+            .unwrap();
+        assert_eq!(after, before);
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_ledger_clean(&ledger).await;
+        db.close().await;
+        store.drop_store().await;
+    }
+}
+
+#[tokio::test]
+async fn refused_commands_write_nothing() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let rows = row_counts(&store.db).await.unwrap();
+        let transfers = ledger.reader().check().await.unwrap().transfers;
+
+        let over = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(1_000_001), false, D1)
+            .await;
+        assert!(matches!(over, Err(CreditError::Billing(e)) if e.decline_code().is_some()));
+        let cash = svc
+            .holder_command(
+                account.id,
+                Some(customer),
+                StoredEvent::CashAdvance {
+                    amount_fen: 500_001,
+                },
+                D1,
+            )
+            .await;
+        assert!(matches!(cash, Err(CreditError::Billing(_))));
+        let negative = svc
+            .holder_command(
+                account.id,
+                Some(customer),
+                StoredEvent::Payment { amount_fen: -1 },
+                D1,
+            )
+            .await;
+        assert!(matches!(negative, Err(CreditError::Billing(_))));
+        let foreign = svc
+            .holder_command(
+                account.id,
+                Some(Uuid::now_v7()),
+                StoredEvent::Payment { amount_fen: 1 },
+                D1,
+            )
+            .await;
+        assert!(matches!(foreign, Err(CreditError::AccountNotFound)));
+        let mut bad_day = open(customer, "4111111111111111");
+        bad_day.product = serde_json::json!({"statement_day": 31});
+        assert!(matches!(
+            svc.open_account(bad_day, D1).await,
+            Err(CreditError::Billing(_))
+        ));
+        let again = svc.open_account(open(Uuid::now_v7(), PAN), D1).await;
+        assert!(matches!(again, Err(CreditError::CardAlreadyIssued)));
+        assert!(matches!(
+            svc.capture(12345, Money::cny(1), D1).await,
+            Err(CreditError::AuthorisationNotFound)
+        ));
+
+        assert_eq!(row_counts(&store.db).await.unwrap(), rows);
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_ledger_clean(&ledger).await;
+        store.drop_store().await;
+    }
+}
+
+#[tokio::test]
+async fn a_payment_on_a_closed_account_is_refused_and_the_pan_is_never_stored_in_the_clear() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        svc.holder_command(account.id, None, StoredEvent::Close, D1)
+            .await
+            .unwrap();
+        let paid = svc
+            .holder_command(
+                account.id,
+                Some(customer),
+                StoredEvent::Payment { amount_fen: 100 },
+                D1,
+            )
+            .await;
+        assert!(matches!(
+            paid,
+            Err(CreditError::Billing(
+                cardlife_credit::billing::BillingError::PaymentOnClosedAccount { .. }
+            ))
+        ));
+        let cards = svc.cards(account.id, customer).await.unwrap();
+        assert_eq!(
+            (cards[0].first6.as_str(), cards[0].last4.as_str()),
+            ("622588", "1233")
+        );
+        if let cardlife_store::Db::Sqlite(pool) = &store.db {
+            let dump: Vec<(Vec<u8>,)> = sqlx::query_as(
+                "SELECT CAST(pan_lookup AS BLOB) || CAST(pan_sealed AS BLOB) || CAST(first6 || last4 AS BLOB) FROM credit_cards",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let bytes: Vec<u8> = dump.into_iter().flat_map(|(b,)| b).collect();
+            assert!(!bytes.windows(PAN.len()).any(|w| w == PAN.as_bytes()));
+        }
+        store.drop_store().await;
+    }
+}
+
+#[tokio::test]
+async fn the_daily_close_charges_a_late_fee_ages_delinquency_and_expires_temporary_limits() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let temp = StoredEvent::TempLimit {
+            amount_fen: 200_000,
+            until: date(2026, 4, 10),
+        };
+        let a = svc
+            .holder_command(account.id, None, temp, D1)
+            .await
+            .unwrap();
+        assert_eq!(a.available_credit, Money::cny(1_200_000));
+        let auth = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(200_000), false, D1)
+            .await
+            .unwrap();
+        svc.capture(auth.id, Money::cny(200_000), D1).await.unwrap();
+
+        // Nothing paid: the 7 Apr minimum (200.00) is missed at 28 Apr (due 25 Apr + 3 days).
+        svc.close_days_through(date(2026, 5, 7)).await.unwrap();
+        let a = svc
+            .account(account.id, Some(customer), date(2026, 5, 8))
+            .await
+            .unwrap();
+        assert_eq!(a.temp_limit, Money::cny(0), "the temporary limit expired");
+        assert_eq!((a.days_past_due, a.delinquency.as_str()), (10, "M1"));
+        let may = svc
+            .statement(account.id, customer, date(2026, 5, 7))
+            .await
+            .unwrap();
+        // As the worked example, but captured (so posted) on 1 Apr: 2,000.00 × 0.0005 × 37 days
+        // (1 Apr – 7 May) = 37.00 of interest, and the 10.00 late fee.
+        assert_eq!((may.interest_fen, may.fees_fen), (3_700, 1_000));
+        let kinds: Vec<&str> = may.lines.iter().map(|l| l.kind.as_str()).collect();
+        assert_eq!(kinds, ["fee", "interest"]);
+        assert_ledger_clean(&ledger).await;
+
+        // Closing again changes nothing; a restart replays to the same account.
+        assert_eq!(svc.close_days_through(date(2026, 5, 7)).await.unwrap(), 0);
+        drop(svc);
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let again = svc
+            .account(account.id, Some(customer), date(2026, 5, 8))
+            .await
+            .unwrap();
+        assert_eq!(again, a);
+        assert_ledger_clean(&ledger).await;
+        store.drop_store().await;
+    }
+}
