@@ -28,16 +28,28 @@ fn spec() -> RunSpec {
 async fn exec(db: &Db, sql: &str) {
     let q = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()));
     match db {
-        Db::Sqlite(p) => q.execute(p).await.unwrap(),
-        Db::Postgres(p) => q.execute(p).await.unwrap(),
-    };
+        Db::Sqlite(p) => drop(q.execute(p).await.unwrap()),
+        Db::Postgres(p) => drop(q.execute(p).await.unwrap()),
+    }
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
-    let q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql.to_owned()));
+    let sql = AssertSqlSafe(sql.to_owned());
     match db {
-        Db::Sqlite(p) => q.fetch_one(p).await.unwrap().0,
-        Db::Postgres(p) => q.fetch_one(p).await.unwrap().0,
+        Db::Sqlite(p) => {
+            sqlx::query_as::<_, (i64,)>(sql)
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as::<_, (i64,)>(sql)
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
     }
 }
 

@@ -231,9 +231,9 @@ pub fn previous_unpaid(
         .max(Money::cny(0))?)
 }
 
-/// Rule 6: `min_payment_pct` of purchase principal + `cash_min_payment_pct` of cash principal
-/// + 100 % of the rest of `basis`, summed exactly, rounded half-up once, at most the statement
-/// `balance`, and 0.00 for a credit balance.
+/// Rule 6: `min_payment_pct` of purchase principal, plus `cash_min_payment_pct` of cash
+/// principal, plus 100 % of the rest of `basis`, summed exactly, rounded half-up once, at most
+/// the statement `balance`, and 0.00 for a credit balance.
 pub fn minimum_of(
     product: &Product,
     basis: &MinimumBasis,
