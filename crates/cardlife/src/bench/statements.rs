@@ -109,7 +109,7 @@ fn account(rng: &mut StdRng) -> GenAccount {
         over,
         lines: Vec::with_capacity(40),
     };
-    let n = rng.random_range(20..=40);
+    let n = rng.random_range(15..=35);
     let mut days: Vec<i64> = (0..n).map(|_| rng.random_range(1..=31)).collect();
     days.sort_unstable();
     for day in days {
@@ -468,7 +468,7 @@ mod tests {
         let accounts: Vec<GenAccount> = (0..2_000).map(|_| account(&mut rng)).collect();
         let lines: usize = accounts.iter().map(|a| a.lines.len()).sum();
         let mean = lines as f64 / accounts.len() as f64;
-        assert!((27.0..36.0).contains(&mean), "{mean}");
+        assert!((28.0..33.0).contains(&mean), "{mean}");
         let kinds: std::collections::BTreeSet<i64> = accounts
             .iter()
             .flat_map(|a| a.lines.iter().map(|l| l.kind))
