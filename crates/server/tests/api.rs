@@ -49,11 +49,7 @@ async fn spawn_app_with(configure: impl FnOnce(ServerConfig) -> ServerConfig) ->
     let clock = FakeClock::new("2026-01-01T00:00:00Z".parse().unwrap()).shared();
     let ledger = LedgerService::start(&db, clock.clone()).await.unwrap();
     let config = configure(ServerConfig::new(Secret::new(TOKEN.to_owned())).unwrap());
-    let app = router(
-        App::new(db.clone(), ledger, clock),
-        config,
-        metrics_handle(),
-    );
+    let app = router(App::new(db.clone(), ledger, clock), config, metrics_handle());
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
