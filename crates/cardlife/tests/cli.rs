@@ -133,7 +133,12 @@ fn bench_list_names_the_ledger_cases() {
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .collect();
-    for case in ["ledger/concurrent", "ledger/batched", "ledger/hot"] {
+    for case in [
+        "ledger/concurrent",
+        "ledger/batched",
+        "ledger/hot",
+        "statements",
+    ] {
         assert!(
             names.iter().any(|n| n == case),
             "{case} not listed: {names:?}"
@@ -195,6 +200,44 @@ fn bench_ledger_hot_quick_prints_a_json_result() {
         .as_f64()
         .unwrap_or_else(|| panic!("baseline.per_sec: {r}"));
     let ratio = r["ratio"].as_f64().unwrap_or_else(|| panic!("ratio: {r}"));
+    assert!(ours > 0.0 && baseline > 0.0, "{r}");
+    assert!(
+        (ratio - ours / baseline).abs() <= 0.01,
+        "ratio is ours/baseline: {r}"
+    );
+}
+
+#[test]
+fn bench_statements_quick_prints_a_json_result_with_its_checks_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = dir.path().join("bench");
+    let bench_dir = bench_dir.to_str().unwrap();
+    let out = run_cli(
+        dir.path(),
+        &[
+            "bench",
+            "statements",
+            "--quick",
+            "--json",
+            "--dir",
+            bench_dir,
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap_or_default();
+    let r: Value = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"));
+    assert_eq!(r["name"], "statements", "{r}");
+    assert_eq!(r["unit"], "accounts/s", "{r}");
+    assert_eq!(r["durable"], true, "{r}");
+    assert_eq!(r["checks_passed"], true, "{r}");
+    assert_eq!(r["ours"]["ops"], 20_000, "{r}");
+    assert_eq!(r["baseline"]["ops"], 20_000, "{r}");
+    let ours = r["ours"]["per_sec"].as_f64().unwrap_or_default();
+    let baseline = r["baseline"]["per_sec"].as_f64().unwrap_or_default();
+    let ratio = r["ratio"].as_f64().unwrap_or_default();
     assert!(ours > 0.0 && baseline > 0.0, "{r}");
     assert!(
         (ratio - ours / baseline).abs() <= 0.01,

@@ -13,6 +13,8 @@
 //!   [`tx`]: a transaction on either backend; [`audit`]: the audit log written inside it.
 //! - [`loans`], [`debit_cards`], [`idempotency`]: consumer loans and credit lines as event
 //!   histories, the debit cards they pay to, and the idempotency keys of money-moving requests.
+//! - [`statement_run`]: the batch statement run, a cycle's posted lines to statement rows for
+//!   every account at once, and the plain-SQL baseline it is measured against.
 //! - `rows`: the row types both backends decode.
 
 pub mod audit;
@@ -29,6 +31,7 @@ pub mod merchants;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod statement_run;
 pub mod tx;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};

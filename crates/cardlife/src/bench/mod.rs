@@ -8,6 +8,7 @@ mod baseline;
 mod env;
 mod ledger;
 mod points;
+mod statements;
 mod stats;
 
 use std::path::PathBuf;
@@ -36,6 +37,10 @@ pub const CASES: &[(&str, &str)] = &[
     (
         "points",
         "points accrual from payment events, batched, the programme's liability account hot; baseline: SQL per event",
+    ),
+    (
+        "statements",
+        "the batch statement run, one statement date for every account, ~30 lines each; baseline: INSERT … SELECT … GROUP BY",
     ),
 ];
 
@@ -126,6 +131,7 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
 fn unit_of(case: &str) -> &'static str {
     match case {
         "points" => "events/s",
+        "statements" => "accounts/s",
         _ => "transfers/s",
     }
 }
@@ -214,6 +220,16 @@ async fn run_case(
             let fresh = points::workload(n)?;
             let (total, earning) = points::expected(&fresh)?;
             let ok = points::check_ours(&svc, &fresh).await? && base.check(total, earning).await?;
+            let ratio = round2(o.per_sec / b.per_sec);
+            Ok((o, b, ratio, ok))
+        }
+        "statements" => {
+            // Both sides read the same lines in our store; the baseline writes a table of its own.
+            let accounts = statements::accounts_for(quick);
+            let lines = statements::setup(&stores.ours, accounts).await?;
+            let b = statements::run_baseline(&stores.ours, accounts).await?;
+            let (o, folded) = statements::run_ours(&stores.ours).await?;
+            let ok = statements::check(&stores.ours, accounts, lines, folded).await?;
             let ratio = round2(o.per_sec / b.per_sec);
             Ok((o, b, ratio, ok))
         }

@@ -23,7 +23,7 @@ use super::postings::{
     receivable_of,
 };
 use super::product::{Product, ProductVersions};
-use super::statement::{CycleTotals, Statement, minimum_payment};
+use super::statement::{CycleTotals, LineKind, Statement, minimum_payment};
 use crate::quote::{InstallmentQuote, Periods};
 
 /// A rejected event: its 1-based index, its date and why.
@@ -1063,7 +1063,7 @@ impl Engine {
         let interest = interest::bill(&mut self.account.items)?;
         if interest.is_positive() {
             let i = self.account.push(Bucket::Interest, day, day, interest);
-            self.cycle.interest = self.cycle.interest.checked_add(interest)?;
+            self.cycle.post(LineKind::Interest, interest)?;
             let (to, from) = (
                 receivable(Bucket::Interest),
                 Counter::InterestIncome as u128,

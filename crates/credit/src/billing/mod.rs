@@ -7,6 +7,8 @@
 //!   what each still owes, which statement billed it and its free-period status; overpayment,
 //!   temporary limits, arrears and delinquency buckets.
 //! - [`allocation`]: rule 9. [`interest`]: rule 5. [`statement`]: rules 3, 4, 6, 7.
+//! - [`statement_run`]: the same rules over one cycle's posted lines, for the batch statement
+//!   run of very many accounts at once.
 //! - [`installment`]: installment plans on the card (docs/domain.md §4) and early-settlement costs;
 //!   every schedule comes from [`crate::quote::InstallmentQuote`].
 //! - [`engine`]: the day loop. [`postings`]: the ledger and its chart of accounts.
@@ -169,6 +171,7 @@ pub mod interest;
 pub mod postings;
 pub mod product;
 pub mod statement;
+pub mod statement_run;
 
 pub use account::{AccountStatus, Bucket, CreditAccount, DelinquencyBucket};
 pub use dormancy::{DormancyFacts, DormancyReport, dormancy_report, is_dormant};
@@ -177,7 +180,7 @@ pub use error::{BillingError, DeclineCode};
 pub use event::{Event, EventKind, Terms};
 pub use installment::{Plan, Source};
 pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
-pub use statement::{CycleTotals, Statement};
+pub use statement::{CycleTotals, LineKind, MinimumBasis, Statement};
 
 #[cfg(test)]
 mod tests {

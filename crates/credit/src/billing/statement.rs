@@ -1,5 +1,10 @@
 //! Statements (rule 3), the minimum payment (rule 6), the paid-in-full test (rule 4) and the
 //! late fee (rule 7).
+//!
+//! The rules are pure functions over amounts so the day-by-day engine and the batch statement
+//! run ([`super::statement_run`]) share them: [`CycleTotals::post`] folds one posted line into
+//! the cycle's totals, [`CycleTotals::balance`] is rule 3, [`minimum_of`] is rule 6 over a
+//! [`MinimumBasis`] of per-bucket amounts, [`paid_in_full`] is rule 4.
 
 use cardlife_kernel::{Money, round_half_up_to_fen};
 use jiff::civil::Date;
@@ -40,7 +45,71 @@ impl Default for CycleTotals {
     }
 }
 
+/// The kind of a line posted in a cycle: which of rule 3's terms it moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LineKind {
+    /// A purchase (principal).
+    Purchase,
+    /// A cash advance (principal).
+    CashAdvance,
+    /// A cash-advance fee or a late fee.
+    Fee,
+    /// Interest billed at a cut.
+    Interest,
+    /// An installment amount (principal or fee) billed.
+    Installment,
+    /// A payment received.
+    Payment,
+    /// A refund (a credit from a merchant).
+    Refund,
+}
+
+impl LineKind {
+    /// Every kind, in the order of their storage codes.
+    pub const ALL: [Self; 7] = [
+        Self::Purchase,
+        Self::CashAdvance,
+        Self::Fee,
+        Self::Interest,
+        Self::Installment,
+        Self::Payment,
+        Self::Refund,
+    ];
+
+    /// Payments and refunds reduce the balance; everything else is a charge.
+    pub fn is_credit(self) -> bool {
+        matches!(self, Self::Payment | Self::Refund)
+    }
+
+    /// The receivable bucket a charge of this kind adds to (`None` for a credit).
+    pub fn charged_bucket(self) -> Option<Bucket> {
+        match self {
+            Self::Purchase => Some(Bucket::Purchase),
+            Self::CashAdvance => Some(Bucket::Cash),
+            Self::Fee => Some(Bucket::Fee),
+            Self::Interest => Some(Bucket::Interest),
+            Self::Installment => Some(Bucket::Installment),
+            Self::Payment | Self::Refund => None,
+        }
+    }
+}
+
 impl CycleTotals {
+    /// The fold of rule 3's terms: adds one posted line of `kind` to the total it belongs to.
+    /// Addition commutes, so the totals do not depend on the order of the lines.
+    pub fn post(&mut self, kind: LineKind, amount: Money) -> Result<(), BillingError> {
+        let total = match kind {
+            LineKind::Purchase => &mut self.purchases,
+            LineKind::CashAdvance => &mut self.cash_advances,
+            LineKind::Fee => &mut self.fees,
+            LineKind::Interest => &mut self.interest,
+            LineKind::Installment => &mut self.installments,
+            LineKind::Payment | LineKind::Refund => &mut self.payments_credits,
+        };
+        *total = total.checked_add(amount)?;
+        Ok(())
+    }
+
     /// Rule 3: previous − payments and credits + every charge.
     pub fn balance(&self, previous: Money) -> Result<Money, BillingError> {
         let charges = [
@@ -92,7 +161,7 @@ pub struct Statement {
 impl Statement {
     /// Rule 4: paid in full when credits by due date + grace reach balance − tolerance.
     pub fn passes_paid_in_full(&self, tolerance: Money) -> Result<bool, BillingError> {
-        Ok(self.credits_to_grace >= self.balance.checked_sub(tolerance)?)
+        paid_in_full(self.balance, self.credits_to_grace, tolerance)
     }
 
     /// Rule 7: the late fee when the minimum was missed, `None` when it was met.
@@ -113,8 +182,88 @@ impl Statement {
     }
 }
 
-/// Rule 6: the minimum payment of the statement `index` being cut, given the account after
-/// the cut (its items already billed) and the previous statement.
+/// Rule 4: a statement of `balance` is paid in full when the payments and credits received
+/// after its date up to due date + grace reach its balance − `tolerance`.
+pub fn paid_in_full(
+    balance: Money,
+    credits_to_grace: Money,
+    tolerance: Money,
+) -> Result<bool, BillingError> {
+    Ok(credits_to_grace >= balance.checked_sub(tolerance)?)
+}
+
+/// What rule 6 counts, each still unpaid at the statement date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinimumBasis {
+    /// All purchase principal in the statement balance, carried and new.
+    pub purchase_principal: Money,
+    /// All cash-advance principal in the statement balance.
+    pub cash_principal: Money,
+    /// Fees billed on this statement.
+    pub fees_billed: Money,
+    /// Interest billed on this statement.
+    pub interest_billed: Money,
+    /// Installment amounts billed on this statement.
+    pub installments_billed: Money,
+    /// The statement balance above the permanent credit limit ([`over_limit`]).
+    pub over_limit: Money,
+    /// The unpaid part of the previous minimum ([`previous_unpaid`]).
+    pub previous_unpaid: Money,
+}
+
+/// Rule 6's over-limit part: the statement balance above the permanent limit, or zero.
+pub fn over_limit(balance: Money, credit_limit: Money) -> Result<Money, BillingError> {
+    Ok(balance.checked_sub(credit_limit)?.max(Money::cny(0))?)
+}
+
+/// Rule 6's unpaid previous minimum: the previous minimum less this cycle's payments and
+/// credits, zero when the previous statement was paid in full (or there was none).
+pub fn previous_unpaid(
+    previous_minimum: Money,
+    previous_paid_in_full: bool,
+    payments_credits: Money,
+) -> Result<Money, BillingError> {
+    if previous_paid_in_full {
+        return Ok(Money::cny(0));
+    }
+    Ok(previous_minimum
+        .checked_sub(payments_credits)?
+        .max(Money::cny(0))?)
+}
+
+/// Rule 6: `min_payment_pct` of purchase principal, plus `cash_min_payment_pct` of cash
+/// principal, plus 100 % of the rest of `basis`, summed exactly, rounded half-up once, at most
+/// the statement `balance`, and 0.00 for a credit balance.
+pub fn minimum_of(
+    product: &Product,
+    basis: &MinimumBasis,
+    balance: Money,
+) -> Result<Money, BillingError> {
+    let whole = [
+        basis.fees_billed,
+        basis.interest_billed,
+        basis.installments_billed,
+        basis.over_limit,
+        basis.previous_unpaid,
+    ]
+    .iter()
+    .try_fold(Decimal::ZERO, |acc, m| {
+        acc.checked_add(Decimal::from(m.fen()))
+    });
+    let share = |principal: Money, pct: Decimal| {
+        Decimal::from(principal.fen()).checked_mul(Product::fraction(pct))
+    };
+    let exact = whole
+        .and_then(|w| w.checked_add(share(basis.purchase_principal, product.min_payment_pct)?))
+        .and_then(|w| w.checked_add(share(basis.cash_principal, product.cash_min_payment_pct)?))
+        .ok_or_else(|| BillingError::Invariant("minimum payment overflow".into()))?;
+    let minimum = Money::cny(round_half_up_to_fen(exact)?);
+    Ok(minimum.min(balance)?.max(Money::cny(0))?)
+}
+
+/// Rule 6 for the statement `index` the engine is cutting, given the account after the cut
+/// (its items already billed) and the previous statement: the basis read from the items'
+/// outstanding amounts, then [`minimum_of`].
 pub fn minimum_payment(
     product: &Product,
     account: &CreditAccount,
@@ -124,42 +273,27 @@ pub fn minimum_payment(
     cycle: &CycleTotals,
     credit_limit: Money,
 ) -> Result<Money, BillingError> {
-    let purchases = account.outstanding_where(|i| i.bucket == Bucket::Purchase)?;
-    let cash = account.outstanding_where(|i| i.bucket == Bucket::Cash)?;
-    let billed_now = account.outstanding_where(|i| {
-        i.statement == Some(index)
-            && matches!(
-                i.bucket,
-                Bucket::Fee | Bucket::Interest | Bucket::Installment
-            )
-    })?;
-    let over_limit = balance.checked_sub(credit_limit)?.max(Money::cny(0))?;
-    let previous_unpaid = match previous {
-        Some(p) if p.paid_in_full != Some(true) => p
-            .minimum_payment
-            .checked_sub(cycle.payments_credits)?
-            .max(Money::cny(0))?,
-        _ => Money::cny(0),
+    let billed_now = |bucket: Bucket| {
+        account.outstanding_where(|i| i.statement == Some(index) && i.bucket == bucket)
     };
-    let whole = [billed_now, over_limit, previous_unpaid]
-        .iter()
-        .try_fold(Decimal::ZERO, |acc, m| {
-            acc.checked_add(Decimal::from(m.fen()))
-        });
-    let exact = whole
-        .and_then(|w| {
-            w.checked_add(
-                Decimal::from(purchases.fen()) * Product::fraction(product.min_payment_pct),
-            )
-        })
-        .and_then(|w| {
-            w.checked_add(
-                Decimal::from(cash.fen()) * Product::fraction(product.cash_min_payment_pct),
-            )
-        })
-        .ok_or_else(|| BillingError::Invariant("minimum payment overflow".into()))?;
-    let minimum = Money::cny(round_half_up_to_fen(exact)?);
-    Ok(minimum.min(balance)?.max(Money::cny(0))?)
+    let previous_unpaid = match previous {
+        Some(p) => previous_unpaid(
+            p.minimum_payment,
+            p.paid_in_full == Some(true),
+            cycle.payments_credits,
+        )?,
+        None => Money::cny(0),
+    };
+    let basis = MinimumBasis {
+        purchase_principal: account.outstanding_where(|i| i.bucket == Bucket::Purchase)?,
+        cash_principal: account.outstanding_where(|i| i.bucket == Bucket::Cash)?,
+        fees_billed: billed_now(Bucket::Fee)?,
+        interest_billed: billed_now(Bucket::Interest)?,
+        installments_billed: billed_now(Bucket::Installment)?,
+        over_limit: over_limit(balance, credit_limit)?,
+        previous_unpaid,
+    };
+    minimum_of(product, &basis, balance)
 }
 
 #[cfg(test)]
