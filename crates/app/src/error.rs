@@ -4,6 +4,7 @@
 use std::fmt;
 
 use cardlife_customers::CustomerError;
+use cardlife_rewards::RewardsError;
 use cardlife_store::StoreError;
 
 /// Why a use case did not complete.
@@ -46,6 +47,10 @@ pub enum AppError {
     /// No valid session: the token is missing, malformed, unknown, expired, ended or revoked.
     #[error("no valid session")]
     Unauthenticated,
+    /// A rewards rule refused the request (a flash sale not open, sold out, already claimed;
+    /// bad terms); nothing changed.
+    #[error(transparent)]
+    Rewards(RewardsError),
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -60,6 +65,8 @@ pub enum Missing {
     Transfer(u128),
     /// A customer (never says which: another customer's records are simply not there).
     Customer,
+    /// A flash sale.
+    FlashSale,
 }
 
 impl fmt::Display for Missing {
@@ -68,6 +75,7 @@ impl fmt::Display for Missing {
             Self::Account(id) => write!(f, "account {id:032x}"),
             Self::Transfer(id) => write!(f, "transfer {id:032x}"),
             Self::Customer => f.write_str("customer"),
+            Self::FlashSale => f.write_str("flash sale"),
         }
     }
 }

@@ -5,12 +5,16 @@
 //! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
 //!   batch submission and reads).
 //! - [`customers`]: one-time codes, registration, logins and sessions.
+//! - [`flash_sales`]: scheduling flash sales; claims through one sequencer per sale with group
+//!   commit (docs/rewards.md). [`seed`]: bulk seeding of logged-in customers for benchmarks.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
 pub mod customers;
 mod error;
+pub mod flash_sales;
+pub mod seed;
 
 use cardlife_kernel::SharedClock;
 use std::sync::Arc;
@@ -56,6 +60,7 @@ pub struct App {
     ledger: LedgerService,
     clock: SharedClock,
     identity: Arc<Identity>,
+    sequencers: Arc<flash_sales::Sequencers>,
 }
 
 impl App {
@@ -70,6 +75,7 @@ impl App {
             ledger,
             clock,
             identity,
+            sequencers: Arc::default(),
         }
     }
 
@@ -90,6 +96,11 @@ impl App {
     #[allow(dead_code)]
     pub(crate) fn ledger_service(&self) -> &LedgerService {
         &self.ledger
+    }
+
+    /// The flash-sale sequencers this process runs.
+    pub(crate) fn sequencers(&self) -> &flash_sales::Sequencers {
+        &self.sequencers
     }
 
     /// The injected clock, for callers that need "now" (never the wall clock).

@@ -16,6 +16,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod problem;
+mod problem_rewards;
 mod routes;
 
 use std::future::Future;

@@ -50,6 +50,7 @@ pub struct ApiDoc;
 pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::customers::CustomersApi::openapi());
+    doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
     doc
 }
 

@@ -91,6 +91,8 @@ pub enum ApiError {
     Refused(AppError),
     /// A customer route without a valid session.
     Unauthenticated,
+    /// 400 `IDEMPOTENCY_KEY_REQUIRED`: a money-moving POST without a usable `Idempotency-Key`.
+    IdempotencyKeyRequired,
 }
 
 /// The body of every error answer (`application/problem+json`).
@@ -284,6 +286,13 @@ impl ApiError {
                 "send `Authorization: Bearer <session token>` from POST /v1/sessions".to_owned(),
                 None,
             ),
+            Self::IdempotencyKeyRequired => (
+                S::BAD_REQUEST,
+                "IDEMPOTENCY_KEY_REQUIRED",
+                "Idempotency-Key required",
+                "send an `Idempotency-Key` header of 1 to 200 visible ASCII characters".to_owned(),
+                None,
+            ),
         };
         Problem::new(status, code, title, detail, index)
     }
@@ -308,7 +317,8 @@ impl ApiError {
             | Self::MethodNotAllowed
             | Self::Timeout
             | Self::Refused(_)
-            | Self::Unauthenticated => None,
+            | Self::Unauthenticated
+            | Self::IdempotencyKeyRequired => None,
         }
     }
 }
@@ -325,6 +335,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "Wrong phone number or credential",
         ),
         AppError::Unauthenticated => (S::UNAUTHORIZED, "UNAUTHENTICATED", "Log in first"),
+        AppError::Rewards(r) => crate::problem_rewards::rewards_refusal(r),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
@@ -396,6 +407,7 @@ fn customer_refusal(e: &CustomerError) -> (StatusCode, &'static str, &'static st
 fn describe(missing: Missing) -> String {
     match missing {
         Missing::Customer => "no such customer".to_owned(),
+        Missing::FlashSale => "no such flash sale".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
     }
@@ -427,6 +439,14 @@ impl From<AppError> for ApiError {
             AppError::Customer(_) | AppError::PhoneTaken | AppError::InvalidCredentials => {
                 Self::Refused(e)
             }
+            AppError::Rewards(ref r)
+                if crate::problem_rewards::rewards_refusal(r)
+                    .0
+                    .is_server_error() =>
+            {
+                Self::Internal(e)
+            }
+            AppError::Rewards(_) => Self::Refused(e),
         }
     }
 }

@@ -6,6 +6,8 @@
 //!   the whole ledger in memory, appended to SQLite; PostgreSQL: lock, apply, write per commit)
 //!   and the reads both share.
 //! - [`customers`]: customers, one-time-code challenges and sessions.
+//! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
+//! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
 //! - `rows`: the row types both backends decode.
 
 mod both;
@@ -14,7 +16,9 @@ pub mod db;
 pub mod error;
 pub mod ledger;
 mod postgres;
+pub mod rewards;
 mod rows;
+pub mod seed;
 mod sqlite;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};

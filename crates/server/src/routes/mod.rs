@@ -1,6 +1,7 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
 pub(crate) mod customers;
+pub(crate) mod flash_sales;
 pub(crate) mod ledger;
 pub(crate) mod ops;
 
@@ -39,6 +40,9 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/me/logout-everywhere",
             post(customers::logout_everywhere),
         )
+        .route("/v1/flash-sales", post(flash_sales::schedule))
+        .route("/v1/flash-sales/{id}", get(flash_sales::sale))
+        .route("/v1/flash-sales/{id}/claims", post(flash_sales::claim))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }
