@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 
 /// Customers per transaction (and per multi-row statement).
-pub const SEED_CHUNK: usize = 2_000;
+pub const SEED_CHUNK: usize = 500;
 
 /// One customer to seed.
 #[derive(Debug)]
