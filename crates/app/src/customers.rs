@@ -410,7 +410,8 @@ impl App {
     /// The customer a bearer token belongs to, recording the activity; any invalid, expired,
     /// ended or revoked token answers `Unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<CustomerId, AppError> {
-        let (mut session, current) = self.session_of(token).await?;
+        let (session, current) = self.session_of(token).await?;
+        let mut session = self.touches().merged(session);
         let seen_before = session.last_seen_at();
         session
             .validate(
@@ -420,10 +421,11 @@ impl App {
                 self.clock.now(),
             )
             .map_err(|_| AppError::Unauthenticated)?;
-        // Activity is recorded at most once per LAST_SEEN_RESOLUTION, so a burst of requests
-        // (a flash sale: docs/rewards.md) costs reads, not one durable write each.
+        // Activity is noted at most once per LAST_SEEN_RESOLUTION and written behind, many
+        // sessions per transaction, so a burst of requests (a flash sale: docs/rewards.md)
+        // costs reads, not one durable write each.
         if session.last_seen_at().duration_since(seen_before) >= LAST_SEEN_RESOLUTION {
-            self.identity().store.update_session(&session).await?;
+            self.touches().note(self.db(), &session);
         }
         Ok(session.customer())
     }

@@ -15,6 +15,7 @@ pub mod customers;
 mod error;
 pub mod flash_sales;
 pub mod seed;
+pub mod session_touch;
 
 use cardlife_kernel::SharedClock;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub struct App {
     clock: SharedClock,
     identity: Arc<Identity>,
     sequencers: Arc<flash_sales::Sequencers>,
+    touches: Arc<session_touch::Touches>,
 }
 
 impl App {
@@ -76,6 +78,7 @@ impl App {
             clock,
             identity,
             sequencers: Arc::default(),
+            touches: Arc::default(),
         }
     }
 
@@ -101,6 +104,11 @@ impl App {
     /// The flash-sale sequencers this process runs.
     pub(crate) fn sequencers(&self) -> &flash_sales::Sequencers {
         &self.sequencers
+    }
+
+    /// Session activity noted and not yet written.
+    pub(crate) fn touches(&self) -> &Arc<session_touch::Touches> {
+        &self.touches
     }
 
     /// The injected clock, for callers that need "now" (never the wall clock).

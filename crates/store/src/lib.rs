@@ -8,6 +8,7 @@
 //! - [`customers`]: customers, one-time-code challenges and sessions.
 //! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
 //! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
+//! - [`session_touch`]: session activity written behind, many sessions per transaction.
 //! - `rows`: the row types both backends decode.
 
 mod both;
@@ -19,6 +20,7 @@ mod postgres;
 pub mod rewards;
 mod rows;
 pub mod seed;
+pub mod session_touch;
 mod sqlite;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};
