@@ -7,6 +7,7 @@ use cardlife_credit::billing::DeclineCode;
 use cardlife_credit::loan::LoanError;
 use cardlife_credit::quote::QuoteError;
 use cardlife_customers::CustomerError;
+use cardlife_rewards::RewardsError;
 use cardlife_store::StoreError;
 use jiff::civil::Date;
 
@@ -73,6 +74,10 @@ pub enum AppError {
     /// The ledger refused a mirrored posting (a bug: postings are valid by construction).
     #[error("the ledger refused a loan posting: {0}")]
     LedgerRefused(&'static str),
+    /// A rewards rule refused the request (a flash sale not open, sold out, already claimed;
+    /// bad terms); nothing changed.
+    #[error(transparent)]
+    Rewards(RewardsError),
     /// The store failed (database error, failed commit, corrupt row); the cause is the source.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -142,6 +147,8 @@ pub enum Missing {
     Statement(Date),
     /// A customer (never says which: another customer's records are simply not there).
     Customer,
+    /// A flash sale.
+    FlashSale,
 }
 
 impl fmt::Display for Missing {
@@ -157,6 +164,7 @@ impl fmt::Display for Missing {
             Self::LoanQuote => f.write_str("loan quote"),
             Self::Loan => f.write_str("loan"),
             Self::CreditLine => f.write_str("credit line"),
+            Self::FlashSale => f.write_str("flash sale"),
         }
     }
 }

@@ -11,6 +11,8 @@
 //! - [`quotes`]: installment and loan quotes with the annualised rate.
 //! - [`merchants`]: operators and the audit log, merchants, signed requests, QR codes, payment
 //!   orders, pay codes and refunds, and the card-funding seam.
+//! - [`flash_sales`]: scheduling flash sales; claims through one sequencer per sale with group
+//!   commit (docs/rewards.md). [`seed`]: bulk seeding of logged-in customers for benchmarks.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
@@ -19,10 +21,13 @@
 pub mod credit;
 pub mod customers;
 mod error;
+pub mod flash_sales;
 pub mod idempotency;
 pub mod loans;
 pub mod merchants;
 pub mod quotes;
+pub mod seed;
+pub mod session_touch;
 
 use cardlife_kernel::SharedClock;
 use std::sync::Arc;
@@ -72,6 +77,8 @@ pub struct App {
     identity: Arc<Identity>,
     merchants: Arc<crate::merchants::Merchants>,
     loans: Arc<crate::loans::LoansConfig>,
+    sequencers: Arc<flash_sales::Sequencers>,
+    touches: Arc<session_touch::Touches>,
 }
 
 impl App {
@@ -94,6 +101,8 @@ impl App {
             identity,
             merchants,
             loans: Arc::new(crate::loans::LoansConfig::random()),
+            sequencers: Arc::default(),
+            touches: Arc::default(),
         }
     }
 
@@ -153,6 +162,16 @@ impl App {
     #[allow(dead_code)]
     pub(crate) fn ledger_service(&self) -> &LedgerService {
         &self.ledger
+    }
+
+    /// The flash-sale sequencers this process runs.
+    pub(crate) fn sequencers(&self) -> &flash_sales::Sequencers {
+        &self.sequencers
+    }
+
+    /// Session activity noted and not yet written.
+    pub(crate) fn touches(&self) -> &Arc<session_touch::Touches> {
+        &self.touches
     }
 
     /// The injected clock, for callers that need "now" (never the wall clock).

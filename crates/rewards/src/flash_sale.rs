@@ -85,6 +85,25 @@ impl FlashSale {
         Ok(sale)
     }
 
+    /// Resumes a sale from what a store says was already sold: `sold` units in all and, for the
+    /// customers about to claim, how many each has won. Used where several processes share one
+    /// store (docs/rewards.md): each batch is decided under the store's lock from these figures.
+    pub fn resume(
+        terms: FlashSaleTerms,
+        sold: u32,
+        won: impl IntoIterator<Item = (CustomerId, u32)>,
+    ) -> Result<Self, RewardsError> {
+        let mut sale = Self::new(terms)?;
+        if sold > terms.stock {
+            return Err(RewardsError::InvalidConfig {
+                reason: "a flash sale cannot have sold more than its stock",
+            });
+        }
+        sale.sold = sold;
+        sale.per_user = won.into_iter().filter(|&(_, n)| n > 0).collect();
+        Ok(sale)
+    }
+
     /// The terms.
     pub fn terms(&self) -> FlashSaleTerms {
         self.terms
@@ -221,6 +240,21 @@ mod tests {
         let mut forged = tickets.clone();
         forged[1].seq = 9;
         assert!(FlashSale::replay(terms(3, 2), &forged).is_err());
+    }
+
+    #[test]
+    fn a_resumed_sale_continues_the_sequence_and_remembers_the_winners() {
+        let mut sale = FlashSale::resume(terms(3, 1), 2, [(user(1), 1)]).unwrap();
+        assert_eq!(
+            sale.claim(user(1), ts(1)),
+            Err(RewardsError::AlreadyClaimed { limit: 1 })
+        );
+        assert_eq!(sale.claim(user(2), ts(1)).unwrap().seq, 3);
+        assert_eq!(
+            sale.claim(user(3), ts(1)),
+            Err(RewardsError::StockExhausted)
+        );
+        assert!(FlashSale::resume(terms(3, 1), 4, []).is_err());
     }
 
     proptest! {

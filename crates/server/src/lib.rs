@@ -24,6 +24,7 @@ mod middleware;
 mod openapi;
 mod problem;
 mod problem_merchants;
+mod problem_rewards;
 mod routes;
 mod web;
 

@@ -54,6 +54,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
     doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc.merge(crate::routes::loans::LoansApi::openapi());
+    doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
     doc
 }
 

@@ -387,6 +387,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "A request with this idempotency key is still running",
         ),
         AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
+        AppError::Rewards(r) => crate::problem_rewards::rewards_refusal(r),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
@@ -499,6 +500,7 @@ fn describe(missing: Missing) -> String {
         Missing::LoanQuote => "no such loan quote".to_owned(),
         Missing::Loan => "no such loan".to_owned(),
         Missing::CreditLine => "no such credit line".to_owned(),
+        Missing::FlashSale => "no such flash sale".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
         Missing::CreditAccount(id) => {
@@ -578,6 +580,14 @@ impl From<AppError> for ApiError {
             | AppError::CommandRefused(_)
             | AppError::IdempotencyKeyReused
             | AppError::IdempotencyInFlight => Self::Refused(e),
+            AppError::Rewards(ref r)
+                if crate::problem_rewards::rewards_refusal(r)
+                    .0
+                    .is_server_error() =>
+            {
+                Self::Internal(e)
+            }
+            AppError::Rewards(_) => Self::Refused(e),
         }
     }
 }

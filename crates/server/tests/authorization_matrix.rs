@@ -180,6 +180,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/credit-lines/{id}/draws", Access::Customer),
     ("post", "/v1/credit-lines/{id}/repayments", Access::Customer),
     ("post", "/v1/internal/loans/close-day", Access::Internal),
+    ("post", "/v1/flash-sales", Access::Internal),
+    ("get", "/v1/flash-sales/{id}", Access::Public),
+    ("post", "/v1/flash-sales/{id}/claims", Access::Customer),
 ];
 
 /// Every (method, path) the OpenAPI document lists.

@@ -15,6 +15,9 @@
 //!   histories, the debit cards they pay to, and the idempotency keys of money-moving requests.
 //! - [`statement_run`]: the batch statement run, a cycle's posted lines to statement rows for
 //!   every account at once, and the plain-SQL baseline it is measured against.
+//! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
+//! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
+//! - [`session_touch`]: session activity written behind, many sessions per transaction.
 //! - `rows`: the row types both backends decode.
 
 pub mod audit;
@@ -29,7 +32,10 @@ pub mod ledger;
 pub mod loans;
 pub mod merchants;
 mod postgres;
+pub mod rewards;
 mod rows;
+pub mod seed;
+pub mod session_touch;
 mod sqlite;
 pub mod statement_run;
 pub mod tx;

@@ -6,6 +6,7 @@
 
 mod baseline;
 mod env;
+mod flash_sale;
 mod ledger;
 mod points;
 mod statements;
@@ -33,6 +34,10 @@ pub const CASES: &[(&str, &str)] = &[
     (
         "ledger/hot",
         "every transfer debits one hot account, batched; ratio: hot throughput / uniform throughput",
+    ),
+    (
+        "flash-sale",
+        "one item, stock 10,000, 200,000 customers, claims over HTTP open-loop, durable; baseline: UPDATE stock + INSERT per request on PostgreSQL",
     ),
     (
         "points",
@@ -104,6 +109,10 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
     };
     let mut all_passed = true;
     for case in cases {
+        if case == "flash-sale" {
+            all_passed &= flash_sale::run(opts, machine.clone()).await?;
+            continue;
+        }
         let stores = Stores::create(&opts.dir, opts.database_url.as_deref(), case).await?;
         let backend = stores.ours.backend();
         let (ours, baseline, ratio, checks_passed) = run_case(case, &stores, opts.quick).await?;

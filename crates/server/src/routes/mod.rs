@@ -4,6 +4,7 @@ pub(crate) mod credit;
 pub(crate) mod credit_doc;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
+pub(crate) mod flash_sales;
 pub(crate) mod idempotent;
 pub(crate) mod ledger;
 pub(crate) mod loan_codes;
@@ -161,6 +162,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/credit-lines/{id}/draws", post(loans::draw))
         .route("/v1/credit-lines/{id}/repayments", post(loans::repay_line))
         .route("/v1/internal/loans/close-day", post(loans::close_day))
+        .route("/v1/flash-sales", post(flash_sales::schedule))
+        .route("/v1/flash-sales/{id}", get(flash_sales::sale))
+        .route("/v1/flash-sales/{id}/claims", post(flash_sales::claim))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -116,7 +116,8 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
         | AppError::Loan(_)
         | AppError::Lending(_)
         | AppError::Idempotency(_)
-        | AppError::LedgerRefused(_) => return None,
+        | AppError::LedgerRefused(_)
+        | AppError::Rewards(_) => return None,
         // No page moves credit yet: the credit API answers these itself.
         AppError::InvalidAmount(_)
         | AppError::Declined { .. }

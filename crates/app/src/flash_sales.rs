@@ -1,0 +1,488 @@
+//! Flash sales (docs/rewards.md): scheduling a sale, and claims decided by one in-process
+//! sequencer per sale with group commit.
+//!
+//! Every claim of a sale goes through one writer task (the *sequencer*), which owns the sale's
+//! counters in memory. It takes every queued claim at once (up to [`CLAIM_BATCH_MAX`]), answers
+//! what memory alone settles (outside the window, the customer's limit reached, sold out — all
+//! monotonic, so never wrong), and commits the rest in **one** transaction that locks the sale's
+//! row and decides them from the database's own figures. Nobody is answered before the batch
+//! holding their decision is durable, refusals included (a refusal decided after a win waits for
+//! that win's commit). Memory is rebuilt from the store when a sale's sequencer starts, and on
+//! PostgreSQL the locked row makes processes sharing one database agree.
+//!
+//! A win reserves one unit for its winner at the sale's price: an order to pay later (the claim
+//! row is the reservation; no money moves until it is paid). The `Idempotency-Key` is scoped to
+//! (sale, customer): the same key again answers the same win, marked `replayed`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use cardlife_kernel::{CustomerId, Money, SharedClock};
+use cardlife_rewards::flash_sale::{FlashSale, FlashSaleTerms};
+use cardlife_store::rewards::flash_sale::{ClaimRecord, FlashSaleRecord, FlashSaleStore};
+use jiff::Timestamp;
+use tokio::sync::{mpsc, oneshot};
+
+pub use cardlife_rewards::RewardsError;
+pub use cardlife_rewards::ids::FlashSaleId;
+pub use cardlife_store::rewards::flash_sale::SaleAudit;
+
+use crate::{App, AppError, Missing};
+
+/// Most claims one commit decides.
+pub const CLAIM_BATCH_MAX: usize = 8_192;
+/// Claims queued per sale before callers wait for room.
+pub const CLAIM_QUEUE_MAX: usize = 65_536;
+/// The largest stock a sale may have.
+pub const STOCK_MAX: u32 = 10_000_000;
+/// The longest item reference, in bytes.
+pub const ITEM_LEN_MAX: usize = 200;
+/// The longest `Idempotency-Key`, in bytes.
+pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 200;
+
+/// A sale to schedule.
+#[derive(Debug, Clone)]
+pub struct NewFlashSale {
+    /// What is sold (an item or voucher reference).
+    pub item: String,
+    /// Units for sale (1..=[`STOCK_MAX`]).
+    pub stock: u32,
+    /// Most units one customer may win (≥ 1).
+    pub per_user_limit: u32,
+    /// What a winner pays (≥ 0).
+    pub price: Money,
+    /// First instant claims are accepted.
+    pub starts_at: Timestamp,
+    /// First instant claims are refused again (after `starts_at`).
+    pub ends_at: Timestamp,
+}
+
+/// A sale as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashSaleView {
+    /// The sale.
+    pub id: FlashSaleId,
+    /// What is sold.
+    pub item: String,
+    /// Units for sale.
+    pub stock: u32,
+    /// Units not yet won (durable figure).
+    pub remaining: u32,
+    /// Most units one customer may win.
+    pub per_user_limit: u32,
+    /// What a winner pays.
+    pub price: Money,
+    /// First instant claims are accepted.
+    pub starts_at: Timestamp,
+    /// First instant claims are refused again.
+    pub ends_at: Timestamp,
+}
+
+/// A won claim: one unit reserved for the customer, to be paid at `price`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimView {
+    /// The sale.
+    pub sale: FlashSaleId,
+    /// Position among all winners, from 1.
+    pub seq: u32,
+    /// The customer's own count of wins, from 1.
+    pub nth: u32,
+    /// What the customer pays for it.
+    pub price: Money,
+    /// When it was decided.
+    pub claimed_at: Timestamp,
+    /// The same `Idempotency-Key` was answered before: this is that answer again.
+    pub replayed: bool,
+}
+
+/// The sequencers of the sales claimed so far in this process.
+#[derive(Debug, Default)]
+pub(crate) struct Sequencers {
+    running: Mutex<HashMap<FlashSaleId, mpsc::Sender<ClaimRequest>>>,
+    starting: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct ClaimRequest {
+    customer: CustomerId,
+    key: Option<String>,
+    reply: oneshot::Sender<Result<ClaimView, AppError>>,
+}
+
+fn record_of(id: FlashSaleId, new: &NewFlashSale) -> FlashSaleRecord {
+    FlashSaleRecord {
+        id: id.as_uuid(),
+        item: new.item.clone(),
+        stock: new.stock,
+        remaining: new.stock,
+        per_user_limit: new.per_user_limit,
+        price_fen: new.price.fen(),
+        currency: new.price.currency().code().to_owned(),
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+    }
+}
+
+fn view_of(r: FlashSaleRecord) -> Result<FlashSaleView, AppError> {
+    let currency = cardlife_kernel::Currency::from_code(&r.currency).ok_or_else(|| {
+        AppError::Storage(cardlife_store::StoreError::Corrupt("flash sale currency"))
+    })?;
+    Ok(FlashSaleView {
+        id: FlashSaleId::from_uuid(r.id),
+        item: r.item,
+        stock: r.stock,
+        remaining: r.remaining,
+        per_user_limit: r.per_user_limit,
+        price: Money::new(r.price_fen, currency),
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+    })
+}
+
+fn terms_of(v: &FlashSaleView) -> FlashSaleTerms {
+    FlashSaleTerms {
+        id: v.id,
+        stock: v.stock,
+        per_user_limit: v.per_user_limit,
+        starts_at: v.starts_at,
+        ends_at: v.ends_at,
+    }
+}
+
+fn invalid(reason: &'static str) -> AppError {
+    AppError::Rewards(RewardsError::InvalidConfig { reason })
+}
+
+impl App {
+    fn flash_store(&self) -> FlashSaleStore {
+        FlashSaleStore::new(self.db().clone())
+    }
+
+    /// Schedules a sale with nothing sold. Bad terms answer `InvalidConfig` and write nothing.
+    pub async fn schedule_flash_sale(&self, new: NewFlashSale) -> Result<FlashSaleView, AppError> {
+        let item = new.item.trim();
+        if item.is_empty() || item.len() > ITEM_LEN_MAX {
+            return Err(invalid("a flash sale's item is 1 to 200 bytes"));
+        }
+        if new.stock == 0 || new.stock > STOCK_MAX {
+            return Err(invalid("a flash sale's stock is 1 to 10,000,000"));
+        }
+        if new.price.is_negative() {
+            return Err(invalid("a flash sale's price cannot be negative"));
+        }
+        let id = FlashSaleId::generate();
+        let record = record_of(id, &new);
+        let view = view_of(record.clone())?;
+        FlashSale::new(terms_of(&view)).map_err(AppError::Rewards)?;
+        if !self
+            .flash_store()
+            .insert(&record, self.clock().now())
+            .await?
+        {
+            return Err(invalid("a flash sale with this id exists"));
+        }
+        Ok(view)
+    }
+
+    /// A sale by id, with its durable remaining stock.
+    pub async fn flash_sale(&self, id: FlashSaleId) -> Result<FlashSaleView, AppError> {
+        let record = self
+            .flash_store()
+            .sale(id.as_uuid())
+            .await?
+            .ok_or(AppError::NotFound(Missing::FlashSale))?;
+        view_of(record)
+    }
+
+    /// Claims one unit of `sale` for `customer`, answered once the decision is durable.
+    /// Refusals: `SaleNotStarted`/`SaleEnded`, `AlreadyClaimed`, `StockExhausted`; an unknown
+    /// sale is `NotFound`.
+    pub async fn claim_flash_sale(
+        &self,
+        sale: FlashSaleId,
+        customer: CustomerId,
+        idempotency_key: Option<String>,
+    ) -> Result<ClaimView, AppError> {
+        if idempotency_key
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.len() > IDEMPOTENCY_KEY_LEN_MAX)
+        {
+            return Err(invalid("an Idempotency-Key is 1 to 200 bytes"));
+        }
+        let (reply, answer) = oneshot::channel();
+        let request = ClaimRequest {
+            customer,
+            key: idempotency_key,
+            reply,
+        };
+        let queue = self.sequencer(sale).await?;
+        queue
+            .send(request)
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        answer.await.map_err(|_| AppError::Unavailable)?
+    }
+
+    /// What the tables say about a sale's claims, for checks after a run.
+    pub async fn flash_sale_audit(&self, sale: FlashSaleId) -> Result<SaleAudit, AppError> {
+        self.flash_store()
+            .audit(sale.as_uuid())
+            .await?
+            .ok_or(AppError::NotFound(Missing::FlashSale))
+    }
+
+    /// The queue of `sale`'s sequencer, starting it (from the store) on first use.
+    async fn sequencer(&self, sale: FlashSaleId) -> Result<mpsc::Sender<ClaimRequest>, AppError> {
+        let sequencers = self.sequencers();
+        if let Some(tx) = running(sequencers, sale) {
+            return Ok(tx);
+        }
+        let _starting = sequencers.starting.lock().await;
+        if let Some(tx) = running(sequencers, sale) {
+            return Ok(tx);
+        }
+        let view = self.flash_sale(sale).await?;
+        let store = self.flash_store();
+        let state = Memory::load(&store, &view).await?;
+        let (tx, rx) = mpsc::channel(CLAIM_QUEUE_MAX);
+        let writer = Writer {
+            store,
+            terms: terms_of(&view),
+            price: view.price,
+            clock: self.clock().clone(),
+            memory: state,
+        };
+        tokio::spawn(writer.run(rx));
+        sequencers
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(sale, tx.clone());
+        Ok(tx)
+    }
+}
+
+fn running(s: &Sequencers, sale: FlashSaleId) -> Option<mpsc::Sender<ClaimRequest>> {
+    let map = s.running.lock().unwrap_or_else(|p| p.into_inner());
+    map.get(&sale).filter(|tx| !tx.is_closed()).cloned()
+}
+
+/// What the sequencer knows: a lower bound of what is durable (exact on the embedded store,
+/// where this process is the only writer).
+#[derive(Debug)]
+struct Memory {
+    sold: u32,
+    won: HashMap<CustomerId, Vec<ClaimRecord>>,
+}
+
+impl Memory {
+    async fn load(store: &FlashSaleStore, view: &FlashSaleView) -> Result<Self, AppError> {
+        let claims = store.claims(view.id.as_uuid()).await?;
+        // Replaying the durable winners through the domain sequencer checks them once more.
+        let tickets: Vec<_> = claims
+            .iter()
+            .map(|c| cardlife_rewards::flash_sale::ClaimTicket {
+                sale: view.id,
+                user: c.customer,
+                seq: c.seq,
+                nth_for_user: c.nth,
+                at: c.claimed_at,
+            })
+            .collect();
+        let replayed = FlashSale::replay(terms_of(view), &tickets).map_err(|_| {
+            AppError::Storage(cardlife_store::StoreError::Corrupt("flash sale claims"))
+        })?;
+        let mut won: HashMap<CustomerId, Vec<ClaimRecord>> = HashMap::new();
+        for c in claims {
+            won.entry(c.customer).or_default().push(c);
+        }
+        Ok(Self {
+            sold: replayed.sold(),
+            won,
+        })
+    }
+
+    fn won_by(&self, c: CustomerId) -> u32 {
+        self.won
+            .get(&c)
+            .map_or(0, |v| u32::try_from(v.len()).unwrap_or(u32::MAX))
+    }
+
+    fn by_key(&self, c: CustomerId, key: Option<&str>) -> Option<&ClaimRecord> {
+        let key = key?;
+        self.won
+            .get(&c)?
+            .iter()
+            .find(|r| r.idempotency_key.as_deref() == Some(key))
+    }
+
+    fn remember(&mut self, claim: ClaimRecord) {
+        let list = self.won.entry(claim.customer).or_default();
+        if !list.iter().any(|r| r.seq == claim.seq) {
+            list.push(claim);
+        }
+    }
+}
+
+/// The single writer of one sale.
+struct Writer {
+    store: FlashSaleStore,
+    terms: FlashSaleTerms,
+    price: Money,
+    clock: SharedClock,
+    memory: Memory,
+}
+
+/// What became of one request of a batch.
+enum Outcome {
+    Answered(Result<ClaimView, AppError>),
+    Candidate,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<ClaimRequest>) {
+        let mut batch = Vec::with_capacity(CLAIM_BATCH_MAX);
+        while rx.recv_many(&mut batch, CLAIM_BATCH_MAX).await > 0 {
+            self.decide(&mut batch).await;
+        }
+    }
+
+    fn view(&self, c: &ClaimRecord, replayed: bool) -> ClaimView {
+        ClaimView {
+            sale: self.terms.id,
+            seq: c.seq,
+            nth: c.nth,
+            price: self.price,
+            claimed_at: c.claimed_at,
+            replayed,
+        }
+    }
+
+    /// Settles from memory what it can, commits the rest in one transaction, answers everyone.
+    async fn decide(&mut self, batch: &mut Vec<ClaimRequest>) {
+        let now = self.clock.now();
+        let mut outcomes: Vec<Outcome> = batch.iter().map(|r| self.settle(r, now)).collect();
+        let candidates: Vec<usize> = (0..batch.len())
+            .filter(|&i| matches!(outcomes[i], Outcome::Candidate))
+            .collect();
+        if !candidates.is_empty() {
+            self.commit(batch, &candidates, &mut outcomes, now).await;
+        }
+        for (request, outcome) in batch.drain(..).zip(outcomes) {
+            let answer = match outcome {
+                Outcome::Answered(a) => a,
+                Outcome::Candidate => Err(AppError::Unavailable),
+            };
+            let _ = request.reply.send(answer);
+        }
+    }
+
+    /// What memory alone settles: a replayed key, outside the window, the limit, sold out.
+    fn settle(&self, r: &ClaimRequest, now: Timestamp) -> Outcome {
+        if let Some(c) = self.memory.by_key(r.customer, r.key.as_deref()) {
+            return Outcome::Answered(Ok(self.view(c, true)));
+        }
+        let t = &self.terms;
+        let refusal = if now < t.starts_at {
+            Some(RewardsError::SaleNotStarted {
+                starts_at: t.starts_at,
+            })
+        } else if now >= t.ends_at {
+            Some(RewardsError::SaleEnded { ends_at: t.ends_at })
+        } else if self.memory.won_by(r.customer) >= t.per_user_limit {
+            Some(RewardsError::AlreadyClaimed {
+                limit: t.per_user_limit,
+            })
+        } else if self.memory.sold >= t.stock {
+            Some(RewardsError::StockExhausted)
+        } else {
+            None
+        };
+        match refusal {
+            Some(e) => Outcome::Answered(Err(AppError::Rewards(e))),
+            None => Outcome::Candidate,
+        }
+    }
+
+    /// Decides the candidates under the sale's row lock, from the database's figures.
+    async fn commit(
+        &mut self,
+        batch: &[ClaimRequest],
+        candidates: &[usize],
+        outcomes: &mut [Outcome],
+        now: Timestamp,
+    ) {
+        let mut customers: Vec<CustomerId> =
+            candidates.iter().map(|&i| batch[i].customer).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let terms = self.terms;
+        let mut decided: Vec<(usize, Result<ClaimRecord, RewardsError>)> = Vec::new();
+        let mut sold_after = None;
+        let result = self
+            .store
+            .commit_batch(terms.id.as_uuid(), &customers, |snapshot| {
+                let mut sale = FlashSale::resume(terms, snapshot.sold, snapshot.won)
+                    .map_err(|_| cardlife_store::StoreError::Corrupt("flash sale sold count"))?;
+                let mut winners = Vec::new();
+                for &i in candidates {
+                    let r = &batch[i];
+                    let d = sale.claim(r.customer, now).map(|t| ClaimRecord {
+                        seq: t.seq,
+                        customer: t.user,
+                        nth: t.nth_for_user,
+                        idempotency_key: r.key.clone(),
+                        claimed_at: t.at,
+                    });
+                    if let Ok(w) = &d {
+                        winners.push(w.clone());
+                    }
+                    decided.push((i, d));
+                }
+                sold_after = Some(sale.sold());
+                Ok(winners)
+            })
+            .await;
+        match result {
+            Ok(_) => {
+                if let Some(sold) = sold_after {
+                    self.memory.sold = self.memory.sold.max(sold);
+                }
+                for (i, d) in decided {
+                    outcomes[i] = match d {
+                        Ok(w) => {
+                            let view = self.view(&w, false);
+                            self.memory.remember(w);
+                            Outcome::Answered(Ok(view))
+                        }
+                        Err(e) => Outcome::Answered(self.refused(&batch[i], e).await),
+                    };
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "flash-sale batch commit failed");
+                for &i in candidates {
+                    outcomes[i] = Outcome::Answered(Err(AppError::Unavailable));
+                }
+            }
+        }
+    }
+
+    /// A refusal from the database's figures; `AlreadyClaimed` with a key another process
+    /// answered is that answer again.
+    async fn refused(&mut self, r: &ClaimRequest, e: RewardsError) -> Result<ClaimView, AppError> {
+        if matches!(e, RewardsError::AlreadyClaimed { .. }) && r.key.is_some() {
+            let theirs = self
+                .store
+                .claims_of(self.terms.id.as_uuid(), r.customer)
+                .await?;
+            for c in theirs {
+                self.memory.remember(c);
+            }
+            if let Some(c) = self.memory.by_key(r.customer, r.key.as_deref()) {
+                return Ok(self.view(c, true));
+            }
+        }
+        Err(AppError::Rewards(e))
+    }
+}

@@ -1,0 +1,58 @@
+//! `cardlife bench flash-sale --quick --json`: the run completes, its own checks hold (exactly
+//! stock winners, nobody twice), and it prints the common fields plus the baseline or the reason
+//! it was skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::run_cli;
+use serde_json::Value;
+
+#[test]
+fn bench_flash_sale_quick_prints_a_checked_json_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = dir.path().join("bench");
+    let bench_dir = bench_dir.to_str().unwrap();
+    let out = run_cli(
+        dir.path(),
+        &[
+            "bench",
+            "flash-sale",
+            "--quick",
+            "--json",
+            "--dir",
+            bench_dir,
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{text}\n{err}");
+    let r: Value = serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"));
+    assert_eq!(r["name"], "flash-sale", "{r}");
+    assert_eq!(r["unit"], "attempts/s", "{r}");
+    assert_eq!(r["durable"], true, "{r}");
+    assert_eq!(r["checks_passed"], true, "{r}");
+    assert_eq!(r["winners"], r["stock"], "{r}");
+    assert_eq!(r["stock"], 500, "{r}");
+    let ours = r["ours"]["per_sec"].as_f64().unwrap();
+    assert!(ours > 0.0 && r["ours"]["p99_ms"].as_f64().is_some(), "{r}");
+    // Every step ran on a fresh sale and was checked.
+    let steps = r["steps"].as_array().unwrap();
+    assert!(steps.len() >= 2, "{r}");
+    assert!(steps.iter().all(|s| s["checks_passed"] == true), "{r}");
+    match r["baseline"].as_object() {
+        Some(b) => {
+            let base = b["per_sec"].as_f64().unwrap();
+            let ratio = r["ratio"].as_f64().unwrap();
+            assert!(base > 0.0 && (ratio - ours / base).abs() <= 0.01, "{r}");
+        }
+        None => assert!(
+            r["baseline_skipped"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{r}"
+        ),
+    }
+}

@@ -1,0 +1,393 @@
+//! Flash sales and their claims. A batch of claims is committed in one transaction that first
+//! locks the sale's row (`UPDATE … RETURNING`: a row lock on PostgreSQL, the write lock on
+//! SQLite), reads what is already sold, lets the caller decide the batch from those figures,
+//! writes the winners and lowers `remaining` — so processes sharing one PostgreSQL never
+//! oversell, and the `CHECK (remaining >= 0)` backs it up (docs/rewards.md).
+
+use std::collections::HashMap;
+
+use cardlife_kernel::CustomerId;
+use jiff::Timestamp;
+use sqlx::{AssertSqlSafe, Row};
+use uuid::Uuid;
+
+use crate::both::on_pool;
+use crate::db::Db;
+use crate::error::StoreError;
+
+/// Rows per multi-row `INSERT` (6 parameters each, well under both backends' limits).
+const INSERT_ROWS_MAX: usize = 1_000;
+
+/// A flash sale as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashSaleRecord {
+    /// The sale.
+    pub id: Uuid,
+    /// What is sold (an item or voucher reference).
+    pub item: String,
+    /// Units for sale.
+    pub stock: u32,
+    /// Units not yet won.
+    pub remaining: u32,
+    /// Most units one customer may win.
+    pub per_user_limit: u32,
+    /// The price the winner pays, in fen.
+    pub price_fen: i64,
+    /// The currency of the price (`CNY`).
+    pub currency: String,
+    /// First instant claims are accepted.
+    pub starts_at: Timestamp,
+    /// First instant claims are refused again.
+    pub ends_at: Timestamp,
+}
+
+/// One unit won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    /// Position among all winners, from 1.
+    pub seq: u32,
+    /// The winner.
+    pub customer: CustomerId,
+    /// The winner's own count, from 1.
+    pub nth: u32,
+    /// The `Idempotency-Key` the claim was sent with.
+    pub idempotency_key: Option<String>,
+    /// When it was decided.
+    pub claimed_at: Timestamp,
+}
+
+/// What the database held when a batch locked the sale.
+#[derive(Debug, Clone)]
+pub struct SaleSnapshot {
+    /// Units sold so far (`stock − remaining`).
+    pub sold: u32,
+    /// For each customer of the batch who already won: how many units.
+    pub won: HashMap<CustomerId, u32>,
+}
+
+/// What the after-the-fact check reads ([`FlashSaleStore::audit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleAudit {
+    /// The sale's stock.
+    pub stock: u32,
+    /// Its `remaining` column.
+    pub remaining: i64,
+    /// Claim rows.
+    pub claims: u64,
+    /// Distinct winners.
+    pub winners: u64,
+    /// The most units one customer holds.
+    pub most_by_one: u64,
+    /// Whether the `seq` column is exactly `1..=claims`.
+    pub seq_contiguous: bool,
+}
+
+/// The flash-sale tables.
+#[derive(Debug, Clone)]
+pub struct FlashSaleStore {
+    db: Db,
+}
+
+fn ns(t: Timestamp) -> i64 {
+    i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
+}
+
+fn instant(v: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_nanosecond(i128::from(v)).map_err(|_| StoreError::Corrupt("instant"))
+}
+
+fn count(v: i64, what: &'static str) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(what))
+}
+
+fn uuid_of(text: &str, what: &'static str) -> Result<Uuid, StoreError> {
+    text.parse::<Uuid>().map_err(|_| StoreError::Corrupt(what))
+}
+
+fn sale_from<R: Row>(row: &R) -> Result<FlashSaleRecord, StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: String = row.try_get("id")?;
+    Ok(FlashSaleRecord {
+        id: uuid_of(&id, "flash sale id")?,
+        item: row.try_get("item")?,
+        stock: count(row.try_get("stock")?, "stock")?,
+        remaining: count(row.try_get("remaining")?, "remaining")?,
+        per_user_limit: count(row.try_get("per_user_limit")?, "per-user limit")?,
+        price_fen: row.try_get("price_fen")?,
+        currency: row.try_get("currency")?,
+        starts_at: instant(row.try_get("starts_at_ns")?)?,
+        ends_at: instant(row.try_get("ends_at_ns")?)?,
+    })
+}
+
+fn claim_from<R: Row>(row: &R) -> Result<ClaimRecord, StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let customer: String = row.try_get("customer_id")?;
+    Ok(ClaimRecord {
+        seq: count(row.try_get("seq")?, "claim seq")?,
+        customer: CustomerId::from_uuid(uuid_of(&customer, "customer id")?),
+        nth: count(row.try_get("nth")?, "claim nth")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        claimed_at: instant(row.try_get("claimed_at_ns")?)?,
+    })
+}
+
+/// `INSERT INTO flash_sale_claims … VALUES ($1,…,$6), ($7,…)` for `rows` rows.
+fn insert_claims_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO flash_sale_claims \
+         (sale_id, seq, customer_id, nth, idempotency_key, claimed_at_ns) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 6;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6
+        ));
+    }
+    sql
+}
+
+/// `SELECT customer_id, COUNT(*) … WHERE sale_id = $1 AND customer_id IN ($2, …)`.
+fn won_sql(customers: usize) -> String {
+    let list: Vec<String> = (0..customers).map(|i| format!("${}", i + 2)).collect();
+    format!(
+        "SELECT customer_id, COUNT(*) AS n FROM flash_sale_claims \
+         WHERE sale_id = $1 AND customer_id IN ({}) GROUP BY customer_id",
+        list.join(", ")
+    )
+}
+
+impl FlashSaleStore {
+    /// The flash-sale tables of `db` (migrated).
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Stores a new sale with nothing sold; `Ok(false)` when its id exists (nothing written).
+    pub async fn insert(&self, sale: &FlashSaleRecord, now: Timestamp) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO flash_sales (id, item, stock, remaining, per_user_limit, price_fen, \
+                   currency, starts_at_ns, ends_at_ns, created_at_ns) \
+                   VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9)";
+        let result = on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(sale.id.to_string())
+                .bind(sale.item.as_str())
+                .bind(i64::from(sale.stock))
+                .bind(i64::from(sale.per_user_limit))
+                .bind(sale.price_fen)
+                .bind(sale.currency.as_str())
+                .bind(ns(sale.starts_at))
+                .bind(ns(sale.ends_at))
+                .bind(ns(now))
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(()) => Ok(true),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A sale by id.
+    pub async fn sale(&self, id: Uuid) -> Result<Option<FlashSaleRecord>, StoreError> {
+        let sql = "SELECT id, item, stock, remaining, per_user_limit, price_fen, currency, \
+                   starts_at_ns, ends_at_ns FROM flash_sales WHERE id = $1";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?
+                .map(|r| sale_from(&r))
+                .transpose()
+        })
+    }
+
+    /// Every claim of a sale, in `seq` order (to rebuild the sequencer).
+    pub async fn claims(&self, sale: Uuid) -> Result<Vec<ClaimRecord>, StoreError> {
+        let sql = "SELECT seq, customer_id, nth, idempotency_key, claimed_at_ns \
+                   FROM flash_sale_claims WHERE sale_id = $1 ORDER BY seq";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(sale.to_string())
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(claim_from)
+                .collect()
+        })
+    }
+
+    /// One customer's claims of a sale, in `seq` order.
+    pub async fn claims_of(
+        &self,
+        sale: Uuid,
+        customer: CustomerId,
+    ) -> Result<Vec<ClaimRecord>, StoreError> {
+        let sql = "SELECT seq, customer_id, nth, idempotency_key, claimed_at_ns \
+                   FROM flash_sale_claims WHERE sale_id = $1 AND customer_id = $2 ORDER BY seq";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(sale.to_string())
+                .bind(customer.as_uuid().to_string())
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(claim_from)
+                .collect()
+        })
+    }
+
+    /// Commits one batch in one transaction: locks the sale, reads what is sold and what each of
+    /// `customers` already won, asks `decide` for the winners from that snapshot, writes them and
+    /// lowers `remaining` by their number. Nothing is written when `decide` fails or returns none.
+    pub async fn commit_batch<F>(
+        &self,
+        sale: Uuid,
+        customers: &[CustomerId],
+        decide: F,
+    ) -> Result<Vec<ClaimRecord>, StoreError>
+    where
+        F: FnOnce(SaleSnapshot) -> Result<Vec<ClaimRecord>, StoreError>,
+    {
+        let lock = "UPDATE flash_sales SET remaining = remaining WHERE id = $1 \
+                    RETURNING stock, remaining";
+        let lower = "UPDATE flash_sales SET remaining = remaining - $2 \
+                     WHERE id = $1 AND remaining >= $2";
+        let sale_text = sale.to_string();
+        let won_query = won_sql(customers.len());
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query(lock)
+                .bind(&sale_text)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::Corrupt("flash sale row"))?;
+            let stock = count(row.try_get("stock")?, "stock")?;
+            let remaining = count(row.try_get("remaining")?, "remaining")?;
+            let sold = stock
+                .checked_sub(remaining)
+                .ok_or(StoreError::Corrupt("remaining"))?;
+            let mut won = HashMap::new();
+            if !customers.is_empty() {
+                let mut q = sqlx::query(AssertSqlSafe(won_query.as_str())).bind(&sale_text);
+                for c in customers {
+                    q = q.bind(c.as_uuid().to_string());
+                }
+                for r in q.fetch_all(&mut *tx).await? {
+                    let id: String = r.try_get("customer_id")?;
+                    let n: i64 = r.try_get("n")?;
+                    won.insert(
+                        CustomerId::from_uuid(uuid_of(&id, "customer id")?),
+                        count(n, "claims per customer")?,
+                    );
+                }
+            }
+            let winners = decide(SaleSnapshot { sold, won })?;
+            if winners.is_empty() {
+                tx.rollback().await?;
+                return Ok(winners);
+            }
+            for chunk in winners.chunks(INSERT_ROWS_MAX) {
+                let sql = insert_claims_sql(chunk.len());
+                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+                for w in chunk {
+                    q = q
+                        .bind(&sale_text)
+                        .bind(i64::from(w.seq))
+                        .bind(w.customer.as_uuid().to_string())
+                        .bind(i64::from(w.nth))
+                        .bind(w.idempotency_key.clone())
+                        .bind(ns(w.claimed_at));
+                }
+                q.execute(&mut *tx).await?;
+            }
+            let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+            let lowered = sqlx::query(lower)
+                .bind(&sale_text)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if lowered != 1 {
+                return Err(StoreError::CommitFailed(
+                    "a flash-sale batch would take the stock below zero".to_owned(),
+                ));
+            }
+            tx.commit().await?;
+            Ok(winners)
+        })
+    }
+
+    /// Reads what the benchmark and the tests check after a run: claims against stock and the
+    /// per-customer counts, straight from the tables.
+    pub async fn audit(&self, sale: Uuid) -> Result<Option<SaleAudit>, StoreError> {
+        let Some(record) = self.sale_raw_remaining(sale).await? else {
+            return Ok(None);
+        };
+        let sql = "SELECT COUNT(*) AS claims, COUNT(DISTINCT customer_id) AS winners, \
+                   COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi, \
+                   COUNT(DISTINCT seq) AS seqs FROM flash_sale_claims WHERE sale_id = $1";
+        let most = "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM flash_sale_claims \
+                    WHERE sale_id = $1 GROUP BY customer_id) per_customer";
+        let (claims, winners, lo, hi, seqs, most_by_one): (i64, i64, i64, i64, i64, i64) =
+            on_pool!(&self.db, |pool| {
+                let r = sqlx::query(sql)
+                    .bind(sale.to_string())
+                    .fetch_one(pool)
+                    .await?;
+                let m: i64 = sqlx::query_scalar(most)
+                    .bind(sale.to_string())
+                    .fetch_one(pool)
+                    .await?;
+                Ok::<_, sqlx::Error>((
+                    r.try_get("claims")?,
+                    r.try_get("winners")?,
+                    r.try_get("lo")?,
+                    r.try_get("hi")?,
+                    r.try_get("seqs")?,
+                    m,
+                ))
+            })?;
+        let unsigned = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(Some(SaleAudit {
+            stock: record.0,
+            remaining: record.1,
+            claims: unsigned(claims),
+            winners: unsigned(winners),
+            most_by_one: unsigned(most_by_one),
+            seq_contiguous: seqs == claims && (claims == 0 || (lo == 1 && hi == claims)),
+        }))
+    }
+
+    /// The stock and the raw `remaining` column (which a check must see even when negative).
+    async fn sale_raw_remaining(&self, sale: Uuid) -> Result<Option<(u32, i64)>, StoreError> {
+        let sql = "SELECT stock, remaining FROM flash_sales WHERE id = $1";
+        let row: Option<(i64, i64)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(sql)
+                .bind(sale.to_string())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(|(s, r)| Ok((count(s, "stock")?, r))).transpose()
+    }
+}
