@@ -14,6 +14,7 @@
 
 pub mod audit;
 mod both;
+pub mod console;
 pub mod customers;
 pub mod db;
 pub mod debit_cards;
