@@ -4,6 +4,7 @@
 //!
 //! - [`App`]: the handle every caller clones; its methods are the use cases (today the ledger's
 //!   batch submission and reads).
+//! - [`console`]: the operator console's dashboard figures and customer 360 view.
 //! - [`customers`]: one-time codes, registration, logins and sessions.
 //! - [`loans`]: consumer loans and revolving credit lines, persisted as event histories and
 //!   mirrored to the ledger; bound debit cards; offers; the daily accrual job.
@@ -18,6 +19,7 @@
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
+pub mod console;
 pub mod credit;
 pub mod customers;
 mod error;

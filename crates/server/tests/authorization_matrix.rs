@@ -356,3 +356,180 @@ async fn every_protected_route_refuses_callers_of_another_kind() {
         }
     }
 }
+
+/// Who may see a page (docs/web.md).
+#[derive(Clone, Copy, Debug)]
+enum PageAccess {
+    /// Anyone.
+    Anonymous,
+    /// A cardholder's page session; otherwise `303 /app/login`.
+    Cardholder,
+    /// A merchant staff session; otherwise `303 /merchant/login`.
+    MerchantStaff,
+    /// An operator session holding one of these roles; no session `303 /console/login`, a
+    /// wrong role 403.
+    Operator(&'static [&'static str]),
+}
+
+const EVERY_ROLE: &[&str] = &ROLES;
+const CUSTOMER_READERS: &[&str] = &["viewer", "risk_officer", "admin"];
+
+/// Every GET page route (POST forms behind them take the same session extractor and the CSRF
+/// check; `web_console.rs` and `web_merchant.rs` test those).
+const PAGE_MATRIX: &[(&str, PageAccess)] = &[
+    ("/app/login", PageAccess::Anonymous),
+    ("/app/register", PageAccess::Anonymous),
+    ("/merchant/apply", PageAccess::Anonymous),
+    ("/merchant/login", PageAccess::Anonymous),
+    ("/console/login", PageAccess::Anonymous),
+    ("/app", PageAccess::Cardholder),
+    ("/app/me", PageAccess::Cardholder),
+    ("/app/pay", PageAccess::Cardholder),
+    ("/app/paycode", PageAccess::Cardholder),
+    ("/app/paycode/qr", PageAccess::Cardholder),
+    ("/merchant", PageAccess::MerchantStaff),
+    ("/merchant/qr", PageAccess::MerchantStaff),
+    ("/merchant/orders", PageAccess::MerchantStaff),
+    ("/console", PageAccess::Operator(EVERY_ROLE)),
+    ("/console/dashboard/data", PageAccess::Operator(EVERY_ROLE)),
+    ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),
+    ("/console/audit", PageAccess::Operator(AUDITORS)),
+    ("/console/customers", PageAccess::Operator(CUSTOMER_READERS)),
+];
+
+async fn page_get(s: &TestServer, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client.get(format!("{}{path}", s.base));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), location)
+}
+
+/// A merchant staff session cookie, from the portal's application form.
+async fn merchant_cookie(s: &TestServer) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let csrf = "ab".repeat(32);
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "Matrix Shop"),
+        ("city", "Beijing"),
+        ("address", "1 Chang'an Avenue"),
+        ("mcc", "5411"),
+        ("settlement_account", "6222000011112222"),
+        ("login", "matrixshop"),
+        ("password", "matrix-secret-1"),
+    ];
+    let response = client
+        .post(format!("{}/merchant/apply", s.base))
+        .header("cookie", format!("__Host-cardlife_csrf={csrf}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("__Host-cardlife_merchant="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// An operator page session cookie for `role`.
+async fn operator_cookie(s: &TestServer, role: &str, n: usize) -> String {
+    let login = format!("page-{}", role.replace('_', "-"));
+    let password = format!("pw-{login}-secret");
+    let (status, _) = s
+        .post(
+            "/v1/internal/operators",
+            Some(INTERNAL_TOKEN),
+            json!({ "login": login, "phone": format!("1370000000{n}"), "password": password, "role": role }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = s
+        .post(
+            "/v1/operator/sessions",
+            None,
+            json!({ "login": login, "password": password }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    format!(
+        "__Host-cardlife_operator={}",
+        body["token"].as_str().unwrap()
+    )
+}
+
+#[tokio::test]
+async fn every_page_route_answers_only_its_own_face() {
+    let s = spawn_sqlite().await;
+    let cardholder = format!(
+        "__Host-cardlife_session={}",
+        s.register("13812349999").await.token
+    );
+    let merchant = merchant_cookie(&s).await;
+    let mut operators = Vec::new();
+    for (n, role) in ROLES.iter().enumerate() {
+        operators.push((*role, operator_cookie(&s, role, n).await));
+    }
+    for (path, access) in PAGE_MATRIX {
+        let anonymous = page_get(&s, path, None).await;
+        let as_cardholder = page_get(&s, path, Some(&cardholder)).await;
+        let as_merchant = page_get(&s, path, Some(&merchant)).await;
+        let login_of = match access {
+            PageAccess::Anonymous => None,
+            PageAccess::Cardholder => Some("/app/login"),
+            PageAccess::MerchantStaff => Some("/merchant/login"),
+            PageAccess::Operator(_) => Some("/console/login"),
+        };
+        match login_of {
+            None => {
+                assert_eq!(anonymous.0, StatusCode::OK, "{path}");
+            }
+            Some(login) => {
+                let redirected = (StatusCode::SEE_OTHER, login.to_owned());
+                assert_eq!(anonymous, redirected, "{path} anonymous");
+                if !matches!(access, PageAccess::Cardholder) {
+                    assert_eq!(as_cardholder, redirected, "{path} as a cardholder");
+                } else {
+                    assert_eq!(as_cardholder.0, StatusCode::OK, "{path} as a cardholder");
+                }
+                if !matches!(access, PageAccess::MerchantStaff) {
+                    assert_eq!(as_merchant, redirected, "{path} as merchant staff");
+                } else {
+                    assert_eq!(as_merchant.0, StatusCode::OK, "{path} as merchant staff");
+                }
+            }
+        }
+        for (role, cookie) in &operators {
+            let got = page_get(&s, path, Some(cookie)).await;
+            let expected = match access {
+                PageAccess::Anonymous => StatusCode::OK,
+                PageAccess::Operator(roles) if roles.contains(role) => StatusCode::OK,
+                PageAccess::Operator(_) => StatusCode::FORBIDDEN,
+                PageAccess::Cardholder | PageAccess::MerchantStaff => StatusCode::SEE_OTHER,
+            };
+            assert_eq!(got.0, expected, "{path} as {role}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod funding;
 pub mod operators;
 pub mod orders;
 mod seal;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -272,6 +273,15 @@ impl App {
 
     /// Takes an application; the merchant waits for review as `pending`.
     pub async fn apply_merchant(&self, a: Application) -> Result<MerchantView, AppError> {
+        let record = self.application_record(a)?;
+        let mut tx = Tx::begin(self.db()).await?;
+        Self::insert_application(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(record.into())
+    }
+
+    /// Checks an application and makes the merchant's record (nothing written yet).
+    pub(crate) fn application_record(&self, a: Application) -> Result<MerchantRecord, AppError> {
         check_text(&a.name, "name", 25)?;
         check_text(&a.city, "city", 15)?;
         check_text(&a.address, "address", 200)?;
@@ -315,24 +325,30 @@ impl App {
             reviewed_at: None,
         };
         fee_plan(&record)?;
-        let mut tx = Tx::begin(self.db()).await?;
-        MerchantStore::insert_merchant(&mut tx, &record).await?;
+        Ok(record)
+    }
+
+    /// Writes an application and its audit entry inside `tx`.
+    pub(crate) async fn insert_application(
+        tx: &mut Tx,
+        record: &MerchantRecord,
+    ) -> Result<(), AppError> {
+        MerchantStore::insert_merchant(tx, record).await?;
         audit::record(
-            &mut tx,
+            tx,
             &AuditEntry {
                 at: record.created_at,
                 actor_kind: "merchant",
-                actor_id: id.to_string(),
+                actor_id: record.id.to_string(),
                 action: "merchant.apply",
                 subject_kind: "merchant",
-                subject_id: id.to_string(),
+                subject_id: record.id.to_string(),
                 detail: serde_json::json!({ "mcc": record.mcc, "mdr_rate": record.mdr_rate })
                     .to_string(),
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(record.into())
+        Ok(())
     }
 
     /// The review queue: pending applications, oldest first.

@@ -72,7 +72,7 @@ pub(crate) async fn home(
         .map(|(label, icon, essential)| Tile {
             label,
             icon,
-            href: None,
+            href: (icon == "pay").then_some("/app/pay"),
             essential,
         })
         .filter(|tile| tile.essential || !page.elder)

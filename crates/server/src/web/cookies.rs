@@ -9,6 +9,10 @@ pub(crate) use crate::auth::SESSION_COOKIE;
 
 /// The double-submit CSRF token (docs/web.md, "CSRF").
 pub(crate) const CSRF_COOKIE: &str = "__Host-cardlife_csrf";
+/// An operator's console session (docs/web.md, "Operator console").
+pub(crate) const OPERATOR_COOKIE: &str = "__Host-cardlife_operator";
+/// A merchant staff member's portal session (docs/web.md, "Merchant portal").
+pub(crate) const MERCHANT_COOKIE: &str = "__Host-cardlife_merchant";
 /// The chosen language (`zh-CN`, `en`).
 pub(crate) const LANG_COOKIE: &str = "__Host-cardlife_lang";
 /// Elder mode (`1` when on).

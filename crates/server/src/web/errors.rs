@@ -1,5 +1,5 @@
-//! Error pages: a refused CSRF check (403) and a body that is not a form (400). Both say that
-//! nothing was changed, in the page's language.
+//! Error pages: a refused CSRF check (403), a role that does not allow the page (403), a record
+//! not found (404) and a body that is not a form (400), in the page's language.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -33,6 +33,32 @@ impl ErrorPage {
                 page,
                 title: t.forbidden_title,
                 message: t.forbidden_body,
+            },
+        }
+    }
+
+    /// 403: the operator's role does not allow this page or action.
+    pub(crate) fn forbidden_role(page: Page) -> Self {
+        let f = page.f;
+        Self {
+            status: StatusCode::FORBIDDEN,
+            body: ErrorTemplate {
+                page,
+                title: f.role_forbidden_title,
+                message: f.role_forbidden_body,
+            },
+        }
+    }
+
+    /// 404: no such record (or another owner's).
+    pub(crate) fn not_found(page: Page) -> Self {
+        let f = page.f;
+        Self {
+            status: StatusCode::NOT_FOUND,
+            body: ErrorTemplate {
+                page,
+                title: f.not_found_title,
+                message: f.not_found_body,
             },
         }
     }

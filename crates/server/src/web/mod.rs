@@ -1,6 +1,6 @@
-//! The platform's web faces, rendered on the server (docs/web.md): today the cardholder H5 app
-//! under `/app`, the development SMS page under `/dev`, and the static assets under `/assets`.
-//! The merchant portal and the operator console will sit on the same foundation.
+//! The platform's web faces, rendered on the server (docs/web.md): the cardholder H5 app under
+//! `/app`, the merchant portal under `/merchant`, the operator console under `/console`, the
+//! development SMS page under `/dev`, and the static assets under `/assets`.
 //!
 //! - `page`: the context every template gets (language, elder mode, CSRF token);
 //!   `i18n`: every string, one table per language; `cookies`: reading and writing cookies.
@@ -8,20 +8,36 @@
 //!   `headers`: the security headers; `session`: the page flavour of the customer session.
 //! - `forms`: field checks and refusal messages; `errors`: the 403 and 400 pages.
 //! - One file per page group: `app_auth` (login, registration), `app_home` (home, me, settings,
-//!   logout), `dev` (the SMS outbox); `assets` serves the embedded files.
+//!   logout), `app_pay` (pay a merchant code, my pay code), `merchant_auth` (application, staff
+//!   login), `merchant_portal` (status, QR codes, orders, refunds), `console_auth`, `console`
+//!   (dashboard), `console_merchants` (review), `console_records` (audit, customers), `dev` (the
+//!   SMS outbox); `assets` serves the embedded files.
+//! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
+//!   field checks and strings of the pay pages, portal and console; `qr_svg`: QR codes as SVG.
 
 mod app_auth;
 mod app_home;
+mod app_pay;
 mod assets;
+mod console;
+mod console_auth;
+mod console_merchants;
+mod console_records;
 mod cookies;
 mod csrf;
 mod dev;
 mod errors;
+mod face_forms;
 mod forms;
 mod headers;
 mod i18n;
+mod i18n_faces;
+mod merchant_auth;
+mod merchant_portal;
 mod page;
+mod qr_svg;
 mod session;
+mod staff_session;
 
 use std::sync::Arc;
 
@@ -31,6 +47,62 @@ use axum::routing::{get, post};
 use cardlife_app::customers::DevOutbox;
 
 use crate::AppState;
+
+/// The merchant portal (docs/web.md, "Merchant portal").
+fn merchant_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/merchant/apply",
+            get(merchant_auth::apply_page).post(merchant_auth::apply),
+        )
+        .route(
+            "/merchant/login",
+            get(merchant_auth::login_page).post(merchant_auth::login),
+        )
+        .route("/merchant/logout", post(merchant_auth::logout))
+        .route("/merchant", get(merchant_portal::home))
+        .route(
+            "/merchant/qr",
+            get(merchant_portal::qr).post(merchant_portal::create_qr),
+        )
+        .route(
+            "/merchant/orders",
+            get(merchant_portal::orders).post(merchant_portal::create_order),
+        )
+        .route("/merchant/orders/{id}", get(merchant_portal::order))
+        .route(
+            "/merchant/orders/{id}/refund",
+            post(merchant_portal::refund),
+        )
+}
+
+/// The operator console (docs/web.md, "Operator console").
+fn console_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/login",
+            get(console_auth::login_page).post(console_auth::login),
+        )
+        .route("/console/logout", post(console_auth::logout))
+        .route("/console", get(console::dashboard))
+        .route("/console/dashboard/data", get(console::dashboard_data))
+        .route("/console/merchants", get(console_merchants::queue))
+        .route(
+            "/console/merchants/{id}/approve",
+            post(console_merchants::approve),
+        )
+        .route(
+            "/console/merchants/{id}/reject",
+            post(console_merchants::reject),
+        )
+        .route(
+            "/console/merchants/{id}/suspend",
+            post(console_merchants::suspend),
+        )
+        .route("/console/audit", get(console_records::audit))
+        .route("/console/customers", get(console_records::customers))
+        .route("/console/customers/{id}", get(console_records::customer))
+}
 
 /// The page routes, with the CSRF token and the security headers on every answer. `dev_outbox`
 /// is `Some` only in development mode, and only then is `/dev/sms` mounted.
@@ -51,7 +123,14 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
             "/app/register",
             get(app_auth::register_page).post(app_auth::register),
         )
-        .route("/app/register/code", post(app_auth::register_send_code));
+        .route("/app/register/code", post(app_auth::register_send_code))
+        .route("/app/pay", get(app_pay::pay_page))
+        .route("/app/pay/scan", post(app_pay::scan))
+        .route("/app/pay/confirm", post(app_pay::confirm))
+        .route("/app/paycode", get(app_pay::paycode_page))
+        .route("/app/paycode/qr", get(app_pay::paycode_fragment))
+        .merge(merchant_routes())
+        .merge(console_routes());
     let pages = match dev_outbox {
         Some(outbox) => pages.merge(dev::routes(outbox)),
         None => pages,

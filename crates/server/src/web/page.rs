@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use super::cookies::{self, ELDER_COOKIE, LANG_COOKIE};
 use super::csrf::CsrfToken;
 use super::i18n::{Lang, Texts};
+use super::i18n_faces::FaceTexts;
 
 /// The longest path kept as the target of a preference switch.
 const BACK_LEN_MAX: usize = 200;
@@ -21,6 +22,8 @@ pub(crate) struct Page {
     pub(crate) lang: Lang,
     /// Its strings.
     pub(crate) t: &'static Texts,
+    /// The strings of the pay pages, the merchant portal and the console.
+    pub(crate) f: &'static FaceTexts,
     /// Large type and fewer items.
     pub(crate) elder: bool,
     /// The token every form on the page submits as `_csrf`.
@@ -44,9 +47,21 @@ impl Page {
         Self {
             lang,
             t: lang.texts(),
+            f: lang.face_texts(),
             elder,
             csrf,
             path: safe_back(parts.uri.path()).to_owned(),
+        }
+    }
+
+    /// The front page of this page's face, where an error page's "back" goes.
+    pub(crate) fn home(&self) -> &'static str {
+        if self.path.starts_with("/console") {
+            "/console"
+        } else if self.path.starts_with("/merchant") {
+            "/merchant"
+        } else {
+            "/app"
         }
     }
 
@@ -64,10 +79,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
     }
 }
 
-/// `back` when it is a path on this site under `/app` or `/dev`, else `/app`: a switch never
+/// `back` when it is a path on this site under `/app`, `/dev`, `/merchant` or `/console`, else
+/// `/app`: a switch never
 /// redirects anywhere else (no open redirect through `//host` or `/\host`).
 pub(crate) fn safe_back(back: &str) -> &str {
-    let local = (back.starts_with("/app") || back.starts_with("/dev"))
+    let local = ["/app", "/dev", "/merchant", "/console"]
+        .iter()
+        .any(|face| back.starts_with(face))
         && back.len() <= BACK_LEN_MAX
         && !back.contains("//")
         && !back.contains('\\')
@@ -85,6 +103,8 @@ mod tests {
     fn only_local_app_paths_are_kept_as_the_way_back() {
         assert_eq!(safe_back("/app/me"), "/app/me");
         assert_eq!(safe_back("/dev/sms"), "/dev/sms");
+        assert_eq!(safe_back("/console/audit"), "/console/audit");
+        assert_eq!(safe_back("/merchant/qr"), "/merchant/qr");
         for bad in [
             "//evil.example",
             "/app//evil.example",

@@ -6,6 +6,7 @@
 
 pub mod operators;
 pub mod orders;
+pub mod staff;
 
 use cardlife_kernel::MerchantId;
 use jiff::Timestamp;

@@ -1,0 +1,183 @@
+//! What the operator console shows (docs/web.md, "Operator console"): the dashboard's figures
+//! and the customers list with a 360 view. Every read names the operator and checks the role,
+//! like the merchants context's operator use cases.
+
+use cardlife_kernel::{CustomerId, Money};
+pub use cardlife_store::audit::AuditRecord;
+use cardlife_store::console::{ConsoleStore, DAY_NS, ZONE_OFFSET_NS};
+pub use cardlife_store::console::{CustomerRow, LoanRow, PaymentRow};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use cardlife_store::merchants::MerchantStore;
+
+use crate::merchants::operators::{Operator, Role};
+use crate::merchants::{MerchantView, MerchantsError, QUEUE_PAGE_MAX};
+use crate::{App, AppError};
+
+/// Business days the dashboard covers, today included.
+pub const DASHBOARD_DAYS: i64 = 14;
+/// The most customers the list shows.
+pub const CUSTOMERS_SHOWN_MAX: u32 = 100;
+
+/// Who may see the dashboard: every operator role.
+pub const DASHBOARD_ROLES: &[Role] = &[
+    Role::Viewer,
+    Role::CampaignManager,
+    Role::MerchantReviewer,
+    Role::RiskOfficer,
+];
+/// Who may read the merchants under review (as the review queue).
+pub const REVIEW_READERS: &[Role] = &[Role::MerchantReviewer, Role::RiskOfficer, Role::Viewer];
+/// Who may decide on merchants.
+pub const REVIEWERS: &[Role] = &[Role::MerchantReviewer];
+/// Who may read the audit log.
+pub const AUDITORS: &[Role] = &[Role::RiskOfficer];
+
+/// Who may see customers: viewers and risk officers (and admins).
+pub const CUSTOMER_ROLES: &[Role] = &[Role::Viewer, Role::RiskOfficer];
+
+/// One business day on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayFigures {
+    /// `MM-DD` in the business zone.
+    pub label: String,
+    /// Customers registered.
+    pub registrations: i64,
+    /// Payments captured.
+    pub payments: i64,
+    /// What they captured.
+    pub amount: Money,
+    /// The MDR fees on them (the bank's revenue).
+    pub revenue: Money,
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    /// The last [`DASHBOARD_DAYS`] business days, oldest first, every day present.
+    pub days: Vec<DayFigures>,
+    /// Payments captured in those days by hour of the business day, 0–23.
+    pub by_hour: [i64; 24],
+}
+
+impl Dashboard {
+    /// Payments over the whole period.
+    pub fn total_payments(&self) -> i64 {
+        self.days.iter().map(|d| d.payments).sum()
+    }
+}
+
+/// A customer's 360 view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer360 {
+    /// Masked phone and registration.
+    pub customer: CustomerRow,
+    /// Loans and credit lines.
+    pub loans: Vec<LoanRow>,
+    /// Bound debit cards, masked, with when they were bound.
+    pub debit_cards: Vec<(String, Timestamp)>,
+    /// Payments.
+    pub payments: Vec<PaymentRow>,
+}
+
+fn day_label(day: i64) -> String {
+    Timestamp::from_second(day.saturating_mul(86_400))
+        .map(|t| t.to_zoned(TimeZone::UTC).strftime("%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+impl App {
+    fn console_store(&self) -> ConsoleStore {
+        ConsoleStore::new(self.db().clone())
+    }
+
+    /// The dashboard: registrations, payments, amount and revenue per business day, and
+    /// payments by hour of day, over the last [`DASHBOARD_DAYS`] days.
+    pub async fn dashboard(&self, by: &Operator) -> Result<Dashboard, AppError> {
+        by.require_any(DASHBOARD_ROLES)?;
+        let today = ConsoleStore::day_of(self.clock().now());
+        let first = today - (DASHBOARD_DAYS - 1);
+        let since_ns = first * DAY_NS - ZONE_OFFSET_NS;
+        let since =
+            Timestamp::from_nanosecond(i128::from(since_ns)).map_err(|_| AppError::Unavailable)?;
+        let store = self.console_store();
+        let registrations = store.registrations_by_day(since).await?;
+        let payments = store.payments_by_day(since).await?;
+        let hours = store.payments_by_hour(since).await?;
+        let days = (first..=today)
+            .map(|day| {
+                let p = payments.iter().find(|p| p.day == day);
+                DayFigures {
+                    label: day_label(day),
+                    registrations: registrations
+                        .iter()
+                        .find(|(d, _)| *d == day)
+                        .map_or(0, |(_, n)| *n),
+                    payments: p.map_or(0, |p| p.count),
+                    amount: Money::cny(p.map_or(0, |p| p.amount_fen)),
+                    revenue: Money::cny(p.map_or(0, |p| p.fee_fen)),
+                }
+            })
+            .collect();
+        let mut by_hour = [0i64; 24];
+        for (hour, n) in hours {
+            if let Some(slot) = usize::try_from(hour).ok().and_then(|h| by_hour.get_mut(h)) {
+                *slot = n;
+            }
+        }
+        Ok(Dashboard { days, by_hour })
+    }
+
+    /// Merchants in `status` (`pending`, `approved`, `rejected`, `suspended`), oldest first,
+    /// for the review pages (the roles that read the review queue).
+    pub async fn merchants_in(
+        &self,
+        by: &Operator,
+        status: &str,
+    ) -> Result<Vec<MerchantView>, AppError> {
+        by.require_any(REVIEW_READERS)?;
+        let rows = MerchantStore::new(self.db().clone())
+            .by_status(status, QUEUE_PAGE_MAX)
+            .await?;
+        Ok(rows.into_iter().map(MerchantView::from).collect())
+    }
+
+    /// The newest customers.
+    pub async fn console_customers(&self, by: &Operator) -> Result<Vec<CustomerRow>, AppError> {
+        by.require_any(CUSTOMER_ROLES)?;
+        Ok(self.console_store().customers(CUSTOMERS_SHOWN_MAX).await?)
+    }
+
+    /// One customer's 360 view: masked phone, registration, loans, debit cards, payments.
+    pub async fn customer_360(
+        &self,
+        by: &Operator,
+        id: CustomerId,
+    ) -> Result<Customer360, AppError> {
+        by.require_any(CUSTOMER_ROLES)?;
+        let store = self.console_store();
+        let customer = store
+            .customer(id)
+            .await?
+            .ok_or(MerchantsError::NotFound("customer"))?;
+        Ok(Customer360 {
+            customer,
+            loans: store.loans_of(id).await?,
+            debit_cards: store.debit_cards_of(id).await?,
+            payments: store.payments_of(id).await?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_label;
+
+    #[test]
+    fn a_day_number_is_labelled_with_its_date() {
+        // 2026-04-01 is day 20544 since 1970-01-01.
+        assert_eq!(day_label(20_544), "04-01");
+        assert_eq!(day_label(0), "01-01");
+    }
+}

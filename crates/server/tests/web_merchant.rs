@@ -1,0 +1,412 @@
+//! The merchant portal and the cardholder's pay pages over HTTP, as a browser without
+//! JavaScript (docs/web.md): a merchant applies, an operator approves on the console, the
+//! merchant prints a static code, a cardholder pays it by pasting its text, the merchant sees
+//! the order and refunds part of it, the dashboard counts the payment. Every new form refuses
+//! bad input and a missing CSRF token with nothing written; no page shows a full account number.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod pages;
+
+use common::{TestServer, servers};
+use pages::{
+    Browser, MERCHANT, application, create_operator, first_payload, first_pending_id, hidden,
+};
+use reqwest::StatusCode;
+
+const ACCOUNT: &str = "6222000011113445";
+
+async fn written(s: &TestServer) -> [i64; 5] {
+    [
+        s.count("merchants").await,
+        s.count("merchant_staff").await,
+        s.count("audit_log").await,
+        s.count("qr_codes").await,
+        s.count("payment_orders").await,
+    ]
+}
+
+/// An approved merchant whose staff browser is returned, with its static code's payload.
+async fn approved_with_code<'a>(
+    s: &'a TestServer,
+    name: &str,
+    login: &str,
+) -> (Browser<'a>, String) {
+    let mut m = Browser::new(s);
+    let applied = m.apply(name, login).await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.body);
+    assert_eq!(applied.location(), "/merchant");
+    assert!(m.cookie(MERCHANT).is_some());
+    let status = m.get("/merchant").await;
+    assert!(
+        status.body.contains("data-status=\"pending\""),
+        "{}",
+        status.body
+    );
+
+    let reviewer = format!("rev-{login}");
+    create_operator(s, &reviewer, "13900000001", "merchant_reviewer").await;
+    let mut o = Browser::new(s);
+    assert_eq!(o.console_login(&reviewer).await.location(), "/console");
+    let queue = o.get("/console/merchants").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let id = first_pending_id(&queue.body);
+    let approved = o
+        .post(&format!("/console/merchants/{id}/approve"), &[])
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+
+    let status = m.get("/merchant").await;
+    assert!(
+        status.body.contains("data-status=\"approved\""),
+        "{}",
+        status.body
+    );
+    assert_eq!(
+        m.post("/merchant/qr", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let qr = m.get("/merchant/qr").await;
+    assert!(qr.body.contains("<svg"), "the code is drawn");
+    (m, first_payload(&qr.body))
+}
+
+#[tokio::test]
+async fn a_merchant_applies_is_approved_prints_a_code_is_paid_and_refunds() {
+    for s in servers().await {
+        let (mut m, payload) = approved_with_code(&s, "Noodle Bar", "noodle").await;
+
+        let mut c = Browser::new(&s);
+        c.register("13812345678", "cardholder-pw1").await;
+        assert_eq!(c.get("/app/pay").await.status, StatusCode::OK);
+        let confirm = c.post("/app/pay/scan", &[("payload", &payload)]).await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+        assert!(confirm.body.contains("Noodle Bar"));
+        let key = hidden(&confirm.body, "key");
+        let fields = [
+            ("payload", payload.as_str()),
+            ("amount", "12.50"),
+            ("key", key.as_str()),
+        ];
+        let paid = c.post("/app/pay/confirm", &fields).await;
+        assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+        assert!(paid.body.contains("data-test=\"paid\""), "{}", paid.body);
+        assert!(paid.body.contains("12.50"));
+        // The same form submitted again pays once.
+        let again = c.post("/app/pay/confirm", &fields).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert_eq!(s.count("payment_orders").await, 1, "{}", s.backend);
+
+        let orders = m.get("/merchant/orders").await;
+        assert!(
+            orders.body.contains("data-status=\"captured\""),
+            "{}",
+            orders.body
+        );
+        assert!(orders.body.contains("12.50"));
+        let at = orders.body.find("/merchant/orders/ord_").unwrap() + "/merchant/orders/".len();
+        let order_id = &orders.body[at..at + orders.body[at..].find('"').unwrap()];
+        let page = m.get(&format!("/merchant/orders/{order_id}")).await;
+        let key = hidden(&page.body, "key");
+        let refund = m
+            .post(
+                &format!("/merchant/orders/{order_id}/refund"),
+                &[("amount", "2.00"), ("key", &key)],
+            )
+            .await;
+        assert_eq!(refund.status, StatusCode::SEE_OTHER, "{}", refund.body);
+        let page = m.get(refund.location()).await;
+        assert!(page.body.contains("partially_refunded"), "{}", page.body);
+        let too_much = m
+            .post(
+                &format!("/merchant/orders/{order_id}/refund"),
+                &[("amount", "100.00"), ("key", "another-key")],
+            )
+            .await;
+        assert_eq!(
+            too_much.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            too_much.body
+        );
+
+        // The dashboard counts the payment.
+        create_operator(&s, "viewer1", "13900000002", "viewer").await;
+        let mut v = Browser::new(&s);
+        v.console_login("viewer1").await;
+        let data = v.get("/console/dashboard/data").await;
+        let data: serde_json::Value = serde_json::from_str(&data.body).unwrap();
+        let total: i64 = data["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_i64().unwrap())
+            .sum();
+        assert_eq!(total, 1, "{data}");
+        let dashboard = v.get("/console").await;
+        assert!(
+            dashboard.body.contains("<strong>1</strong>"),
+            "{}",
+            dashboard.body
+        );
+
+        // No page shows the settlement account in clear.
+        for path in ["/merchant", "/merchant/qr", "/merchant/orders"] {
+            let a = m.get(path).await;
+            assert!(!a.body.contains(ACCOUNT), "{path}");
+            assert!(
+                a.body.contains("6222****3445") || path != "/merchant",
+                "{path}"
+            );
+        }
+        let review = v.get("/console/merchants").await;
+        assert!(!review.body.contains(ACCOUNT));
+    }
+}
+
+#[tokio::test]
+async fn the_application_form_refuses_bad_input_and_writes_nothing() {
+    for s in servers().await {
+        let mut b = Browser::new(&s);
+        b.get("/merchant/apply").await;
+        let long_name = "x".repeat(26);
+        let cases: Vec<(&str, &str)> = vec![
+            ("name", ""),
+            ("name", &long_name),
+            ("name", "<script>alert(1)</script>"),
+            ("city", ""),
+            ("address", "<b>"),
+            ("mcc", "58"),
+            ("mcc", "abcd"),
+            ("settlement_account", "1234"),
+            ("settlement_account", ""),
+            ("login", "A"),
+            ("login", ""),
+            ("password", ""),
+            ("password", "short"),
+            ("password", "12345678"),
+        ];
+        let before = written(&s).await;
+        for (field, value) in cases {
+            let mut fields = application("Tea House", "teahouse");
+            for f in &mut fields {
+                if f.0 == field {
+                    f.1 = value;
+                }
+            }
+            let a = b.post("/merchant/apply", &fields).await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}={value}: {}",
+                a.body
+            );
+            assert!(a.body.contains("data-test=\"error\""), "{field}={value}");
+            assert!(
+                !a.body.contains("<script>alert"),
+                "{field}: echoed unescaped"
+            );
+            assert!(
+                !a.body.contains(ACCOUNT),
+                "{field}: the account is never echoed"
+            );
+            assert_eq!(written(&s).await, before, "{field}={value} wrote something");
+        }
+        // A taken login: the second application writes nothing.
+        assert_eq!(
+            b.apply("Tea House", "teahouse").await.status,
+            StatusCode::SEE_OTHER
+        );
+        let before = written(&s).await;
+        let mut other = Browser::new(&s);
+        let taken = other.apply("Other Shop", "teahouse").await;
+        assert_eq!(
+            taken.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            taken.body
+        );
+        assert_eq!(written(&s).await, before);
+    }
+}
+
+#[tokio::test]
+async fn every_portal_and_pay_form_needs_the_csrf_token() {
+    for s in servers().await {
+        let (mut m, payload) = approved_with_code(&s, "Csrf Cafe", "csrfcafe").await;
+        let mut c = Browser::new(&s);
+        c.register("13812345679", "cardholder-pw1").await;
+        let before = written(&s).await;
+        for (path, fields) in [
+            ("/merchant/apply", application("Forged", "forged")),
+            (
+                "/merchant/login",
+                vec![("login", "csrfcafe"), ("password", "shop-secret-1")],
+            ),
+            ("/merchant/qr", vec![]),
+            ("/merchant/orders", vec![("amount", "5.00")]),
+            ("/merchant/logout", vec![]),
+        ] {
+            let a = m.post_raw(path, &fields, &[]).await;
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
+            let zeros = "0".repeat(64);
+            let wrong: Vec<(&str, &str)> = std::iter::once(("_csrf", zeros.as_str()))
+                .chain(fields.iter().copied())
+                .collect();
+            assert_eq!(
+                m.post_raw(path, &wrong, &[]).await.status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+        for (path, fields) in [
+            ("/app/pay/scan", vec![("payload", payload.as_str())]),
+            (
+                "/app/pay/confirm",
+                vec![
+                    ("payload", payload.as_str()),
+                    ("amount", "1.00"),
+                    ("key", "k1"),
+                ],
+            ),
+        ] {
+            assert_eq!(
+                c.post_raw(path, &fields, &[]).await.status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+        assert_eq!(written(&s).await, before);
+        assert!(
+            m.cookie(MERCHANT).is_some(),
+            "a forged logout ended nothing"
+        );
+        assert_eq!(m.get("/merchant").await.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn pay_and_order_forms_refuse_bad_input_and_write_nothing() {
+    for s in servers().await {
+        let (mut m, payload) = approved_with_code(&s, "Bad Input Deli", "badinput").await;
+        let mut c = Browser::new(&s);
+        c.register("13812345670", "cardholder-pw1").await;
+        let before = written(&s).await;
+        let long = "9".repeat(600);
+        for bad in ["", "<script>x</script>", long.as_str(), "000201010211"] {
+            let a = c.post("/app/pay/scan", &[("payload", bad)]).await;
+            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+            assert!(a.body.contains("data-test=\"error\""));
+            assert!(!a.body.contains("<script>x"));
+        }
+        let confirm = c.post("/app/pay/scan", &[("payload", &payload)]).await;
+        let key = hidden(&confirm.body, "key");
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "abc",
+            "1.234",
+            "<script>",
+            "1234567890123",
+            "600.00",
+        ] {
+            let a = c
+                .post(
+                    "/app/pay/confirm",
+                    &[("payload", &payload), ("amount", bad), ("key", &key)],
+                )
+                .await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{bad}: {}",
+                a.body
+            );
+            assert!(a.body.contains("data-test=\"error\""), "{bad}");
+        }
+        for (amount, reference) in [
+            ("", ""),
+            ("0", ""),
+            ("x", ""),
+            ("5.00", "<script>"),
+            ("5.00", "has space"),
+        ] {
+            let a = m
+                .post(
+                    "/merchant/orders",
+                    &[("amount", amount), ("merchant_ref", reference)],
+                )
+                .await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{amount} {reference}"
+            );
+            assert!(!a.body.contains("<script>"), "escaped");
+        }
+        for (login, password) in [
+            ("", "x"),
+            ("badinput", ""),
+            ("<script>", "x"),
+            ("badinput", "wrong-password"),
+        ] {
+            let mut other = Browser::new(&s);
+            other.get("/merchant/login").await;
+            let a = other
+                .post(
+                    "/merchant/login",
+                    &[("login", login), ("password", password)],
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{login}");
+            assert!(other.cookie(MERCHANT).is_none());
+        }
+        assert_eq!(written(&s).await, before, "{}", s.backend);
+        // A valid dynamic order, with its code drawn.
+        let made = m
+            .post(
+                "/merchant/orders",
+                &[("amount", "8.80"), ("merchant_ref", "A-1")],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let order = m.get(made.location()).await;
+        assert!(order.body.contains("data-test=\"order-code\""));
+        // Another merchant's order answers 404.
+        let (mut other, _) = approved_with_code(&s, "Other Deli", "otherdeli").await;
+        assert_eq!(
+            other.get(made.location()).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_pay_code_page_draws_the_code_and_never_shows_it_in_full() {
+    for s in servers().await {
+        let mut c = Browser::new(&s);
+        c.register("13812345671", "cardholder-pw1").await;
+        let page = c.get("/app/paycode").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<svg"));
+        assert!(page.body.contains("hx-get=\"/app/paycode/qr\""));
+        // No run of 24 digits in the page: only the last four are written out.
+        let digits_run = page
+            .body
+            .split(|ch: char| !ch.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(digits_run < 24, "{digits_run}");
+        let fragment = c.get("/app/paycode/qr").await;
+        assert!(
+            fragment.body.starts_with("<div class=\"paycode\""),
+            "{}",
+            fragment.body
+        );
+        let mut anonymous = Browser::new(&s);
+        assert_eq!(anonymous.get("/app/paycode").await.location(), "/app/login");
+    }
+}
