@@ -53,6 +53,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc.merge(crate::routes::loans::LoansApi::openapi());
+    doc.merge(crate::routes::settlement::SettlementApi::openapi());
     doc
 }
 

@@ -119,6 +119,15 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/credit-lines/{id}/draws", Access::Customer),
     ("post", "/v1/credit-lines/{id}/repayments", Access::Customer),
     ("post", "/v1/internal/loans/close-day", Access::Internal),
+    ("post", "/v1/merchant/orders/{id}/cancel", Access::Merchant),
+    ("get", "/v1/merchant/settlements", Access::Merchant),
+    (
+        "get",
+        "/v1/merchant/settlements/{date}/reconciliation.csv",
+        Access::Merchant,
+    ),
+    ("post", "/v1/internal/settlement/run", Access::Internal),
+    ("post", "/v1/internal/payments/recover", Access::Internal),
 ];
 
 /// Every (method, path) the OpenAPI document lists.

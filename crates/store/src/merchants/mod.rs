@@ -6,6 +6,7 @@
 
 pub mod operators;
 pub mod orders;
+pub mod settlement;
 
 use cardlife_kernel::MerchantId;
 use jiff::Timestamp;
