@@ -489,3 +489,259 @@ async fn a_merchant_day_settles_next_day_and_the_reconciliation_file_ties_out_to
         ledger_ok(&s).await;
     }
 }
+
+/// Runs one statement with its binds on whichever backend `db` is.
+macro_rules! exec {
+    ($db:expr, $sql:expr $(, $b:expr)* $(,)?) => {
+        match $db {
+            cardlife_store::Db::Sqlite(p) => {
+                sqlx::query($sql)$(.bind($b))*.execute(p).await.unwrap();
+            }
+            cardlife_store::Db::Postgres(p) => {
+                sqlx::query($sql)$(.bind($b))*.execute(p).await.unwrap();
+            }
+        }
+    };
+}
+
+async fn static_spent(s: &TestServer, customer: &str) -> i64 {
+    let sql = "SELECT static_fen FROM qr_daily_spend WHERE customer_id = $1";
+    match &s.db {
+        cardlife_store::Db::Sqlite(p) => sqlx::query_scalar(sql)
+            .bind(customer)
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        cardlife_store::Db::Postgres(p) => sqlx::query_scalar(sql)
+            .bind(customer)
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    }
+}
+
+/// Writes what a static-code payment leaves behind when its process stops after the
+/// authorisation's transaction: the order `authorised`, the spend booked, the attempt noted, the
+/// key held; with `hold`, the ledger hold placed too.
+#[allow(clippy::too_many_arguments)]
+async fn interrupted_payment(
+    s: &TestServer,
+    merchant: cardlife_kernel::MerchantId,
+    payer: cardlife_kernel::CustomerId,
+    payload: &str,
+    amount: &str,
+    key: &str,
+    hold: bool,
+) -> uuid::Uuid {
+    use cardlife_app::merchants::funding;
+    use cardlife_app::merchants::orders::{pay_qr_request_hash, pay_scope};
+    let order = uuid::Uuid::now_v7();
+    let amount_fen = fen(amount);
+    let now = cardlife_kernel::Clock::now(&s.clock);
+    let now_ns = i64::try_from(now.as_nanosecond()).unwrap();
+    let hash = pay_qr_request_hash(payload, Some(cardlife_kernel::Money::cny(amount_fen)));
+    let payer_text = payer.as_uuid().to_string();
+    exec!(
+        &s.db,
+        "INSERT INTO payment_orders (id, merchant_id, channel, payer_id, status, currency, \
+         goods_fen, authorised_fen, funding_auth_id, created_at_ns, expires_at_ns, version) \
+         VALUES ($1, $2, 'static_qr', $3, 'authorised', 'CNY', $4, $4, $5, $6, $7, 1)",
+        order.to_string(),
+        merchant.as_uuid().to_string(),
+        payer_text.clone(),
+        amount_fen,
+        uuid::Uuid::from_u128(funding::hold_id(order)).to_string(),
+        now_ns,
+        now_ns + 900_000_000_000,
+    );
+    exec!(
+        &s.db,
+        "INSERT INTO payment_idempotency (scope, idem_key, request_hash, created_at_ns) \
+         VALUES ($1, $2, $3, $4)",
+        pay_scope(payer),
+        key.to_owned(),
+        hash.to_vec(),
+        now_ns,
+    );
+    exec!(
+        &s.db,
+        "INSERT INTO payment_attempts (order_id, scope, idem_key, payer_id, spent_on, code_kind, \
+         amount_fen, started_at_ns) VALUES ($1, $2, $3, $4, '2026-04-01', 'static', $5, $6)",
+        order.to_string(),
+        pay_scope(payer),
+        key.to_owned(),
+        payer_text.clone(),
+        amount_fen,
+        now_ns,
+    );
+    exec!(
+        &s.db,
+        "UPDATE qr_daily_spend SET static_fen = static_fen + $2 WHERE customer_id = $1",
+        payer_text,
+        amount_fen,
+    );
+    if hold {
+        let (status, b) = s
+            .post(
+                "/v1/ledger/transfers",
+                Some(INTERNAL_TOKEN),
+                json!([{
+                    "id": uuid::Uuid::from_u128(funding::hold_id(order)),
+                    "debit_account_id": uuid::Uuid::from_u128(funding::card_funding_account(payer)),
+                    "credit_account_id":
+                        uuid::Uuid::from_u128(funding::merchant_payable_account(merchant)),
+                    "amount": amount_fen, "ledger": 156, "code": 301, "flags": ["pending"]
+                }]),
+            )
+            .await;
+        assert!(status.is_success(), "{b}");
+        assert_eq!(b["results"][0]["result"], "ok", "{b}");
+    }
+    order
+}
+
+#[tokio::test]
+async fn an_interrupted_payment_is_finished_or_voided_by_the_sweep_and_its_key_answered_or_freed() {
+    for s in servers().await {
+        let (merchant, key) = onboard(&s, "Crash Cafe", "crash-reviewer").await;
+        let merchant_id = cardlife_kernel::MerchantId::parse(&merchant).unwrap();
+        let carol = s.register("13911110003").await;
+        let carol_id = cardlife_kernel::CustomerId::parse(&carol.id).unwrap();
+        let carol_text = carol_id.as_uuid().to_string();
+        let (_, code_out) =
+            signed(&s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
+        let payload = code_out["payload"].as_str().unwrap().to_owned();
+        // A normal payment first (it opens Carol's card account on the ledger).
+        let (status, b) = pay(
+            &s,
+            &carol.token,
+            "carol-1",
+            json!({ "payload": payload, "amount": "10.00" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+
+        // Two payments stop half-way: one after placing its hold, one before.
+        let held = interrupted_payment(
+            &s,
+            merchant_id,
+            carol_id,
+            &payload,
+            "50.00",
+            "crash-1",
+            true,
+        )
+        .await;
+        let unheld = interrupted_payment(
+            &s,
+            merchant_id,
+            carol_id,
+            &payload,
+            "30.00",
+            "crash-2",
+            false,
+        )
+        .await;
+        assert_eq!(static_spent(&s, &carol_text).await, 9_000);
+        // Their keys are held: retries answer 409, again and again.
+        for (idem, amount) in [("crash-1", "50.00"), ("crash-2", "30.00")] {
+            let (status, b) = pay(
+                &s,
+                &carol.token,
+                idem,
+                json!({ "payload": payload, "amount": amount }),
+            )
+            .await;
+            assert_eq!(
+                (status, code(&b)),
+                (StatusCode::CONFLICT, "IDEMPOTENCY_IN_PROGRESS"),
+                "{b}"
+            );
+        }
+        // Within the grace period the sweep leaves them alone (they may still be running).
+        let (_, sweep) = s
+            .post(
+                "/v1/internal/payments/recover",
+                Some(INTERNAL_TOKEN),
+                json!({}),
+            )
+            .await;
+        assert_eq!(sweep, json!({ "finished": 0, "voided": 0, "expired": 0 }));
+
+        s.clock.advance(jiff::SignedDuration::from_mins(2));
+        let (status, sweep) = s
+            .post(
+                "/v1/internal/payments/recover",
+                Some(INTERNAL_TOKEN),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{sweep}");
+        assert_eq!(sweep, json!({ "finished": 1, "voided": 1, "expired": 0 }));
+        assert_eq!(s.count("payment_attempts").await, 0);
+        // The voided payment's 30.00 is given back to Carol's daily static allowance.
+        assert_eq!(static_spent(&s, &carol_text).await, 6_000);
+
+        // The held one was captured: its key now answers that order, captured.
+        let (status, b) = pay(
+            &s,
+            &carol.token,
+            "crash-1",
+            json!({ "payload": payload, "amount": "50.00" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        let held_id = cardlife_app::merchants::vocabulary::PaymentOrderId::from_uuid(held);
+        assert_eq!(b["id"], json!(held_id.to_string()));
+        assert_eq!(
+            (b["status"].as_str(), b["fee"].as_str()),
+            (Some("captured"), Some("0.30"))
+        );
+        let (status, hold) = s
+            .get(
+                &format!(
+                    "/v1/ledger/transfers/{}",
+                    uuid::Uuid::from_u128(cardlife_app::merchants::funding::hold_id(held))
+                ),
+                Some(INTERNAL_TOKEN),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(hold["pending_status"], "posted", "{hold}");
+
+        // The other was cancelled and its key freed: the same request now pays afresh.
+        let unheld_id = cardlife_app::merchants::vocabulary::PaymentOrderId::from_uuid(unheld);
+        let (_, b) = signed(
+            &s,
+            &key,
+            Method::GET,
+            &format!("/v1/merchant/orders/{unheld_id}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(b["status"], "cancelled", "{b}");
+        let (status, b) = pay(
+            &s,
+            &carol.token,
+            "crash-2",
+            json!({ "payload": payload, "amount": "30.00" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        assert_ne!(b["id"], json!(unheld_id.to_string()));
+        assert_eq!(b["status"], "captured");
+        assert_eq!(static_spent(&s, &carol_text).await, 9_000);
+
+        // A second sweep finds nothing; the ledger holds.
+        let (_, sweep) = s
+            .post(
+                "/v1/internal/payments/recover",
+                Some(INTERNAL_TOKEN),
+                json!({}),
+            )
+            .await;
+        assert_eq!(sweep, json!({ "finished": 0, "voided": 0, "expired": 0 }));
+        ledger_ok(&s).await;
+    }
+}

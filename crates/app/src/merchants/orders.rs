@@ -540,9 +540,8 @@ impl App {
         payload: &str,
         amount: Option<Money>,
     ) -> Result<OrderView, AppError> {
-        let scope = format!("pay:{}", payer.as_uuid());
-        let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
-        let hash = request_hash(&["pay_qr", payload, &amount_text]);
+        let scope = pay_scope(payer);
+        let hash = pay_qr_request_hash(payload, amount);
         if let Some(done) = self.claim(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
@@ -1019,6 +1018,17 @@ impl App {
         tx.commit().await?;
         Ok(record)
     }
+}
+
+/// The idempotency scope of a payer's QR payments.
+pub fn pay_scope(payer: CustomerId) -> String {
+    format!("pay:{}", payer.as_uuid())
+}
+
+/// What a QR payment's idempotency key is bound to: the payload and the typed amount.
+pub fn pay_qr_request_hash(payload: &str, amount: Option<Money>) -> [u8; 32] {
+    let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
+    request_hash(&["pay_qr", payload, &amount_text])
 }
 
 fn new_order_record(p: &Payment, now: Timestamp, ttl: SignedDuration) -> OrderRecord {
