@@ -4,12 +4,14 @@
 //! 1. the idempotency key is claimed (same key + same request → the stored order; same key +
 //!    another request → `IdempotencyKeyReused`; still running → `IdempotencyInProgress`);
 //! 2. one transaction authorises the order, books the payer's daily QR spend (optimistically,
-//!    so two payments cannot both pass the limit), marks a pay code used, and audits;
+//!    so two payments cannot both pass the limit), marks a pay code used, notes the attempt
+//!    (`payment_attempts`, which keeps the key held until step 3 or recovery), and audits;
 //! 3. the card account is authorised and captured through [`CardFunding`] with ids derived from
 //!    the order (a retry answers `exists` on the ledger), then one transaction records the
 //!    capture, the fee, the audit entry and the key's result.
 //!
-//! A refusal before step 2 changes nothing and frees the key.
+//! A refusal before step 2 changes nothing and frees the key. A payment stopped between steps 2
+//! and 3 is finished or voided by the recovery sweep (`recovery`).
 
 use std::collections::HashMap;
 
@@ -651,7 +653,8 @@ impl App {
         record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
         self.book_authorisation(&p, &mut record, spent.as_ref(), &new_spend, now)
             .await?;
-        // From here on the key is not freed on failure: the order exists.
+        // From here on the key stays held on failure (the attempt exists) until the order is
+        // captured, cancelled, or recovered.
         let auth = match self.funding().authorise(request).await {
             Ok(auth) => auth,
             Err(e) => {

@@ -160,6 +160,12 @@ impl App {
         if through >= today {
             return Err(MerchantsError::SettlementDayOpen.into());
         }
+        let store = self.settlement_store();
+        let merchants = store.settling_merchants().await?;
+        if merchants.is_empty() {
+            // Nothing to settle: open no accounts either.
+            return Ok(Vec::new());
+        }
         ensure_accounts(
             self.ledger_service(),
             vec![
@@ -184,9 +190,8 @@ impl App {
             ],
         )
         .await?;
-        let store = self.settlement_store();
         let mut settled = Vec::new();
-        for (id, applied_at) in store.settling_merchants().await? {
+        for (id, applied_at) in merchants {
             let m = self.merchant_record(id).await?;
             ensure_accounts(
                 self.ledger_service(),
