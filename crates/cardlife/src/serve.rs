@@ -49,6 +49,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     merchants.lookup_key = Secret::new(key_file("merchant-lookup")?);
     merchants.paycode_key = Secret::new(key_file("paycode")?);
     let app = app.with_merchants(merchants);
+    let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(
@@ -60,8 +61,28 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");
     cardlife_server::serve(listener, router, shutdown_signal()).await?;
+    sweeper.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// At start-up and then every minute: finish or void interrupted payments and expire unpaid
+/// orders, then settle every merchant's closed days (T+1; idempotent per merchant and day), as
+/// docs/merchants.md describes. A failed round is logged and tried again next time.
+async fn payment_jobs(app: cardlife_app::App) {
+    use jiff::ToSpan;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.recover_payments().await {
+            tracing::warn!(error = %e, "payment recovery sweep failed");
+        }
+        if let Ok(yesterday) = app.business_date().checked_sub(1.day())
+            && let Err(e) = app.settle_through(yesterday).await
+        {
+            tracing::warn!(error = %e, "settlement run failed");
+        }
+    }
 }
 
 /// Development mode: `CARDLIFE_DEV=1` (docs/web.md, "Development SMS page").

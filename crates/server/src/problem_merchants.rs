@@ -67,6 +67,11 @@ pub(crate) fn merchants_refusal(e: &M) -> (StatusCode, &'static str, &'static st
             "MERCHANT_REF_TAKEN",
             "merchant_ref already used",
         ),
+        M::SettlementDayOpen => (
+            S::CONFLICT,
+            "SETTLEMENT_DAY_OPEN",
+            "That business day has not closed yet",
+        ),
         M::Funding(_) | M::Seal => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }

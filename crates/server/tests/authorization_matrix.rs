@@ -183,6 +183,15 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/flash-sales", Access::Internal),
     ("get", "/v1/flash-sales/{id}", Access::Public),
     ("post", "/v1/flash-sales/{id}/claims", Access::Customer),
+    ("post", "/v1/merchant/orders/{id}/cancel", Access::Merchant),
+    ("get", "/v1/merchant/settlements", Access::Merchant),
+    (
+        "get",
+        "/v1/merchant/settlements/{date}/reconciliation.csv",
+        Access::Merchant,
+    ),
+    ("post", "/v1/internal/settlement/run", Access::Internal),
+    ("post", "/v1/internal/payments/recover", Access::Internal),
 ];
 
 /// Every (method, path) the OpenAPI document lists.

@@ -100,6 +100,9 @@ pub enum MerchantsError {
     /// The funding side (the payer's card account) refused or failed.
     #[error("the card account refused: {0}")]
     Funding(String),
+    /// Settlement was asked for a business day that has not closed yet (today or later).
+    #[error("only business days before today can be settled")]
+    SettlementDayOpen,
     /// A stored secret could not be sealed or opened.
     #[error("a sealed value could not be processed")]
     Seal,

@@ -81,6 +81,12 @@ pub(crate) fn derived_id(purpose: &str, owner: &[u8], n: u64) -> u128 {
     u128::from_be_bytes(bytes).clamp(1, u128::MAX - 1)
 }
 
+/// The ledger id of the hold (pending transfer) that pays `order`: derived from the order alone,
+/// so a payment interrupted after placing it can be found, posted or voided.
+pub fn hold_id(order: uuid::Uuid) -> u128 {
+    derived_id("auth", &order.as_u128().to_be_bytes(), 0)
+}
+
 /// The ledger account a merchant is owed on.
 pub fn merchant_payable_account(merchant: MerchantId) -> u128 {
     derived_id("merchant-payable", merchant.as_uuid().as_bytes(), 0)

@@ -7,7 +7,9 @@ pub mod error;
 pub mod funding;
 pub mod operators;
 pub mod orders;
+pub mod recovery;
 mod seal;
+pub mod settlement;
 pub mod staff;
 
 use std::sync::Arc;

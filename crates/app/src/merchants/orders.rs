@@ -4,12 +4,14 @@
 //! 1. the idempotency key is claimed (same key + same request → the stored order; same key +
 //!    another request → `IdempotencyKeyReused`; still running → `IdempotencyInProgress`);
 //! 2. one transaction authorises the order, books the payer's daily QR spend (optimistically,
-//!    so two payments cannot both pass the limit), marks a pay code used, and audits;
+//!    so two payments cannot both pass the limit), marks a pay code used, notes the attempt
+//!    (`payment_attempts`, which keeps the key held until step 3 or recovery), and audits;
 //! 3. the card account is authorised and captured through [`CardFunding`] with ids derived from
 //!    the order (a retry answers `exists` on the ledger), then one transaction records the
 //!    capture, the fee, the audit entry and the key's result.
 //!
-//! A refusal before step 2 changes nothing and frees the key.
+//! A refusal before step 2 changes nothing and frees the key. A payment stopped between steps 2
+//! and 3 is finished or voided by the recovery sweep (`recovery`).
 
 use std::collections::HashMap;
 
@@ -26,12 +28,13 @@ use cardlife_store::audit::{self, AuditEntry};
 use cardlife_store::merchants::orders::{
     Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
 };
+use cardlife_store::merchants::settlement::{AttemptRecord, SettlementStore};
 use cardlife_store::merchants::{CodeRecord, MerchantRecord, MerchantStore};
 use cardlife_store::tx::Tx;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
-use super::funding::{FundingRequest, derived_id};
+use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
 use super::{Capture, CardFunding, MerchantsError, fee_plan};
 use crate::{App, AppError};
@@ -200,6 +203,17 @@ fn audit_entry(
     }
 }
 
+/// An audit entry about `order` by `actor`.
+pub(crate) fn audit_entry_for(
+    actor: (&'static str, String),
+    at: Timestamp,
+    action: &'static str,
+    order: &OrderRecord,
+    detail: serde_json::Value,
+) -> AuditEntry {
+    audit_entry(actor.0, actor.1, at, action, order, detail)
+}
+
 /// The code id a payload carries in template 26, when the template is ours.
 fn code_id_of(payload: &Payload) -> Option<&str> {
     let account = payload
@@ -272,7 +286,7 @@ impl App {
         OrderStore::new(self.db().clone())
     }
 
-    fn funding(&self) -> &dyn CardFunding {
+    pub(crate) fn funding(&self) -> &dyn CardFunding {
         self.merchants().funding.as_ref()
     }
 
@@ -359,7 +373,7 @@ impl App {
         self.order_view(order).await
     }
 
-    async fn order_view(&self, o: OrderRecord) -> Result<OrderView, AppError> {
+    pub(crate) async fn order_view(&self, o: OrderRecord) -> Result<OrderView, AppError> {
         let refunds = self.order_store().refunds(o.id).await?;
         let qr_payload = match &o.code_id {
             Some(id) if o.channel == "dynamic_qr" => {
@@ -404,7 +418,7 @@ impl App {
         self.order_view(o).await
     }
 
-    async fn owned_order(
+    pub(crate) async fn owned_order(
         &self,
         merchant: MerchantId,
         id: PaymentOrderId,
@@ -528,9 +542,8 @@ impl App {
         payload: &str,
         amount: Option<Money>,
     ) -> Result<OrderView, AppError> {
-        let scope = format!("pay:{}", payer.as_uuid());
-        let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
-        let hash = request_hash(&["pay_qr", payload, &amount_text]);
+        let scope = pay_scope(payer);
+        let hash = pay_qr_request_hash(payload, amount);
         if let Some(done) = self.claim(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
@@ -610,11 +623,21 @@ impl App {
             expires_at: record.expires_at,
         })
         .map_err(MerchantsError::from)?;
-        if record.status != "created" {
-            return Err(MerchantsError::from(
-                cardlife_payments::error::OrderError::AlreadyCaptured,
-            )
-            .into());
+        match record.status.as_str() {
+            // An expired order is refused by `authorise` below, with its expiry.
+            "created" | "expired" => {}
+            "cancelled" => {
+                return Err(MerchantsError::from(
+                    cardlife_payments::error::OrderError::OrderCancelled,
+                )
+                .into());
+            }
+            _ => {
+                return Err(MerchantsError::from(
+                    cardlife_payments::error::OrderError::AlreadyCaptured,
+                )
+                .into());
+            }
         }
         let held = order.authorise(now).map_err(MerchantsError::from)?;
         record.payer = Some(p.payer);
@@ -627,17 +650,11 @@ impl App {
             merchant_account: p.merchant.payable_account,
             idempotency_key: record.id.as_u128(),
         };
-        record.funding_auth_id = Some(
-            uuid::Uuid::from_u128(derived_id(
-                "auth",
-                &request.idempotency_key.to_be_bytes(),
-                0,
-            ))
-            .to_string(),
-        );
+        record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
         self.book_authorisation(&p, &mut record, spent.as_ref(), &new_spend, now)
             .await?;
-        // From here on the key is not freed on failure: the order exists.
+        // From here on the key stays held on failure (the attempt exists) until the order is
+        // captured, cancelled, or recovered.
         let auth = match self.funding().authorise(request).await {
             Ok(auth) => auth,
             Err(e) => {
@@ -645,34 +662,52 @@ impl App {
                 return Err(e);
             }
         };
-        let captured = order.capture(now).map_err(MerchantsError::from)?;
+        order.capture(now).map_err(MerchantsError::from)?;
         self.funding().capture(auth, request).await?;
-        let fee = fee_plan(&p.merchant)?
+        self.record_capture(
+            &p.merchant,
+            &mut record,
+            auth,
+            (p.actor.0, p.actor.1.clone()),
+            (&p.scope, &p.key),
+            now,
+        )
+        .await?;
+        Ok(record)
+    }
+
+    /// Step 3's transaction: the capture, its fee, the audit entry and the key's result; the
+    /// attempt is forgotten. Also how recovery finishes an interrupted payment.
+    pub(crate) async fn record_capture(
+        &self,
+        merchant: &MerchantRecord,
+        record: &mut OrderRecord,
+        auth: AuthId,
+        actor: (&'static str, String),
+        (scope, key): (&str, &str),
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let captured = Money::cny(record.authorised_fen);
+        let fee = fee_plan(merchant)?
             .merchant_fee(PaymentType::Credit, captured)
             .map_err(|_| MerchantsError::InvalidAmount)?;
-        record.status = status_str(order.status()).to_owned();
+        record.status = status_str(OrderStatus::Captured).to_owned();
         record.captured_fen = captured.fen();
         record.captured_at = Some(now);
         record.mdr_fen = fee.fen();
         record.funding_auth_id = Some(uuid::Uuid::from_u128(auth.0).to_string());
         let mut tx = Tx::begin(self.db()).await?;
-        if !OrderStore::update(&mut tx, &record).await? {
+        if !OrderStore::update(&mut tx, record).await? {
             return Err(MerchantsError::Conflict.into());
         }
         record.version += 1;
+        SettlementStore::delete_attempt(&mut tx, record.id).await?;
         let detail = serde_json::json!({ "amount": captured.to_string(), "fee": fee.to_string() });
-        let entry = audit_entry(
-            p.actor.0,
-            p.actor.1.clone(),
-            now,
-            "order.capture",
-            &record,
-            detail,
-        );
+        let entry = audit_entry(actor.0, actor.1, now, "order.capture", record, detail);
         audit::record(&mut tx, &entry).await?;
-        OrderStore::finish_key(&mut tx, &p.scope, &p.key, &record.id.to_string()).await?;
+        OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
-        Ok(record)
+        Ok(())
     }
 
     /// Step 2: the order authorised, the spend booked, the pay code used, audited — at once.
@@ -701,6 +736,21 @@ impl App {
         if !OrderStore::put_spend(&mut tx, p.payer, old, &new).await? {
             return Err(MerchantsError::Conflict.into());
         }
+        let attempt = AttemptRecord {
+            order: record.id,
+            scope: p.scope.clone(),
+            key: p.key.clone(),
+            payer: p.payer,
+            spent_on: new.spent_on.clone(),
+            code_kind: match p.code_kind {
+                CodeKind::StaticMerchant => "static",
+                _ => "dynamic",
+            }
+            .to_owned(),
+            amount_fen: record.authorised_fen,
+            started_at: now,
+        };
+        SettlementStore::insert_attempt(&mut tx, &attempt).await?;
         if let Some((used, keep_until)) = p.used_code {
             let token = used.token.value();
             if !OrderStore::take_paycode(&mut tx, token, used.issued_at, used.nonce, keep_until)
@@ -731,18 +781,43 @@ impl App {
         record: &mut OrderRecord,
         now: Timestamp,
     ) -> Result<(), AppError> {
+        self.cancel_authorised(record, "funding refused", None, now)
+            .await
+    }
+
+    /// Cancels an authorised order whose funding did not go through: the order, the payer's
+    /// spend given back, the attempt forgotten, the key freed (when `key` is given) and the
+    /// audit entry, in one transaction.
+    pub(crate) async fn cancel_authorised(
+        &self,
+        record: &mut OrderRecord,
+        why: &'static str,
+        key: Option<(&str, &str)>,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let attempts = SettlementStore::new(self.db().clone());
+        let attempt = attempts.attempt(record.id).await?;
+        let held = record.authorised_fen;
         record.status = "cancelled".to_owned();
         record.authorised_fen = 0;
         let mut tx = Tx::begin(self.db()).await?;
         if OrderStore::update(&mut tx, record).await? {
             record.version += 1;
+            if let (Some(a), Some(payer)) = (&attempt, record.payer) {
+                SettlementStore::give_back_spend(&mut tx, payer, &a.spent_on, &a.code_kind, held)
+                    .await?;
+            }
+            SettlementStore::delete_attempt(&mut tx, record.id).await?;
+            if let Some((scope, key)) = key {
+                SettlementStore::release_key(&mut tx, scope, key).await?;
+            }
             let entry = audit_entry(
                 "system",
                 "funding".to_owned(),
                 now,
                 "order.cancel",
                 record,
-                serde_json::json!({ "why": "funding refused" }),
+                serde_json::json!({ "why": why }),
             );
             audit::record(&mut tx, &entry).await?;
         }
@@ -946,6 +1021,17 @@ impl App {
         tx.commit().await?;
         Ok(record)
     }
+}
+
+/// The idempotency scope of a payer's QR payments.
+pub fn pay_scope(payer: CustomerId) -> String {
+    format!("pay:{}", payer.as_uuid())
+}
+
+/// What a QR payment's idempotency key is bound to: the payload and the typed amount.
+pub fn pay_qr_request_hash(payload: &str, amount: Option<Money>) -> [u8; 32] {
+    let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
+    request_hash(&["pay_qr", payload, &amount_text])
 }
 
 fn new_order_record(p: &Payment, now: Timestamp, ttl: SignedDuration) -> OrderRecord {

@@ -39,7 +39,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or(refused(MerchantsError::IdempotencyKeyRequired))
 }
 
-fn order_id(text: &str) -> Result<PaymentOrderId, ApiError> {
+pub(crate) fn order_id(text: &str) -> Result<PaymentOrderId, ApiError> {
     PaymentOrderId::parse(text).map_err(|e| ApiError::InvalidId {
         detail: format!("an order id is ord_<32 hex>: {e}"),
     })

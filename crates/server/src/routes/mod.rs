@@ -12,6 +12,7 @@ pub(crate) mod loans;
 pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod quotes;
+pub(crate) mod settlement;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -144,6 +145,17 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/merchant/pay-code-charges",
             post(merchants::charge_pay_code),
         )
+        .route(
+            "/v1/merchant/orders/{id}/cancel",
+            post(settlement::cancel_order),
+        )
+        .route("/v1/merchant/settlements", get(settlement::list))
+        .route(
+            "/v1/merchant/settlements/{date}/reconciliation.csv",
+            get(settlement::reconciliation),
+        )
+        .route("/v1/internal/settlement/run", post(settlement::run))
+        .route("/v1/internal/payments/recover", post(settlement::recover))
         .route("/v1/qr/scan", post(merchants::scan))
         .route("/v1/qr/pay", post(merchants::pay))
         .route("/v1/me/pay-code", get(merchants::my_pay_code))

@@ -6,6 +6,7 @@
 
 pub mod operators;
 pub mod orders;
+pub mod settlement;
 pub mod staff;
 
 use cardlife_kernel::MerchantId;

@@ -456,8 +456,11 @@ impl OrderStore {
 
     /// Frees an unfinished key (the request was refused and changed nothing; it may be retried).
     pub async fn release_key(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+        // A key whose payment is between its two transactions stays held: recovery finishes or
+        // voids that payment and answers or frees the key (docs/merchants.md, "Recovery").
         let sql = "DELETE FROM payment_idempotency WHERE scope = $1 AND idem_key = $2 \
-                   AND result IS NULL";
+                   AND result IS NULL AND NOT EXISTS (SELECT 1 FROM payment_attempts a \
+                   WHERE a.scope = $1 AND a.idem_key = $2)";
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
                 .bind(scope)
