@@ -62,6 +62,8 @@ enum Command {
         #[command(subcommand)]
         command: crate::qr::QrCommand,
     },
+    /// Build a small world on a simulated clock, check it and serve it (docs/demo.md).
+    Demo(crate::demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +123,7 @@ impl Cli {
             Some(Command::Scenario { command }) => crate::scenario::run(command).await,
             Some(Command::Quote { command }) => crate::quote::run(command),
             Some(Command::Qr { command }) => crate::qr::run(command),
+            Some(Command::Demo(args)) => crate::demo::run(args).await,
         }
     }
 }

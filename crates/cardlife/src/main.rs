@@ -6,6 +6,7 @@
 
 mod bench;
 mod cli;
+mod demo;
 mod qr;
 mod quote;
 mod scenario;

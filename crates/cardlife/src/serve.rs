@@ -69,7 +69,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
 /// At start-up and then every minute: finish or void interrupted payments and expire unpaid
 /// orders, then settle every merchant's closed days (T+1; idempotent per merchant and day), as
 /// docs/merchants.md describes. A failed round is logged and tried again next time.
-async fn payment_jobs(app: cardlife_app::App) {
+pub(crate) async fn payment_jobs(app: cardlife_app::App) {
     use jiff::ToSpan;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
@@ -118,7 +118,7 @@ const CLOSE_DAYS_EVERY: std::time::Duration = std::time::Duration::from_secs(60)
 
 /// Closes every credit business day that is over, once a minute: posting, interest, late fees,
 /// statements, delinquency and expiries follow the clock without an operator.
-async fn close_credit_days(app: cardlife_app::App) {
+pub(crate) async fn close_credit_days(app: cardlife_app::App) {
     let mut every = tokio::time::interval(CLOSE_DAYS_EVERY);
     loop {
         every.tick().await;
@@ -186,7 +186,7 @@ const KEYS_DIR: &str = "data/keys";
 const TOKEN_FILE: &str = "data/internal-token";
 
 #[cfg(unix)]
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -198,11 +198,11 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
