@@ -138,6 +138,7 @@ fn bench_list_names_the_ledger_cases() {
         "ledger/batched",
         "ledger/hot",
         "statements",
+        "authorize",
     ] {
         assert!(
             names.iter().any(|n| n == case),
@@ -276,4 +277,51 @@ fn the_internal_api_refuses_a_short_token_at_start_up() {
     let out = child.wait_with_output().unwrap();
     let err = stderr(&out);
     assert!(err.contains("32"), "the message names the minimum: {err}");
+}
+
+#[test]
+fn bench_authorize_quick_prints_a_json_result_with_its_checks_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = dir.path().join("bench");
+    let bench_dir = bench_dir.to_str().unwrap();
+    let out = run_cli(
+        dir.path(),
+        &[
+            "bench",
+            "authorize",
+            "--quick",
+            "--json",
+            "--dir",
+            bench_dir,
+        ],
+        &[("RUST_LOG", "error")],
+    );
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap_or_default();
+    let r: Value = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"));
+    assert_eq!(r["name"], "authorize", "{r}");
+    assert_eq!(r["unit"], "authorisations/s", "{r}");
+    assert_eq!(r["durable"], true, "{r}");
+    assert_eq!(r["checks_passed"], true, "{r}");
+    assert_eq!(r["p99_slo_ms"], 10.0, "{r}");
+    // The fixed-rate run offered 1,000 requests (1,000/s for 1 s), each authorised or declined.
+    let fixed = &r["steps"][0];
+    assert_eq!(fixed["offered_per_sec"], 1_000.0, "{r}");
+    assert_eq!(fixed["failed"], 0, "{r}");
+    let served = fixed["authorised"].as_u64().unwrap_or_default()
+        + fixed["declined"].as_u64().unwrap_or_default();
+    assert_eq!(served, 1_000, "{r}");
+    assert!(fixed["authorised"].as_u64().unwrap_or_default() > 0, "{r}");
+    assert_eq!(r["ours"]["ops"], 1_000, "{r}");
+    for q in ["p50_ms", "p99_ms", "p999_ms", "max_ms"] {
+        assert!(r["ours"][q].as_f64().is_some_and(|v| v > 0.0), "{q}: {r}");
+    }
+    // The baseline ran (PostgreSQL answers here) or says why not.
+    assert!(
+        r["baseline"]["per_sec"].as_f64().is_some_and(|v| v > 0.0)
+            || r["baseline_skipped"].is_string(),
+        "{r}"
+    );
 }

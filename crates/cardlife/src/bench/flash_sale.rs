@@ -5,10 +5,9 @@
 //! - **Ours**: the real router over a fresh embedded store (or `--database-url`), customers
 //!   seeded in bulk with sessions (setup, not timed), claims sent to
 //!   `POST /v1/flash-sales/{id}/claims` with a bearer token and an `Idempotency-Key`.
-//! - **Open loop**: attempt *i* is due at `start + i / rate`; its latency is measured from that
-//!   instant, so a server that falls behind is charged for the queue it builds (no coordinated
-//!   omission). One dispatcher sends what is due (at most [`IN_FLIGHT_MAX`] at once, over a
-//!   pooled HTTP/1.1 client) and records status and latency.
+//! - **Open loop** through the shared generator (`open_loop`): attempt *i* is due at
+//!   `start + i / rate` and its latency is measured from that instant (no coordinated
+//!   omission); at most [`IN_FLIGHT_MAX`] in flight over a pooled HTTP/1.1 client.
 //! - **Workload**: one attempt in [`RETRY_ONE_IN`] is a retry by a customer who already tried
 //!   (a new key: an `ALREADY_CLAIMED` or `SOLD_OUT`); the others are distinct customers in a
 //!   seeded random order. Each run is a fresh sale.
@@ -42,10 +41,10 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
-use tokio::sync::Semaphore;
 
 use super::env::Stores;
-use super::stats::{Latencies, Side, round2};
+use super::open_loop::{self, Outcome};
+use super::stats::{Side, round2};
 use super::{Machine, Options};
 
 /// The latency objective the rate search holds to.
@@ -176,87 +175,67 @@ fn distinct(attempts: &[Attempt]) -> usize {
     seen.len()
 }
 
-/// What the generator saw.
-#[derive(Debug, Default)]
-struct Seen {
-    latencies: Vec<(Duration, u16)>,
-    last_win: Option<Duration>,
-}
-
-/// Sends `attempts` to `url_of(attempt)` open-loop at `rate`, measuring from the due instant.
-async fn open_loop(
+/// Sends `attempts` to `url` open-loop at `rate` (the shared generator, docs/benchmarks.md):
+/// 201 is a win, 409 a refusal (already claimed, sold out), anything else a failure.
+async fn claims(
     client: &reqwest::Client,
     url: &str,
     tokens: &Arc<Vec<HeaderValue>>,
     attempts: &[Attempt],
     rate: f64,
-) -> anyhow::Result<(Seen, Duration)> {
-    let seen = Arc::new(Mutex::new(Seen {
-        latencies: Vec::with_capacity(attempts.len()),
-        last_win: None,
-    }));
-    let permits = Arc::new(Semaphore::new(IN_FLIGHT_MAX));
+) -> anyhow::Result<Step> {
+    let attempts: Arc<Vec<Attempt>> = Arc::new(attempts.to_vec());
+    let last_win: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
     let url: Arc<str> = Arc::from(url);
-    let start = tokio::time::Instant::now() + Duration::from_millis(20);
-    for (i, attempt) in attempts.iter().enumerate() {
-        let due = start + Duration::from_secs_f64(i as f64 / rate);
-        if due > tokio::time::Instant::now() {
-            tokio::time::sleep_until(due).await;
-        }
-        let permit = permits.clone().acquire_owned().await?;
-        let request = client
-            .post(&*url)
-            .header(reqwest::header::AUTHORIZATION, tokens[attempt.user].clone())
-            .header("idempotency-key", attempt.key.clone());
-        let seen = seen.clone();
-        tokio::spawn(async move {
-            let status = match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let _ = response.bytes().await;
-                    status
+    let first_due = tokio::time::Instant::now() + open_loop::LEAD;
+    let send = {
+        let (client, tokens, attempts, last_win) = (
+            client.clone(),
+            tokens.clone(),
+            attempts.clone(),
+            last_win.clone(),
+        );
+        move |i: u64| {
+            let attempt = &attempts[i as usize];
+            let request = client
+                .post(&*url)
+                .header(reqwest::header::AUTHORIZATION, tokens[attempt.user].clone())
+                .header("idempotency-key", attempt.key.clone());
+            let last_win = last_win.clone();
+            async move {
+                let status = match request.send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(_) => 0,
+                };
+                match status {
+                    201 => {
+                        let at = first_due.elapsed();
+                        let mut w = last_win.lock().unwrap_or_else(|p| p.into_inner());
+                        *w = Some(w.map_or(at, |w| w.max(at)));
+                        Outcome::Done
+                    }
+                    409 => Outcome::Refused,
+                    _ => Outcome::Failed,
                 }
-                Err(_) => 0,
-            };
-            let done = tokio::time::Instant::now();
-            let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-            seen.latencies.push((done - due, status));
-            if status == 201 {
-                let at = done - start;
-                seen.last_win = Some(seen.last_win.map_or(at, |w| w.max(at)));
             }
-            drop(permit);
-        });
-    }
-    let _all = permits.acquire_many(IN_FLIGHT_MAX as u32).await?;
-    let elapsed = start.elapsed();
-    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok((seen, elapsed))
-}
-
-fn summarise(offered: f64, seen: &Seen, elapsed: Duration) -> anyhow::Result<Step> {
-    let mut lat = Latencies::new()?;
-    let (mut won, mut refused, mut errors) = (0u64, 0u64, 0u64);
-    for &(d, status) in &seen.latencies {
-        lat.record(d);
-        match status {
-            201 => won += 1,
-            409 => refused += 1,
-            _ => errors += 1,
         }
-    }
-    let attempts = seen.latencies.len() as u64;
-    let side = Side::with_latency(attempts, elapsed, &lat);
-    let slo_met = errors == 0 && side.p99_ms.is_some_and(|p| p <= P99_SLO_MS);
+    };
+    let run = open_loop::run_n(rate, attempts.len() as u64, IN_FLIGHT_MAX, send).await?;
+    let last_win = *last_win.lock().unwrap_or_else(|p| p.into_inner());
+    let side = run.side.clone();
     Ok(Step {
-        offered_per_sec: offered,
-        attempts,
+        offered_per_sec: rate,
+        attempts: run.done + run.refused + run.failed,
+        slo_met: run.within(P99_SLO_MS),
         side,
-        won,
-        refused,
-        errors,
-        sold_out_after_s: seen.last_win.map(|d| round2(d.as_secs_f64())),
-        slo_met,
+        won: run.done,
+        refused: run.refused,
+        errors: run.failed,
+        sold_out_after_s: last_win.map(|d| round2(d.as_secs_f64())),
         checks_passed: false,
     })
 }
@@ -331,8 +310,7 @@ impl Ours {
     ) -> anyhow::Result<Step> {
         let sale = self.sale(stock).await?;
         let url = format!("{}/v1/flash-sales/{sale}/claims", self.url_base);
-        let (seen, elapsed) = open_loop(client, &url, &self.tokens, attempts, rate).await?;
-        let mut step = summarise(rate, &seen, elapsed)?;
+        let mut step = claims(client, &url, &self.tokens, attempts, rate).await?;
         let audit = self.app.flash_sale_audit(sale).await?;
         let expected = u64::from(stock).min(distinct(attempts) as u64);
         let budget = i64::from(stock) * PRICE_FEN;
@@ -508,8 +486,7 @@ impl Baseline {
             .execute(&self.pool)
             .await?;
         let url = format!("{}/claims/{sale}", self.url_base);
-        let (seen, elapsed) = open_loop(client, &url, tokens, attempts, rate).await?;
-        let mut step = summarise(rate, &seen, elapsed)?;
+        let mut step = claims(client, &url, tokens, attempts, rate).await?;
         let (n,): (i64,) = sqlx::query_as("SELECT n FROM flash_stock WHERE id = $1")
             .bind(sale)
             .fetch_one(&self.pool)
@@ -549,12 +526,7 @@ impl Baseline {
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(IN_FLIGHT_MAX)
-        .timeout(Duration::from_secs(30))
-        .build()?)
+    open_loop::client(IN_FLIGHT_MAX)
 }
 
 /// The highest offered rate whose step met the objective; else the fastest step.
@@ -571,30 +543,24 @@ fn best(steps: &[Step]) -> Option<&Step> {
 }
 
 /// Steps through `rates` until a step misses the objective; returns every step run.
-async fn search<F, Fut>(rates: &[f64], mut run: F) -> anyhow::Result<Vec<Step>>
+async fn search<F, Fut>(rates: &[f64], run: F) -> anyhow::Result<Vec<Step>>
 where
     F: FnMut(usize, f64) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Step>>,
 {
-    let mut steps = Vec::new();
-    for (i, &rate) in rates.iter().enumerate() {
-        let step = run(i, rate).await?;
-        eprintln!(
-            "flash-sale step {rate:>8.0}/s offered: {:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} ms, won {}, slo {}",
-            step.side.per_sec,
-            step.side.p50_ms,
-            step.side.p99_ms,
-            step.side.p999_ms,
-            step.won,
-            if step.slo_met { "met" } else { "missed" }
-        );
-        let met = step.slo_met;
-        steps.push(step);
-        if !met {
-            break;
-        }
-    }
-    Ok(steps)
+    open_loop::step_rates(
+        "flash-sale",
+        rates,
+        run,
+        |s: &Step| s.slo_met,
+        |s: &Step| {
+            format!(
+                "{:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} ms, won {}",
+                s.side.per_sec, s.side.p50_ms, s.side.p99_ms, s.side.p999_ms, s.won
+            )
+        },
+    )
+    .await
 }
 
 /// Runs the case and prints its line. Returns whether every check held.
