@@ -151,6 +151,11 @@ async fn a_cardholder_binds_a_card_reads_bills_repays_and_borrows_once() {
         let repaid = b.post(&format!("/app/bills/{id}/repay"), &fields).await;
         assert_eq!(repaid.status, StatusCode::OK, "{}", repaid.body);
         assert!(repaid.body.contains("500.00"), "{}", repaid.body);
+        let back = format!("name=\"back\" value=\"/app/bills/{id}\"");
+        assert!(
+            repaid.body.contains(&back),
+            "the switches return to a GET page"
+        );
         let after = written(&s).await;
         assert_ne!(before, after, "the repayment was written");
         let again = b.post(&format!("/app/bills/{id}/repay"), &fields).await;

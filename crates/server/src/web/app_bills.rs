@@ -261,10 +261,12 @@ pub(crate) async fn statement(
 pub(crate) async fn repay(
     session: PageSession,
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<RepayForm>,
 ) -> Response {
+    // A switch on the answer goes back to the account page, not to this POST-only path.
+    page.path = format!("/app/bills/{}", face_forms::echo(&id, 36));
     let (f, c) = (page.f, page.c);
     let again = |page: Page, error: String| {
         let state = state.clone();

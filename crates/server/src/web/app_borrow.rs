@@ -22,6 +22,9 @@ use super::session::PageSession;
 use crate::AppState;
 use crate::problem::ApiError;
 
+/// The borrow page, where the language and elder switches of the quote and consent pages return.
+const BORROW: &str = "/app/borrow";
+
 /// The repayment methods the form offers, with their labels.
 pub(crate) fn methods(c: &'static CardTexts) -> [(&'static str, &'static str); 3] {
     [
@@ -141,9 +144,11 @@ pub(crate) async fn borrow(
 pub(crate) async fn quote(
     session: PageSession,
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     CsrfForm(form): CsrfForm<QuoteForm>,
 ) -> Response {
+    // A switch on the answer goes back to /app/borrow, not to this POST-only path.
+    BORROW.clone_into(&mut page.path);
     let (f, c) = (page.f, page.c);
     let checked = card_forms::amount(f, &form.amount).and_then(|a| {
         let n = card_forms::periods(f, c, &form.periods)?;
@@ -201,9 +206,10 @@ async fn quote_page(
 pub(crate) async fn book(
     session: PageSession,
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     CsrfForm(form): CsrfForm<BookForm>,
 ) -> Response {
+    BORROW.clone_into(&mut page.path);
     let (f, c) = (page.f, page.c);
     let customer = session.customer_id();
     // The quote is read first: an unknown or foreign one is the 404 page, whatever else.

@@ -81,9 +81,11 @@ pub(crate) async fn cards(
 pub(crate) async fn bind_debit(
     session: PageSession,
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     CsrfForm(form): CsrfForm<BindForm>,
 ) -> Response {
+    // A switch on the answer goes back to /app/cards, not to this POST-only path.
+    "/app/cards".clone_into(&mut page.path);
     let (f, c) = (page.f, page.c);
     let number = match card_forms::card_number(f, c, &form.card_number) {
         Ok(n) => n,
