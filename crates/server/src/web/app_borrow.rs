@@ -247,7 +247,10 @@ pub(crate) async fn book(
                 &state,
                 &session,
                 page,
-                &QuoteForm::default(),
+                &QuoteForm {
+                    periods: "12".to_owned(),
+                    ..QuoteForm::default()
+                },
                 None,
                 Some(notice),
             )
@@ -256,4 +259,11 @@ pub(crate) async fn book(
         Err(Ok(m)) => again(page, quote, &m).await,
         Err(Err(e)) => failed(page, e),
     }
+}
+
+/// An RFC 3339 instant as local time (Asia/Shanghai) to the minute, for the templates.
+pub(crate) fn local_time(at: &str) -> String {
+    at.parse::<jiff::Timestamp>()
+        .map(|t| super::console_records::local(&t))
+        .unwrap_or_default()
 }
