@@ -204,3 +204,6 @@ test('a new cardholder registers, switches language and elder mode, logs out and
     assert.deepEqual(problems, []);
   });
 });
+
+// The cardholder's money pages and the merchant/operator walk (one runner, one CI step).
+await import('./faces.mjs');
