@@ -565,10 +565,12 @@ async fn pages_need_a_session_and_show_only_the_masked_phone() {
         let home = b.get("/app").await;
         assert_eq!(
             home.body.matches("即将上线").count(),
-            4,
-            "pay leads to /app/pay, the four other tiles are coming soon"
+            1,
+            "pay, bills, borrow and cards lead to their pages; rewards is coming soon"
         );
-        assert!(home.body.contains("href=\"/app/pay\""));
+        for href in ["/app/pay", "/app/bills", "/app/borrow", "/app/cards"] {
+            assert!(home.body.contains(&format!("href=\"{href}\"")), "{href}");
+        }
         assert!(!home.body.contains("¥"), "no made-up amounts");
     }
 }
@@ -593,14 +595,23 @@ async fn the_language_and_elder_switches_persist_and_never_redirect_elsewhere() 
 
         b.register("13800000010", "good-password-1").await;
         let home = b.get("/app").await;
-        assert_eq!(home.body.matches("Coming soon").count(), 4);
+        assert_eq!(home.body.matches("Coming soon").count(), 1);
         let elder = b
             .post("/app/prefs", &[("elder", "1"), ("back", "/app")])
             .await;
         assert_eq!(elder.location(), "/app");
         let home = b.get("/app").await;
         assert!(home.body.contains("<body class=\"elder\">"));
-        assert_eq!(home.body.matches("Coming soon").count(), 2, "fewer items");
+        assert_eq!(
+            home.body.matches("data-test=\"tile-").count(),
+            3,
+            "fewer items"
+        );
+        assert_eq!(
+            home.body.matches("Coming soon").count(),
+            0,
+            "the essentials are built"
+        );
 
         for back in [
             "//evil.example/",

@@ -591,3 +591,29 @@ fn summary_of(loan: &Loan, today: Date, worst: i64) -> Result<LoanSummary, AppEr
         worst_days_past_due: worst.max(dpd),
     })
 }
+
+impl App {
+    /// A stored quote of `customer`'s, as it was answered (another's or an unknown id is not
+    /// found): the consent page shows it again after a refused booking (docs/web.md).
+    pub async fn loan_quote(
+        &self,
+        customer: CustomerId,
+        id: &str,
+    ) -> Result<LoanQuoteOut, AppError> {
+        let id: uuid::Uuid = id
+            .parse()
+            .map_err(|_| AppError::NotFound(Missing::LoanQuote))?;
+        let record = self
+            .loan_store()
+            .quote(id, customer)
+            .await?
+            .ok_or(AppError::NotFound(Missing::LoanQuote))?;
+        let terms = terms_of(
+            &record.method,
+            record.amount_fen,
+            record.periods,
+            &record.annual_rate,
+        )?;
+        self.quote_out(&record, &terms)
+    }
+}

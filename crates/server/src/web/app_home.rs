@@ -72,7 +72,13 @@ pub(crate) async fn home(
         .map(|(label, icon, essential)| Tile {
             label,
             icon,
-            href: (icon == "pay").then_some("/app/pay"),
+            href: match icon {
+                "pay" => Some("/app/pay"),
+                "bills" => Some("/app/bills"),
+                "borrow" => Some("/app/borrow"),
+                "cards" => Some("/app/cards"),
+                _ => None,
+            },
             essential,
         })
         .filter(|tile| tile.essential || !page.elder)

@@ -12,13 +12,19 @@
 //!   login), `merchant_portal` (status, QR codes, orders, refunds), `console_auth`, `console`
 //!   (dashboard), `console_merchants` (review), `console_records` (audit, customers), `dev` (the
 //!   SMS outbox); `assets` serves the embedded files.
+//! - `app_bills`, `app_borrow`, `app_cards`: bills and repayment, loans, my cards;
+//!   `card_forms`, `i18n_cards`: their field checks, once-per-form guard and strings.
 //! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
 //!   field checks and strings of the pay pages, portal and console; `qr_svg`: QR codes as SVG.
 
 mod app_auth;
+mod app_bills;
+mod app_borrow;
+mod app_cards;
 mod app_home;
 mod app_pay;
 mod assets;
+mod card_forms;
 mod console;
 mod console_auth;
 mod console_merchants;
@@ -31,6 +37,7 @@ mod face_forms;
 mod forms;
 mod headers;
 mod i18n;
+mod i18n_cards;
 mod i18n_faces;
 mod merchant_auth;
 mod merchant_portal;
@@ -47,6 +54,23 @@ use axum::routing::{get, post};
 use cardlife_app::customers::DevOutbox;
 
 use crate::AppState;
+
+/// The cardholder's bills, borrowing and cards (docs/web.md, "Bills, borrow and my cards").
+fn card_routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/bills", get(app_bills::bills))
+        .route("/app/bills/{id}", get(app_bills::account))
+        .route(
+            "/app/bills/{id}/statements/{date}",
+            get(app_bills::statement),
+        )
+        .route("/app/bills/{id}/repay", post(app_bills::repay))
+        .route("/app/borrow", get(app_borrow::borrow))
+        .route("/app/borrow/quote", post(app_borrow::quote))
+        .route("/app/borrow/book", post(app_borrow::book))
+        .route("/app/cards", get(app_cards::cards))
+        .route("/app/cards/debit", post(app_cards::bind_debit))
+}
 
 /// The merchant portal (docs/web.md, "Merchant portal").
 fn merchant_routes() -> Router<AppState> {
@@ -129,6 +153,7 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/pay/confirm", post(app_pay::confirm))
         .route("/app/paycode", get(app_pay::paycode_page))
         .route("/app/paycode/qr", get(app_pay::paycode_fragment))
+        .merge(card_routes())
         .merge(merchant_routes())
         .merge(console_routes());
     let pages = match dev_outbox {

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use super::cookies::{self, ELDER_COOKIE, LANG_COOKIE};
 use super::csrf::CsrfToken;
 use super::i18n::{Lang, Texts};
+use super::i18n_cards::CardTexts;
 use super::i18n_faces::FaceTexts;
 
 /// The longest path kept as the target of a preference switch.
@@ -24,6 +25,8 @@ pub(crate) struct Page {
     pub(crate) t: &'static Texts,
     /// The strings of the pay pages, the merchant portal and the console.
     pub(crate) f: &'static FaceTexts,
+    /// The strings of the bills, borrow and my-cards pages.
+    pub(crate) c: &'static CardTexts,
     /// Large type and fewer items.
     pub(crate) elder: bool,
     /// The token every form on the page submits as `_csrf`.
@@ -48,6 +51,7 @@ impl Page {
             lang,
             t: lang.texts(),
             f: lang.face_texts(),
+            c: lang.card_texts(),
             elder,
             csrf,
             path: safe_back(parts.uri.path()).to_owned(),

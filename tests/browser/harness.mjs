@@ -1,0 +1,148 @@
+// Shared by the browser walks (docs/web.md, "Browser tests"): starting `cardlife serve` in
+// development mode over a fresh data folder, launching Debian's Chromium, the screenshot
+// folder, a console-error watch, registering a cardholder and the internal API.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const chromiumPath = process.env.CARDLIFE_CHROMIUM || '/usr/bin/chromium';
+const binary =
+  process.env.CARDLIFE_BIN ||
+  join(process.env.CARGO_TARGET_DIR || join(repo, 'target'), 'debug', 'cardlife');
+export const shots = resolve(process.env.CARDLIFE_SCREENSHOTS || join(repo, 'target', 'screenshots'));
+export const MOBILE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHealth(base, server, ms = 30_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (server.exitCode !== null) throw new Error(`cardlife serve exited with ${server.exitCode}`);
+    try {
+      const r = await fetch(`${base}/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`cardlife serve did not answer /health within ${ms} ms`);
+}
+
+/** Starts `cardlife serve` in development mode with a known internal token. */
+export async function startServer() {
+  assert.ok(existsSync(binary), `no cardlife binary at ${binary} (build it, or set CARDLIFE_BIN)`);
+  const data = mkdtempSync(join(tmpdir(), 'cardlife-walk-'));
+  const port = await freePort();
+  const token = randomBytes(24).toString('hex');
+  const server = spawn(binary, ['serve'], {
+    cwd: data,
+    env: {
+      ...process.env,
+      CARDLIFE_DEV: '1',
+      CARDLIFE_LISTEN: `127.0.0.1:${port}`,
+      CARDLIFE_INTERNAL_TOKEN: token,
+      DATABASE_URL: process.env.CARDLIFE_WALK_DATABASE_URL || `sqlite://${join(data, 'cardlife.db')}`,
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base, server);
+  return {
+    base,
+    /** POSTs `body` to the internal API with the token and a fresh idempotency key. */
+    async internal(path, body) {
+      const r = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomBytes(8).toString('hex'),
+        },
+        body: JSON.stringify(body),
+      });
+      const answer = await r.json();
+      assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(answer)}`);
+      return answer;
+    },
+    stop() {
+      server.kill('SIGTERM');
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium. */
+export function launch() {
+  mkdirSync(shots, { recursive: true });
+  console.log(`screenshots: ${shots}`);
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--disable-gpu', '--disable-quic', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A page of its own (cookies included) on the mobile or desktop viewport, whose console errors
+ * are collected in `problems`, and a `shot(name)` that saves a full-page screenshot. */
+export async function face(browser, base, viewport, problems) {
+  const mobile = viewport === MOBILE;
+  const context = await browser.newContext({
+    viewport,
+    deviceScaleFactor: mobile ? 2 : 1,
+    isMobile: mobile,
+    hasTouch: mobile,
+    locale: 'zh-CN',
+    baseURL: base,
+  });
+  const page = await context.newPage();
+  // A refused form answers 422 on purpose; Chromium logs that as a failed load, which is not one.
+  const expected = /status of 422/;
+  page.on('console', (m) => m.type() === 'error' && !expected.test(m.text()) && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  return { context, page, shot };
+}
+
+/** Registers `phone` on the app (the code read from /dev/sms); ends on /app. */
+export async function register(context, page, phone, password) {
+  const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  await page.goto('/app/register');
+  await page.fill('input[name=phone]', phone);
+  await page.click('[data-test=send-code]');
+  await page.locator('[data-test=sent]').waitFor();
+  const outbox = await context.newPage();
+  await outbox.goto('/dev/sms');
+  const code = (await outbox.locator(`tr[data-phone="${masked}"] td.code`).first().textContent()).trim();
+  await outbox.close();
+  await page.fill('input[name=code]', code);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=submit]');
+  await page.waitForURL('**/app');
+}
+
+/** The logged-in customer's id, read with the page's session cookie. */
+export async function customerId(page) {
+  const me = await page.request.get('/v1/me');
+  assert.ok(me.ok(), `GET /v1/me: ${me.status()}`);
+  return (await me.json()).id;
+}
