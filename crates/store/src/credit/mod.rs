@@ -545,6 +545,20 @@ impl CreditService {
         Ok((self.slot_by_number(number)?, hold))
     }
 
+    /// The account (id and ledger number) an authorisation was placed on, whatever became of
+    /// it (card payments refund to the account that paid: docs/merchants.md).
+    pub fn account_of_authorisation(&self, id: u128) -> Result<(Uuid, u64), CreditError> {
+        let (number, _) = mirror::split_id(id).ok_or(CreditError::AuthorisationNotFound)?;
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        reg.by_number
+            .get(&number)
+            .map(|id| (*id, number))
+            .ok_or(CreditError::AuthorisationNotFound)
+    }
+
     /// An authorisation by id.
     pub async fn authorisation(&self, id: u128) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
