@@ -559,6 +559,18 @@ impl CreditService {
             .ok_or(CreditError::AuthorisationNotFound)
     }
 
+    /// The installment plans of one of the holder's accounts, in booking order.
+    pub async fn installments(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+    ) -> Result<Vec<cardlife_credit::billing::Plan>, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        Ok(live.engine.plans().to_vec())
+    }
+
     /// An authorisation by id.
     pub async fn authorisation(&self, id: u128) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
