@@ -323,6 +323,32 @@ async fn a_qr_payment_is_paid_by_the_credit_card_and_ties_out_on_both_sides() {
             10_000
         );
         assert_eq!(ledger_account(&s, payable).await, (0, 30_000));
+        // A closed account declines.
+        let dave = s.register("13900000004").await;
+        let closed = open_card(&s, &dave.id, "378282246310005", 40_000, "2030-12").await;
+        let (status, f) = internal(
+            &s,
+            &format!("/v1/internal/credit/accounts/{closed}/status"),
+            "close-dave",
+            json!({"action": "close"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        let events = s.count("credit_events").await;
+        let o4 = order(&s, &key, "10.00").await;
+        let (status, b) = pay(
+            &s,
+            &dave.token,
+            "dave-1",
+            json!({ "payload": o4["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "ACCOUNT_CLOSED"),
+            "{b}"
+        );
+        assert_eq!(s.count("credit_events").await, events);
         // An expired card declines.
         let carol = s.register("13900000003").await;
         open_card(&s, &carol.id, "5555555555554444", 40_000, "2026-03").await;
