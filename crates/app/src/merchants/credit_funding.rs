@@ -95,6 +95,13 @@ impl CreditCardFunding {
         }
     }
 
+    /// Forgets a voided payment's authorisation (nothing more will be asked of it).
+    fn forget(&self, key: u128) {
+        if let Ok(mut map) = self.by_key.lock() {
+            map.remove(&key);
+        }
+    }
+
     async fn transfer(&self, t: Transfer) -> Result<CreateTransferResult, AppError> {
         let results = self.ledger.create_transfers(vec![t]).await?;
         match results.first() {
@@ -162,6 +169,8 @@ impl CardFunding for CreditCardFunding {
                 ..Transfer::default()
             })
             .await?;
+            // Kept after capture: recovery of a payment captured here but not yet recorded
+            // must find the capture again (it answers success, and 303 answers `exists`).
             Ok(())
         })
     }
@@ -172,9 +181,13 @@ impl CardFunding for CreditCardFunding {
             match self.credit.authorisation(id).await {
                 Ok(v) if v.status == "pending" => {
                     self.credit.reverse(id, self.today()).await?;
+                    self.forget(r.idempotency_key);
                     Ok(())
                 }
-                Ok(v) if v.status == "reversed" => Ok(()),
+                Ok(v) if v.status == "reversed" => {
+                    self.forget(r.idempotency_key);
+                    Ok(())
+                }
                 Ok(v) => Err(funding(format!("the authorisation is {}", v.status))),
                 Err(CreditError::AuthorisationNotFound | CreditError::AccountNotFound) => {
                     Err(funding("the authorisation is gone"))
