@@ -133,8 +133,14 @@ impl App {
     /// Starts the credit service over this app's store and ledger (replaying every account).
     pub async fn with_credit(mut self, keys: CardKeys) -> Result<Self, AppError> {
         let service = CreditService::start(self.db(), self.ledger_service().clone(), keys).await?;
-        self.credit = Some(service);
-        Ok(self)
+        self.credit = Some(service.clone());
+        // Card payments are paid by credit card from now on (docs/merchants.md).
+        let funding = crate::merchants::credit_funding::CreditCardFunding::new(
+            service,
+            self.ledger_service().clone(),
+            self.clock().clone(),
+        );
+        Ok(self.with_card_funding(std::sync::Arc::new(funding)))
     }
 
     fn credit(&self) -> Result<&CreditService, AppError> {

@@ -60,6 +60,10 @@ pub enum AppError {
     /// A merchants, QR payments or operator rule refused the request.
     #[error(transparent)]
     Merchants(#[from] crate::merchants::MerchantsError),
+    /// A card installment request was refused (docs/api.md, "Card installments"); nothing
+    /// changed.
+    #[error(transparent)]
+    Installment(crate::installments::InstallmentError),
     /// The loan state machine refused (term, amount, cap, consent, overpayment, …); nothing
     /// changed.
     #[error(transparent)]

@@ -25,6 +25,7 @@ pub mod customers;
 mod error;
 pub mod flash_sales;
 pub mod idempotency;
+pub mod installments;
 pub mod loans;
 pub mod merchants;
 pub mod quotes;

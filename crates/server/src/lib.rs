@@ -23,6 +23,7 @@ mod idempotent;
 mod middleware;
 mod openapi;
 mod problem;
+mod problem_installments;
 mod problem_merchants;
 mod problem_rewards;
 mod routes;

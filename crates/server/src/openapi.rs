@@ -52,6 +52,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::customers::CustomersApi::openapi());
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
+    doc.merge(crate::routes::credit_installments::InstallmentsApi::openapi());
     doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc.merge(crate::routes::loans::LoansApi::openapi());
     doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());

@@ -387,6 +387,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "A request with this idempotency key is still running",
         ),
         AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
+        AppError::Installment(i) => crate::problem_installments::installment_refusal(i),
         AppError::Rewards(r) => crate::problem_rewards::rewards_refusal(r),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
@@ -566,6 +567,7 @@ impl From<AppError> for ApiError {
                 Self::Internal(e)
             }
             AppError::Merchants(_) => Self::Refused(e),
+            AppError::Installment(_) => Self::Refused(e),
             AppError::Customer(_)
             | AppError::Quote(_)
             | AppError::PhoneTaken

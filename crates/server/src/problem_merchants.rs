@@ -72,6 +72,7 @@ pub(crate) fn merchants_refusal(e: &M) -> (StatusCode, &'static str, &'static st
             "SETTLEMENT_DAY_OPEN",
             "That business day has not closed yet",
         ),
+        M::NoCard => (invalid, "NO_CARD", "No credit card to pay with"),
         M::Funding(_) | M::Seal => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
     }
 }

@@ -86,6 +86,26 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/v1/credit/accounts/{id}/cash-advances",
         Access::Customer,
     ),
+    (
+        "post",
+        "/v1/credit/accounts/{id}/installments/quotes",
+        Access::Customer,
+    ),
+    (
+        "post",
+        "/v1/credit/accounts/{id}/installments",
+        Access::Customer,
+    ),
+    (
+        "get",
+        "/v1/credit/accounts/{id}/installments",
+        Access::Customer,
+    ),
+    (
+        "post",
+        "/v1/credit/accounts/{id}/installments/{plan}/settlement",
+        Access::Customer,
+    ),
     ("post", "/v1/internal/credit/accounts", Access::Internal),
     ("get", "/v1/internal/credit/accounts/{id}", Access::Internal),
     (

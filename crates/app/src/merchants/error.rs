@@ -103,6 +103,9 @@ pub enum MerchantsError {
     /// Settlement was asked for a business day that has not closed yet (today or later).
     #[error("only business days before today can be settled")]
     SettlementDayOpen,
+    /// The payer holds no credit account to pay with (docs/merchants.md).
+    #[error("the payer has no credit card to pay with")]
+    NoCard,
     /// A stored secret could not be sealed or opened.
     #[error("a sealed value could not be processed")]
     Seal,

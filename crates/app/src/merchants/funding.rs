@@ -52,6 +52,9 @@ pub struct FundingRequest {
     pub merchant_account: u128,
     /// Makes the call idempotent: the same key authorises once.
     pub idempotency_key: u128,
+    /// For a refund: the authorisation that paid the order (its stored `funding_auth_id`), so
+    /// the refund goes back to the card that paid. `None` for the other calls.
+    pub paid_with: Option<AuthId>,
 }
 
 /// The payer's card account, as payments see it.

@@ -3,6 +3,7 @@
 //! orders, pay codes and refunds (`orders`), the card-funding seam (`funding`) and sealing of
 //! secrets at rest (`seal`).
 
+pub mod credit_funding;
 pub mod error;
 pub mod funding;
 pub mod operators;

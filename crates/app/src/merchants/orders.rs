@@ -649,6 +649,7 @@ impl App {
             merchant: p.merchant.id,
             merchant_account: p.merchant.payable_account,
             idempotency_key: record.id.as_u128(),
+            paid_with: None,
         };
         record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
         self.book_authorisation(&p, &mut record, spent.as_ref(), &new_spend, now)
@@ -984,6 +985,11 @@ impl App {
                 record.id.as_bytes(),
                 u64::from(refund.number),
             ),
+            paid_with: record
+                .funding_auth_id
+                .as_deref()
+                .and_then(|id| uuid::Uuid::try_parse(id).ok())
+                .map(|id| AuthId(id.as_u128())),
         };
         self.funding().refund(request).await?;
         record.status = status_str(order.status()).to_owned();

@@ -64,6 +64,7 @@ impl App {
                 merchant: merchant.id,
                 merchant_account: merchant.payable_account,
                 idempotency_key: record.id.as_u128(),
+                paid_with: None,
             };
             let auth = AuthId(hold_id(record.id));
             match self.funding().capture(auth, request).await {

@@ -399,6 +399,11 @@ impl Engine {
         self.last_hold
     }
 
+    /// Every installment plan booked so far, settled ones included, in booking order.
+    pub fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+
     /// Every statement cut so far, in date order.
     pub fn statements(&self) -> &[Statement] {
         &self.statements

@@ -2,6 +2,7 @@
 
 pub(crate) mod credit;
 pub(crate) mod credit_doc;
+pub(crate) mod credit_installments;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
 pub(crate) mod flash_sales;
@@ -51,6 +52,18 @@ pub(crate) fn routes() -> Router<AppState> {
             get(credit::statement),
         )
         .route("/v1/credit/accounts/{id}/repayments", post(credit::repay))
+        .route(
+            "/v1/credit/accounts/{id}/installments/quotes",
+            post(credit_installments::quote),
+        )
+        .route(
+            "/v1/credit/accounts/{id}/installments",
+            post(credit_installments::book).get(credit_installments::list),
+        )
+        .route(
+            "/v1/credit/accounts/{id}/installments/{plan}/settlement",
+            post(credit_installments::settle),
+        )
         .route(
             "/v1/credit/accounts/{id}/cash-advances",
             post(credit::cash_advance),

@@ -113,6 +113,7 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
         // Refusals of other areas are shown by their own pages.
         AppError::Quote(_)
         | AppError::Merchants(_)
+        | AppError::Installment(_)
         | AppError::Loan(_)
         | AppError::Lending(_)
         | AppError::Idempotency(_)

@@ -101,6 +101,28 @@ async fn spawn_on(url: &str, dir: Option<tempfile::TempDir>) -> TestServer {
     spawn_on_with(url, dir, false).await
 }
 
+/// One server per backend, paying QR and pay-code orders by the payer's credit card as
+/// `cardlife serve` does (docs/merchants.md). The other helpers keep the ledger-only funding
+/// for tests whose payers hold no credit account.
+#[allow(dead_code)]
+pub async fn servers_paying_by_card() -> Vec<TestServer> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let mut all = vec![spawn_full(&url, Some(dir), false, true).await];
+    if let Ok(admin_url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") {
+        let name = format!("cardlife_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let mut server = spawn_full(&with_database(&admin_url, &name), None, false, true).await;
+        server.admin = Some((admin_url.clone(), name));
+        all.push(server);
+    }
+    all
+}
+
 /// A server on a fresh SQLite store in development mode (`/dev/sms` mounted).
 pub async fn spawn_sqlite_dev() -> TestServer {
     let dir = tempfile::tempdir().unwrap();
@@ -109,6 +131,15 @@ pub async fn spawn_sqlite_dev() -> TestServer {
 }
 
 async fn spawn_on_with(url: &str, dir: Option<tempfile::TempDir>, dev: bool) -> TestServer {
+    spawn_full(url, dir, dev, false).await
+}
+
+async fn spawn_full(
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    dev: bool,
+    pay_by_card: bool,
+) -> TestServer {
     let db = Db::open(url).await.unwrap();
     db.migrate().await.unwrap();
     let clock = FakeClock::new("2026-04-01T02:00:00Z".parse().unwrap());
@@ -120,12 +151,18 @@ async fn spawn_on_with(url: &str, dir: Option<tempfile::TempDir>, dev: bool) -> 
     identity.password_params = PasswordHashParams::new(256, 1, 1);
     let mut merchants = cardlife_app::merchants::MerchantsConfig::random();
     merchants.password_params = PasswordHashParams::new(256, 1, 1);
-    let app = App::new(db.clone(), ledger, shared)
+    let ledger_funding = Arc::new(cardlife_app::merchants::LedgerCardFunding::new(
+        ledger.clone(),
+    ));
+    let mut app = App::new(db.clone(), ledger, shared)
         .with_identity(identity)
         .with_merchants(merchants)
         .with_credit(CardKeys::new([3; 32], [5; 32]))
         .await
         .unwrap();
+    if !pay_by_card {
+        app = app.with_card_funding(ledger_funding);
+    }
     let mut config = ServerConfig::new(Secret::new(INTERNAL_TOKEN.to_owned())).unwrap();
     if dev {
         config = config.with_dev_outbox(outbox.clone());

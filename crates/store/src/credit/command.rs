@@ -2,8 +2,9 @@
 //! [`EventKind`] for the commands the API issues. Field names are a storage contract: add
 //! variants, never rename.
 
-use cardlife_credit::billing::EventKind;
-use cardlife_kernel::Money;
+use cardlife_credit::billing::{EventKind, Terms};
+use cardlife_credit::quote::FeeMode;
+use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,22 @@ pub enum StoredEvent {
         /// Last valid day.
         until: Date,
     },
+    /// A bill installment (账单分期) of the latest statement, booked with the holder's consent.
+    BillInstallment {
+        /// Fen.
+        amount_fen: i64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸ (0.6% = 600000).
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+    },
+    /// Early settlement of installment plan `plan` (1-based, in booking order).
+    SettleInstallment {
+        /// The plan's number.
+        plan: usize,
+    },
     /// Frozen by the bank.
     Freeze,
     /// Unfrozen.
@@ -89,6 +106,24 @@ impl StoredEvent {
                 amount: m(amount_fen),
                 until,
             },
+            Self::BillInstallment {
+                amount_fen,
+                periods,
+                rate_e8,
+                upfront,
+            } => EventKind::BillInstallment {
+                amount: m(amount_fen),
+                terms: Terms {
+                    periods,
+                    rate: Rate::new(rust_decimal::Decimal::new(rate_e8, 8)),
+                    fee_mode: if upfront {
+                        FeeMode::Upfront
+                    } else {
+                        FeeMode::PerPeriod
+                    },
+                },
+            },
+            Self::SettleInstallment { plan } => EventKind::SettleInstallment { plan },
             Self::Freeze => EventKind::Freeze,
             Self::Unfreeze => EventKind::Unfreeze,
             Self::Close => EventKind::Close,

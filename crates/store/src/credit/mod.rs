@@ -545,6 +545,32 @@ impl CreditService {
         Ok((self.slot_by_number(number)?, hold))
     }
 
+    /// The account (id and ledger number) an authorisation was placed on, whatever became of
+    /// it (card payments refund to the account that paid: docs/merchants.md).
+    pub fn account_of_authorisation(&self, id: u128) -> Result<(Uuid, u64), CreditError> {
+        let (number, _) = mirror::split_id(id).ok_or(CreditError::AuthorisationNotFound)?;
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        reg.by_number
+            .get(&number)
+            .map(|id| (*id, number))
+            .ok_or(CreditError::AuthorisationNotFound)
+    }
+
+    /// The installment plans of one of the holder's accounts, in booking order.
+    pub async fn installments(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+    ) -> Result<Vec<cardlife_credit::billing::Plan>, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        Ok(live.engine.plans().to_vec())
+    }
+
     /// An authorisation by id.
     pub async fn authorisation(&self, id: u128) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;

@@ -1,0 +1,234 @@
+//! [`CardFunding`] on the persisted credit service: a QR or pay-code payment is an authorisation
+//! on the payer's credit card, captured into the card's purchase bucket, reversed when the order
+//! is cancelled, and refunded as a refund event on the account that paid (docs/merchants.md,
+//! "Paying by credit card").
+//!
+//! The money path on the ledger: the capture posts the card's receivable ← the card's merchant
+//! clearing account (the credit engine's own transfer, mirrored), and this module then moves the
+//! same amount from that clearing account to the merchant's payable account (transfer code 303),
+//! so clearing is back to zero and settlement finds the purchase on the payable account exactly
+//! once. A refund runs the other way: payable → clearing (code 304) now, and the engine's refund
+//! posting clearing → receivable after the posting lag.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use cardlife_kernel::{BusinessZone, Money, SharedClock};
+use cardlife_ledger::{CreateTransferResult, Transfer, TransferFlags};
+use cardlife_store::LedgerService;
+use cardlife_store::credit::{
+    AccountView, CardRef, CreditError, CreditService, StoredEvent, mirror,
+};
+use jiff::civil::Date;
+
+use super::MerchantsError;
+use super::funding::{AuthId, CardFunding, FundingFuture, FundingRequest, LEDGER_CNY, derived_id};
+use crate::AppError;
+
+/// Transfer code: a card purchase moved from the card's merchant clearing to the merchant.
+pub const CODE_CLEARING_TO_MERCHANT: u16 = 303;
+/// Transfer code: a refund moved from the merchant back to the card's merchant clearing.
+pub const CODE_MERCHANT_TO_CLEARING: u16 = 304;
+/// The local id of merchant clearing in every card's chart (credit/src/billing/postings.rs).
+const MERCHANT_CLEARING: u128 = 10;
+
+/// The payer's primary credit account (docs/merchants.md): the earliest-opened active account;
+/// when none is active, the earliest-opened one (so its status declines with a precise code).
+/// `None` when the customer holds no credit account.
+pub fn primary_account(mut accounts: Vec<AccountView>) -> Option<AccountView> {
+    accounts.sort_by(|a, b| a.opened.cmp(&b.opened).then(a.id.cmp(&b.id)));
+    let active = accounts.iter().position(|a| a.status == "active");
+    match active {
+        Some(i) => Some(accounts.swap_remove(i)),
+        None => accounts.into_iter().next(),
+    }
+}
+
+/// [`CardFunding`] on the credit service (see the module comment).
+#[derive(Debug)]
+pub struct CreditCardFunding {
+    credit: CreditService,
+    ledger: LedgerService,
+    clock: SharedClock,
+    /// Authorisations by the payment's idempotency key (the order), so a retry answers the
+    /// same authorisation and recovery finds it.
+    by_key: Mutex<HashMap<u128, u128>>,
+}
+
+fn funding(e: impl std::fmt::Display) -> AppError {
+    AppError::Merchants(MerchantsError::Funding(e.to_string()))
+}
+
+fn fen(amount: Money) -> Result<u64, AppError> {
+    u64::try_from(amount.fen()).map_err(|_| AppError::Merchants(MerchantsError::InvalidAmount))
+}
+
+impl CreditCardFunding {
+    /// Over the credit service and the ledger it mirrors to.
+    pub fn new(credit: CreditService, ledger: LedgerService, clock: SharedClock) -> Self {
+        Self {
+            credit,
+            ledger,
+            clock,
+            by_key: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn today(&self) -> Date {
+        BusinessZone::shanghai().today(self.clock.as_ref())
+    }
+
+    fn remembered(&self, key: u128) -> Result<Option<u128>, AppError> {
+        let map = self.by_key.lock().map_err(|_| funding("lock poisoned"))?;
+        Ok(map.get(&key).copied())
+    }
+
+    /// The credit authorisation behind `auth`: the one placed for the request's key, or `auth`
+    /// itself when it is a credit authorisation id.
+    fn resolve(&self, auth: AuthId, r: &FundingRequest) -> Result<u128, AppError> {
+        if let Some(id) = self.remembered(r.idempotency_key)? {
+            return Ok(id);
+        }
+        match mirror::split_id(auth.0) {
+            Some(_) => Ok(auth.0),
+            None => Err(funding("no credit authorisation for this payment")),
+        }
+    }
+
+    /// Forgets a voided payment's authorisation (nothing more will be asked of it).
+    fn forget(&self, key: u128) {
+        if let Ok(mut map) = self.by_key.lock() {
+            map.remove(&key);
+        }
+    }
+
+    async fn transfer(&self, t: Transfer) -> Result<CreateTransferResult, AppError> {
+        let results = self.ledger.create_transfers(vec![t]).await?;
+        match results.first() {
+            Some(r @ (CreateTransferResult::Ok | CreateTransferResult::Exists)) => Ok(*r),
+            Some(other) => Err(funding(format!("{other:?}"))),
+            None => Err(funding("no result")),
+        }
+    }
+}
+
+impl CardFunding for CreditCardFunding {
+    fn authorise(&self, r: FundingRequest) -> FundingFuture<'_, AuthId> {
+        Box::pin(async move {
+            if let Some(id) = self.remembered(r.idempotency_key)? {
+                return Ok(AuthId(id));
+            }
+            let today = self.today();
+            let accounts = self.credit.accounts_of(r.customer.as_uuid(), today).await?;
+            let account = primary_account(accounts).ok_or(MerchantsError::NoCard)?;
+            let mut cards = self.credit.cards(account.id, r.customer.as_uuid()).await?;
+            // The card that expires last (a renewed card replaces the old one).
+            cards.sort_by(|a, b| b.expires.cmp(&a.expires));
+            let card = cards.first().ok_or(MerchantsError::NoCard)?;
+            let view = self
+                .credit
+                .authorise(CardRef::Id(card.id), r.amount, false, today)
+                .await?;
+            self.by_key
+                .lock()
+                .map_err(|_| funding("lock poisoned"))?
+                .insert(r.idempotency_key, view.id);
+            Ok(AuthId(view.id))
+        })
+    }
+
+    fn capture(&self, auth: AuthId, r: FundingRequest) -> FundingFuture<'_, ()> {
+        Box::pin(async move {
+            let id = self.resolve(auth, &r)?;
+            let view = match self.credit.authorisation(id).await {
+                Ok(v) => v,
+                Err(CreditError::AuthorisationNotFound | CreditError::AccountNotFound) => {
+                    return Err(funding("the authorisation is gone"));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let captured = match view.status {
+                "captured" => view.captured,
+                "pending" => {
+                    self.credit
+                        .capture(id, view.amount, self.today())
+                        .await?
+                        .captured
+                }
+                other => return Err(funding(format!("the authorisation is {other}"))),
+            };
+            let (_, number) = self.credit.account_of_authorisation(id)?;
+            self.transfer(Transfer {
+                id: derived_id("credit-clearing", &id.to_be_bytes(), 0),
+                debit_account_id: mirror::global_id(number, MERCHANT_CLEARING),
+                credit_account_id: r.merchant_account,
+                amount: fen(captured)?,
+                ledger: LEDGER_CNY,
+                code: CODE_CLEARING_TO_MERCHANT,
+                flags: TransferFlags::NONE,
+                ..Transfer::default()
+            })
+            .await?;
+            // Kept after capture: recovery of a payment captured here but not yet recorded
+            // must find the capture again (it answers success, and 303 answers `exists`).
+            Ok(())
+        })
+    }
+
+    fn void(&self, auth: AuthId, r: FundingRequest) -> FundingFuture<'_, ()> {
+        Box::pin(async move {
+            let id = self.resolve(auth, &r)?;
+            match self.credit.authorisation(id).await {
+                Ok(v) if v.status == "pending" => {
+                    self.credit.reverse(id, self.today()).await?;
+                    self.forget(r.idempotency_key);
+                    Ok(())
+                }
+                Ok(v) if v.status == "reversed" => {
+                    self.forget(r.idempotency_key);
+                    Ok(())
+                }
+                Ok(v) => Err(funding(format!("the authorisation is {}", v.status))),
+                Err(CreditError::AuthorisationNotFound | CreditError::AccountNotFound) => {
+                    Err(funding("the authorisation is gone"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn refund(&self, r: FundingRequest) -> FundingFuture<'_, ()> {
+        Box::pin(async move {
+            let paid_with = r
+                .paid_with
+                .ok_or_else(|| funding("a refund needs the authorisation that paid"))?;
+            let (account, number) = self.credit.account_of_authorisation(paid_with.0)?;
+            let moved = self
+                .transfer(Transfer {
+                    id: derived_id("credit-refund", &r.idempotency_key.to_be_bytes(), 0),
+                    debit_account_id: r.merchant_account,
+                    credit_account_id: mirror::global_id(number, MERCHANT_CLEARING),
+                    amount: fen(r.amount)?,
+                    ledger: LEDGER_CNY,
+                    code: CODE_MERCHANT_TO_CLEARING,
+                    flags: TransferFlags::NONE,
+                    ..Transfer::default()
+                })
+                .await?;
+            // `exists`: this refund was made before; the card was credited then.
+            if moved == CreateTransferResult::Ok {
+                self.credit
+                    .holder_command(
+                        account,
+                        None,
+                        StoredEvent::Refund {
+                            amount_fen: r.amount.fen(),
+                        },
+                        self.today(),
+                    )
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+}

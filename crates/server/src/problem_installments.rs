@@ -1,0 +1,49 @@
+//! Stable codes of the card installment refusals (docs/api.md, "Card installments").
+
+use axum::http::StatusCode;
+use cardlife_app::installments::InstallmentError as I;
+
+pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    let invalid = S::UNPROCESSABLE_ENTITY;
+    match e {
+        I::PeriodsOutOfRange(_) => (invalid, "PERIODS_OUT_OF_RANGE", "Periods out of range"),
+        I::NegativeRate => (invalid, "NEGATIVE_RATE", "Negative rate"),
+        I::InvalidRate => (invalid, "INVALID_RATE", "Invalid rate"),
+        I::UnknownFeeMode => (invalid, "UNKNOWN_FEE_MODE", "Unknown fee mode"),
+        I::UnknownKind => (
+            invalid,
+            "UNKNOWN_INSTALLMENT_KIND",
+            "Unknown installment kind",
+        ),
+        I::BelowMinimum(_) => (
+            invalid,
+            "AMOUNT_BELOW_MINIMUM",
+            "Below the minimum installment amount",
+        ),
+        I::WindowClosed(_) => (
+            invalid,
+            "INSTALLMENT_WINDOW_CLOSED",
+            "Not between the statement date and the due date",
+        ),
+        I::ExceedsUnconverted(_) => (
+            invalid,
+            "INSTALLMENT_EXCEEDS_UNCONVERTED",
+            "More than the statement's unpaid, unconverted balance",
+        ),
+        I::OverPermanentLimit(_) => (
+            invalid,
+            "INSTALLMENT_OVER_PERMANENT_LIMIT",
+            "The part above the permanent limit is not installable",
+        ),
+        I::NotConvertible(_) => (
+            invalid,
+            "INSTALLMENT_NOT_CONVERTIBLE",
+            "Only billed purchase principal is convertible",
+        ),
+        I::ConsentRequired => (invalid, "CONSENT_REQUIRED", "Consent required"),
+        I::UnknownQuote => (invalid, "QUOTE_UNKNOWN", "Unknown quote"),
+        I::PlanNotFound(_) => (S::NOT_FOUND, "NOT_FOUND", "Not found"),
+        I::PlanSettled(_) => (invalid, "PLAN_ALREADY_SETTLED", "Plan already settled"),
+    }
+}

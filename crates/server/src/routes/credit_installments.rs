@@ -1,0 +1,215 @@
+//! Card installments, the holder's routes (docs/api.md, "Card installments"): quote (APR
+//! first), book with explicit consent, list, settle early. Owner-scoped: another customer's
+//! account answers 404. Booking and settlement take an `Idempotency-Key`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use cardlife_app::installments::{InstallmentOffer, PlanView, QuoteRequest};
+use cardlife_app::quotes::{InstallmentQuoteView, InstallmentRowView};
+use serde::Deserialize;
+use utoipa::{OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::CustomerSession;
+use crate::extract::PathId;
+use crate::idempotent::{Idempotent, once};
+use crate::problem::{ApiError, Problem};
+
+fn scope(session: &CustomerSession) -> String {
+    format!("customer:{}", session.customer_id())
+}
+
+/// What to quote.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InstallmentQuoteRequest {
+    /// `bill`: part or all of the latest statement, between its statement and due dates.
+    kind: String,
+    /// Positive fen, at least 50,000 (500.00).
+    amount_fen: i64,
+    /// 1–60.
+    periods: u32,
+    /// The fee rate per period, a decimal string (`"0.006"`).
+    rate: String,
+    /// `per_period` (default) or `upfront`.
+    fee_mode: Option<String>,
+}
+
+/// Booking a quote.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BookInstallmentRequest {
+    /// From the quote.
+    quote_id: String,
+    /// Must be `true`: the holder agreed to the quote's terms.
+    consent: Option<bool>,
+}
+
+/// Early settlement (no fields).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettleRequest {}
+
+/// The account's plans.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(crate) struct PlanList {
+    /// In booking order.
+    installments: Vec<PlanView>,
+}
+
+/// A bill installment quote: the APR first. Writes nothing.
+#[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments/quotes", tag = "credit",
+    params(("id" = Uuid, Path, description = "The account id")),
+    request_body = InstallmentQuoteRequest,
+    responses(
+        (status = 200, description = "The quote", body = InstallmentOffer),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "PERIODS_OUT_OF_RANGE, NEGATIVE_RATE, INVALID_RATE, UNKNOWN_FEE_MODE, \
+            UNKNOWN_INSTALLMENT_KIND, INVALID_AMOUNT, AMOUNT_BELOW_MINIMUM, INSTALLMENT_WINDOW_CLOSED, \
+            INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INVALID_BODY",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn quote(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    Json(body): Json<InstallmentQuoteRequest>,
+) -> Result<Json<InstallmentOffer>, ApiError> {
+    let req = QuoteRequest {
+        kind: body.kind,
+        amount_fen: body.amount_fen,
+        periods: body.periods,
+        rate: body.rate,
+        fee_mode: body.fee_mode,
+    };
+    Ok(Json(
+        state
+            .app
+            .installment_quote(session.customer_id(), Uuid::from_u128(id), req)
+            .await?,
+    ))
+}
+
+/// Books a quoted installment with the holder's explicit consent.
+#[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments", tag = "credit",
+    params(
+        ("id" = Uuid, Path, description = "The account id"),
+        ("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters"),
+    ),
+    request_body = BookInstallmentRequest,
+    responses(
+        (status = 201, description = "The plan booked", body = PlanView),
+        (status = 400, description = "IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "IDEMPOTENCY_IN_FLIGHT", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "CONSENT_REQUIRED, QUOTE_UNKNOWN, INSTALLMENT_WINDOW_CLOSED, \
+            INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INSTALLMENT_NOT_CONVERTIBLE, \
+            IDEMPOTENCY_KEY_REUSED, INVALID_BODY; nothing was done", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn book(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    req: Idempotent<BookInstallmentRequest>,
+) -> Result<Response, ApiError> {
+    let run = async {
+        let plan = state
+            .app
+            .installment_book(
+                session.customer_id(),
+                Uuid::from_u128(id),
+                &req.body.quote_id,
+                req.body.consent,
+            )
+            .await?;
+        Ok((StatusCode::CREATED, plan))
+    };
+    once(&state, &scope(&session), &req.key, &req.request, run).await
+}
+
+/// The account's installment plans.
+#[utoipa::path(get, path = "/v1/credit/accounts/{id}/installments", tag = "credit",
+    params(("id" = Uuid, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "The plans", body = PlanList),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn list(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<PlanList>, ApiError> {
+    let installments = state
+        .app
+        .installments(session.customer_id(), Uuid::from_u128(id))
+        .await?;
+    Ok(Json(PlanList { installments }))
+}
+
+/// Early settlement of a plan under the product's policy (docs/domain.md §4): the remaining
+/// principal and its cost are billed on the next statement.
+#[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments/{plan}/settlement", tag = "credit",
+    params(
+        ("id" = Uuid, Path, description = "The account id"),
+        ("plan" = usize, Path, description = "The plan's number"),
+        ("Idempotency-Key" = String, Header, description = "1 to 255 visible ASCII characters"),
+    ),
+    request_body = SettleRequest,
+    responses(
+        (status = 200, description = "The plan, settled", body = PlanView),
+        (status = 400, description = "IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "PLAN_ALREADY_SETTLED, IDEMPOTENCY_KEY_REUSED; nothing was done", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn settle(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    req: Idempotent<SettleRequest>,
+) -> Result<Response, ApiError> {
+    let Path((id, plan)) = path.map_err(|r| ApiError::InvalidId {
+        detail: r.body_text(),
+    })?;
+    let id = Uuid::try_parse(&id).map_err(|_| ApiError::InvalidId {
+        detail: format!("{id:?} is not a UUID"),
+    })?;
+    let plan: usize = plan.parse().map_err(|_| ApiError::InvalidId {
+        detail: format!("{plan:?} is not a plan number"),
+    })?;
+    let run = async {
+        let p = state
+            .app
+            .installment_settle(session.customer_id(), id, plan)
+            .await?;
+        Ok((StatusCode::OK, p))
+    };
+    once(&state, &scope(&session), &req.key, &req.request, run).await
+}
+
+/// The card installment routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(quote, book, list, settle),
+    components(schemas(
+        InstallmentQuoteRequest,
+        BookInstallmentRequest,
+        SettleRequest,
+        PlanList,
+        PlanView,
+        InstallmentOffer,
+        InstallmentQuoteView,
+        InstallmentRowView,
+    ))
+)]
+pub(crate) struct InstallmentsApi;

@@ -1,0 +1,453 @@
+//! Paying merchants by credit card over HTTP, on every backend, on the fake clock
+//! (docs/merchants.md, "Paying by credit card"): a cardholder pays a dynamic QR order → the
+//! authorisation is captured on the card → a refund shows as a credit → the statement after the
+//! cycle shows both → repayment; the merchant's payable account carries the purchase exactly once;
+//! a customer without a card gets `NO_CARD`; frozen, insufficient and expired cards decline with
+//! their codes and change nothing on the card. The ledger check holds after each step.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use cardlife_app::merchants::funding;
+use cardlife_app::merchants::vocabulary::signing::{self, SigningKey};
+use cardlife_kernel::{MerchantId, Secret};
+use common::{INTERNAL_TOKEN, TestServer, servers_paying_by_card};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Keys {
+    key_id: String,
+    secret: String,
+}
+
+static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A signed merchant request; the answer's status and raw body.
+async fn signed_raw(
+    s: &TestServer,
+    key: &Keys,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    idem: Option<&str>,
+) -> (StatusCode, String) {
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let signing_key =
+        SigningKey::new(&key.key_id, Secret::new(key.secret.as_bytes().to_vec())).unwrap();
+    let at = cardlife_kernel::Clock::now(&s.clock);
+    let n = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let request = signing::Request {
+        method: method.as_str(),
+        path,
+        body: bytes.as_bytes(),
+    };
+    let header = signing::sign(&request, &signing_key, at, &format!("card-nonce-{n:012}")).unwrap();
+    let mut req = s
+        .client
+        .request(method, format!("{}{path}", s.base))
+        .header(signing::SIGNATURE_HEADER, header)
+        .header("content-type", "application/json")
+        .body(bytes);
+    if let Some(k) = idem {
+        req = req.header("idempotency-key", k);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+async fn signed(
+    s: &TestServer,
+    key: &Keys,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    idem: Option<&str>,
+) -> (StatusCode, Value) {
+    let (status, text) = signed_raw(s, key, method, path, body, idem).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn pay(s: &TestServer, token: &str, idem: &str, body: Value) -> (StatusCode, Value) {
+    let resp = s
+        .client
+        .post(format!("{}/v1/qr/pay", s.base))
+        .bearer_auth(token)
+        .header("idempotency-key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or("")
+}
+
+async fn onboard(s: &TestServer, name: &str, reviewer_login: &str) -> (String, Keys) {
+    let (status, m) = s
+        .post(
+            "/v1/merchant-applications",
+            None,
+            json!({ "name": name, "city": "SHANGHAI", "address": "8 Huaihai Rd", "mcc": "5812",
+                    "settlement_account": "6222020200112233445" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_str().unwrap().to_owned();
+    let password = "reviewer-password-1";
+    let (status, b) = s
+        .post(
+            "/v1/internal/operators",
+            Some(INTERNAL_TOKEN),
+            json!({ "login": reviewer_login, "phone": "13800000009", "password": password,
+                    "role": "merchant_reviewer" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (_, session) = s
+        .post(
+            "/v1/operator/sessions",
+            None,
+            json!({ "login": reviewer_login, "password": password }),
+        )
+        .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let (status, r) = s
+        .post(
+            &format!("/v1/operator/merchants/{id}/approve"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let keys = Keys {
+        key_id: r["key"]["key_id"].as_str().unwrap().to_owned(),
+        secret: r["key"]["secret"].as_str().unwrap().to_owned(),
+    };
+    (id, keys)
+}
+
+async fn ledger_ok(s: &TestServer) {
+    let (status, report) = s.get("/v1/ledger/check", Some(INTERNAL_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+async fn ledger_account(s: &TestServer, id: u128) -> (i64, i64) {
+    let id = uuid::Uuid::from_u128(id);
+    let (status, a) = s
+        .get(&format!("/v1/ledger/accounts/{id}"), Some(INTERNAL_TOKEN))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{id}: {a}");
+    (
+        a["debits_posted"].as_i64().unwrap(),
+        a["credits_posted"].as_i64().unwrap(),
+    )
+}
+
+async fn open_card(s: &TestServer, customer: &str, pan: &str, limit: i64, expires: &str) -> String {
+    let resp = s
+        .client
+        .post(format!("{}/v1/internal/credit/accounts", s.base))
+        .bearer_auth(INTERNAL_TOKEN)
+        .header("idempotency-key", format!("open-{pan}"))
+        .json(
+            &json!({ "customer_id": customer, "product": {"statement_day": 7},
+                       "credit_limit_fen": limit, "card_number": pan, "card_expires": expires }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+async fn internal(s: &TestServer, path: &str, idem: &str, body: Value) -> (StatusCode, Value) {
+    let resp = s
+        .client
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(INTERNAL_TOKEN)
+        .header("idempotency-key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn order(s: &TestServer, key: &Keys, amount: &str) -> Value {
+    let (status, o) = signed(
+        s,
+        key,
+        Method::POST,
+        "/v1/merchant/orders",
+        Some(json!({ "amount": amount })),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    o
+}
+
+async fn card(s: &TestServer, token: &str, id: &str) -> Value {
+    let (status, a) = s
+        .get(&format!("/v1/credit/accounts/{id}"), Some(token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    a
+}
+
+#[tokio::test]
+async fn a_qr_payment_is_paid_by_the_credit_card_and_ties_out_on_both_sides() {
+    for s in servers_paying_by_card().await {
+        let (merchant, key) = onboard(&s, "Noodle House", "reviewer-card").await;
+        let merchant: MerchantId = merchant.parse().unwrap();
+        let payable = funding::merchant_payable_account(merchant);
+        let alice = s.register("13900000001").await;
+        let bob = s.register("13900000002").await;
+        let account = open_card(&s, &alice.id, "4111111111111111", 40_000, "2030-12").await;
+        ledger_ok(&s).await;
+
+        // Bob holds no card: NO_CARD, nothing on any card, the order stays payable.
+        let events = s.count("credit_events").await;
+        let o = order(&s, &key, "50.00").await;
+        let (status, b) = pay(
+            &s,
+            &bob.token,
+            "bob-1",
+            json!({ "payload": o["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "NO_CARD"),
+            "{b}"
+        );
+        assert_eq!(s.count("credit_events").await, events);
+        assert_eq!(ledger_account(&s, payable).await, (0, 0));
+
+        // Alice pays 300.00: authorised and captured on her card, owed to the merchant once.
+        let o = order(&s, &key, "300.00").await;
+        let order_id = o["id"].as_str().unwrap().to_owned();
+        let (status, b) = pay(
+            &s,
+            &alice.token,
+            "alice-1",
+            json!({ "payload": o["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, b["status"].as_str()),
+            (StatusCode::CREATED, Some("captured")),
+            "{b}"
+        );
+        let a = card(&s, &alice.token, &account).await;
+        // Captured, it shows as pending on the card until its posting date.
+        assert_eq!(
+            a["balance_fen"].as_i64().unwrap() + a["pending_fen"].as_i64().unwrap(),
+            30_000,
+            "{a}"
+        );
+        assert_eq!(a["available_credit_fen"], 10_000, "{a}");
+        assert_eq!(ledger_account(&s, payable).await, (0, 30_000));
+        // The same key answers the same order and charges nothing more.
+        let (status, again) = pay(
+            &s,
+            &alice.token,
+            "alice-1",
+            json!({ "payload": o["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert_eq!(again["id"], b["id"]);
+        assert_eq!(
+            card(&s, &alice.token, &account).await["available_credit_fen"],
+            10_000
+        );
+        ledger_ok(&s).await;
+
+        // Declines, each changing nothing on the card or the merchant.
+        let events = s.count("credit_events").await;
+        let big = order(&s, &key, "200.00").await;
+        let (status, b) = pay(
+            &s,
+            &alice.token,
+            "alice-2",
+            json!({ "payload": big["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "INSUFFICIENT_CREDIT"),
+            "{b}"
+        );
+        let (status, f) = internal(
+            &s,
+            &format!("/v1/internal/credit/accounts/{account}/status"),
+            "freeze-1",
+            json!({"action": "freeze"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        let events = events + 1;
+        let small = order(&s, &key, "10.00").await;
+        let (status, b) = pay(
+            &s,
+            &alice.token,
+            "alice-3",
+            json!({ "payload": small["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "ACCOUNT_FROZEN"),
+            "{b}"
+        );
+        assert_eq!(s.count("credit_events").await, events);
+        let (status, f) = internal(
+            &s,
+            &format!("/v1/internal/credit/accounts/{account}/status"),
+            "unfreeze-1",
+            json!({"action": "unfreeze"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        assert_eq!(
+            card(&s, &alice.token, &account).await["available_credit_fen"],
+            10_000
+        );
+        assert_eq!(ledger_account(&s, payable).await, (0, 30_000));
+        // A closed account declines.
+        let dave = s.register("13900000004").await;
+        let closed = open_card(&s, &dave.id, "378282246310005", 40_000, "2030-12").await;
+        let (status, f) = internal(
+            &s,
+            &format!("/v1/internal/credit/accounts/{closed}/status"),
+            "close-dave",
+            json!({"action": "close"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        let events = s.count("credit_events").await;
+        let o4 = order(&s, &key, "10.00").await;
+        let (status, b) = pay(
+            &s,
+            &dave.token,
+            "dave-1",
+            json!({ "payload": o4["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "ACCOUNT_CLOSED"),
+            "{b}"
+        );
+        assert_eq!(s.count("credit_events").await, events);
+        // An expired card declines.
+        let carol = s.register("13900000003").await;
+        open_card(&s, &carol.id, "5555555555554444", 40_000, "2026-03").await;
+        let o3 = order(&s, &key, "10.00").await;
+        let (status, b) = pay(
+            &s,
+            &carol.token,
+            "carol-1",
+            json!({ "payload": o3["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "CARD_EXPIRED"),
+            "{b}"
+        );
+        ledger_ok(&s).await;
+
+        // A partial refund: payable → clearing now, a credit on the card after the lag.
+        let (status, r) = signed(
+            &s,
+            &key,
+            Method::POST,
+            &format!("/v1/merchant/orders/{order_id}/refunds"),
+            Some(json!({ "amount": "20.00" })),
+            Some("refund-1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(ledger_account(&s, payable).await, (2_000, 30_000));
+        ledger_ok(&s).await;
+
+        // After the 7 Apr statement day: the statement shows the purchase and the refund.
+        s.clock.advance_days(7);
+        let (status, c) = internal(&s, "/v1/internal/credit/close-day", "close-1", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        let (status, login) = s
+            .post(
+                "/v1/sessions",
+                None,
+                json!({"phone": alice.phone, "password": alice.password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{login}");
+        let alice_token = login["token"].as_str().unwrap().to_owned();
+        let (status, st) = s
+            .get(
+                &format!("/v1/credit/accounts/{account}/statements/2026-04-07"),
+                Some(&alice_token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{st}");
+        let lines = st["lines"].as_array().unwrap();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["kind"] == "purchase" && l["amount_fen"] == 30_000),
+            "{st}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["kind"] == "refund" && l["amount_fen"] == -2_000),
+            "{st}"
+        );
+        assert_eq!(st["balance_fen"], 28_000, "{st}");
+        ledger_ok(&s).await;
+
+        // Repayment clears the card.
+        let resp = s
+            .client
+            .post(format!(
+                "{}/v1/credit/accounts/{account}/repayments",
+                s.base
+            ))
+            .bearer_auth(&alice_token)
+            .header("idempotency-key", "repay-1")
+            .json(&json!({"amount_fen": 28_000}))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+        assert_eq!(card(&s, &alice_token, &account).await["balance_fen"], 0);
+
+        // Settlement of 1 Apr pays the merchant from the payable account: captures − refunds − fees.
+        let (status, run) = internal(
+            &s,
+            "/v1/internal/settlement/run",
+            "settle-1",
+            json!({"through": "2026-04-01"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let (d, c) = ledger_account(&s, payable).await;
+        assert_eq!(
+            c - d,
+            0,
+            "the payable account is back to zero after the payout"
+        );
+        ledger_ok(&s).await;
+    }
+}
