@@ -10,10 +10,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, MOBILE, customerId, face, launch, register, startServer } from './harness.mjs';
+import { DESKTOP, MOBILE, customerId, face, launch, register, secret, startServer } from './harness.mjs';
 
 const PAN = '6225880137461233';
 const DEBIT = '6222020200112230';
+const SETTLEMENT_ACCOUNT = '6222000011113445';
+for (const s of [PAN, DEBIT, SETTLEMENT_ACCOUNT, 'shop-secret-1', 'pw-walkreviewer-secret']) secret(s);
 const phoneOf = (suffix) => `139${String(Date.now()).slice(-6)}${suffix}`;
 
 /** Opens a credit account with a card for the page's customer (a bank operator's action). */
@@ -149,7 +151,7 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     await page.fill('input[name=city]', 'Shanghai');
     await page.fill('input[name=address]', '1 Nanjing Road');
     await page.fill('input[name=mcc]', '5812');
-    await page.fill('input[name=settlement_account]', '6222000011113445');
+    await page.fill('input[name=settlement_account]', SETTLEMENT_ACCOUNT);
     await page.fill('input[name=login]', login);
     await page.fill('input[name=password]', 'shop-secret-1');
     await shot('b01-apply-zh');

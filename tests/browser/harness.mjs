@@ -1,11 +1,14 @@
 // Shared by the browser walks (docs/web.md, "Browser tests"): starting `cardlife serve` in
 // development mode over a fresh data folder, launching Debian's Chromium, the screenshot
-// folder, a console-error watch, registering a cardholder and the internal API.
+// folder, a console-error watch, registering a cardholder and the internal API. When a server
+// stops, its data folder (the database files, WAL included) and everything it logged are scanned
+// for the secrets the walk typed: a full card or account number or a password found in clear
+// fails the walk, and so does a one-time code found in the log.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +24,37 @@ const binary =
 export const shots = resolve(process.env.CARDLIFE_SCREENSHOTS || join(repo, 'target', 'screenshots'));
 export const MOBILE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** Secrets the walk typed, which must never be stored or logged in clear. */
+const secrets = new Set();
+/** One-time codes: never logged. (The store keeps only their HMAC, which the Rust tests check;
+ * a six-digit code could appear by chance among a database file's bytes, so files are not
+ * scanned for them.) */
+const codes = new Set();
+
+/** Registers a card number, account number or password the walk types. */
+export function secret(value) {
+  secrets.add(value);
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** The secrets found in the data folder's files or in the log, as `what in where` lines. */
+function leaks(data, log) {
+  const found = [];
+  for (const path of filesUnder(data)) {
+    const bytes = readFileSync(path).toString('latin1');
+    for (const s of secrets) if (bytes.includes(s)) found.push(`a secret ending ${s.slice(-4)} in ${path}`);
+  }
+  for (const s of [...secrets, ...codes]) if (log.includes(s)) found.push(`a secret ending ${s.slice(-2)} in the log`);
+  return found;
+}
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -64,7 +98,16 @@ export async function startServer() {
       DATABASE_URL: process.env.CARDLIFE_WALK_DATABASE_URL || `sqlite://${join(data, 'cardlife.db')}`,
       RUST_LOG: 'warn',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  server.stdout.on('data', (chunk) => {
+    log += chunk;
+    process.stdout.write(chunk);
+  });
+  server.stderr.on('data', (chunk) => {
+    log += chunk;
+    process.stderr.write(chunk);
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(base, server);
@@ -85,9 +128,12 @@ export async function startServer() {
       assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(answer)}`);
       return answer;
     },
+    /** Stops the server, scans its files and log for secrets in clear, removes its folder. */
     stop() {
       server.kill('SIGTERM');
+      const found = leaks(data, log);
       rmSync(data, { recursive: true, force: true });
+      assert.deepEqual(found, [], 'secrets in clear after the walk');
     },
   };
 }
@@ -134,6 +180,8 @@ export async function register(context, page, phone, password) {
   await outbox.goto('/dev/sms');
   const code = (await outbox.locator(`tr[data-phone="${masked}"] td.code`).first().textContent()).trim();
   await outbox.close();
+  codes.add(code);
+  secrets.add(password);
   await page.fill('input[name=code]', code);
   await page.fill('input[name=password]', password);
   await page.click('[data-test=submit]');
