@@ -19,6 +19,7 @@
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
+pub mod consents;
 pub mod console;
 pub mod credit;
 pub mod customers;

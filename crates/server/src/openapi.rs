@@ -50,6 +50,7 @@ pub struct ApiDoc;
 pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::customers::CustomersApi::openapi());
+    doc.merge(crate::routes::consents::ConsentsApi::openapi());
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
     doc.merge(crate::routes::credit_installments::InstallmentsApi::openapi());

@@ -22,6 +22,7 @@
 
 pub mod audit;
 mod both;
+pub mod consents;
 pub mod console;
 pub mod credit;
 pub mod customers;

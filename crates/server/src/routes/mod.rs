@@ -1,5 +1,6 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
+pub(crate) mod consents;
 pub(crate) mod credit;
 pub(crate) mod credit_doc;
 pub(crate) mod credit_installments;
@@ -116,6 +117,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/sessions/current", delete(customers::logout))
         .route("/v1/sessions/current/rotate", post(customers::rotate))
         .route("/v1/me", get(customers::me))
+        .route("/v1/me/consents", get(consents::list).post(consents::grant))
+        .route("/v1/me/consents/{kind}", delete(consents::withdraw))
         .route(
             "/v1/me/logout-everywhere",
             post(customers::logout_everywhere),
