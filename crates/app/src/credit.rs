@@ -7,12 +7,9 @@ use cardlife_credit::billing::BillingError;
 use cardlife_customers::Pan;
 use cardlife_kernel::{BusinessZone, CustomerId, Money, Secret};
 use cardlife_store::credit::{CardRef, CreditError, CreditService, OpenAccount, StoredEvent};
-use cardlife_store::idempotency::{Claim as StoredClaim, IdempotencyStore};
 use jiff::civil::Date;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-pub use crate::idempotency::KEY_LEN_MAX as IDEMPOTENCY_KEY_LEN_MAX;
 pub use cardlife_credit::billing::DeclineCode;
 pub use cardlife_store::credit::{
     AccountView, AuthorisationView, CardKeys, CardView, StatementLine, StatementView,
@@ -380,47 +377,6 @@ impl App {
         }
         Ok(self.credit()?.close_days_through(day).await?)
     }
-
-    /// Claims an idempotency key for `request` (method, path and body) in `scope`.
-    pub async fn idempotency_claim(
-        &self,
-        scope: &str,
-        key: &str,
-        request: &[u8],
-    ) -> Result<Claim, AppError> {
-        let hash: [u8; 32] = Sha256::digest(request).into();
-        let store = IdempotencyStore::new(self.db().clone());
-        Ok(
-            match store.begin(scope, key, &hash, self.clock().now()).await? {
-                StoredClaim::Claimed => Claim::Fresh,
-                StoredClaim::Done { status, response } => Claim::Replay {
-                    status,
-                    body: response,
-                },
-                StoredClaim::InFlight => Claim::InFlight,
-                StoredClaim::Mismatch => Claim::Reused,
-            },
-        )
-    }
-}
-
-/// What claiming an idempotency key found (the credit API's view of the shared table in
-/// `cardlife_store::idempotency`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// The key is new and now claimed: run the request, then finish or release it.
-    Fresh,
-    /// The same request already ran: its stored status and body.
-    Replay {
-        /// The HTTP status.
-        status: u16,
-        /// The body.
-        body: String,
-    },
-    /// The key was used for a different request.
-    Reused,
-    /// The same request is still running.
-    InFlight,
 }
 
 #[cfg(test)]

@@ -116,12 +116,6 @@ pub enum AppError {
     /// balance, …); nothing was done.
     #[error("{0}")]
     CommandRefused(String),
-    /// The idempotency key was used before with another request.
-    #[error("the idempotency key was used with another request")]
-    IdempotencyKeyReused,
-    /// A request with this idempotency key is still running.
-    #[error("a request with this idempotency key is still running")]
-    IdempotencyInFlight,
     /// The credit engine or its mirror failed (a bug or a storage fault); the cause is the
     /// source.
     #[error("credit processing failed")]

@@ -12,7 +12,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cardlife_app::credit::{Claim, IDEMPOTENCY_KEY_LEN_MAX};
+use cardlife_app::App;
+use cardlife_app::idempotency::{KEY_LEN_MAX as IDEMPOTENCY_KEY_LEN_MAX, StoredAnswer};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -89,11 +90,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Idempotent<T> {
     }
 }
 
-/// Runs `run` once per (scope, key); see the module documentation.
+/// Runs `run` once per (scope, key); see the module documentation. `key` is `None` when the
+/// request carried none (refused as `IDEMPOTENCY_KEY_REQUIRED`).
 pub(crate) async fn once<T, F>(
-    state: &AppState,
+    app: &App,
     scope: &str,
-    key: &str,
+    key: Option<&str>,
     request: &[u8],
     run: F,
 ) -> Result<Response, ApiError>
@@ -101,37 +103,33 @@ where
     T: Serialize,
     F: Future<Output = Result<(StatusCode, T), ApiError>>,
 {
-    let app = &state.app;
-    match app.idempotency_claim(scope, key, request).await? {
-        Claim::Fresh => match run.await {
-            Ok((status, body)) => {
-                // The response types are plain structs of strings and integers: they always
-                // serialise.
-                let text = serde_json::to_string(&body).unwrap_or_else(|_| "null".to_owned());
-                app.idempotency_finish(
-                    scope,
-                    key,
-                    &cardlife_app::idempotency::StoredAnswer {
-                        status: status.as_u16(),
-                        body: text.clone(),
-                    },
-                )
-                .await?;
-                Ok(json(status, text, false))
-            }
-            Err(e) => {
-                if e.problem().status < 500 {
-                    app.idempotency_release(scope, key).await?;
-                }
-                Err(e)
-            }
-        },
-        Claim::Replay { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            Ok(json(status, body, true))
+    if let Some(StoredAnswer { status, body }) = app.idempotency_begin(scope, key, request).await? {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return Ok(json(status, body, true));
+    }
+    let key = key.unwrap_or_default();
+    match run.await {
+        Ok((status, body)) => {
+            // The response types are plain structs of strings and integers: they always
+            // serialise.
+            let text = serde_json::to_string(&body).unwrap_or_else(|_| "null".to_owned());
+            let answer = StoredAnswer {
+                status: status.as_u16(),
+                body: text.clone(),
+            };
+            app.idempotency_finish(scope, key, &answer).await?;
+            Ok(json(status, text, false))
         }
-        Claim::Reused => Err(ApiError::from(cardlife_app::AppError::IdempotencyKeyReused)),
-        Claim::InFlight => Err(ApiError::from(cardlife_app::AppError::IdempotencyInFlight)),
+        Err(e) => {
+            // A refusal wrote nothing, so the key is free for a retry. After a server error the
+            // outcome is unknown: the key stays held so a retry cannot apply the request twice.
+            if e.problem().status < 500
+                && let Err(release) = app.idempotency_release(scope, key).await
+            {
+                tracing::error!(error = %release, "could not release an idempotency key");
+            }
+            Err(e)
+        }
     }
 }
 

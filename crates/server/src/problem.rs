@@ -376,16 +376,6 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "COMMAND_REFUSED",
             "Command refused",
         ),
-        AppError::IdempotencyKeyReused => (
-            S::UNPROCESSABLE_ENTITY,
-            "IDEMPOTENCY_KEY_REUSED",
-            "Idempotency key reused with another request",
-        ),
-        AppError::IdempotencyInFlight => (
-            S::CONFLICT,
-            "IDEMPOTENCY_IN_FLIGHT",
-            "A request with this idempotency key is still running",
-        ),
         AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
         AppError::Installment(i) => crate::problem_installments::installment_refusal(i),
         AppError::Rewards(r) => crate::problem_rewards::rewards_refusal(r),
@@ -579,9 +569,7 @@ impl From<AppError> for ApiError {
             | AppError::InvalidCard(_)
             | AppError::CardAlreadyIssued
             | AppError::CaptureExceedsAuthorisation(_)
-            | AppError::CommandRefused(_)
-            | AppError::IdempotencyKeyReused
-            | AppError::IdempotencyInFlight => Self::Refused(e),
+            | AppError::CommandRefused(_) => Self::Refused(e),
             AppError::Rewards(ref r)
                 if crate::problem_rewards::rewards_refusal(r)
                     .0

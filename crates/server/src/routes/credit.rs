@@ -174,7 +174,14 @@ pub(crate) async fn repay(
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, &scope(&session), &req.key, &req.request, run).await
+    once(
+        &state.app,
+        &scope(&session),
+        Some(&req.key),
+        &req.request,
+        run,
+    )
+    .await
 }
 
 /// A cash advance to the holder's own debit card (急用钱): the fee of rule 8 posts with it,
@@ -212,5 +219,12 @@ pub(crate) async fn cash_advance(
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, &scope(&session), &req.key, &req.request, run).await
+    once(
+        &state.app,
+        &scope(&session),
+        Some(&req.key),
+        &req.request,
+        run,
+    )
+    .await
 }

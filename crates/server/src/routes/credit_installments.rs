@@ -131,7 +131,14 @@ pub(crate) async fn book(
             .await?;
         Ok((StatusCode::CREATED, plan))
     };
-    once(&state, &scope(&session), &req.key, &req.request, run).await
+    once(
+        &state.app,
+        &scope(&session),
+        Some(&req.key),
+        &req.request,
+        run,
+    )
+    .await
 }
 
 /// The account's installment plans.
@@ -194,7 +201,14 @@ pub(crate) async fn settle(
             .await?;
         Ok((StatusCode::OK, p))
     };
-    once(&state, &scope(&session), &req.key, &req.request, run).await
+    once(
+        &state.app,
+        &scope(&session),
+        Some(&req.key),
+        &req.request,
+        run,
+    )
+    .await
 }
 
 /// The card installment routes in the OpenAPI document.

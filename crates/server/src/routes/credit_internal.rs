@@ -62,7 +62,7 @@ pub(crate) async fn open_account(
         let a = state.app.credit_open_account(cmd).await?;
         Ok((StatusCode::CREATED, AccountDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// Any account, as an operator sees it.
@@ -121,7 +121,7 @@ pub(crate) async fn authorise(
             .await?;
         Ok((StatusCode::CREATED, AuthorisationDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// An authorisation by id.
@@ -168,7 +168,7 @@ pub(crate) async fn capture(
         let a = state.app.credit_capture(id, req.body.amount_fen).await?;
         Ok((StatusCode::OK, AuthorisationDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// Reverses (voids) an authorisation: the whole hold is released.
@@ -195,7 +195,7 @@ pub(crate) async fn reverse(
         let a = state.app.credit_reverse(id).await?;
         Ok((StatusCode::OK, AuthorisationDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// A merchant refund on an account: a credit posted after the posting lag.
@@ -226,7 +226,7 @@ pub(crate) async fn refund(
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// Grants a temporary limit (临时调额) from today through `until`; it expires by itself.
@@ -260,7 +260,7 @@ pub(crate) async fn temp_limit(
             .await?;
         Ok((StatusCode::OK, AccountDto::from(a)))
     };
-    once(&state, SCOPE, &req.key, &req.request, run).await
+    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
 }
 
 /// A bank action on an account's status.

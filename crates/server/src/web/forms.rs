@@ -128,8 +128,6 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
         | AppError::CardAlreadyIssued
         | AppError::CaptureExceedsAuthorisation(_)
         | AppError::CommandRefused(_)
-        | AppError::IdempotencyKeyReused
-        | AppError::IdempotencyInFlight
         | AppError::Credit(_) => return None,
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
