@@ -11,81 +11,10 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use cardlife_app::merchants::vocabulary::signing::{self, SigningKey};
-use cardlife_kernel::Secret;
+use common::merchant::{Keys, code, ledger_ok, onboard, pay, signed, signed_raw};
 use common::{INTERNAL_TOKEN, TestServer, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-struct Keys {
-    key_id: String,
-    secret: String,
-}
-
-static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// A signed merchant request; the answer's status and raw body.
-async fn signed_raw(
-    s: &TestServer,
-    key: &Keys,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    idem: Option<&str>,
-) -> (StatusCode, String) {
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let signing_key =
-        SigningKey::new(&key.key_id, Secret::new(key.secret.as_bytes().to_vec())).unwrap();
-    let at = cardlife_kernel::Clock::now(&s.clock);
-    let n = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let request = signing::Request {
-        method: method.as_str(),
-        path,
-        body: bytes.as_bytes(),
-    };
-    let header = signing::sign(&request, &signing_key, at, &format!("day-nonce-{n:012}")).unwrap();
-    let mut req = s
-        .client
-        .request(method, format!("{}{path}", s.base))
-        .header(signing::SIGNATURE_HEADER, header)
-        .header("content-type", "application/json")
-        .body(bytes);
-    if let Some(k) = idem {
-        req = req.header("idempotency-key", k);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
-async fn signed(
-    s: &TestServer,
-    key: &Keys,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    idem: Option<&str>,
-) -> (StatusCode, Value) {
-    let (status, text) = signed_raw(s, key, method, path, body, idem).await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn pay(s: &TestServer, token: &str, idem: &str, body: Value) -> (StatusCode, Value) {
-    let resp = s
-        .client
-        .post(format!("{}/v1/qr/pay", s.base))
-        .bearer_auth(token)
-        .header("idempotency-key", idem)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("")
-}
 
 /// Yuan text ("-12.34") to fen.
 fn fen(text: &str) -> i64 {
@@ -93,50 +22,6 @@ fn fen(text: &str) -> i64 {
     let (yuan, cents) = text.trim_start_matches('-').split_once('.').unwrap();
     let v = yuan.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
     if negative { -v } else { v }
-}
-
-async fn onboard(s: &TestServer, name: &str, reviewer_login: &str) -> (String, Keys) {
-    let (status, m) = s
-        .post(
-            "/v1/merchant-applications",
-            None,
-            json!({ "name": name, "city": "SHANGHAI", "address": "8 Huaihai Rd", "mcc": "5812",
-                    "settlement_account": "6222020200112233445" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{m}");
-    let id = m["id"].as_str().unwrap().to_owned();
-    let password = "reviewer-password-1";
-    let (status, b) = s
-        .post(
-            "/v1/internal/operators",
-            Some(INTERNAL_TOKEN),
-            json!({ "login": reviewer_login, "phone": "13800000009", "password": password,
-                    "role": "merchant_reviewer" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    let (_, session) = s
-        .post(
-            "/v1/operator/sessions",
-            None,
-            json!({ "login": reviewer_login, "password": password }),
-        )
-        .await;
-    let token = session["token"].as_str().unwrap().to_owned();
-    let (status, r) = s
-        .post(
-            &format!("/v1/operator/merchants/{id}/approve"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
-    let keys = Keys {
-        key_id: r["key"]["key_id"].as_str().unwrap().to_owned(),
-        secret: r["key"]["secret"].as_str().unwrap().to_owned(),
-    };
-    (id, keys)
 }
 
 async fn account(s: &TestServer, id: &str) -> Value {
@@ -152,12 +37,6 @@ fn posted(a: &Value) -> (i64, i64) {
         a["debits_posted"].as_i64().unwrap(),
         a["credits_posted"].as_i64().unwrap(),
     )
-}
-
-async fn ledger_ok(s: &TestServer) {
-    let (status, report) = s.get("/v1/ledger/check", Some(INTERNAL_TOKEN)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(report["ok"], true, "{report}");
 }
 
 async fn refund(s: &TestServer, key: &Keys, order: &str, amount: &str, idem: &str) -> Value {

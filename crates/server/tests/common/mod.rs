@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod merchant;
+
 use std::sync::{Arc, OnceLock};
 
 use cardlife_app::App;
