@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 /// The identity vocabulary callers configure and match on.
 pub use cardlife_customers::{
-    CustomerError, LockoutPolicy, OtpKey, OtpPolicy, PasswordHashParams, PhoneLookupKey,
-    SessionPolicy,
+    CustomerError, DeviceHint, LockoutPolicy, OtpKey, OtpPolicy, PasswordHashParams,
+    PhoneLookupKey, SessionPolicy,
 };
 use cardlife_customers::{
     LoginThrottle, OtpIssuer, Password, PasswordHash, PasswordPolicy, Phone, Session, SessionToken,
@@ -18,6 +18,7 @@ use cardlife_kernel::{BusinessZone, CustomerId, Secret};
 use cardlife_store::customers::{CustomerRecord, CustomerStore};
 use jiff::Timestamp;
 
+use crate::identity::RealNameConfig;
 use crate::{App, AppError};
 
 /// How stale a session's recorded last activity may be: the idle timeout may end a session up
@@ -114,6 +115,8 @@ pub struct IdentityConfig {
     pub lockout_policy: LockoutPolicy,
     /// Where codes go.
     pub sms: Arc<dyn SmsGateway>,
+    /// Real-name keys and check.
+    pub real_name: RealNameConfig,
 }
 
 impl IdentityConfig {
@@ -128,6 +131,7 @@ impl IdentityConfig {
             session_policy: SessionPolicy::DEFAULT,
             lockout_policy: LockoutPolicy::DEFAULT,
             sms,
+            real_name: RealNameConfig::random(),
         }
     }
 }
@@ -144,7 +148,8 @@ impl fmt::Debug for IdentityConfig {
 /// The identity layer the [`App`] holds.
 #[derive(Debug)]
 pub(crate) struct Identity {
-    store: CustomerStore,
+    pub(crate) store: CustomerStore,
+    pub(crate) real_name: RealNameConfig,
     phone_lookup_key: PhoneLookupKey,
     password_params: PasswordHashParams,
     session_policy: SessionPolicy,
@@ -162,6 +167,7 @@ impl Identity {
             session_policy: config.session_policy,
             lockout_policy: config.lockout_policy,
             sms: config.sms,
+            real_name: config.real_name,
             otp: OtpIssuer::new(config.otp_policy, config.otp_key, BusinessZone::shanghai()),
         }
     }
@@ -200,6 +206,9 @@ pub struct StartedSession {
     pub token: Secret<String>,
     /// When it ends at the latest.
     pub expires_at: Timestamp,
+    /// The device it was started on, when the client named one: its id and whether this was
+    /// the customer's first login from it.
+    pub device: Option<(String, bool)>,
 }
 
 /// How a customer proves who they are at login.
@@ -216,7 +225,7 @@ fn entropy(buf: &mut [u8]) {
 }
 
 impl App {
-    fn identity(&self) -> &Identity {
+    pub(crate) fn identity(&self) -> &Identity {
         &self.identity
     }
 
@@ -295,8 +304,12 @@ impl App {
         if !inserted {
             return Err(AppError::PhoneTaken);
         }
-        self.start_session(customer, cardlife_customers::SessionGeneration::default())
-            .await
+        self.start_session(
+            customer,
+            cardlife_customers::SessionGeneration::default(),
+            None,
+        )
+        .await
     }
 
     /// Registers `phone` without a one-time code and starts a session: for the demo world and
@@ -325,6 +338,7 @@ impl App {
         &self,
         phone: &str,
         credential: &Credential,
+        device: Option<&DeviceHint>,
     ) -> Result<StartedSession, AppError> {
         let id = self.identity();
         let phone = Phone::parse(phone).map_err(|_| AppError::InvalidCredentials)?;
@@ -362,7 +376,7 @@ impl App {
             Ok(()) => {
                 throttle.record_success();
                 id.store.set_throttle(customer.id, 0, None).await?;
-                self.start_session(customer.id, customer.session_generation)
+                self.start_session(customer.id, customer.session_generation, device)
                     .await
             }
             Err(e) => {
@@ -386,11 +400,18 @@ impl App {
         &self,
         customer: CustomerId,
         generation: cardlife_customers::SessionGeneration,
+        device: Option<&DeviceHint>,
     ) -> Result<StartedSession, AppError> {
         let now = self.clock.now();
         let (session, token) = Session::start(customer, generation, now, &mut entropy);
-        self.identity().store.insert_session(&session).await?;
+        let fingerprint = device.map(|d| (d.fingerprint(customer), d.name()));
+        let device = self
+            .identity()
+            .store
+            .insert_session(&session, fingerprint.as_ref().map(|(f, n)| (f, *n)))
+            .await?;
         Ok(StartedSession {
+            device,
             customer,
             token: token.reveal(),
             expires_at: now

@@ -147,6 +147,10 @@ pub enum Missing {
     Customer,
     /// A flash sale.
     FlashSale,
+    /// The customer's real-name details (none given).
+    RealName,
+    /// A device of the customer's.
+    Device,
 }
 
 impl fmt::Display for Missing {
@@ -163,6 +167,8 @@ impl fmt::Display for Missing {
             Self::Loan => f.write_str("loan"),
             Self::CreditLine => f.write_str("credit line"),
             Self::FlashSale => f.write_str("flash sale"),
+            Self::RealName => f.write_str("real-name details"),
+            Self::Device => f.write_str("device"),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod customers;
 mod error;
 pub mod flash_sales;
 pub mod idempotency;
+pub mod identity;
 pub mod installments;
 pub mod loans;
 pub mod merchants;

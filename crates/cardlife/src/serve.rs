@@ -145,11 +145,16 @@ fn card_keys() -> anyhow::Result<cardlife_app::credit::CardKeys> {
 }
 
 /// The identity layer's keys, kept in `data/keys/` (made at first start, owner-only), so phone
-/// lookups and one-time codes survive a restart. Codes go to the development outbox.
+/// lookups, one-time codes and sealed real-name details survive a restart. Codes go to the
+/// development outbox.
 fn identity(outbox: Arc<DevOutbox>) -> anyhow::Result<IdentityConfig> {
     let mut config = IdentityConfig::random(outbox);
     config.phone_lookup_key = PhoneLookupKey::new(key_file("phone-lookup")?);
     config.otp_key = OtpKey::new(key_file("otp")?);
+    config.real_name = cardlife_app::identity::RealNameConfig::new(
+        key_file("resident-id-lookup")?,
+        key_file("real-name-vault")?,
+    );
     Ok(config)
 }
 

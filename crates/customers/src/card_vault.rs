@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +17,7 @@ use crate::crypto::hmac_sha256;
 use crate::encoding::{hex_decode, hex_encode};
 use crate::entropy::Entropy;
 use crate::error::CustomerError;
+use crate::sealing;
 
 /// Domain separation for the AES-GCM associated data.
 const VAULT_AAD_PREFIX: &[u8] = b"cardlife-pan-vault-v1:";
@@ -110,7 +110,7 @@ impl VaultKey {
         self.id
     }
 
-    fn cipher(&self) -> Aes256Gcm {
+    pub(crate) fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(&(*self.key.expose_secret()).into())
     }
 }
@@ -179,19 +179,12 @@ impl VaultedPan {
         key: &VaultKey,
         entropy: &mut impl Entropy,
     ) -> Result<Self, CustomerError> {
-        let mut nonce = [0u8; 12];
-        entropy.fill(&mut nonce);
-        let aad = aad(key.id);
-        let ciphertext = key
-            .cipher()
-            .encrypt(
-                &nonce.into(),
-                Payload {
-                    msg: pan.expose_digits().as_bytes(),
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CustomerError::VaultEncryptFailed)?;
+        let (nonce, ciphertext) = sealing::seal(
+            VAULT_AAD_PREFIX,
+            key,
+            pan.expose_digits().as_bytes(),
+            entropy,
+        )?;
         Ok(Self {
             key_id: key.id,
             nonce,
@@ -201,22 +194,13 @@ impl VaultedPan {
 
     /// Decrypts with the keyring's key of this ciphertext's id.
     pub fn open(&self, keyring: &VaultKeyring) -> Result<Pan, CustomerError> {
-        let key = keyring
-            .get(self.key_id)
-            .ok_or(CustomerError::VaultKeyUnknown {
-                key_id: self.key_id,
-            })?;
-        let aad = aad(self.key_id);
-        let plain = key
-            .cipher()
-            .decrypt(
-                &self.nonce.into(),
-                Payload {
-                    msg: &self.ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CustomerError::VaultDecryptFailed)?;
+        let plain = sealing::open(
+            VAULT_AAD_PREFIX,
+            keyring,
+            self.key_id,
+            &self.nonce,
+            &self.ciphertext,
+        )?;
         let text = String::from_utf8(plain).map_err(|_| CustomerError::VaultDecryptFailed)?;
         Pan::parse(&text).map_err(|_| CustomerError::VaultDecryptFailed)
     }
@@ -232,10 +216,6 @@ impl VaultedPan {
         }
         Self::seal(&self.open(keyring)?, &keyring.active, entropy)
     }
-}
-
-fn aad(key_id: VaultKeyId) -> Vec<u8> {
-    [VAULT_AAD_PREFIX, &key_id.0.to_be_bytes()].concat()
 }
 
 /// What is stored for a bound card: lookup token, vaulted PAN and the masked display form.

@@ -155,7 +155,24 @@ pub enum CustomerError {
         kind: ConsentKind,
     },
 
+    // --- Devices ---
+    /// A device id is 16–128 visible ASCII characters.
+    #[error("device id must be 16-128 visible ASCII characters")]
+    DeviceIdMalformed,
+    /// A device name is 1 to `max` characters without control characters.
+    #[error("device name must be 1-{max} characters without control characters")]
+    DeviceNameInvalid {
+        /// The longest name.
+        max: usize,
+    },
+
     // --- Real-name details ---
+    /// Another customer already holds real-name details with this resident ID.
+    #[error("this resident ID is already verified for another account")]
+    ResidentIdInUse,
+    /// Real-name details cannot be erased while a credit account, loan or credit line is held.
+    #[error("real-name details are kept while a credit account, loan or credit line is held")]
+    RealNameKeptForCredit,
     /// A resident ID has 18 characters.
     #[error("resident ID has {chars} characters, expected 18")]
     ResidentIdWrongLength {

@@ -14,7 +14,9 @@
 //! - [`Pan`] / [`CardInput`] / [`TokenisedCard`]: Luhn-checked card numbers, HMAC lookup tokens,
 //!   an AES-256-GCM vault with key ids for rotation; the CVV is never stored (C3).
 //! - [`Consents`]: PIPL consents, explicit, versioned, withdrawable, never granted by default.
-//! - [`CustomerProfile`] / [`ResidentId`] / [`RealName`]: real-name details, masked on display.
+//! - [`CustomerProfile`] / [`ResidentId`] / [`RealName`]: real-name details, masked on display;
+//!   at rest an HMAC of the ID ([`ResidentIdLookupKey`]) and both sealed ([`SealedRealName`]).
+//! - [`DeviceHint`]: the device a customer logs in from, stored only as a per-customer hash.
 //!
 //! Every failure is a variant of [`CustomerError`] (in `error.rs`).
 #![warn(missing_docs)]
@@ -23,6 +25,7 @@ mod card;
 mod card_vault;
 mod consent;
 mod crypto;
+mod device;
 mod encoding;
 mod entropy;
 mod error;
@@ -31,7 +34,9 @@ mod otp;
 mod password;
 mod phone;
 mod profile;
+mod real_name_seal;
 mod resident_id;
+mod sealing;
 mod session;
 
 pub use card::{CardInput, Pan};
@@ -39,6 +44,7 @@ pub use card_vault::{
     CardLookupKey, CardLookupToken, TokenisedCard, VaultKey, VaultKeyId, VaultKeyring, VaultedPan,
 };
 pub use consent::{ConsentEnd, ConsentGrant, ConsentKind, ConsentTextVersion, Consents};
+pub use device::DeviceHint;
 pub use entropy::Entropy;
 pub use error::CustomerError;
 pub use login_throttle::{LockoutPolicy, LoginThrottle};
@@ -46,6 +52,7 @@ pub use otp::{IssuedOtp, OtpChallenge, OtpIssuer, OtpKey, OtpPolicy};
 pub use password::{Password, PasswordHash, PasswordHashParams, PasswordPolicy};
 pub use phone::{Phone, PhoneLookupKey};
 pub use profile::{CustomerProfile, RealName, RealNameDetails};
+pub use real_name_seal::{ResidentIdLookupKey, SealedRealName};
 pub use resident_id::ResidentId;
 pub use session::{
     Session, SessionGeneration, SessionId, SessionKind, SessionPolicy, SessionToken,

@@ -51,6 +51,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::customers::CustomersApi::openapi());
     doc.merge(crate::routes::consents::ConsentsApi::openapi());
+    doc.merge(crate::routes::identity::IdentityApi::openapi());
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
     doc.merge(crate::routes::credit_installments::InstallmentsApi::openapi());

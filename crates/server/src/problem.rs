@@ -476,6 +476,19 @@ fn customer_refusal(e: &CustomerError) -> (StatusCode, &'static str, &'static st
         C::RealNameEmpty | C::RealNameTooLong { .. } | C::RealNameInvalidCharacter => {
             (invalid, "INVALID_NAME", "Invalid name")
         }
+        C::ResidentIdInUse => (
+            S::CONFLICT,
+            "RESIDENT_ID_IN_USE",
+            "ID number already in use",
+        ),
+        C::RealNameKeptForCredit => (
+            S::CONFLICT,
+            "REAL_NAME_KEPT",
+            "Real-name details are kept while credit is held",
+        ),
+        C::DeviceIdMalformed | C::DeviceNameInvalid { .. } => {
+            (invalid, "INVALID_DEVICE", "Invalid device")
+        }
         C::PolicyOutOfBounds { .. }
         | C::PasswordHashMalformed
         | C::PasswordHashFailed
@@ -492,6 +505,8 @@ fn describe(missing: Missing) -> String {
         Missing::Loan => "no such loan".to_owned(),
         Missing::CreditLine => "no such credit line".to_owned(),
         Missing::FlashSale => "no such flash sale".to_owned(),
+        Missing::RealName => "no real-name details have been given".to_owned(),
+        Missing::Device => "no device of yours has this id".to_owned(),
         Missing::Account(id) => format!("no account has id {}", Uuid::from_u128(id)),
         Missing::Transfer(id) => format!("no transfer has id {}", Uuid::from_u128(id)),
         Missing::CreditAccount(id) => {

@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use cardlife_app::customers::{Credential, StartedSession};
+use cardlife_app::AppError;
+use cardlife_app::customers::{Credential, DeviceHint, StartedSession};
 use cardlife_kernel::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -48,6 +49,20 @@ pub(crate) struct Login {
     /// A one-time code sent to the phone.
     #[serde(default)]
     code: Option<String>,
+    /// The device logging in, when the client names it (docs/identity.md, "Devices").
+    #[serde(default)]
+    device: Option<DeviceRequest>,
+}
+
+/// The device a client runs on.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeviceRequest {
+    /// The client's own random id for the device (16–128 visible ASCII characters), the same at
+    /// every login from it.
+    id: String,
+    /// A name the customer will recognise (1–64 characters), e.g. `华为 Mate 60`.
+    name: String,
 }
 
 /// A session just started: the token is shown once.
@@ -59,14 +74,23 @@ pub(crate) struct SessionStarted {
     token: String,
     /// RFC 3339; the session ends then at the latest (sooner after 30 idle minutes).
     expires_at: String,
+    /// The device named at login (see `GET /v1/me/devices`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_id: Option<String>,
+    /// Whether this was the customer's first login from that device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_device: Option<bool>,
 }
 
 impl From<StartedSession> for SessionStarted {
     fn from(s: StartedSession) -> Self {
+        let (device_id, new_device) = s.device.unzip();
         Self {
             customer_id: s.customer.to_string(),
             token: s.token.expose_secret().clone(),
             expires_at: s.expires_at.to_string(),
+            device_id,
+            new_device,
         }
     }
 }
@@ -139,7 +163,7 @@ pub(crate) async fn register(
     responses(
         (status = 201, description = "Logged in", body = SessionStarted),
         (status = 401, description = "INVALID_CREDENTIALS", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "INVALID_BODY (neither or both of password and code)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "INVALID_BODY (neither or both of password and code), INVALID_DEVICE", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "LOGIN_LOCKED", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn login(
@@ -156,7 +180,15 @@ pub(crate) async fn login(
             });
         }
     };
-    let started = state.app.login(&body.phone, &credential).await?;
+    let device = body
+        .device
+        .map(|d| DeviceHint::parse(&d.id, &d.name))
+        .transpose()
+        .map_err(AppError::from)?;
+    let started = state
+        .app
+        .login(&body.phone, &credential, device.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(started.into())))
 }
 
@@ -231,7 +263,7 @@ pub(crate) async fn me(
 #[derive(OpenApi)]
 #[openapi(
     paths(send_code, register, login, logout, rotate, logout_everywhere, me),
-    components(schemas(CodeRequest, Registration, Login, SessionStarted, RotatedToken, Me)),
+    components(schemas(CodeRequest, Registration, Login, DeviceRequest, SessionStarted, RotatedToken, Me)),
     tags((name = "customers", description = "Registration, logins and sessions"))
 )]
 pub(crate) struct CustomersApi;

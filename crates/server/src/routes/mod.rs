@@ -8,6 +8,7 @@ pub(crate) mod credit_internal;
 pub(crate) mod customers;
 pub(crate) mod flash_sales;
 pub(crate) mod idempotent;
+pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod loan_codes;
 pub(crate) mod loans;
@@ -119,6 +120,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/me", get(customers::me))
         .route("/v1/me/consents", get(consents::list).post(consents::grant))
         .route("/v1/me/consents/{kind}", delete(consents::withdraw))
+        .route(
+            "/v1/me/real-name",
+            get(identity::real_name)
+                .put(identity::set_real_name)
+                .delete(identity::erase_real_name),
+        )
+        .route("/v1/me/devices", get(identity::devices))
+        .route("/v1/me/devices/{id}", delete(identity::remove_device))
         .route(
             "/v1/me/logout-everywhere",
             post(customers::logout_everywhere),

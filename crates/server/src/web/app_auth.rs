@@ -11,11 +11,11 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use cardlife_app::AppError;
-use cardlife_app::customers::{Credential, StartedSession};
+use cardlife_app::customers::{Credential, DeviceHint, StartedSession};
 use cardlife_kernel::{Secret, mask_phone};
 use serde::Deserialize;
 
-use super::cookies::{self, SESSION_COOKIE};
+use super::cookies::{self, DEVICE_COOKIE, SESSION_COOKIE};
 use super::csrf::{CsrfForm, CsrfToken};
 use super::forms;
 use super::page::Page;
@@ -101,8 +101,13 @@ pub(crate) async fn login_password(
         Err(e) => return refuse(page, e),
     };
     let credential = Credential::Password(Secret::new(password));
-    match state.app.login(&phone, &credential).await {
-        Ok(started) => start(&state, &headers, started).await,
+    let device = browser_device(&headers);
+    match state
+        .app
+        .login(&phone, &credential, Some(&device.hint))
+        .await
+    {
+        Ok(started) => start(&state, &headers, started, Some(&device)).await,
         Err(e) => refuse(page, message(t, &e)),
     }
 }
@@ -136,12 +141,17 @@ pub(crate) async fn login_code(
         Ok(c) => c,
         Err(e) => return refuse(page, e),
     };
+    let device = browser_device(&headers);
     match state
         .app
-        .login(&phone, &Credential::Code(Secret::new(code)))
+        .login(
+            &phone,
+            &Credential::Code(Secret::new(code)),
+            Some(&device.hint),
+        )
         .await
     {
-        Ok(started) => start(&state, &headers, started).await,
+        Ok(started) => start(&state, &headers, started, Some(&device)).await,
         Err(e) => refuse(page, message(t, &e)),
     }
 }
@@ -181,7 +191,7 @@ pub(crate) async fn register(
         .register(&phone, &Secret::new(code), password.as_ref())
         .await
     {
-        Ok(started) => start(&state, &headers, started).await,
+        Ok(started) => start(&state, &headers, started, None).await,
         Err(e) => register_again(page, &form.phone, message(t, &e), None),
     }
 }
@@ -258,16 +268,91 @@ fn status_of(error: &str) -> StatusCode {
 
 /// Ends the browser's previous session (if any), sets the new session and CSRF cookies, and
 /// goes home.
-async fn start(state: &AppState, headers: &HeaderMap, started: StartedSession) -> Response {
+async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    started: StartedSession,
+    device: Option<&BrowserDevice>,
+) -> Response {
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
         // A stale or foreign token is simply not ended: there is nothing to end.
         let _ = state.app.logout(old).await;
     }
     let session = cookies::http_only(SESSION_COOKIE, started.token.expose_secret());
     let csrf = CsrfToken::generate().cookie();
-    (
-        AppendHeaders([(SET_COOKIE, session), (SET_COOKIE, csrf)]),
-        Redirect::to(HOME_PATH),
+    let mut set = vec![(SET_COOKIE, session), (SET_COOKIE, csrf)];
+    if let Some(device) = device.filter(|d| d.fresh) {
+        set.push((SET_COOKIE, cookies::preference(DEVICE_COOKIE, &device.id)));
+    }
+    (AppendHeaders(set), Redirect::to(HOME_PATH)).into_response()
+}
+
+/// The browser as a device: the id in its device cookie (a new random one when it has none or
+/// a malformed one) and a name from its `User-Agent`.
+pub(crate) struct BrowserDevice {
+    /// What the login names.
+    pub(crate) hint: DeviceHint,
+    id: String,
+    /// Whether the cookie must be set.
+    fresh: bool,
+}
+
+/// This browser's device (see [`BrowserDevice`]).
+pub(crate) fn browser_device(headers: &HeaderMap) -> BrowserDevice {
+    let name = device_name(
+        headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    if let Some(id) = cookies::get(headers, DEVICE_COOKIE)
+        && let Ok(hint) = DeviceHint::parse(id, &name)
+    {
+        return BrowserDevice {
+            hint,
+            id: id.to_owned(),
+            fresh: false,
+        };
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let hint = DeviceHint::parse(&id, &name)
+        .unwrap_or_else(|e| unreachable!("a UUID and a known name are a valid device: {e}"));
+    BrowserDevice {
+        hint,
+        id,
+        fresh: true,
+    }
+}
+
+/// A short name for a browser from its `User-Agent`: the browser and the system.
+fn device_name(agent: &str) -> String {
+    let system = [
+        ("HarmonyOS", "HarmonyOS"),
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS X", "macOS"),
+        ("Windows", "Windows"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| agent.contains(needle))
+    .map(|(_, name)| name);
+    let browser = if agent.contains("MicroMessenger") {
+        "WeChat"
+    } else if agent.contains("Edg/") {
+        "Edge"
+    } else if agent.contains("Chrome/") || agent.contains("Chromium/") {
+        "Chrome"
+    } else if agent.contains("Firefox/") {
+        "Firefox"
+    } else if agent.contains("Safari/") {
+        "Safari"
+    } else {
+        "Browser"
+    };
+    system.map_or_else(
+        || browser.to_owned(),
+        |system| format!("{browser} · {system}"),
     )
-        .into_response()
 }

@@ -8,11 +8,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use cardlife_kernel::BusinessZone;
 use serde::Deserialize;
 
+use super::app_identity::{IdentitySection, section};
 use super::cookies::{self, ELDER_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 use super::csrf::CsrfForm;
 use super::i18n::Lang;
@@ -50,6 +52,8 @@ pub(crate) struct MePage {
     phone_masked: String,
     registered_on: String,
     has_password: bool,
+    /// Real-name details and devices (`app_identity`).
+    id: IdentitySection,
 }
 
 /// `GET /app`.
@@ -95,8 +99,23 @@ pub(crate) async fn me(
     session: PageSession,
     State(state): State<AppState>,
     page: Page,
+    headers: HeaderMap,
 ) -> Result<MePage, ApiError> {
-    let me = state.app.customer(session.customer_id()).await?;
+    me_page(&state, &session, page, &headers, None, String::new()).await
+}
+
+/// The "me" page, with the real-name form's refusal and the name typed when there is one.
+pub(crate) async fn me_page(
+    state: &AppState,
+    session: &PageSession,
+    page: Page,
+    headers: &HeaderMap,
+    error: Option<&'static str>,
+    name_typed: String,
+) -> Result<MePage, ApiError> {
+    let customer = session.customer_id();
+    let me = state.app.customer(customer).await?;
+    let id = section(state, customer, &page, headers, error, name_typed).await?;
     Ok(MePage {
         page,
         phone_masked: me.phone_masked,
@@ -104,6 +123,7 @@ pub(crate) async fn me(
             .date_of(me.registered_at)
             .to_string(),
         has_password: me.has_password,
+        id,
     })
 }
 

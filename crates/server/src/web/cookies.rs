@@ -17,6 +17,8 @@ pub(crate) const MERCHANT_COOKIE: &str = "__Host-cardlife_merchant";
 pub(crate) const LANG_COOKIE: &str = "__Host-cardlife_lang";
 /// Elder mode (`1` when on).
 pub(crate) const ELDER_COOKIE: &str = "__Host-cardlife_elder";
+/// This browser's device id (random, kept a year), named at each login (docs/identity.md).
+pub(crate) const DEVICE_COOKIE: &str = "__Host-cardlife_device";
 
 /// How long a preference cookie lives, in seconds (one year).
 const PREFERENCE_MAX_AGE_S: u32 = 365 * 24 * 3600;

@@ -22,6 +22,7 @@ mod app_bills;
 mod app_borrow;
 mod app_cards;
 mod app_home;
+mod app_identity;
 mod app_pay;
 mod assets;
 mod card_forms;
@@ -39,6 +40,7 @@ mod headers;
 mod i18n;
 mod i18n_cards;
 mod i18n_faces;
+mod i18n_identity;
 mod merchant_auth;
 mod merchant_portal;
 mod page;
@@ -134,6 +136,11 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
     let pages = Router::new()
         .route("/app", get(app_home::home))
         .route("/app/me", get(app_home::me))
+        .route("/app/me/real-name", post(app_identity::set_real_name))
+        .route(
+            "/app/me/devices/{id}/sign-out",
+            post(app_identity::sign_out_device),
+        )
         .route("/app/prefs", post(app_home::prefs))
         .route("/app/logout", post(app_home::logout))
         .route("/app/logout-everywhere", post(app_home::logout_everywhere))

@@ -13,6 +13,11 @@ use sqlx::Row;
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::tx::{Tx, on_tx};
+
+mod identity;
+
+pub use identity::{DeviceRecord, RealNameRecord};
 
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,25 +282,47 @@ impl CustomerStore {
         Ok(())
     }
 
-    /// Stores a new session.
-    pub async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+    /// Stores a new session and, when the client named its device (fingerprint and name), notes
+    /// the device and ties the session to it, in one transaction. Answers the device's id and
+    /// whether it is new to the customer.
+    pub async fn insert_session(
+        &self,
+        session: &Session,
+        device: Option<(&[u8; 32], &str)>,
+    ) -> Result<Option<(String, bool)>, StoreError> {
         let sql = "INSERT INTO customer_sessions \
-                   (id, customer_id, token_hash, generation, created_at_ns, last_seen_at_ns, ended_at_ns) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_pool!(&self.db, |pool| {
+                   (id, customer_id, token_hash, generation, created_at_ns, last_seen_at_ns, \
+                   ended_at_ns, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let mut tx = Tx::begin(&self.db).await?;
+        let noted = match device {
+            Some((fingerprint, name)) => Some(
+                Self::note_device(
+                    &mut tx,
+                    session.customer(),
+                    fingerprint,
+                    name,
+                    session.created_at(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let generation = generation_i64(session.generation())?;
+        on_tx!(&mut tx, |conn| {
             sqlx::query(sql)
                 .bind(session.id().as_uuid().to_string())
                 .bind(session.customer().as_uuid().to_string())
                 .bind(session.token_hash().as_bytes().as_slice())
-                .bind(generation_i64(session.generation())?)
+                .bind(generation)
                 .bind(ns(session.created_at()))
                 .bind(ns(session.last_seen_at()))
                 .bind(session.ended_at().map(ns))
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(())
+                .bind(noted.as_ref().map(|(id, _)| id.as_str()))
+                .execute(conn)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(noted)
     }
 
     /// The session holding this token hash, with its customer's current generation.
