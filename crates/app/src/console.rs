@@ -2,6 +2,8 @@
 //! and the customers list with a 360 view. Every read names the operator and checks the role,
 //! like the merchants context's operator use cases.
 
+use cardlife_customers::{LifecycleFacts, LifecyclePolicy};
+pub use cardlife_customers::{LifecycleStage, ValueTier};
 use cardlife_kernel::{CustomerId, Money};
 pub use cardlife_store::audit::AuditRecord;
 use cardlife_store::console::{ConsoleStore, DAY_NS, ZONE_OFFSET_NS};
@@ -71,14 +73,48 @@ impl Dashboard {
 /// A customer's 360 view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer360 {
-    /// Masked phone and registration.
-    pub customer: CustomerRow,
+    /// Masked phone, registration, lifecycle stage and value.
+    pub customer: CustomerSummary,
     /// Loans and credit lines.
     pub loans: Vec<LoanRow>,
     /// Bound debit cards, masked, with when they were bound.
     pub debit_cards: Vec<(String, Timestamp)>,
     /// Payments.
     pub payments: Vec<PaymentRow>,
+}
+
+/// A customer in the console: the stored row, their lifecycle stage and value tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerSummary {
+    /// Masked phone, registration and the facts counted.
+    pub row: CustomerRow,
+    /// Where they are in the loop.
+    pub stage: LifecycleStage,
+    /// By spending in the activity window.
+    pub value: ValueTier,
+}
+
+/// The start of the spending window ending `now`.
+fn window_start(now: Timestamp) -> Timestamp {
+    now.checked_sub(LifecyclePolicy::DEFAULT.activity_window)
+        .unwrap_or(now)
+}
+
+fn summary(row: CustomerRow, now: Timestamp) -> CustomerSummary {
+    let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    let facts = LifecycleFacts {
+        credit_accounts: count(row.credit_accounts),
+        last_paid_at: row.last_paid_at,
+        window_spend: Money::cny(row.window_spend_fen),
+        open_financing: count(row.open_financing),
+        days_past_due: count(row.days_past_due),
+    };
+    let policy = LifecyclePolicy::DEFAULT;
+    CustomerSummary {
+        stage: facts.stage(&policy, now),
+        value: facts.value(&policy),
+        row,
+    }
 }
 
 fn day_label(day: i64) -> String {
@@ -143,10 +179,15 @@ impl App {
         Ok(rows.into_iter().map(MerchantView::from).collect())
     }
 
-    /// The newest customers.
-    pub async fn console_customers(&self, by: &Operator) -> Result<Vec<CustomerRow>, AppError> {
+    /// The newest customers, each with their lifecycle stage and value tier.
+    pub async fn console_customers(&self, by: &Operator) -> Result<Vec<CustomerSummary>, AppError> {
         by.require_any(CUSTOMER_ROLES)?;
-        Ok(self.console_store().customers(CUSTOMERS_SHOWN_MAX).await?)
+        let now = self.clock().now();
+        let rows = self
+            .console_store()
+            .customers(CUSTOMERS_SHOWN_MAX, window_start(now))
+            .await?;
+        Ok(rows.into_iter().map(|r| summary(r, now)).collect())
     }
 
     /// One customer's 360 view: masked phone, registration, loans, debit cards, payments.
@@ -157,12 +198,13 @@ impl App {
     ) -> Result<Customer360, AppError> {
         by.require_any(CUSTOMER_ROLES)?;
         let store = self.console_store();
+        let now = self.clock().now();
         let customer = store
-            .customer(id)
+            .customer(id, window_start(now))
             .await?
             .ok_or(MerchantsError::NotFound("customer"))?;
         Ok(Customer360 {
-            customer,
+            customer: summary(customer, now),
             loans: store.loans_of(id).await?,
             debit_cards: store.debit_cards_of(id).await?,
             payments: store.payments_of(id).await?,

@@ -16,6 +16,7 @@
 //! - [`Consents`]: PIPL consents, explicit, versioned, withdrawable, never granted by default.
 //! - [`CustomerProfile`] / [`ResidentId`] / [`RealName`]: real-name details, masked on display;
 //!   at rest an HMAC of the ID ([`ResidentIdLookupKey`]) and both sealed ([`SealedRealName`]).
+//! - [`LifecycleFacts`]: a customer's lifecycle stage and value tier.
 //! - [`DeviceHint`]: the device a customer logs in from, stored only as a per-customer hash.
 //!
 //! Every failure is a variant of [`CustomerError`] (in `error.rs`).
@@ -29,6 +30,7 @@ mod device;
 mod encoding;
 mod entropy;
 mod error;
+mod lifecycle;
 mod login_throttle;
 mod otp;
 mod password;
@@ -47,6 +49,7 @@ pub use consent::{ConsentEnd, ConsentGrant, ConsentKind, ConsentTextVersion, Con
 pub use device::DeviceHint;
 pub use entropy::Entropy;
 pub use error::CustomerError;
+pub use lifecycle::{LifecycleFacts, LifecyclePolicy, LifecycleStage, ValueTier};
 pub use login_throttle::{LockoutPolicy, LoginThrottle};
 pub use otp::{IssuedOtp, OtpChallenge, OtpIssuer, OtpKey, OtpPolicy};
 pub use password::{Password, PasswordHash, PasswordHashParams, PasswordPolicy};

@@ -20,6 +20,26 @@ pub const DAY_NS: i64 = 24 * HOUR_NS;
 /// The business zone's offset from UTC (Asia/Shanghai keeps +08:00 all year).
 pub const ZONE_OFFSET_NS: i64 = 8 * HOUR_NS;
 
+/// The customers query with the facts of each one's lifecycle stage, then `$tail`; `$2` is the
+/// start of the spending window. Sums are cast so both backends answer a 64-bit integer.
+macro_rules! concat_facts {
+    ($tail:literal) => {
+        concat!(
+            "SELECT c.id, c.phone_masked, c.created_at_ns, ",
+            "(SELECT COUNT(*) FROM credit_accounts a WHERE a.customer_id = c.id) AS credit_accounts, ",
+            "(SELECT MAX(o.captured_at_ns) FROM payment_orders o WHERE o.payer_id = c.id) AS last_paid_ns, ",
+            "(SELECT CAST(COALESCE(SUM(o.captured_fen - o.refunded_cash_fen), 0) AS BIGINT) ",
+            "FROM payment_orders o WHERE o.payer_id = c.id AND o.captured_at_ns >= $2) AS window_spend_fen, ",
+            "((SELECT COUNT(*) FROM loans l WHERE l.customer_id = c.id AND l.status <> 'closed') + ",
+            "(SELECT COUNT(*) FROM credit_lines l WHERE l.customer_id = c.id AND l.drawn_fen > 0)) AS open_financing, ",
+            "(SELECT CAST(COALESCE(MAX(l.days_past_due), 0) AS BIGINT) FROM loans l ",
+            "WHERE l.customer_id = c.id AND l.status <> 'closed') AS days_past_due ",
+            "FROM customers c ",
+            $tail
+        )
+    };
+}
+
 /// One business day of payments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentDay {
@@ -42,6 +62,16 @@ pub struct CustomerRow {
     pub phone_masked: String,
     /// When registered.
     pub created_at: Timestamp,
+    /// Credit accounts held.
+    pub credit_accounts: i64,
+    /// The latest payment captured.
+    pub last_paid_at: Option<Timestamp>,
+    /// Captured less refunded, fen, of the payments captured since the window's start.
+    pub window_spend_fen: i64,
+    /// Loans not closed, and credit lines with a drawn balance.
+    pub open_financing: i64,
+    /// Days past due of the worst loan not closed.
+    pub days_past_due: i64,
 }
 
 /// A loan or credit line in a 360 view.
@@ -151,13 +181,18 @@ impl ConsoleStore {
         })
     }
 
-    /// The newest customers.
-    pub async fn customers(&self, limit: u32) -> Result<Vec<CustomerRow>, StoreError> {
-        let sql = "SELECT id, phone_masked, created_at_ns FROM customers \
-                   ORDER BY created_at_ns DESC, id DESC LIMIT $1";
+    /// The newest customers, with the facts of their lifecycle stage (spending counted from
+    /// `window_start`).
+    pub async fn customers(
+        &self,
+        limit: u32,
+        window_start: Timestamp,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let sql = concat_facts!("ORDER BY c.created_at_ns DESC, c.id DESC LIMIT $1");
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
                 .bind(i64::from(limit))
+                .bind(ns(window_start))
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -166,12 +201,17 @@ impl ConsoleStore {
         })
     }
 
-    /// One customer.
-    pub async fn customer(&self, id: CustomerId) -> Result<Option<CustomerRow>, StoreError> {
-        let sql = "SELECT id, phone_masked, created_at_ns FROM customers WHERE id = $1";
+    /// One customer, with the facts of their lifecycle stage.
+    pub async fn customer(
+        &self,
+        id: CustomerId,
+        window_start: Timestamp,
+    ) -> Result<Option<CustomerRow>, StoreError> {
+        let sql = concat_facts!("WHERE c.id = $1");
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
                 .bind(id.as_uuid().to_string())
+                .bind(ns(window_start))
                 .fetch_optional(pool)
                 .await?
                 .as_ref()
@@ -266,5 +306,13 @@ where
         ),
         phone_masked: r.try_get("phone_masked")?,
         created_at: instant(r.try_get("created_at_ns")?)?,
+        credit_accounts: r.try_get("credit_accounts")?,
+        last_paid_at: r
+            .try_get::<Option<i64>, _>("last_paid_ns")?
+            .map(instant)
+            .transpose()?,
+        window_spend_fen: r.try_get("window_spend_fen")?,
+        open_financing: r.try_get("open_financing")?,
+        days_past_due: r.try_get("days_past_due")?,
     })
 }

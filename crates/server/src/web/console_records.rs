@@ -7,11 +7,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use cardlife_app::AppError;
-use cardlife_app::console::{AUDITORS, AuditRecord, CUSTOMER_ROLES, Customer360, CustomerRow};
+use cardlife_app::console::{AUDITORS, AuditRecord, CUSTOMER_ROLES, Customer360, CustomerSummary};
 use cardlife_kernel::{BusinessZone, CustomerId, Money};
 use jiff::Timestamp;
 
 use super::errors::ErrorPage;
+use super::i18n_lifecycle::LifecycleTexts;
 use super::page::Page;
 use super::staff_session::OperatorPage;
 use crate::AppState;
@@ -35,7 +36,8 @@ pub(crate) struct CustomersPage {
     page: Page,
     login: String,
     role: &'static str,
-    customers: Vec<CustomerRow>,
+    customers: Vec<CustomerSummary>,
+    lt: &'static LifecycleTexts,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -45,6 +47,7 @@ pub(crate) struct CustomerPage {
     login: String,
     role: &'static str,
     c: Customer360,
+    lt: &'static LifecycleTexts,
 }
 
 /// An instant as the business zone's local time, `YYYY-MM-DD HH:MM`.
@@ -97,6 +100,7 @@ pub(crate) async fn customers(
         .await
         .map_err(failed)?;
     Ok(CustomersPage {
+        lt: page.lang.lifecycle_texts(),
         page,
         login: session.operator.login.clone(),
         role: session.operator.role.as_str(),
@@ -118,6 +122,7 @@ pub(crate) async fn customer(
     };
     match state.app.customer_360(&session.operator, id).await {
         Ok(c) => Ok(CustomerPage {
+            lt: page.lang.lifecycle_texts(),
             page,
             login: session.operator.login.clone(),
             role: session.operator.role.as_str(),

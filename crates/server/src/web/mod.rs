@@ -41,6 +41,7 @@ mod i18n;
 mod i18n_cards;
 mod i18n_faces;
 mod i18n_identity;
+mod i18n_lifecycle;
 mod merchant_auth;
 mod merchant_portal;
 mod page;
