@@ -15,7 +15,8 @@ import { DESKTOP, MOBILE, customerId, face, launch, register, secret, startServe
 const PAN = '6225880137461233';
 const DEBIT = '6222020200112230';
 const SETTLEMENT_ACCOUNT = '6222000011113445';
-for (const s of [PAN, DEBIT, SETTLEMENT_ACCOUNT, 'shop-secret-1', 'pw-walkreviewer-secret']) secret(s);
+const RESIDENT_ID = '11010519491231002X';
+for (const s of [PAN, DEBIT, SETTLEMENT_ACCOUNT, RESIDENT_ID, 'shop-secret-1', 'pw-walkreviewer-secret']) secret(s);
 const phoneOf = (suffix) => `139${String(Date.now()).slice(-6)}${suffix}`;
 
 /** Opens a credit account with a card for the page's customer (a bank operator's action). */
@@ -109,6 +110,25 @@ test('a cardholder binds a card, reads the bill, borrows with explicit consent a
     await page.locator('[data-test=notice]').waitFor();
     assert.match(await page.textContent('[data-test=balance]'), /-25\.00/);
     await shot('a10-repaid-zh');
+  });
+
+  await t.test('me: real-name details refused when malformed, then verified and shown masked', async () => {
+    await page.goto('/app/me');
+    await page.fill('[data-test=name]', '张三');
+    await page.fill('[data-test=resident-id-input]', '110105194912310021');
+    await page.click('[data-test=real-name-submit]');
+    await page.locator('[data-test=real-name-error]').waitFor();
+    assert.equal(await page.inputValue('[data-test=name]'), '张三', 'the name typed is kept');
+    assert.equal(await page.inputValue('[data-test=resident-id-input]'), '', 'the ID is never echoed');
+    await shot('a10b-real-name-refused-zh');
+    await page.fill('[data-test=resident-id-input]', RESIDENT_ID);
+    await page.click('[data-test=real-name-submit]');
+    await page.locator('[data-test=verified]').waitFor();
+    assert.equal((await page.textContent('[data-test=real-name]')).trim(), '张*');
+    assert.equal((await page.textContent('[data-test=resident-id]')).trim(), '110***********002X');
+    assert.equal((await page.textContent('[data-test=verified]')).trim(), '已认证');
+    assert.ok(!(await page.content()).includes(RESIDENT_ID), 'no full ID number in the page');
+    await shot('a10c-real-name-verified-zh');
   });
 
   await t.test('the pages in English and in elder mode', async () => {
