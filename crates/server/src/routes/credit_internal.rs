@@ -116,7 +116,7 @@ pub(crate) async fn authorise(
     };
     // The key, the authorisation and this answer are written in one commit.
     let answer = |a: &AuthorisationView| {
-        let body = serde_json::to_string(&AuthorisationDto::from(a.clone()))
+        let body = serde_json::to_string(&AuthorisationDto::from(*a))
             .unwrap_or_else(|_| "null".to_owned());
         (StatusCode::CREATED.as_u16(), body)
     };
