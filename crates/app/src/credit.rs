@@ -6,7 +6,9 @@
 use cardlife_credit::billing::BillingError;
 use cardlife_customers::Pan;
 use cardlife_kernel::{BusinessZone, CustomerId, Money, Secret};
-use cardlife_store::credit::{CardRef, CreditError, CreditService, OpenAccount, StoredEvent};
+use cardlife_store::credit::{
+    CardRef, CreditError, CreditService, Keyed, KeyedRequest, OpenAccount, StoredEvent,
+};
 use jiff::civil::Date;
 use uuid::Uuid;
 
@@ -15,6 +17,7 @@ pub use cardlife_store::credit::{
     AccountView, AuthorisationView, CardKeys, CardView, StatementLine, StatementView,
 };
 
+use crate::idempotency::{IdempotencyError, StoredAnswer, check_key, request_hash};
 use crate::{App, AppError, Missing};
 
 /// Opening a credit account, as an operator asks for it.
@@ -91,7 +94,11 @@ impl From<CreditError> for AppError {
             CreditError::InvalidCard(m) => Self::InvalidCard(m),
             CreditError::InvalidProduct(m) => Self::InvalidProduct(m),
             CreditError::Store(s) => Self::from(s),
-            CreditError::Mirror(_) | CreditError::Corrupt(_) => Self::Credit(e),
+            CreditError::KeyReused => IdempotencyError::KeyReused.into(),
+            CreditError::KeyInFlight => IdempotencyError::InFlight.into(),
+            CreditError::Mirror(_) | CreditError::WriteFailed(_) | CreditError::Corrupt(_) => {
+                Self::Credit(e)
+            }
         }
     }
 }
@@ -326,6 +333,45 @@ impl App {
             .credit()?
             .authorise(card, amount, cash, self.today())
             .await?)
+    }
+
+    /// An authorisation under an `Idempotency-Key` in `scope` for `request` (its route and
+    /// body bytes), answered by `answer`: the key, the authorisation and the answer are
+    /// written in one durable commit shared with other requests (docs/architecture.md, the
+    /// credit path). Returns the answer and whether it was replayed from an earlier request.
+    /// A decline writes nothing (the key stays free); the key's other outcomes are those of
+    /// [`App::idempotency_begin`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn credit_authorise_once(
+        &self,
+        scope: &str,
+        key: &str,
+        request: &[u8],
+        card: CardSelector,
+        amount_fen: i64,
+        cash: bool,
+        answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
+    ) -> Result<(StoredAnswer, bool), AppError> {
+        check_key(key)?;
+        let amount = positive(amount_fen)?;
+        let card = match card {
+            CardSelector::Number(n) => CardRef::Pan(pan(n.expose_secret())?),
+            CardSelector::Id(id) => CardRef::Id(id),
+        };
+        let keyed = KeyedRequest {
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+            hash: request_hash(scope, request),
+            created_at_ns: i64::try_from(self.clock().now().as_nanosecond()).unwrap_or(i64::MAX),
+        };
+        let outcome = self
+            .credit()?
+            .authorise_keyed(card, amount, cash, self.today(), &keyed, answer)
+            .await?;
+        Ok(match outcome {
+            Keyed::Ran { status, body } => (StoredAnswer { status, body }, false),
+            Keyed::Replayed { status, body } => (StoredAnswer { status, body }, true),
+        })
     }
 
     /// An authorisation by id.

@@ -44,7 +44,7 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
-fn request_hash(scope: &str, request: &[u8]) -> [u8; 32] {
+pub(crate) fn request_hash(scope: &str, request: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(scope.as_bytes());
     h.update([0]);
@@ -52,7 +52,7 @@ fn request_hash(scope: &str, request: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn check_key(key: &str) -> Result<(), AppError> {
+pub(crate) fn check_key(key: &str) -> Result<(), AppError> {
     let ok =
         !key.is_empty() && key.len() <= KEY_LEN_MAX && key.bytes().all(|b| b.is_ascii_graphic());
     if ok {

@@ -279,7 +279,8 @@ pub struct AuthorisationDto {
     pub amount_fen: i64,
     /// A cash advance.
     pub cash: bool,
-    /// `pending`, `captured` or `reversed`.
+    /// `pending`, `captured`, `reversed` or `expired` (released after the product's
+    /// authorisation expiry without a capture).
     pub status: String,
     /// Captured, fen.
     pub captured_fen: i64,

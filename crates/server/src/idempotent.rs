@@ -105,7 +105,7 @@ where
 {
     if let Some(StoredAnswer { status, body }) = app.idempotency_begin(scope, key, request).await? {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        return Ok(json(status, body, true));
+        return Ok(json_answer(status, body, true));
     }
     let key = key.unwrap_or_default();
     match run.await {
@@ -118,7 +118,7 @@ where
                 body: text.clone(),
             };
             app.idempotency_finish(scope, key, &answer).await?;
-            Ok(json(status, text, false))
+            Ok(json_answer(status, text, false))
         }
         Err(e) => {
             // A refusal wrote nothing, so the key is free for a retry. After a server error the
@@ -133,7 +133,8 @@ where
     }
 }
 
-fn json(status: StatusCode, body: String, replayed: bool) -> Response {
+/// A JSON answer (stored under a key), marked `Idempotent-Replayed` when it was replayed.
+pub(crate) fn json_answer(status: StatusCode, body: String, replayed: bool) -> Response {
     let mut response = (status, body).into_response();
     response
         .headers_mut()

@@ -597,3 +597,230 @@ async fn the_openapi_document_lists_every_credit_route_on(app: &TestApp) {
         assert!(doc["paths"][path].is_object(), "{path} is not documented");
     }
 }
+
+#[tokio::test]
+async fn an_authorisation_under_one_key_is_placed_once_and_then_read_as_expired() {
+    for app in each_backend().await {
+        an_authorisation_under_one_key_is_placed_once_and_then_read_as_expired_on(&app).await;
+    }
+}
+
+async fn an_authorisation_under_one_key_is_placed_once_and_then_read_as_expired_on(app: &TestApp) {
+    let (holder, _) = app.customer("13800000001").await;
+    let id = app.open(&holder, PAN, "open-1").await;
+    let path = "/v1/internal/credit/authorisations";
+    let body = json!({"card_number": PAN, "amount_fen": 2_500});
+
+    // Sent eight times at once: placed once; the others wait (409) or get the stored answer.
+    let sends = (0..8).map(|_| app.internal(path, "same-key", &body));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut placed = None;
+    for (status, answer) in &answers {
+        match *status {
+            StatusCode::CREATED => {
+                let auth = answer["id"].as_str().unwrap().to_owned();
+                assert_eq!(
+                    placed.get_or_insert(auth.clone()),
+                    &auth,
+                    "one authorisation"
+                );
+            }
+            StatusCode::CONFLICT => assert_eq!(answer["code"], "IDEMPOTENCY_IN_FLIGHT"),
+            other => panic!("{other} {answer}"),
+        }
+    }
+    let auth = placed.expect("one 201");
+    assert_eq!(
+        app.account(&id).await["pending_fen"],
+        2_500,
+        "one hold only"
+    );
+
+    // A retry afterwards: the stored answer, marked replayed.
+    let replay = app
+        .s
+        .client
+        .post(format!("{}{path}", app.s.base))
+        .bearer_auth(TOKEN)
+        .header("Idempotency-Key", "same-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replayed: Value = replay.json().await.unwrap();
+    assert_eq!(replayed["id"], auth.as_str());
+    assert_eq!(replayed["status"], "pending");
+
+    // The same key with another body, a negative or zero amount, a decline: refused, nothing changes.
+    let before = app.state(&id).await;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    assert_problem(
+        app.internal(
+            path,
+            "same-key",
+            &json!({"card_number": PAN, "amount_fen": 2_501}),
+        )
+        .await,
+        unprocessable,
+        "IDEMPOTENCY_KEY_REUSED",
+    );
+    assert_problem(
+        app.internal(path, "neg", &json!({"card_number": PAN, "amount_fen": -1}))
+            .await,
+        unprocessable,
+        "INVALID_AMOUNT",
+    );
+    assert_problem(
+        app.internal(path, "zero", &json!({"card_number": PAN, "amount_fen": 0}))
+            .await,
+        unprocessable,
+        "INVALID_AMOUNT",
+    );
+    assert_problem(
+        app.internal(
+            path,
+            "over",
+            &json!({"card_number": PAN, "amount_fen": 997_501}),
+        )
+        .await,
+        unprocessable,
+        "INSUFFICIENT_CREDIT",
+    );
+    assert_problem(
+        app.post(TOKEN, path, None, &body).await,
+        StatusCode::BAD_REQUEST,
+        "IDEMPOTENCY_KEY_REQUIRED",
+    );
+    assert_eq!(app.state(&id).await, before);
+    // A declined key is free again: the same key with an amount that fits runs.
+    let (status, fits) = app
+        .internal(
+            path,
+            "over",
+            &json!({"card_number": PAN, "amount_fen": 997_500}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{fits}");
+    assert_eq!(app.account(&id).await["available_credit_fen"], 0);
+
+    // Seven days on, the product's expiry releases both holds: they read as expired.
+    app.s.clock.advance_days(8);
+    let (status, _) = app
+        .post(TOKEN, "/v1/internal/credit/close-day", None, &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, expired) = app
+        .get(TOKEN, &format!("/v1/internal/credit/authorisations/{auth}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{expired}");
+    assert_eq!(
+        (
+            expired["status"].as_str(),
+            expired["amount_fen"].as_i64(),
+            expired["captured_fen"].as_i64()
+        ),
+        (Some("expired"), Some(2_500), Some(0))
+    );
+    let a = app.account(&id).await;
+    assert_eq!(
+        (
+            a["pending_fen"].as_i64(),
+            a["available_credit_fen"].as_i64()
+        ),
+        (Some(0), Some(1_000_000))
+    );
+    // An expired authorisation cannot be captured.
+    assert_problem(
+        app.internal(
+            &format!("{path}/{auth}/capture"),
+            "late",
+            &json!({"amount_fen": 1}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    );
+    app.ledger_clean().await;
+}
+
+#[tokio::test]
+async fn a_negative_amount_or_a_foreign_account_is_refused_on_every_money_route() {
+    for app in each_backend().await {
+        a_negative_amount_or_a_foreign_account_is_refused_on_every_money_route_on(&app).await;
+    }
+}
+
+async fn a_negative_amount_or_a_foreign_account_is_refused_on_every_money_route_on(app: &TestApp) {
+    let (holder, bearer) = app.customer("13800000001").await;
+    let (_, stranger) = app.customer("13800000002").await;
+    let id = app.open(&holder, PAN, "open-1").await;
+    let (_, auth) = app
+        .internal(
+            "/v1/internal/credit/authorisations",
+            "a1",
+            &json!({"card_number": PAN, "amount_fen": 1_000}),
+        )
+        .await;
+    let auth = auth["id"].as_str().unwrap().to_owned();
+    let before = app.state(&id).await;
+    let negative = json!({"amount_fen": -100});
+    for (i, path) in [
+        format!("/v1/internal/credit/authorisations/{auth}/capture"),
+        format!("/v1/internal/credit/accounts/{id}/refunds"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_problem(
+            app.internal(path, &format!("n{i}"), &negative).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_AMOUNT",
+        );
+    }
+    assert_problem(
+        app.internal(
+            &format!("/v1/internal/credit/accounts/{id}/temp-limit"),
+            "t1",
+            &json!({"amount_fen": -100, "until": "2026-04-30"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "INVALID_AMOUNT",
+    );
+    assert_problem(
+        app.post(
+            &bearer,
+            &format!("/v1/credit/accounts/{id}/cash-advances"),
+            Some("c1"),
+            &negative,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "INVALID_AMOUNT",
+    );
+    assert_problem(
+        app.internal(
+            "/v1/internal/credit/accounts",
+            "o1",
+            &json!({"customer_id": holder, "credit_limit_fen": -1, "card_number": OTHER_PAN, "card_expires": "2030-12"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "INVALID_AMOUNT",
+    );
+    // Another customer's account, for a cash advance: the same 404 as a missing one.
+    assert_problem(
+        app.post(
+            &stranger,
+            &format!("/v1/credit/accounts/{id}/cash-advances"),
+            Some("c2"),
+            &json!({"amount_fen": 100}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    );
+    assert_eq!(app.state(&id).await, before);
+}

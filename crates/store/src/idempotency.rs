@@ -70,6 +70,21 @@ impl IdempotencyStore {
         if inserted == 1 {
             return Ok(Claim::Claimed);
         }
+        // Released between our insert and this read: the caller may retry.
+        Ok(self
+            .peek(scope, key, hash)
+            .await?
+            .unwrap_or(Claim::InFlight))
+    }
+
+    /// What is stored under `key` in `scope` for the request hashing to `hash`, without
+    /// claiming it: `None` when the key is free.
+    pub async fn peek(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &[u8; 32],
+    ) -> Result<Option<Claim>, StoreError> {
         let select = "SELECT request_hash, status, response FROM idempotency_keys \
                       WHERE scope = $1 AND idem_key = $2";
         let row: Option<(Vec<u8>, Option<i64>, Option<String>)> = on_pool!(&self.db, |pool| {
@@ -80,14 +95,13 @@ impl IdempotencyStore {
                 .await
         })?;
         Ok(match row {
-            // Released between our insert and this read: the caller may retry.
-            None => Claim::InFlight,
-            Some((stored, _, _)) if stored.as_slice() != hash.as_slice() => Claim::Mismatch,
-            Some((_, Some(status), Some(response))) => Claim::Done {
+            None => None,
+            Some((stored, _, _)) if stored.as_slice() != hash.as_slice() => Some(Claim::Mismatch),
+            Some((_, Some(status), Some(response))) => Some(Claim::Done {
                 status: u16::try_from(status).map_err(|_| StoreError::Corrupt("status"))?,
                 response,
-            },
-            Some(_) => Claim::InFlight,
+            }),
+            Some(_) => Some(Claim::InFlight),
         })
     }
 

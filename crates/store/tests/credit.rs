@@ -10,7 +10,8 @@ use cardlife_customers::Pan;
 use cardlife_kernel::Money;
 use cardlife_store::LedgerService;
 use cardlife_store::credit::{
-    CardKeys, CardRef, CreditError, CreditService, OpenAccount, StoredEvent, row_counts,
+    AuthorisationView, CardKeys, CardRef, CreditError, CreditService, Keyed, KeyedRequest,
+    OpenAccount, StoredEvent, row_counts,
 };
 use common::{clock, start, stores};
 use jiff::civil::{Date, date};
@@ -333,6 +334,136 @@ async fn the_daily_close_charges_a_late_fee_ages_delinquency_and_expires_tempora
             .unwrap();
         assert_eq!(again, a);
         assert_ledger_clean(&ledger).await;
+        store.drop_store().await;
+    }
+}
+
+fn keyed(key: &str, body: &str) -> KeyedRequest {
+    use sha2::{Digest, Sha256};
+    KeyedRequest {
+        scope: "network".into(),
+        key: key.into(),
+        hash: Sha256::digest(body.as_bytes()).into(),
+        created_at_ns: 1,
+    }
+}
+
+fn answer_of(a: &AuthorisationView) -> (u16, String) {
+    (201, format!("{}:{}", a.id, a.amount.fen()))
+}
+
+#[tokio::test]
+async fn a_keyed_authorisation_commits_once_replays_its_answer_and_survives_a_restart() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let card = || CardRef::Pan(pan(PAN));
+        let ask = |key: &str, fen: i64| {
+            let svc = svc.clone();
+            let request = keyed(key, &fen.to_string());
+            async move {
+                svc.authorise_keyed(card(), Money::cny(fen), false, D1, &request, &answer_of)
+                    .await
+            }
+        };
+
+        // Many at once, on one account and one key: one runs, the others wait or replay.
+        let first = ask("k1", 1_000).await.unwrap();
+        let Keyed::Ran { status, body } = first.clone() else {
+            panic!("{first:?}")
+        };
+        assert_eq!(status, 201);
+        let id: u128 = body.split(':').next().unwrap().parse().unwrap();
+        assert_eq!(
+            ask("k1", 1_000).await.unwrap(),
+            Keyed::Replayed {
+                status,
+                body: body.clone()
+            }
+        );
+        assert!(matches!(
+            ask("k1", 2_000).await,
+            Err(CreditError::KeyReused)
+        ));
+        let same = futures_util::future::join_all((0..8).map(|_| ask("k2", 500))).await;
+        let ran = same
+            .iter()
+            .filter(|r| matches!(r, Ok(Keyed::Ran { .. })))
+            .count();
+        assert_eq!(ran, 1, "{same:?}");
+        for r in &same {
+            assert!(
+                matches!(
+                    r,
+                    Ok(Keyed::Ran { .. } | Keyed::Replayed { .. }) | Err(CreditError::KeyInFlight)
+                ),
+                "{r:?}"
+            );
+        }
+        // Many accounts' authorisations at once share commits; each is its own hold.
+        let many =
+            futures_util::future::join_all((0..50).map(|i| ask(&format!("m{i}"), 100))).await;
+        assert!(many.iter().all(|r| matches!(r, Ok(Keyed::Ran { .. }))));
+
+        // A decline writes nothing, the key included: the same key may run again.
+        let before = row_counts(&store.db).await.unwrap();
+        assert!(matches!(
+            ask("big", 2_000_000).await,
+            Err(CreditError::Billing(_))
+        ));
+        assert_eq!(row_counts(&store.db).await.unwrap(), before);
+        assert!(matches!(ask("big", 1).await, Ok(Keyed::Ran { .. })));
+
+        let a = svc.account(account.id, None, D1).await.unwrap();
+        assert_eq!(a.pending, Money::cny(1_000 + 500 + 50 * 100 + 1));
+        assert_eq!(svc.authorisation(id).await.unwrap().status, "pending");
+        assert_ledger_clean(&ledger).await;
+
+        // After a restart: the same state, the stored answer, the authorisation still pending.
+        drop(svc);
+        let db = store.reopen().await;
+        let ledger = start(&db, &clock).await;
+        let svc = CreditService::start(&db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(svc.account(account.id, None, D1).await.unwrap(), a);
+        let again = svc
+            .authorise_keyed(
+                card(),
+                Money::cny(1_000),
+                false,
+                D1,
+                &keyed("k1", "1000"),
+                &answer_of,
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, Keyed::Replayed { status, body });
+        assert_eq!(svc.authorisation(id).await.unwrap().status, "pending");
+
+        // Past the product's expiry the hold is released and reads as expired, not missing.
+        svc.close_days_through(date(2026, 5, 1)).await.unwrap();
+        let expired = svc.authorisation(id).await.unwrap();
+        assert_eq!(
+            (expired.status, expired.amount, expired.cash),
+            ("expired", Money::cny(1_000), false)
+        );
+        let a = svc
+            .account(account.id, None, date(2026, 5, 2))
+            .await
+            .unwrap();
+        assert_eq!(a.pending, Money::cny(0));
+        assert!(matches!(
+            svc.authorisation(id + 1_000_000).await,
+            Err(CreditError::AuthorisationNotFound)
+        ));
+        assert_ledger_clean(&ledger).await;
+        db.close().await;
         store.drop_store().await;
     }
 }

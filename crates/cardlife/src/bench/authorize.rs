@@ -14,7 +14,7 @@
 //!   same rates.
 //! - **Checks**: every 201 is a pending authorisation of the amount asked; per account the
 //!   pending amount equals the sum of its 201s and the available credit is not negative; the
-//!   ledger check passes. The baseline's held sums equal its inserted rows, within each limit.
+//!   ledger check passes; every 201 is stored under its idempotency key. The baseline's held sums equal its inserted rows, within each limit.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -175,6 +175,7 @@ type Granted = Arc<Mutex<Vec<(usize, i64, uuid::Uuid)>>>;
 /// Our side: the real server over a fresh store, N accounts with cards.
 struct Ours {
     app: App,
+    db: Db,
     ledger: LedgerService,
     url: Arc<str>,
     accounts: Vec<uuid::Uuid>,
@@ -233,6 +234,7 @@ impl Ours {
         ));
         Ok(Self {
             app,
+            db: db.clone(),
             ledger,
             url: Arc::from(url),
             accounts,
@@ -338,6 +340,19 @@ impl Ours {
                 );
                 ok = false;
             }
+        }
+        // Every 201 was stored under its key with the hold, in the same commit.
+        let sql = "SELECT COUNT(*) FROM idempotency_keys WHERE scope = 'internal' AND status = 201";
+        let (stored,): (i64,) = match &self.db {
+            Db::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+            Db::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+        };
+        if usize::try_from(stored).ok() != Some(granted.len()) {
+            eprintln!(
+                "authorize check FAILED: {stored} stored 201 answers for {} 201s",
+                granted.len()
+            );
+            ok = false;
         }
         let report = self.ledger.reader().check().await?;
         for v in report.violations.iter().take(10) {

@@ -206,3 +206,53 @@ fn the_step_api_gives_the_same_statements_as_run() {
     assert_eq!(e.statements(), o.statements.as_slice());
     assert_eq!(e.statements()[1].totals.interest, Money::cny(3_470));
 }
+
+#[test]
+fn an_authorisation_refused_in_place_leaves_the_engine_exactly_as_it_was() {
+    let mut e = engine();
+    let d = date(2026, 4, 1);
+    authorise(&mut e, d, 400_000);
+    let ask = |fen: i64, cash: bool, day: Date| Event {
+        date: day,
+        kind: EventKind::Authorise {
+            amount: Money::cny(fen),
+            cash,
+        },
+    };
+    let before = format!("{e:?}");
+    // Beyond the available credit, beyond the cash limit, a zero amount, the wrong day.
+    for event in [
+        ask(700_000, false, d),
+        ask(550_000, true, d),
+        ask(0, false, d),
+        ask(100, false, date(2026, 4, 2)),
+    ] {
+        let err = e.receive_in_place(&event).unwrap().unwrap_err();
+        assert!(err.refused_unchanged(), "{err}");
+        assert_eq!(format!("{e:?}"), before, "{err}");
+    }
+    // Frozen: declined, unchanged.
+    on(&mut e, d, EventKind::Freeze).unwrap();
+    let frozen = format!("{e:?}");
+    let err = e
+        .receive_in_place(&ask(100, false, d))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.decline_code(), Some(DeclineCode::AccountFrozen));
+    assert_eq!(format!("{e:?}"), frozen);
+    on(&mut e, d, EventKind::Unfreeze).unwrap();
+    // Accepted in place: the same engine as receiving it on a clone.
+    let mut copy = e.clone();
+    copy.receive(&ask(1_000, false, d)).unwrap();
+    e.receive_in_place(&ask(1_000, false, d)).unwrap().unwrap();
+    assert_eq!(format!("{e:?}"), format!("{copy:?}"));
+    // Other events are not taken in place.
+    assert!(
+        e.receive_in_place(&Event {
+            date: d,
+            kind: EventKind::Freeze
+        })
+        .is_none()
+    );
+    clean(&e);
+}

@@ -332,6 +332,24 @@ impl Engine {
         self.receive_at(index, e)
     }
 
+    /// Receives an authorisation in place, without a clone: every way it can be refused (the
+    /// day, the amount, the status, the card's expiry, the available credit, the cash limit)
+    /// is found before anything changes but the event counter and the last customer activity,
+    /// and those two are put back, so after `Err` the engine is exactly as it was. `None` for
+    /// the other events (apply those to a clone). An error that is not a refusal
+    /// ([`BillingError::refused_unchanged`] false) may have left the engine part-way: rebuild it.
+    pub fn receive_in_place(&mut self, e: &Event) -> Option<Result<(), BillingError>> {
+        if !matches!(e.kind, EventKind::Authorise { .. }) {
+            return None;
+        }
+        let before = (self.received, self.last_customer_activity);
+        let result = self.receive(e);
+        if result.as_ref().is_err_and(BillingError::refused_unchanged) {
+            (self.received, self.last_customer_activity) = before;
+        }
+        Some(result)
+    }
+
     /// Closes `day`: posts what is due, late fees, accrues interest, runs the paid-in-full
     /// test and cuts the statement on a statement date (steps 2–5).
     pub fn end_day(&mut self, day: Date) -> Result<(), BillingError> {

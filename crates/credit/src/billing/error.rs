@@ -169,6 +169,15 @@ impl BillingError {
             _ => None,
         }
     }
+
+    /// A refusal found before an authorisation changes the engine (a decline, or an invalid
+    /// day or amount): see [`super::Engine::receive_in_place`].
+    pub fn refused_unchanged(&self) -> bool {
+        matches!(
+            self,
+            Self::CreditLimitExceeded { .. } | Self::Declined { .. } | Self::InvalidEvent { .. }
+        )
+    }
 }
 
 impl From<jiff::Error> for BillingError {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use cardlife_app::credit::{CardSelector, OpenCreditAccount, StatusAction};
+use cardlife_app::credit::{AuthorisationView, CardSelector, OpenCreditAccount, StatusAction};
 use cardlife_kernel::CustomerId;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ use crate::credit_dto::{
     OpenAccountRequest, TempLimitRequest,
 };
 use crate::extract::{JsonBody, PathId};
-use crate::idempotent::{Idempotent, once};
+use crate::idempotent::{Idempotent, json_answer, once};
 use crate::problem::{ApiError, Problem};
 
 const SCOPE: &str = "internal";
@@ -104,24 +104,36 @@ pub(crate) async fn authorise(
     State(state): State<AppState>,
     req: Idempotent<AuthoriseRequest>,
 ) -> Result<Response, ApiError> {
-    let run = async {
-        let b = &req.body;
-        let card = match (&b.card_number, b.card_id) {
-            (Some(n), None) => CardSelector::Number(n.clone()),
-            (None, Some(id)) => CardSelector::Id(id),
-            _ => {
-                return Err(ApiError::InvalidBody {
-                    detail: "name the card by exactly one of card_number and card_id".to_owned(),
-                });
-            }
-        };
-        let a = state
-            .app
-            .credit_authorise(card, b.amount_fen, b.cash)
-            .await?;
-        Ok((StatusCode::CREATED, AuthorisationDto::from(a)))
+    let b = &req.body;
+    let card = match (&b.card_number, b.card_id) {
+        (Some(n), None) => CardSelector::Number(n.clone()),
+        (None, Some(id)) => CardSelector::Id(id),
+        _ => {
+            return Err(ApiError::InvalidBody {
+                detail: "name the card by exactly one of card_number and card_id".to_owned(),
+            });
+        }
     };
-    once(&state.app, SCOPE, Some(&req.key), &req.request, run).await
+    // The key, the authorisation and this answer are written in one commit.
+    let answer = |a: &AuthorisationView| {
+        let body = serde_json::to_string(&AuthorisationDto::from(*a))
+            .unwrap_or_else(|_| "null".to_owned());
+        (StatusCode::CREATED.as_u16(), body)
+    };
+    let (stored, replayed) = state
+        .app
+        .credit_authorise_once(
+            SCOPE,
+            &req.key,
+            &req.request,
+            card,
+            b.amount_fen,
+            b.cash,
+            &answer,
+        )
+        .await?;
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    Ok(json_answer(status, stored.body, replayed))
 }
 
 /// An authorisation by id.

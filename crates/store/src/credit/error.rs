@@ -36,6 +36,16 @@ pub enum CreditError {
     /// the mirror is retried by the next command or at start-up).
     #[error("mirroring to the ledger failed: {0}")]
     Mirror(String),
+    /// The event writer could not commit (nothing of the command was written; the account
+    /// was rebuilt from its stored events).
+    #[error("writing the credit event failed: {0}")]
+    WriteFailed(String),
+    /// The `Idempotency-Key` was used before with another request.
+    #[error("this Idempotency-Key was used with a different request")]
+    KeyReused,
+    /// The same request with this `Idempotency-Key` is running now.
+    #[error("a request with this Idempotency-Key is in progress")]
+    KeyInFlight,
     /// A stored row does not decode.
     #[error("stored credit data is corrupt: {0}")]
     Corrupt(String),

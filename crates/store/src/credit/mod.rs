@@ -3,14 +3,20 @@
 //!
 //! [`CreditService`] keeps every account's [`Engine`] in memory, rebuilt at start-up by
 //! replaying its stored events in order, then its days closed through `closed_through`
-//! (deterministic). Commands on one account are serialised by its mutex; each one is applied
-//! to a clone of the engine first (a refused command changes and writes nothing), then its
-//! event is appended (durable), the clone replaces the engine, and the engine's new ledger
-//! accounts and transfers are mirrored to the main ledger with deterministic ids
-//! ([`mirror`]), so a replay after a crash answers `exists` and creates nothing twice.
+//! (deterministic). Commands on one account are serialised by its mutex. An authorisation on
+//! the day open is applied to the engine in place (every refusal is found before it changes
+//! anything: `Engine::receive_in_place`); any other command to a clone of the engine first
+//! (a refused command changes and writes nothing). Its event is then appended through the
+//! [`writer`] (one durable commit for many accounts' events, with the idempotency key and
+//! stored answer of an authorisation in the same commit), the clone replaces the engine, and
+//! the engine's new ledger accounts and transfers are mirrored to the main ledger with
+//! deterministic ids ([`mirror`]), so a replay after a crash answers `exists` and creates
+//! nothing twice. If the write fails after an in-place change, the account is rebuilt from its
+//! stored events.
 //!
 //! - `command`: the stored event format. `sql`: the tables on either backend.
 //! - `cards`: PAN tokenisation. `view`: what reads answer. `error`: [`CreditError`].
+//! - `writer`: the group commit of events.
 
 mod cards;
 mod command;
@@ -18,17 +24,20 @@ mod error;
 pub mod mirror;
 mod sql;
 mod view;
+mod writer;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use cardlife_credit::billing::Bucket;
+use cardlife_credit::billing::postings::receivable;
 use cardlife_credit::billing::{
     AccountStatus, BillingError, DelinquencyBucket, Engine, Event, Product, ProductVersions,
     is_dormant,
 };
 use cardlife_customers::Pan;
 use cardlife_kernel::{Money, round_half_up_to_fen};
-use cardlife_ledger::{Account, Transfer};
+use cardlife_ledger::{Account, Transfer, TransferFlags};
 use jiff::civil::Date;
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -37,8 +46,12 @@ pub use cards::CardKeys;
 pub use command::StoredEvent;
 pub use error::CreditError;
 pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
+pub use writer::KeyRow;
+
+use writer::{Append, EventWriter, Written};
 
 use crate::db::Db;
+use crate::idempotency::{Claim, IdempotencyStore};
 use crate::ledger::LedgerService;
 
 /// Months without a customer transaction after which a zero-balance card is dormant (rule 12).
@@ -68,6 +81,81 @@ pub enum CardRef {
     Pan(Pan),
     /// The card id.
     Id(Uuid),
+}
+
+/// A request under an `Idempotency-Key`: the key's row is written with the command's event
+/// and the answer, in one commit.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest {
+    /// Whose keys these are (the caller and the route).
+    pub scope: String,
+    /// The key.
+    pub key: String,
+    /// The hash of the request (route and body).
+    pub hash: [u8; 32],
+    /// Nanoseconds since the epoch.
+    pub created_at_ns: i64,
+}
+
+/// What a keyed request answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keyed {
+    /// It ran now: the answer stored with it.
+    Ran {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+    /// It ran before: the answer stored then.
+    Replayed {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+}
+
+/// What applying a command came to.
+enum Applied {
+    /// Durable, with the answer stored under its key (if it had one).
+    Durable(Option<(u16, String)>),
+    /// Its key was taken by another request meanwhile: nothing was written or changed.
+    KeyTaken,
+}
+
+/// Makes a keyed command's answer from the account as the command leaves it.
+type Answer<'a> = &'a (dyn Fn(&Live, &Engine) -> Result<(u16, String), CreditError> + Sync);
+
+/// A key held by a request of this process while it runs (dropped: released).
+struct InFlight<'a> {
+    set: &'a std::sync::Mutex<HashSet<(String, String)>>,
+    entry: (String, String),
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(
+        set: &'a std::sync::Mutex<HashSet<(String, String)>>,
+        scope: &str,
+        key: &str,
+    ) -> Result<Self, CreditError> {
+        let entry = (scope.to_owned(), key.to_owned());
+        let mut held = set
+            .lock()
+            .map_err(|_| CreditError::Corrupt("in-flight keys lock poisoned".into()))?;
+        if !held.insert(entry.clone()) {
+            return Err(CreditError::KeyInFlight);
+        }
+        Ok(Self { set, entry })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.set.lock() {
+            held.remove(&self.entry);
+        }
+    }
 }
 
 /// One account in memory.
@@ -106,12 +194,18 @@ pub struct CreditService {
     keys: Arc<CardKeys>,
     accounts: Arc<std::sync::RwLock<Registry>>,
     open_lock: Arc<Mutex<()>>,
+    writer: EventWriter,
+    in_flight: Arc<std::sync::Mutex<HashSet<(String, String)>>>,
 }
 
 #[derive(Debug, Default)]
 struct Registry {
     by_id: HashMap<Uuid, Slot>,
     by_number: HashMap<u64, Uuid>,
+    /// Card lookup token → account.
+    by_lookup: HashMap<Vec<u8>, Uuid>,
+    /// Card id → account.
+    by_card: HashMap<Uuid, Uuid>,
 }
 
 fn date(text: &str) -> Result<Date, CreditError> {
@@ -180,12 +274,53 @@ impl CreditService {
             keys: Arc::new(keys),
             accounts: Arc::new(std::sync::RwLock::new(Registry::default())),
             open_lock: Arc::new(Mutex::new(())),
+            writer: EventWriter::start(db.clone()),
+            in_flight: Arc::new(std::sync::Mutex::new(HashSet::new())),
         };
         for row in sql::accounts(db).await? {
             let live = me.replay(&row).await?;
             me.register(live).await?;
         }
+        for (card, account, lookup) in sql::card_index(db).await? {
+            me.register_card(uuid(&card)?, uuid(&account)?, lookup)?;
+        }
         Ok(me)
+    }
+
+    fn register_card(&self, card: Uuid, account: Uuid, lookup: Vec<u8>) -> Result<(), CreditError> {
+        let mut reg = self
+            .accounts
+            .write()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        reg.by_lookup.insert(lookup, account);
+        reg.by_card.insert(card, account);
+        Ok(())
+    }
+
+    /// The account of the card named (from memory: no read of the store).
+    fn card_account(&self, card: &CardRef) -> Result<Uuid, CreditError> {
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        match card {
+            CardRef::Pan(pan) => reg.by_lookup.get(self.keys.lookup(pan).as_slice()),
+            CardRef::Id(id) => reg.by_card.get(id),
+        }
+        .copied()
+        .ok_or(CreditError::CardNotFound)
+    }
+
+    /// Rebuilds an account from its stored events (after a command changed its engine in
+    /// place and then could not be written).
+    async fn rebuild(&self, live: &mut Live) -> Result<(), CreditError> {
+        let row = sql::account(&self.db, &live.id.to_string())
+            .await?
+            .ok_or(CreditError::AccountNotFound)?;
+        let mut fresh = self.replay(&row).await?;
+        fresh.statements_stored = live.statements_stored;
+        *live = fresh;
+        Ok(())
     }
 
     async fn replay(&self, row: &sql::AccountRow) -> Result<Live, CreditError> {
@@ -202,7 +337,7 @@ impl CreditService {
                 serde_json::from_str(&json).map_err(|e| CreditError::Corrupt(e.to_string()))?;
             let day = date(&day)?;
             engine.advance_to(day)?;
-            note_resolution(&engine, &mut resolved, event);
+            resolved.extend(resolution(&engine, event));
             engine.receive(&Event {
                 date: day,
                 kind: event.kind(),
@@ -321,6 +456,7 @@ impl CreditService {
             return Err(CreditError::CardAlreadyIssued);
         }
         let sealed = self.keys.seal(&cmd.pan)?;
+        let lookup_token = lookup.to_vec();
         let _guard = self.open_lock.lock().await;
         let number = sql::next_number(&self.db).await?;
         let id = Uuid::now_v7();
@@ -365,6 +501,7 @@ impl CreditService {
         };
         let view = account_view(&live, today)?;
         self.register(live).await?;
+        self.register_card(uuid(&card.id)?, id, lookup_token)?;
         Ok(view)
     }
 
@@ -375,29 +512,99 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
     ) -> Result<(), CreditError> {
+        self.apply_keyed(live, event, today, None).await.map(|_| ())
+    }
+
+    /// Applies one event and appends it durably, with `key`'s row and the answer `key` makes
+    /// from the account as the event leaves it (see the module documentation).
+    async fn apply_keyed(
+        &self,
+        live: &mut Live,
+        event: StoredEvent,
+        today: Date,
+        key: Option<(&KeyedRequest, Answer<'_>)>,
+    ) -> Result<Applied, CreditError> {
         let day = live.engine.today().map_or(today, |open| open.max(today));
-        let mut next = live.engine.clone();
-        next.advance_to(day)?;
-        let mut resolved = live.resolved.clone();
-        note_resolution(&next, &mut resolved, event);
-        next.receive(&Event {
-            date: day,
-            kind: event.kind(),
-        })?;
         let json =
             serde_json::to_string(&event).map_err(|e| CreditError::Corrupt(e.to_string()))?;
-        sql::append_event(
-            &self.db,
-            &live.id.to_string(),
-            live.next_seq,
-            &day.to_string(),
-            &json,
-        )
-        .await?;
-        live.engine = next;
-        live.resolved = resolved;
-        live.next_seq += 1;
-        self.sync(live).await
+        let received = Event {
+            date: day,
+            kind: event.kind(),
+        };
+        let resolved = resolution(&live.engine, event);
+        let in_place = if live.engine.today() == Some(day) {
+            live.engine.receive_in_place(&received)
+        } else {
+            None
+        };
+        let staged = match in_place {
+            Some(Ok(())) => None,
+            Some(Err(e)) => {
+                if !e.refused_unchanged() {
+                    self.rebuild(live).await?;
+                }
+                return Err(e.into());
+            }
+            None => {
+                let mut next = live.engine.clone();
+                next.advance_to(day)?;
+                next.receive(&received)?;
+                Some(next)
+            }
+        };
+        let mut answer = None;
+        let mut key_row = None;
+        if let Some((request, make)) = key {
+            let made = make(live, staged.as_ref().unwrap_or(&live.engine));
+            let (status, response) = match made {
+                Ok(a) => a,
+                Err(e) => {
+                    if staged.is_none() {
+                        self.rebuild(live).await?;
+                    }
+                    return Err(e);
+                }
+            };
+            key_row = Some(KeyRow {
+                scope: request.scope.clone(),
+                key: request.key.clone(),
+                hash: request.hash.to_vec(),
+                created_at_ns: request.created_at_ns,
+                status,
+                response: response.clone(),
+            });
+            answer = Some((status, response));
+        }
+        let append = Append {
+            account_id: live.id.to_string(),
+            seq: live.next_seq,
+            day: day.to_string(),
+            event: json,
+            key: key_row,
+        };
+        match self.writer.append(append).await {
+            Ok(Written::Durable) => {
+                if let Some(next) = staged {
+                    live.engine = next;
+                }
+                live.resolved.extend(resolved);
+                live.next_seq += 1;
+                self.sync(live).await?;
+                Ok(Applied::Durable(answer))
+            }
+            Ok(Written::KeyTaken) => {
+                if staged.is_none() {
+                    self.rebuild(live).await?;
+                }
+                Ok(Applied::KeyTaken)
+            }
+            Err(e) => {
+                if staged.is_none() {
+                    self.rebuild(live).await?;
+                }
+                Err(e)
+            }
+        }
     }
 
     fn owned(live: &Live, customer_id: Option<Uuid>) -> Result<(), CreditError> {
@@ -512,12 +719,7 @@ impl CreditService {
         cash: bool,
         today: Date,
     ) -> Result<AuthorisationView, CreditError> {
-        let row = match &card {
-            CardRef::Pan(pan) => sql::card_by(&self.db, Some(&self.keys.lookup(pan)), None).await?,
-            CardRef::Id(id) => sql::card_by(&self.db, None, Some(&id.to_string())).await?,
-        }
-        .ok_or(CreditError::CardNotFound)?;
-        let slot = self.slot(uuid(&row.account_id)?)?;
+        let slot = self.slot(self.card_account(&card)?)?;
         let mut live = slot.lock().await;
         let amount_fen = amount.fen();
         self.apply(
@@ -526,18 +728,68 @@ impl CreditService {
             today,
         )
         .await?;
-        let hold = live
-            .engine
-            .last_hold()
-            .ok_or_else(|| CreditError::Corrupt("an authorisation without a hold".into()))?;
-        Ok(AuthorisationView {
-            id: mirror::global_id(live.number, hold),
-            account_id: live.id,
-            amount,
-            cash,
-            status: "pending",
-            captured: Money::cny(0),
-        })
+        pending_view(&live, &live.engine, amount, cash)
+    }
+
+    /// An authorisation under an `Idempotency-Key`, answered by `answer`: the key, the event
+    /// and the answer are written in one commit (shared with other accounts' commands). A
+    /// retry of the same request gets the stored answer; the same key with another request
+    /// [`CreditError::KeyReused`]; a duplicate while the first runs [`CreditError::KeyInFlight`].
+    /// A decline writes nothing, the key included.
+    pub async fn authorise_keyed(
+        &self,
+        card: CardRef,
+        amount: Money,
+        cash: bool,
+        today: Date,
+        request: &KeyedRequest,
+        answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
+    ) -> Result<Keyed, CreditError> {
+        let _held = InFlight::enter(&self.in_flight, &request.scope, &request.key)?;
+        if let Some(found) = self.stored(request).await? {
+            return found;
+        }
+        let slot = self.slot(self.card_account(&card)?)?;
+        let mut live = slot.lock().await;
+        let amount_fen = amount.fen();
+        let make =
+            |live: &Live, engine: &Engine| Ok(answer(&pending_view(live, engine, amount, cash)?));
+        let applied = self
+            .apply_keyed(
+                &mut live,
+                StoredEvent::Authorise { amount_fen, cash },
+                today,
+                Some((request, &make)),
+            )
+            .await?;
+        match applied {
+            Applied::Durable(Some((status, body))) => Ok(Keyed::Ran { status, body }),
+            Applied::Durable(None) => Err(CreditError::Corrupt(
+                "a keyed command without its answer".into(),
+            )),
+            Applied::KeyTaken => match self.stored(request).await? {
+                Some(found) => found,
+                None => Err(CreditError::KeyInFlight),
+            },
+        }
+    }
+
+    /// What the idempotency table holds for a keyed request, as its answer (`None`: free).
+    async fn stored(
+        &self,
+        request: &KeyedRequest,
+    ) -> Result<Option<Result<Keyed, CreditError>>, CreditError> {
+        let claim = IdempotencyStore::new(self.db.clone())
+            .peek(&request.scope, &request.key, &request.hash)
+            .await?;
+        Ok(claim.map(|c| match c {
+            Claim::Done { status, response } => Ok(Keyed::Replayed {
+                status,
+                body: response,
+            }),
+            Claim::Mismatch => Err(CreditError::KeyReused),
+            Claim::InFlight | Claim::Claimed => Err(CreditError::KeyInFlight),
+        }))
     }
 
     fn auth_slot(&self, id: u128) -> Result<(Slot, u128), CreditError> {
@@ -635,43 +887,46 @@ impl CreditService {
     }
 }
 
-/// Before an event is received: records what a capture or reversal resolves, for reads of
-/// the authorisation afterwards (the engine forgets an authorisation once it posts).
-fn note_resolution(engine: &Engine, resolved: &mut HashMap<u128, Resolved>, event: StoredEvent) {
-    let find = |hold: u64| engine.authorisations().find(|a| a.hold == u128::from(hold));
-    match event {
-        StoredEvent::Capture { hold, amount_fen } => {
-            if let Some(a) = find(hold) {
-                let captured = Money::cny(amount_fen);
-                let (amount, cash, reversed) = (a.amount, a.cash, false);
-                resolved.insert(
-                    a.hold,
-                    Resolved {
-                        amount,
-                        captured,
-                        cash,
-                        reversed,
-                    },
-                );
-            }
-        }
-        StoredEvent::Reverse { hold } => {
-            if let Some(a) = find(hold) {
-                let captured = Money::cny(0);
-                let (amount, cash, reversed) = (a.amount, a.cash, true);
-                resolved.insert(
-                    a.hold,
-                    Resolved {
-                        amount,
-                        captured,
-                        cash,
-                        reversed,
-                    },
-                );
-            }
-        }
-        _ => {}
-    }
+/// Before an event is received: what a capture or reversal resolves, for reads of the
+/// authorisation afterwards (the engine forgets an authorisation once it posts).
+fn resolution(engine: &Engine, event: StoredEvent) -> Option<(u128, Resolved)> {
+    let (hold, captured, reversed) = match event {
+        StoredEvent::Capture { hold, amount_fen } => (hold, Money::cny(amount_fen), false),
+        StoredEvent::Reverse { hold } => (hold, Money::cny(0), true),
+        _ => return None,
+    };
+    let a = engine
+        .authorisations()
+        .find(|a| a.hold == u128::from(hold))?;
+    Some((
+        a.hold,
+        Resolved {
+            amount: a.amount,
+            captured,
+            cash: a.cash,
+            reversed,
+        },
+    ))
+}
+
+/// The answer to an authorisation just placed on `engine` (the account's, as it will be).
+fn pending_view(
+    live: &Live,
+    engine: &Engine,
+    amount: Money,
+    cash: bool,
+) -> Result<AuthorisationView, CreditError> {
+    let hold = engine
+        .last_hold()
+        .ok_or_else(|| CreditError::Corrupt("an authorisation without a hold".into()))?;
+    Ok(AuthorisationView {
+        id: mirror::global_id(live.number, hold),
+        account_id: live.id,
+        amount,
+        cash,
+        status: "pending",
+        captured: Money::cny(0),
+    })
 }
 
 fn authorisation_view(live: &Live, id: u128, hold: u128) -> Result<AuthorisationView, CreditError> {
@@ -685,16 +940,15 @@ fn authorisation_view(live: &Live, id: u128, hold: u128) -> Result<Authorisation
             captured: Money::cny(0),
         });
     }
-    let Resolved {
+    let Some(&Resolved {
         amount,
         captured,
         cash,
         reversed,
-    } = live
-        .resolved
-        .get(&hold)
-        .copied()
-        .ok_or(CreditError::AuthorisationNotFound)?;
+    }) = live.resolved.get(&hold)
+    else {
+        return expired_view(live, id, hold);
+    };
     Ok(AuthorisationView {
         id,
         account_id: live.id,
@@ -702,6 +956,27 @@ fn authorisation_view(live: &Live, id: u128, hold: u128) -> Result<Authorisation
         cash,
         status: if reversed { "reversed" } else { "captured" },
         captured,
+    })
+}
+
+/// An authorisation neither pending nor captured nor reversed: its hold, if the card's
+/// ledger has it, expired (the engine voids holds past the product's expiry).
+fn expired_view(live: &Live, id: u128, hold: u128) -> Result<AuthorisationView, CreditError> {
+    let t = live
+        .engine
+        .postings()
+        .ledger()
+        .transfer(hold)
+        .filter(|t| t.flags.contains(TransferFlags::PENDING))
+        .ok_or(CreditError::AuthorisationNotFound)?;
+    let amount = i64::try_from(t.amount).map_err(|_| CreditError::Corrupt("amount".into()))?;
+    Ok(AuthorisationView {
+        id,
+        account_id: live.id,
+        amount: Money::cny(amount),
+        cash: t.debit_account_id == receivable(Bucket::Cash),
+        status: "expired",
+        captured: Money::cny(0),
     })
 }
 

@@ -86,6 +86,21 @@ pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, CreditError> {
     Ok(rows.into_iter().map(account_row).collect())
 }
 
+/// One account, by id.
+pub async fn account(db: &Db, id: &str) -> Result<Option<AccountRow>, CreditError> {
+    let sql = format!("{ACCOUNT_SELECT} WHERE a.id = $1");
+    let row: Option<AccountTuple> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+    });
+    Ok(row.map(account_row))
+}
+
+/// Every card's id, account and lookup token (the index authorisations resolve cards by).
+pub async fn card_index(db: &Db) -> Result<Vec<(String, String, Vec<u8>)>, CreditError> {
+    let sql = "SELECT id, account_id, pan_lookup FROM credit_cards";
+    Ok(on_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await?))
+}
+
 /// The next unused account number.
 pub async fn next_number(db: &Db) -> Result<i64, CreditError> {
     let sql = "SELECT COALESCE(MAX(number), 0) + 1 FROM credit_accounts";
@@ -162,21 +177,6 @@ pub async fn card_exists(db: &Db, lookup: &[u8]) -> Result<bool, CreditError> {
 pub async fn events(db: &Db, account_id: &str) -> Result<Vec<(i64, String, String)>, CreditError> {
     let sql = "SELECT seq, day, event FROM credit_events WHERE account_id = $1 ORDER BY seq";
     Ok(on_pool!(db, pool => sqlx::query_as(sql).bind(account_id).fetch_all(pool).await?))
-}
-
-/// Appends one event (durable when this returns).
-pub async fn append_event(
-    db: &Db,
-    account_id: &str,
-    seq: i64,
-    day: &str,
-    event: &str,
-) -> Result<(), CreditError> {
-    let sql = "INSERT INTO credit_events (account_id, seq, day, event) VALUES ($1, $2, $3, $4)";
-    on_pool!(db, pool => {
-        sqlx::query(sql).bind(account_id).bind(seq).bind(day).bind(event).execute(pool).await?;
-    });
-    Ok(())
 }
 
 /// Records that the account's days are closed through `day`.
@@ -290,23 +290,6 @@ pub async fn cards(
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(customer_id).fetch_all(pool).await?
     });
     Ok(rows.into_iter().map(card_row).collect())
-}
-
-/// The card with this lookup token, or this id.
-pub async fn card_by(
-    db: &Db,
-    lookup: Option<&[u8]>,
-    id: Option<&str>,
-) -> Result<Option<CardRow>, CreditError> {
-    let sql = format!("{CARD_SELECT} WHERE c.pan_lookup = $1 OR c.id = $2");
-    let row: Option<CardTuple> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(lookup.map(<[u8]>::to_vec))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(row.map(card_row))
 }
 
 /// Rows of every credit table, for tests that check a refused command wrote nothing.

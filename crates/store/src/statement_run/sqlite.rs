@@ -2,10 +2,11 @@
 //!
 //! One writer connection holds `BEGIN IMMEDIATE` for the whole run. [`READERS`] readers, each
 //! on a connection of its own (WAL lets them read beside the writer), take account ranges of
-//! [`RANGE_ACCOUNTS`] in order. For each account of a range SQLite returns the previous row's
-//! opening columns and the account's lines packed into one text value by `group_concat`
-//! (walking the clustered `credit_posted_lines` key range): one row per account crosses into
-//! Rust instead of thirty, which is what makes the pass fast. The reader folds each account
+//! [`RANGE_ACCOUNTS`] in order. For a range, SQLite returns the previous rows' opening columns
+//! (one query), then the range's lines in one ordered pass over the clustered
+//! `credit_posted_lines` key, grouped per account without a sort and packed into one text value
+//! by `group_concat`: one row per account crosses into Rust instead of thirty, and no account
+//! is looked up on its own. The reader folds each account
 //! with the credit rules and hands the range's rows to the writer, which inserts them in
 //! range order, [`ROWS_PER_INSERT`] rows per execution of one prepared statement, and commits
 //! once (WAL, `synchronous=FULL`).
@@ -152,16 +153,32 @@ async fn read_range(
     lo: i64,
     hi: i64,
 ) -> Result<(RangeRows, u64), RunError> {
-    // Two text values per account: its number and opening columns, and its packed lines. Each
-    // value crossing from SQLite costs an allocation; text is cheaper to read than eleven.
+    // The range's openings first (one text value per account: its number and opening columns;
+    // each value crossing from SQLite costs an allocation, and text is cheaper than ten).
     let sql = format!(
-        "SELECT p.account_no || ',' || {opening}, \
-         (SELECT group_concat({PACKED_LINE}) FROM credit_posted_lines l \
-          WHERE l.cycle = $1 AND l.account_no = p.account_no) \
-         FROM credit_statement_rows p \
-         WHERE p.statement_date = $2 AND p.account_no >= $3 AND p.account_no < $5 \
+        "SELECT p.account_no || ',' || {opening} FROM credit_statement_rows p \
+         WHERE p.statement_date = $1 AND p.account_no >= $2 AND p.account_no < $3 \
          ORDER BY p.account_no",
         opening = OPENING_COLUMNS.replace(", ", " || ',' || ")
+    );
+    let mut openings = Vec::with_capacity(RANGE_ACCOUNTS as usize);
+    {
+        let mut stream = sqlx::query(AssertSqlSafe(sql))
+            .bind(yyyymmdd(spec.previous_date))
+            .bind(lo)
+            .bind(hi)
+            .fetch(&mut *conn);
+        while let Some(row) = stream.try_next().await? {
+            openings.push(parse_opening(row.try_get(0)?)?);
+        }
+    }
+    // Then the range's lines in one ordered pass over the clustered key (cycle, account_no,
+    // line_no), grouped per account by SQLite without a sort and packed into one text value,
+    // merged with the openings in account order: no per-account lookup.
+    let sql = format!(
+        "SELECT l.account_no, group_concat({PACKED_LINE}) FROM credit_posted_lines l \
+         WHERE l.cycle = $1 AND l.account_no >= $2 AND l.account_no < $3 \
+         GROUP BY l.account_no ORDER BY l.account_no"
     );
     let terms = RunTerms {
         product: &spec.product,
@@ -169,19 +186,27 @@ async fn read_range(
     };
     let mut stream = sqlx::query(AssertSqlSafe(sql))
         .bind(yyyymmdd(spec.statement_date))
-        .bind(yyyymmdd(spec.previous_date))
         .bind(lo)
-        .bind(yyyymmdd(previous_last_on_time(spec)?))
         .bind(hi)
+        .bind(yyyymmdd(previous_last_on_time(spec)?))
         .fetch(&mut *conn);
-    let mut rows = Vec::with_capacity(RANGE_ACCOUNTS as usize);
+    let mut rows = Vec::with_capacity(openings.len());
     let mut lines = 0;
-    while let Some(row) = stream.try_next().await? {
-        let (account_no, opening) = parse_opening(row.try_get(0)?)?;
+    let mut next = stream.try_next().await?;
+    for (account_no, opening) in openings {
         let billing = |source| RunError::Billing { account_no, source };
         let mut fold = CycleFold::open(opening_from(opening));
-        if let Some(packed) = row.try_get::<Option<&str>, _>(1)? {
-            lines += for_each_packed(packed, |line| fold.post(&line).map_err(billing))?;
+        // Lines of accounts without an opening row are not this run's.
+        while let Some(row) = &next {
+            let of: i64 = row.try_get(0)?;
+            if of > account_no {
+                break;
+            }
+            if of == account_no {
+                let packed: &str = row.try_get(1)?;
+                lines += for_each_packed(packed, |line| fold.post(&line).map_err(billing))?;
+            }
+            next = stream.try_next().await?;
         }
         let cut = fold.cut(&terms).map_err(billing)?;
         rows.push(row_values(spec.statement_date, account_no, &cut));
