@@ -215,6 +215,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     ("post", "/v1/internal/settlement/run", Access::Internal),
     ("post", "/v1/internal/payments/recover", Access::Internal),
+    ("put", "/v1/merchant/webhook", Access::Merchant),
+    ("get", "/v1/merchant/webhook", Access::Merchant),
+    ("get", "/v1/merchant/webhook-events", Access::Merchant),
+    ("post", "/v1/internal/webhooks/deliver", Access::Internal),
 ];
 
 /// Every (method, path) the OpenAPI document lists.
