@@ -429,6 +429,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),
+    ("/merchant/developer", PageAccess::MerchantStaff),
     ("/console", PageAccess::Operator(EVERY_ROLE)),
     ("/console/dashboard/data", PageAccess::Operator(EVERY_ROLE)),
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),

@@ -213,6 +213,15 @@ pub struct IssuedKey {
     pub retired: Option<String>,
 }
 
+/// An active signing key as shown (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyView {
+    /// The public key id (`mk_…`).
+    pub key_id: String,
+    /// When it was issued.
+    pub created_at: Timestamp,
+}
+
 /// A review decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -486,6 +495,19 @@ impl App {
             secret: Secret::new(secret),
             retired: None,
         })
+    }
+
+    /// The merchant's active signing keys, oldest first: ids and creation times, never the
+    /// secrets (those are shown once, at approval or rotation).
+    pub async fn merchant_keys(&self, merchant: MerchantId) -> Result<Vec<KeyView>, AppError> {
+        let keys = self.merchant_store().active_keys(merchant).await?;
+        Ok(keys
+            .into_iter()
+            .map(|k| KeyView {
+                key_id: k.key_id,
+                created_at: k.created_at,
+            })
+            .collect())
     }
 
     /// Issues a new signing key for a merchant and, when two were active, retires the older:
