@@ -21,7 +21,8 @@ async fn the_same_payment_sent_five_times_some_at_once_pays_once() {
     for s in servers().await {
         let (merchant, key) = onboard(&s, "Retry Cafe", "reviewer-retries").await;
         let payable = funding::merchant_payable_account(merchant.parse::<MerchantId>().unwrap());
-        let (status, c) = signed(&s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
+        let (status, c) =
+            signed(&s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
         assert_eq!(status, StatusCode::CREATED, "{c}");
         let payer = s.register("13900000031").await;
         let body = json!({ "payload": c["payload"], "amount": "12.34" });
@@ -41,7 +42,11 @@ async fn the_same_payment_sent_five_times_some_at_once_pays_once() {
                 StatusCode::CREATED => {
                     assert_eq!(b["status"], "captured", "{b}");
                     let id = b["id"].as_str().unwrap().to_owned();
-                    assert_eq!(order.get_or_insert(id.clone()), &id, "one order for one key");
+                    assert_eq!(
+                        order.get_or_insert(id.clone()),
+                        &id,
+                        "one order for one key"
+                    );
                 }
                 StatusCode::CONFLICT => assert_eq!(code(b), "IDEMPOTENCY_IN_PROGRESS", "{b}"),
                 other => panic!("unexpected {other}: {b}"),

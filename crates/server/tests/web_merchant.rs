@@ -433,7 +433,11 @@ async fn the_developer_page_shows_each_secret_once_and_the_webhook_attempts() {
         let (mut m, _) = approved_with_code(&s, "Dev Cafe", "devcafe").await;
         let page = m.get("/merchant/developer").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert_eq!(page.body.matches("data-test=\"key\"").count(), 1, "the approval's key");
+        assert_eq!(
+            page.body.matches("data-test=\"key\"").count(),
+            1,
+            "the approval's key"
+        );
         assert!(!page.body.contains("data-test=\"secret\""));
 
         // A rotation shows the new secret on its answer, and never again.
@@ -449,7 +453,10 @@ async fn the_developer_page_shows_each_secret_once_and_the_webhook_attempts() {
         // A bad endpoint is refused with the form kept and nothing written.
         let before = written(&s).await;
         let bad = m
-            .post("/merchant/developer/webhook", &[("url", "ftp://example.com/x")])
+            .post(
+                "/merchant/developer/webhook",
+                &[("url", "ftp://example.com/x")],
+            )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
         assert!(bad.body.contains("data-test=\"error\""));
@@ -469,7 +476,10 @@ async fn the_developer_page_shows_each_secret_once_and_the_webhook_attempts() {
         let fingerprint = marked(&set.body, "secret-label").unwrap().to_owned();
         let shown = m.get("/merchant/developer").await;
         assert!(!shown.body.contains(&hook_secret), "shown once");
-        assert_eq!(marked(&shown.body, "fingerprint"), Some(fingerprint.as_str()));
+        assert_eq!(
+            marked(&shown.body, "fingerprint"),
+            Some(fingerprint.as_str())
+        );
         assert_eq!(
             marked(&shown.body, "webhook-url"),
             Some("http://127.0.0.1:9/hooks")
