@@ -50,6 +50,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     merchants.paycode_key = Secret::new(key_file("paycode")?);
     let app = app.with_merchants(merchants);
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
+    let webhooks = tokio::spawn(webhook_deliveries(app.clone()));
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(
@@ -62,6 +63,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");
     cardlife_server::serve(listener, router, shutdown_signal()).await?;
     sweeper.abort();
+    webhooks.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -81,6 +83,18 @@ pub(crate) async fn payment_jobs(app: cardlife_app::App) {
             && let Err(e) = app.settle_through(yesterday).await
         {
             tracing::warn!(error = %e, "settlement run failed");
+        }
+    }
+}
+
+/// Every few seconds: one attempt at each merchant webhook event that is due (docs/merchants.md,
+/// "Webhooks"). A failed round is logged and tried again next time.
+pub(crate) async fn webhook_deliveries(app: cardlife_app::App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.deliver_webhooks().await {
+            tracing::warn!(error = %e, "webhook delivery failed");
         }
     }
 }

@@ -139,6 +139,7 @@ fn bench_list_names_the_ledger_cases() {
         "ledger/hot",
         "statements",
         "authorize",
+        "pay",
     ] {
         assert!(
             names.iter().any(|n| n == case),
@@ -319,6 +320,42 @@ fn bench_authorize_quick_prints_a_json_result_with_its_checks_passed() {
         assert!(r["ours"][q].as_f64().is_some_and(|v| v > 0.0), "{q}: {r}");
     }
     // The baseline ran (PostgreSQL answers here) or says why not.
+    assert!(
+        r["baseline"]["per_sec"].as_f64().is_some_and(|v| v > 0.0)
+            || r["baseline_skipped"].is_string(),
+        "{r}"
+    );
+}
+
+#[test]
+fn bench_pay_quick_prints_a_json_result_with_its_checks_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = dir.path().join("bench");
+    let bench_dir = bench_dir.to_str().unwrap();
+    let out = run_cli(
+        dir.path(),
+        &["bench", "pay", "--quick", "--json", "--dir", bench_dir],
+        &[("RUST_LOG", "error")],
+    );
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap_or_default();
+    let r: Value = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"));
+    assert_eq!(r["name"], "pay", "{r}");
+    assert_eq!(r["unit"], "payments/s", "{r}");
+    assert_eq!(r["durable"], true, "{r}");
+    assert_eq!(r["checks_passed"], true, "{r}");
+    // The fixed-rate run offered 100 payments (100/s for 1 s), each paid (none is declined:
+    // the amounts stay far below every limit).
+    let fixed = &r["steps"][0];
+    assert_eq!(fixed["offered_per_sec"], 100.0, "{r}");
+    assert_eq!(
+        (fixed["paid"].as_u64(), fixed["failed"].as_u64()),
+        (Some(100), Some(0)),
+        "{r}"
+    );
+    assert_eq!(r["ours"]["ops"], 100, "{r}");
     assert!(
         r["baseline"]["per_sec"].as_f64().is_some_and(|v| v > 0.0)
             || r["baseline_skipped"].is_string(),

@@ -388,6 +388,11 @@ impl Delivery {
         }
     }
 
+    /// A delivery as it was stored: the event and where it stood.
+    pub fn restore(event: WebhookEventId, state: DeliveryState) -> Self {
+        Self { event, state }
+    }
+
     /// The event delivered.
     pub fn event(&self) -> WebhookEventId {
         self.event

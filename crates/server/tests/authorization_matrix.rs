@@ -220,6 +220,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     ("post", "/v1/internal/settlement/run", Access::Internal),
     ("post", "/v1/internal/payments/recover", Access::Internal),
+    ("put", "/v1/merchant/webhook", Access::Merchant),
+    ("get", "/v1/merchant/webhook", Access::Merchant),
+    ("get", "/v1/merchant/webhook-events", Access::Merchant),
+    ("post", "/v1/internal/webhooks/deliver", Access::Internal),
 ];
 
 /// Every (method, path) the OpenAPI document lists.
@@ -430,6 +434,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),
+    ("/merchant/developer", PageAccess::MerchantStaff),
     ("/console", PageAccess::Operator(EVERY_ROLE)),
     ("/console/dashboard/data", PageAccess::Operator(EVERY_ROLE)),
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),

@@ -11,77 +11,12 @@ mod common;
 
 use cardlife_app::merchants::funding;
 use cardlife_kernel::MerchantId;
-use common::merchant::{Keys, code, ledger_ok, onboard, pay, signed};
-use common::{INTERNAL_TOKEN, TestServer, servers_paying_by_card};
+use common::merchant::{
+    card, code, internal, ledger_account, ledger_ok, onboard, open_card, order, pay, signed,
+};
+use common::servers_paying_by_card;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-async fn ledger_account(s: &TestServer, id: u128) -> (i64, i64) {
-    let id = uuid::Uuid::from_u128(id);
-    let (status, a) = s
-        .get(&format!("/v1/ledger/accounts/{id}"), Some(INTERNAL_TOKEN))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{id}: {a}");
-    (
-        a["debits_posted"].as_i64().unwrap(),
-        a["credits_posted"].as_i64().unwrap(),
-    )
-}
-
-async fn open_card(s: &TestServer, customer: &str, pan: &str, limit: i64, expires: &str) -> String {
-    let resp = s
-        .client
-        .post(format!("{}/v1/internal/credit/accounts", s.base))
-        .bearer_auth(INTERNAL_TOKEN)
-        .header("idempotency-key", format!("open-{pan}"))
-        .json(
-            &json!({ "customer_id": customer, "product": {"statement_day": 7},
-                       "credit_limit_fen": limit, "card_number": pan, "card_expires": expires }),
-        )
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
-async fn internal(s: &TestServer, path: &str, idem: &str, body: Value) -> (StatusCode, Value) {
-    let resp = s
-        .client
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(INTERNAL_TOKEN)
-        .header("idempotency-key", idem)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn order(s: &TestServer, key: &Keys, amount: &str) -> Value {
-    let (status, o) = signed(
-        s,
-        key,
-        Method::POST,
-        "/v1/merchant/orders",
-        Some(json!({ "amount": amount })),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{o}");
-    o
-}
-
-async fn card(s: &TestServer, token: &str, id: &str) -> Value {
-    let (status, a) = s
-        .get(&format!("/v1/credit/accounts/{id}"), Some(token))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{a}");
-    a
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_qr_payment_is_paid_by_the_credit_card_and_ties_out_on_both_sides() {

@@ -17,13 +17,15 @@ use reqwest::StatusCode;
 
 const ACCOUNT: &str = "6222000011113445";
 
-async fn written(s: &TestServer) -> [i64; 5] {
+async fn written(s: &TestServer) -> [i64; 7] {
     [
         s.count("merchants").await,
         s.count("merchant_staff").await,
         s.count("audit_log").await,
         s.count("qr_codes").await,
         s.count("payment_orders").await,
+        s.count("merchant_keys").await,
+        s.count("merchant_webhooks").await,
     ]
 }
 
@@ -246,6 +248,11 @@ async fn every_portal_and_pay_form_needs_the_csrf_token() {
             ),
             ("/merchant/qr", vec![]),
             ("/merchant/orders", vec![("amount", "5.00")]),
+            ("/merchant/developer/keys", vec![]),
+            (
+                "/merchant/developer/webhook",
+                vec![("url", "http://127.0.0.1:9/hooks")],
+            ),
             ("/merchant/logout", vec![]),
         ] {
             let a = m.post_raw(path, &fields, &[]).await;
@@ -408,5 +415,75 @@ async fn the_pay_code_page_draws_the_code_and_never_shows_it_in_full() {
         );
         let mut anonymous = Browser::new(&s);
         assert_eq!(anonymous.get("/app/paycode").await.location(), "/app/login");
+    }
+}
+
+/// The text of the first element marked `data-test="{name}"` (its inner text up to the next tag).
+fn marked<'b>(body: &'b str, name: &str) -> Option<&'b str> {
+    let at = body.find(&format!("data-test=\"{name}\""))?;
+    let rest = &body[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')?;
+    Some(&rest[start..start + end])
+}
+
+#[tokio::test]
+async fn the_developer_page_shows_each_secret_once_and_the_webhook_attempts() {
+    for s in servers().await {
+        let (mut m, _) = approved_with_code(&s, "Dev Cafe", "devcafe").await;
+        let page = m.get("/merchant/developer").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(
+            page.body.matches("data-test=\"key\"").count(),
+            1,
+            "the approval's key"
+        );
+        assert!(!page.body.contains("data-test=\"secret\""));
+
+        // A rotation shows the new secret on its answer, and never again.
+        let rotated = m.post("/merchant/developer/keys", &[]).await;
+        assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+        let secret = marked(&rotated.body, "secret").unwrap().to_owned();
+        assert_eq!(secret.len(), 64, "{secret}");
+        assert!(rotated.body.contains("data-kind=\"api_key\""));
+        let again = m.get("/merchant/developer").await;
+        assert!(!again.body.contains(&secret), "shown once");
+        assert_eq!(again.body.matches("data-test=\"key\"").count(), 2);
+
+        // A bad endpoint is refused with the form kept and nothing written.
+        let before = written(&s).await;
+        let bad = m
+            .post(
+                "/merchant/developer/webhook",
+                &[("url", "ftp://example.com/x")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        assert!(bad.body.contains("data-test=\"error\""));
+        assert!(bad.body.contains("ftp://example.com/x"));
+        assert_eq!(written(&s).await, before);
+
+        // A good one: its secret once, then only the fingerprint.
+        let set = m
+            .post(
+                "/merchant/developer/webhook",
+                &[("url", "http://127.0.0.1:9/hooks")],
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+        let hook_secret = marked(&set.body, "secret").unwrap().to_owned();
+        assert!(hook_secret.starts_with("whsec_"), "{hook_secret}");
+        let fingerprint = marked(&set.body, "secret-label").unwrap().to_owned();
+        let shown = m.get("/merchant/developer").await;
+        assert!(!shown.body.contains(&hook_secret), "shown once");
+        assert_eq!(
+            marked(&shown.body, "fingerprint"),
+            Some(fingerprint.as_str())
+        );
+        assert_eq!(
+            marked(&shown.body, "webhook-url"),
+            Some("http://127.0.0.1:9/hooks")
+        );
+        assert_eq!(s.count("merchant_webhooks").await, 1);
     }
 }

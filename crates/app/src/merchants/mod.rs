@@ -1,7 +1,7 @@
 //! Merchants and QR payments (docs/merchants.md): operators and the audit log (`operators`),
 //! merchant onboarding and review, signing keys and signed requests (here), QR codes, payment
-//! orders, pay codes and refunds (`orders`), the card-funding seam (`funding`) and sealing of
-//! secrets at rest (`seal`).
+//! orders, pay codes and refunds (`orders`), the card-funding seam (`funding`), sealing of
+//! secrets at rest (`seal`) and merchant webhooks (`webhooks`).
 
 pub mod credit_funding;
 pub mod error;
@@ -12,6 +12,7 @@ pub mod recovery;
 mod seal;
 pub mod settlement;
 pub mod staff;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub mod vocabulary {
     pub use cardlife_payments::error::{LimitError, OrderError, PayCodeError, SigningError};
     pub use cardlife_payments::order::PaymentOrderId;
     pub use cardlife_payments::signing;
+    pub use cardlife_payments::webhook;
 }
 pub use funding::{CardFunding, LedgerCardFunding};
 use operators::{Operator, Role, operator_entry};
@@ -121,15 +123,22 @@ pub(crate) struct Merchants {
     pub(crate) config: MerchantsConfig,
     pub(crate) funding: Arc<dyn CardFunding>,
     sealer: Sealer,
+    /// Delivers webhooks; follows no redirects.
+    webhook_client: reqwest::Client,
 }
 
 impl Merchants {
     pub(crate) fn new(config: MerchantsConfig, funding: Arc<dyn CardFunding>) -> Self {
         let sealer = Sealer::new(1, Secret::new(*config.seal_key.expose_secret()));
+        let webhook_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
         Self {
             config,
             funding,
             sealer,
+            webhook_client,
         }
     }
 }
@@ -204,6 +213,15 @@ pub struct IssuedKey {
     pub retired: Option<String>,
 }
 
+/// An active signing key as shown (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyView {
+    /// The public key id (`mk_…`).
+    pub key_id: String,
+    /// When it was issued.
+    pub created_at: Timestamp,
+}
+
 /// A review decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -270,6 +288,12 @@ impl<K> SeenSet<K> for Capture<K> {
 }
 
 impl App {
+    /// The card funding orders are paid with (to wrap it, e.g. in a test that interrupts
+    /// payments, and install the wrapper with [`App::with_card_funding`]).
+    pub fn card_funding(&self) -> Arc<dyn CardFunding> {
+        self.merchants().funding.clone()
+    }
+
     pub(crate) fn merchant_store(&self) -> MerchantStore {
         MerchantStore::new(self.db().clone())
     }
@@ -471,6 +495,19 @@ impl App {
             secret: Secret::new(secret),
             retired: None,
         })
+    }
+
+    /// The merchant's active signing keys, oldest first: ids and creation times, never the
+    /// secrets (those are shown once, at approval or rotation).
+    pub async fn merchant_keys(&self, merchant: MerchantId) -> Result<Vec<KeyView>, AppError> {
+        let keys = self.merchant_store().active_keys(merchant).await?;
+        Ok(keys
+            .into_iter()
+            .map(|k| KeyView {
+                key_id: k.key_id,
+                created_at: k.created_at,
+            })
+            .collect())
     }
 
     /// Issues a new signing key for a merchant and, when two were active, retires the older:

@@ -25,6 +25,7 @@ use cardlife_payments::paycode::{self, TokenRef, UsedPayCode};
 use cardlife_payments::qr::{DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, Tag};
 use cardlife_store::StoreError;
 use cardlife_store::audit::{self, AuditEntry};
+use cardlife_store::merchants::authorisations::AuthorisationStore;
 use cardlife_store::merchants::orders::{
     Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
 };
@@ -36,7 +37,7 @@ use sha2::{Digest, Sha256};
 
 use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
-use super::{Capture, CardFunding, MerchantsError, fee_plan};
+use super::{Capture, CardFunding, MerchantsError, fee_plan, webhooks};
 use crate::{App, AppError};
 
 /// The longest idempotency key or merchant reference.
@@ -663,6 +664,10 @@ impl App {
                 return Err(e);
             }
         };
+        // Durable before the capture, so recovery after a restart takes this very hold.
+        AuthorisationStore::new(self.db().clone())
+            .note(record.id, auth.0, now)
+            .await?;
         order.capture(now).map_err(MerchantsError::from)?;
         self.funding().capture(auth, request).await?;
         self.record_capture(
@@ -706,6 +711,8 @@ impl App {
         let detail = serde_json::json!({ "amount": captured.to_string(), "fee": fee.to_string() });
         let entry = audit_entry(actor.0, actor.1, now, "order.capture", record, detail);
         audit::record(&mut tx, &entry).await?;
+        let (subject, data) = (record.id.to_string(), webhooks::order_data(record));
+        webhooks::enqueue(&mut tx, merchant.id, "order.paid", &subject, data, now).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
         Ok(())
@@ -1023,6 +1030,11 @@ impl App {
             detail,
         );
         audit::record(&mut tx, &entry).await?;
+        let subject = format!("{}:{}", record.id, refund.number);
+        let mut data = webhooks::order_data(&record);
+        data["refund"] =
+            serde_json::json!({ "number": refund.number, "amount": refund.cash.to_string() });
+        webhooks::enqueue(&mut tx, merchant, "order.refunded", &subject, data, now).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
         Ok(record)

@@ -4,8 +4,9 @@
 //! A payment writes a `payment_attempts` row with its authorisation and deletes it with its
 //! capture (or cancellation), and its idempotency key stays held while the row exists. A row
 //! older than [`RECOVERY_GRACE`] therefore belongs to a payment whose process stopped half-way.
-//! The sweep asks the funding seam to capture the order's hold (its id derives from the order
-//! alone, and a capture already made answers `exists`): if that works the capture is recorded
+//! The sweep asks the funding seam to capture the order's authorisation (the one noted in
+//! `payment_authorisations` when it was placed, else the hold id derived from the order; a
+//! capture already made answers `exists`): if that works the capture is recorded
 //! exactly as the payment would have recorded it, and the key answers the order from then on; if
 //! the funding side refuses (no hold was placed, or it was voided) the hold is voided for good
 //! measure, the order is cancelled, the payer's daily spend is given back and the key is freed.
@@ -14,6 +15,7 @@ use cardlife_kernel::MerchantId;
 use cardlife_payments::error::OrderError;
 use cardlife_payments::order::PaymentOrderId;
 use cardlife_store::audit;
+use cardlife_store::merchants::authorisations::AuthorisationStore;
 use cardlife_store::merchants::orders::OrderStore;
 use cardlife_store::merchants::settlement::SettlementStore;
 use cardlife_store::tx::Tx;
@@ -66,7 +68,12 @@ impl App {
                 idempotency_key: record.id.as_u128(),
                 paid_with: None,
             };
-            let auth = AuthId(hold_id(record.id));
+            // The authorisation noted when it was placed; the derived hold id for a payment
+            // interrupted before the note (the funding side then finds nothing, or its own).
+            let auth = AuthorisationStore::new(self.db().clone())
+                .of_order(record.id)
+                .await?
+                .map_or(AuthId(hold_id(record.id)), AuthId);
             match self.funding().capture(auth, request).await {
                 Ok(()) => {
                     self.record_capture(

@@ -20,11 +20,12 @@ use cardlife_payments::settlement::{
 };
 use cardlife_store::merchants::MerchantRecord;
 use cardlife_store::merchants::settlement::{SettlementRecord, SettlementStore};
+use cardlife_store::tx::Tx;
 use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::funding::{LEDGER_CNY, derived_id, ensure_accounts};
-use super::{MerchantsError, fee_plan};
+use super::{MerchantsError, fee_plan, webhooks};
 use crate::{App, AppError};
 
 /// Account code of a merchant's settlement account (where payouts land).
@@ -382,7 +383,29 @@ impl App {
             settled_at: self.clock().now(),
         };
         // A concurrent run may have written the same day: the transfers are the same ones.
-        self.settlement_store().insert(&record).await?;
+        let mut tx = Tx::begin(self.db()).await?;
+        if SettlementStore::insert(&mut tx, &record).await? {
+            let data = serde_json::json!({
+                "business_date": record.business_date,
+                "settlement_date": record.settlement_date,
+                "captures": Money::cny(record.captures_fen).to_string(),
+                "refunds": Money::cny(record.refunds_fen).to_string(),
+                "fees": Money::cny(record.fees_fen).to_string(),
+                "net": Money::cny(record.net_fen).to_string(),
+                "payout": Money::cny(record.payout_fen).to_string(),
+            });
+            let subject = format!("{}:{}", m.id, record.business_date);
+            webhooks::enqueue(
+                &mut tx,
+                m.id,
+                "settlement.completed",
+                &subject,
+                data,
+                record.settled_at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(record)
     }
 

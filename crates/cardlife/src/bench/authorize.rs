@@ -44,7 +44,7 @@ const IN_FLIGHT_MAX: usize = 1_024;
 /// authorisations are declined).
 const LIMIT_FEN: i64 = 500_000;
 /// PostgreSQL tried for the baseline when no `--database-url` is given.
-const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub(super) const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Connections of the baseline's pool.
 const BASELINE_POOL: u32 = 32;
 /// The internal token of the server under test.
@@ -134,7 +134,7 @@ struct AuthorizeResult {
 }
 
 /// A 64-bit mix of `x` (splitmix64), for the seeded card and amount of request `i`.
-fn mix(mut x: u64) -> u64 {
+pub(super) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -150,7 +150,7 @@ fn draw(salt: u64, i: u64, accounts: usize) -> (usize, i64) {
 }
 
 /// A 16-digit card number with a valid Luhn check digit for account `i`.
-fn card_number(i: usize) -> String {
+pub(super) fn card_number(i: usize) -> String {
     let body = format!("622588{i:09}");
     let sum: u32 = body
         .bytes()
@@ -167,6 +167,39 @@ fn card_number(i: usize) -> String {
         })
         .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Opens one credit account with card `cards[i]` for each of `customers` through the app's
+/// use case, 32 at a time (setup, not timed); the account ids, in order.
+pub(super) async fn open_accounts(
+    app: &App,
+    customers: &[cardlife_kernel::CustomerId],
+    cards: &[String],
+    limit_fen: i64,
+) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let mut accounts = Vec::with_capacity(customers.len());
+    for (c, chunk) in customers.chunks(32).enumerate() {
+        let mut set = tokio::task::JoinSet::new();
+        for (k, customer) in chunk.iter().enumerate() {
+            let app = app.clone();
+            let cmd = OpenCreditAccount {
+                customer_id: *customer,
+                product: serde_json::json!({}),
+                credit_limit_fen: limit_fen,
+                card_number: Secret::new(cards[c * 32 + k].clone()),
+                card_expires: "2035-12".to_owned(),
+            };
+            set.spawn(async move { (c * 32 + k, app.credit_open_account(cmd).await) });
+        }
+        let mut opened: Vec<(usize, uuid::Uuid)> = Vec::with_capacity(chunk.len());
+        while let Some(done) = set.join_next().await {
+            let (i, account) = done?;
+            opened.push((i, account?.id));
+        }
+        opened.sort_unstable();
+        accounts.extend(opened.into_iter().map(|(_, id)| id));
+    }
+    Ok(accounts)
 }
 
 /// What a run's 201s were: (account index, amount, authorisation id).
@@ -193,30 +226,8 @@ impl Ours {
         let phones: Vec<String> = (0..n).map(|i| format!("137{i:08}")).collect();
         let customers = app.seed_customers(&phones).await?;
         let cards: Vec<String> = (0..n).map(card_number).collect();
-        let mut accounts = Vec::with_capacity(n);
-        // Opened 32 at a time (setup, not timed).
-        for chunk in customers.chunks(32).enumerate() {
-            let (c, chunk) = chunk;
-            let mut set = tokio::task::JoinSet::new();
-            for (k, customer) in chunk.iter().enumerate() {
-                let app = app.clone();
-                let cmd = OpenCreditAccount {
-                    customer_id: customer.id,
-                    product: serde_json::json!({}),
-                    credit_limit_fen: LIMIT_FEN,
-                    card_number: Secret::new(cards[c * 32 + k].clone()),
-                    card_expires: "2035-12".to_owned(),
-                };
-                set.spawn(async move { (c * 32 + k, app.credit_open_account(cmd).await) });
-            }
-            let mut opened: Vec<(usize, uuid::Uuid)> = Vec::with_capacity(chunk.len());
-            while let Some(done) = set.join_next().await {
-                let (i, account) = done?;
-                opened.push((i, account?.id));
-            }
-            opened.sort_unstable();
-            accounts.extend(opened.into_iter().map(|(_, id)| id));
-        }
+        let ids: Vec<_> = customers.iter().map(|c| c.id).collect();
+        let accounts = open_accounts(&app, &ids, &cards, LIMIT_FEN).await?;
         let config = cardlife_server::ServerConfig::new(Secret::new(TOKEN.to_owned()))?;
         let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
             .build_recorder()
@@ -559,7 +570,7 @@ impl PgBaseline {
     }
 }
 
-fn describe(r: &Run) -> String {
+pub(super) fn describe(r: &Run) -> String {
     format!(
         "{:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} max {:?} ms, {} ok {} declined {} failed",
         r.side.per_sec,
@@ -573,7 +584,7 @@ fn describe(r: &Run) -> String {
     )
 }
 
-fn highest(steps: &[Run]) -> Option<f64> {
+pub(super) fn highest(steps: &[Run]) -> Option<f64> {
     steps
         .iter()
         .filter(|r| r.within(P99_SLO_MS))

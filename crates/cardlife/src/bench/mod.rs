@@ -10,6 +10,7 @@ mod env;
 mod flash_sale;
 mod ledger;
 mod open_loop;
+mod pay;
 mod points;
 mod statements;
 mod stats;
@@ -44,6 +45,10 @@ pub const CASES: &[(&str, &str)] = &[
     (
         "authorize",
         "card authorisations over HTTP, open-loop, durable: p50/p99 at 5,000/s and the highest rate with p99 <= 10 ms; baseline: SELECT FOR UPDATE + UPDATE + INSERT per request on PostgreSQL",
+    ),
+    (
+        "pay",
+        "QR payments over HTTP end to end (signed order, then pay: authorise and capture on the card), open-loop, durable: p50/p99 at a fixed rate and the highest rate with p99 <= 10 ms; baseline: INSERT order, then one transaction locking order and account, on PostgreSQL",
     ),
     (
         "points",
@@ -117,6 +122,10 @@ pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
     for case in cases {
         if case == "authorize" {
             all_passed &= authorize::run(opts, machine.clone()).await?;
+            continue;
+        }
+        if case == "pay" {
+            all_passed &= pay::run(opts, machine.clone()).await?;
             continue;
         }
         if case == "flash-sale" {

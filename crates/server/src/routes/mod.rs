@@ -16,6 +16,7 @@ pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod quotes;
 pub(crate) mod settlement;
+pub(crate) mod webhooks;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -181,6 +182,12 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/v1/internal/settlement/run", post(settlement::run))
         .route("/v1/internal/payments/recover", post(settlement::recover))
+        .route(
+            "/v1/merchant/webhook",
+            axum::routing::put(webhooks::set).get(webhooks::get),
+        )
+        .route("/v1/merchant/webhook-events", get(webhooks::events))
+        .route("/v1/internal/webhooks/deliver", post(webhooks::deliver))
         .route("/v1/qr/scan", post(merchants::scan))
         .route("/v1/qr/pay", post(merchants::pay))
         .route("/v1/me/pay-code", get(merchants::my_pay_code))

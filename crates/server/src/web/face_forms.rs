@@ -184,6 +184,7 @@ pub(crate) fn refusal(f: &'static FaceTexts, e: &AppError) -> Option<String> {
             M::InvalidField {
                 field: "password", ..
             } => f.err_password_login,
+            M::InvalidField { field: "url", .. } => f.err_url,
             other => {
                 let (_, code, _) = merchants_refusal(other);
                 return Some(format!("{} ({code})", f.err_refused));

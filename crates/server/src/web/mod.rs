@@ -43,6 +43,7 @@ mod i18n_faces;
 mod i18n_identity;
 mod i18n_lifecycle;
 mod merchant_auth;
+mod merchant_developer;
 mod merchant_portal;
 mod page;
 mod qr_svg;
@@ -97,6 +98,15 @@ fn merchant_routes() -> Router<AppState> {
             get(merchant_portal::orders).post(merchant_portal::create_order),
         )
         .route("/merchant/orders/{id}", get(merchant_portal::order))
+        .route("/merchant/developer", get(merchant_developer::developer))
+        .route(
+            "/merchant/developer/keys",
+            post(merchant_developer::rotate_key),
+        )
+        .route(
+            "/merchant/developer/webhook",
+            post(merchant_developer::set_webhook),
+        )
         .route(
             "/merchant/orders/{id}/refund",
             post(merchant_portal::refund),

@@ -129,3 +129,81 @@ pub async fn ledger_ok(s: &TestServer) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["ok"], true, "{report}");
 }
+
+/// A ledger account's posted debits and credits.
+pub async fn ledger_account(s: &TestServer, id: u128) -> (i64, i64) {
+    let id = uuid::Uuid::from_u128(id);
+    let (status, a) = s
+        .get(&format!("/v1/ledger/accounts/{id}"), Some(INTERNAL_TOKEN))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{id}: {a}");
+    (
+        a["debits_posted"].as_i64().unwrap(),
+        a["credits_posted"].as_i64().unwrap(),
+    )
+}
+
+/// Opens a credit account with one card for `customer`; the account id.
+pub async fn open_card(
+    s: &TestServer,
+    customer: &str,
+    pan: &str,
+    limit: i64,
+    expires: &str,
+) -> String {
+    let resp = s
+        .client
+        .post(format!("{}/v1/internal/credit/accounts", s.base))
+        .bearer_auth(INTERNAL_TOKEN)
+        .header("idempotency-key", format!("open-{pan}"))
+        .json(
+            &json!({ "customer_id": customer, "product": {"statement_day": 7},
+                       "credit_limit_fen": limit, "card_number": pan, "card_expires": expires }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// An internal POST with an idempotency key.
+pub async fn internal(s: &TestServer, path: &str, idem: &str, body: Value) -> (StatusCode, Value) {
+    let resp = s
+        .client
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(INTERNAL_TOKEN)
+        .header("idempotency-key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// A dynamic order of `amount`.
+pub async fn order(s: &TestServer, key: &Keys, amount: &str) -> Value {
+    let (status, o) = signed(
+        s,
+        key,
+        Method::POST,
+        "/v1/merchant/orders",
+        Some(json!({ "amount": amount })),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    o
+}
+
+/// The cardholder's view of a credit account.
+pub async fn card(s: &TestServer, token: &str, id: &str) -> Value {
+    let (status, a) = s
+        .get(&format!("/v1/credit/accounts/{id}"), Some(token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    a
+}

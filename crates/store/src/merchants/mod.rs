@@ -4,10 +4,12 @@
 //! spend, idempotency keys and pay-code tokens (`orders`). Writes that belong to one use case take
 //! the open [`Tx`] so they commit with their audit entry; reads take the [`Db`].
 
+pub mod authorisations;
 pub mod operators;
 pub mod orders;
 pub mod settlement;
 pub mod staff;
+pub mod webhooks;
 
 use cardlife_kernel::MerchantId;
 use jiff::Timestamp;

@@ -227,14 +227,15 @@ impl SettlementStore {
         })
     }
 
-    /// Records a settled day; `false` when it was already recorded (nothing written).
-    pub async fn insert(&self, s: &SettlementRecord) -> Result<bool, StoreError> {
+    /// Records a settled day inside `tx` (with the webhook event that reports it); `false` when
+    /// it was already recorded (nothing written).
+    pub async fn insert(tx: &mut Tx, s: &SettlementRecord) -> Result<bool, StoreError> {
         let sql = "INSERT INTO merchant_settlements (merchant_id, business_date, settlement_date, \
                    captures_fen, refunds_fen, fees_fen, carried_in_fen, net_fen, payout_fen, \
                    carried_out_fen, issuer_fen, network_fen, acquirer_fen, lines, settled_at_ns) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                    ON CONFLICT DO NOTHING";
-        let n = on_pool!(&self.db, |pool| {
+        let n = on_tx!(tx, |conn| {
             sqlx::query(sql)
                 .bind(s.merchant.as_uuid().to_string())
                 .bind(&s.business_date)
@@ -251,7 +252,7 @@ impl SettlementStore {
                 .bind(s.acquirer_fen)
                 .bind(s.lines)
                 .bind(ns(s.settled_at))
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|r| r.rows_affected())
         })?;
