@@ -15,6 +15,7 @@
 mod cards;
 mod command;
 mod error;
+mod installments;
 pub mod mirror;
 mod sql;
 mod view;
@@ -36,6 +37,7 @@ use uuid::Uuid;
 pub use cards::CardKeys;
 pub use command::StoredEvent;
 pub use error::CreditError;
+pub use installments::PurchaseView;
 pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
 
 use crate::db::Db;
