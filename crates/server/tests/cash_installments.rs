@@ -89,6 +89,7 @@ async fn snapshot(s: &TestServer, account: &str, token: &str) -> (Value, Value, 
 async fn refused(
     s: &TestServer,
     account: &str,
+    owner: &str,
     path: &str,
     token: &str,
     idem: Option<&str>,
@@ -96,7 +97,7 @@ async fn refused(
     status: StatusCode,
     code: &str,
 ) {
-    let before = snapshot(s, account, token).await;
+    let before = snapshot(s, account, owner).await;
     let (got, b, _) = post(s, path, token, idem, body).await;
     assert_eq!(
         (got, b["code"].as_str().unwrap_or("")),
@@ -104,7 +105,7 @@ async fn refused(
         "{b}"
     );
     assert_eq!(
-        snapshot(s, account, token).await,
+        snapshot(s, account, owner).await,
         before,
         "{code} changed something"
     );
@@ -125,6 +126,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
@@ -136,6 +138,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
@@ -147,6 +150,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
@@ -158,6 +162,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
@@ -169,6 +174,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
@@ -180,6 +186,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &bob.token,
             None,
@@ -202,6 +209,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &base,
             &alice.token,
             Some("cash-0"),
@@ -259,6 +267,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
         refused(
             &s,
             &account,
+            &alice.token,
             &quotes,
             &alice.token,
             None,
