@@ -1,7 +1,8 @@
 //! Card installments over the API (docs/api.md, "Card installments"; docs/domain.md §4): the
 //! holder asks for a quote of a bill installment (账单分期) of the latest statement, of a
 //! purchase installment (消费分期) of a posted, unbilled purchase named by its id, or of a cash
-//! installment (现金分期) paid out to one of the holder's own bound debit cards, reads the APR
+//! installment (现金分期) paid out to one of the holder's own bound debit cards, or of a hardship
+//! plan (个性化分期) of a past-due account's billed principal, reads the APR
 //! first, and books it with explicit consent; early settlement under the product's policy. A
 //! quote runs its booking on a copy of the account, so the engine's rules (the product's
 //! minimum and maximum amounts among them) refuse a bad quote exactly as they would refuse the
@@ -36,9 +37,12 @@ pub enum InstallmentError {
     /// A fee mode other than `per_period` or `upfront`.
     #[error("fee_mode must be per_period or upfront")]
     UnknownFeeMode,
-    /// A kind other than `bill`, `purchase` or `cash`.
-    #[error("kind must be bill, purchase or cash")]
+    /// A kind other than `bill`, `purchase`, `cash` or `hardship`.
+    #[error("kind must be bill, purchase, cash or hardship")]
     UnknownKind,
+    /// A hardship plan on an account that is not past due.
+    #[error("{0}")]
+    NotDelinquent(String),
     /// A cash installment without a `debit_card_id`.
     #[error("a cash installment is paid to one of your bound debit cards: \"debit_card_id\"")]
     DebitCardRequired,
@@ -121,6 +125,7 @@ pub(crate) fn engine_refusal(refusal: InstallmentRefusal, reason: String) -> App
         R::PurchaseBilled => I::PurchaseBilled(reason),
         R::PurchaseRepaid => I::PurchaseRepaid(reason),
         R::PurchaseConverted => I::PurchaseConverted(reason),
+        R::NotDelinquent => I::NotDelinquent(reason),
         R::PlanUnknown | R::PlanClosed => I::PlanClosed(reason),
     }
     .into()
@@ -154,7 +159,7 @@ pub struct InstallmentOffer {
     pub ear_percent: String,
     /// Pass it to the booking with `consent: true`.
     pub quote_id: String,
-    /// `bill`, `purchase` or `cash`.
+    /// `bill`, `purchase`, `cash` or `hardship`.
     pub kind: &'static str,
     /// The statement converted (bill).
     #[schema(value_type = Option<String>)]
@@ -198,7 +203,7 @@ impl From<PurchaseView> for ConvertiblePurchaseView {
 pub struct PlanView {
     /// 1-based, in booking order: the `{plan}` of the settlement route.
     pub number: usize,
-    /// `bill`, `purchase` or `cash`.
+    /// `bill`, `purchase`, `cash` or `hardship`.
     pub kind: &'static str,
     /// APR in percent.
     pub apr_percent: String,
@@ -229,6 +234,7 @@ impl From<&Plan> for PlanView {
                 Source::Bill { .. } => "bill",
                 Source::Purchase { .. } => "purchase",
                 Source::Cash => "cash",
+                Source::Hardship => "hardship",
             },
             apr_percent: format_percent(p.quote.annualised().apr_percent()),
             booked: p.booked,
@@ -253,6 +259,9 @@ struct QuoteToken {
     g: Option<Uuid>,
     /// The debit card paid (cash).
     d: Option<Uuid>,
+    /// A hardship plan of the delinquent balance.
+    #[serde(default)]
+    h: bool,
     f: i64,
     p: u32,
     r: i64,
@@ -310,6 +319,12 @@ impl QuoteToken {
                 rate_e8: self.r,
                 upfront: self.u,
                 debit_card,
+            },
+            (None, None) if self.h => StoredEvent::HardshipInstallment {
+                amount_fen: self.f,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
             },
             (None, None) => StoredEvent::BillInstallment {
                 amount_fen: self.f,
@@ -371,6 +386,7 @@ impl App {
             "bill" => "bill",
             "purchase" => "purchase",
             "cash" => "cash",
+            "hardship" => "hardship",
             _ => return Err(InstallmentError::UnknownKind.into()),
         };
         if !(1..=60).contains(&req.periods) {
@@ -403,6 +419,7 @@ impl App {
                 s: None,
                 g: Some(Uuid::from_u128(g)),
                 d: None,
+                h: false,
                 f,
                 p: req.periods,
                 r,
@@ -422,6 +439,22 @@ impl App {
                 s: None,
                 g: None,
                 d: Some(card.id),
+                h: false,
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
+            }
+        } else if kind == "hardship" {
+            let f = amount.ok_or_else(|| {
+                AppError::InvalidAmount("a hardship plan needs amount_fen".into())
+            })?;
+            QuoteToken {
+                a: id,
+                s: None,
+                g: None,
+                d: None,
+                h: true,
                 f,
                 p: req.periods,
                 r,
@@ -437,6 +470,7 @@ impl App {
                 s: statement.first().map(|s| s.statement_date),
                 g: None,
                 d: None,
+                h: false,
                 f,
                 p: req.periods,
                 r,
@@ -535,6 +569,7 @@ impl App {
                 self.own_debit_card(customer, &card.to_string()).await?;
                 None
             }
+            (None, None) if token.h => None,
             (None, None) => {
                 let latest = self.credit_statements(customer, id).await?;
                 if latest.first().map(|s| s.statement_date) != token.s {

@@ -10,6 +10,11 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
         I::PeriodsOutOfRange(_) => (invalid, "PERIODS_OUT_OF_RANGE", "Periods out of range"),
         I::NegativeRate => (invalid, "NEGATIVE_RATE", "Negative rate"),
         I::InvalidRate => (invalid, "INVALID_RATE", "Invalid rate"),
+        I::NotDelinquent(_) => (
+            invalid,
+            "HARDSHIP_REQUIRES_DELINQUENCY",
+            "Hardship plans are for accounts past due",
+        ),
         I::DebitCardRequired => (
             invalid,
             "DEBIT_CARD_REQUIRED",

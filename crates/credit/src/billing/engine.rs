@@ -696,6 +696,9 @@ impl Engine {
             EventKind::CashInstallment { amount, terms } => {
                 self.book_cash(index, e.date, amount, terms)
             }
+            EventKind::HardshipInstallment { amount, terms } => {
+                self.book_hardship(index, e.date, amount, terms)
+            }
             EventKind::SettleInstallment { plan } => self.settle(index, e.date, plan),
             EventKind::CashAdvance { amount } => {
                 let post_on = add_days(e.date, lag)?;
@@ -1476,6 +1479,68 @@ impl Engine {
             day,
         )?;
         self.add_plan(Source::Cash, day, quote)
+    }
+
+    /// A hardship plan: only while the account is past due; `amount`, at most its billed
+    /// purchase and cash principal still owed, leaves those items oldest first (no more
+    /// revolving interest on it), shows as a credit of the cycle and covers the missed
+    /// minimums, oldest first.
+    fn book_hardship(
+        &mut self,
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<(), BillingError> {
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
+        if self.account.days_past_due(day) == 0 {
+            return Err(bad(
+                R::NotDelinquent,
+                "a hardship plan is only for an account past due".into(),
+            ));
+        }
+        let principal = |i: &super::account::Item| {
+            matches!(i.bucket, Bucket::Purchase | Bucket::Cash) && i.statement.is_some()
+        };
+        let convertible = self.account.outstanding_where(principal)?;
+        if amount > convertible {
+            return Err(bad(
+                R::NotConvertible,
+                format!(
+                    "hardship plan {amount} exceeds the {convertible} of billed purchase and cash \
+                     principal still owed (fees and interest are not restructured)"
+                ),
+            ));
+        }
+        let quote = self.quote(index, day, amount, terms)?;
+        let items = &self.account.items;
+        let mut billed: Vec<usize> = (0..items.len())
+            .filter(|&i| principal(&items[i]) && items[i].outstanding.is_positive())
+            .collect();
+        billed.sort_by_key(|&i| (items[i].statement, items[i].seq));
+        let mut left = amount;
+        for i in billed {
+            if !left.is_positive() {
+                break;
+            }
+            let item = &mut self.account.items[i];
+            let take = left.min(item.outstanding)?;
+            item.outstanding = item.outstanding.checked_sub(take)?;
+            left = left.checked_sub(take)?;
+            let from = receivable(item.bucket);
+            self.postings.move_money(
+                INSTALLMENT_UNBILLED,
+                from,
+                take,
+                Why::InstallmentBooking,
+                day,
+            )?;
+        }
+        // Like a bill installment, the restructured principal shows as a credit of the cycle.
+        self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
+        self.account.cover_arrears(amount)?;
+        self.add_plan(Source::Hardship, day, quote)
     }
 
     /// The posted, unbilled purchases a purchase installment may convert today: not repaid,

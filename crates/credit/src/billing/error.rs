@@ -158,6 +158,8 @@ pub enum InstallmentRefusal {
     PurchaseRepaid,
     /// The purchase is converted already.
     PurchaseConverted,
+    /// A hardship plan on an account that is not delinquent.
+    NotDelinquent,
     /// No such plan.
     PlanUnknown,
     /// The plan is settled, cancelled or fully billed already.

@@ -76,6 +76,14 @@ pub enum EventKind {
         /// Periods, rate and fee mode.
         terms: Terms,
     },
+    /// A hardship plan (个性化分期) on a delinquent account: `amount` of its billed purchase and
+    /// cash principal restructured into installments; it covers the missed minimums.
+    HardshipInstallment {
+        /// The billed principal restructured.
+        amount: Money,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+    },
     /// Early settlement of an installment plan.
     SettleInstallment {
         /// 1-based index of the plan among the installment events received.
@@ -146,6 +154,7 @@ impl EventKind {
             | Self::TempLimit { amount, .. }
             | Self::BillInstallment { amount, .. }
             | Self::CashInstallment { amount, .. }
+            | Self::HardshipInstallment { amount, .. }
             | Self::Authorise { amount, .. }
             | Self::Capture { amount, .. } => Some(amount),
             Self::PurchaseInstallment { .. }
@@ -171,6 +180,7 @@ impl EventKind {
                 | Self::BillInstallment { .. }
                 | Self::PurchaseInstallment { .. }
                 | Self::CashInstallment { .. }
+                | Self::HardshipInstallment { .. }
                 | Self::SettleInstallment { .. }
         )
     }
@@ -180,7 +190,8 @@ impl EventKind {
         match self {
             Self::BillInstallment { terms, .. }
             | Self::PurchaseInstallment { terms, .. }
-            | Self::CashInstallment { terms, .. } => Some(terms),
+            | Self::CashInstallment { terms, .. }
+            | Self::HardshipInstallment { terms, .. } => Some(terms),
             _ => None,
         }
     }

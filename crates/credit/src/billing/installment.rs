@@ -29,6 +29,8 @@ pub enum Source {
     },
     /// Cash paid out to the holder's own debit card (现金分期).
     Cash,
+    /// The billed principal of a delinquent account (个性化分期).
+    Hardship,
 }
 
 /// One booked installment plan.

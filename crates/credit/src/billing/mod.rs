@@ -578,4 +578,4 @@ mod tests {
 mod authorisation_tests;
 
 #[cfg(test)]
-mod purchase_installment_tests;
+mod plan_booking_tests;

@@ -30,7 +30,8 @@ fn scope(session: &CustomerSession) -> String {
 pub(crate) struct InstallmentQuoteRequest {
     /// `bill`: part or all of the latest statement, between its statement and due dates;
     /// `purchase`: one posted, unbilled purchase, whole; `cash`: `amount_fen` paid out to one
-    /// of your bound debit cards.
+    /// of your bound debit cards; `hardship`: `amount_fen` of the billed principal of an
+    /// account past due, restructured.
     kind: String,
     /// Positive fen within the product's installment amounts (default 500.00 to 500,000.00):
     /// required for `bill`; for `purchase`, if given, the purchase's amount.
@@ -114,7 +115,7 @@ pub(crate) async fn purchases(
             INSTALLMENT_WINDOW_CLOSED, INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, \
             INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
-            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_BODY",
+            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, INVALID_BODY",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
@@ -152,12 +153,13 @@ pub(crate) async fn quote(
         (status = 201, description = "The plan booked", body = PlanView),
         (status = 400, description = "IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND, DEBIT_CARD_NOT_FOUND", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "IDEMPOTENCY_IN_FLIGHT", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "CONSENT_REQUIRED, QUOTE_UNKNOWN, INSTALLMENT_WINDOW_CLOSED, \
             INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INSTALLMENT_NOT_CONVERTIBLE, \
             AMOUNT_BELOW_MINIMUM, AMOUNT_ABOVE_MAXIMUM, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, \
+            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
             IDEMPOTENCY_KEY_REUSED, INVALID_BODY; nothing was done", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]

@@ -90,6 +90,17 @@ pub enum StoredEvent {
         /// The holder's debit card paid (its id among the bound debit cards).
         debit_card: uuid::Uuid,
     },
+    /// A hardship plan (个性化分期) of a delinquent account's billed principal.
+    HardshipInstallment {
+        /// Fen.
+        amount_fen: i64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸.
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+    },
     /// A merchant refund of the purchase with hold `hold`, posted after the lag; a full refund
     /// cancels the installment plan that converted it.
     PurchaseRefund {
@@ -178,6 +189,15 @@ impl StoredEvent {
                 upfront,
                 ..
             } => EventKind::CashInstallment {
+                amount: m(amount_fen),
+                terms: terms(periods, rate_e8, upfront),
+            },
+            Self::HardshipInstallment {
+                amount_fen,
+                periods,
+                rate_e8,
+                upfront,
+            } => EventKind::HardshipInstallment {
                 amount: m(amount_fen),
                 terms: terms(periods, rate_e8, upfront),
             },

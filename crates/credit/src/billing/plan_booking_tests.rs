@@ -1,7 +1,8 @@
-//! Purchase installments named by their hold, driven step by step: an authorisation and its
-//! capture converted once posted, the typed refusals, the product's amounts taken from the
-//! version in force, and the cancellation of a plan by the full refund of its purchase — each
-//! reconciled to the card's ledger.
+//! Installment bookings beyond the bill installment, driven step by step: a purchase named by
+//! its hold (an authorisation and its capture) converted once posted, the typed refusals, the
+//! product's amounts taken from the version in force, the cancellation of a plan by the full
+//! refund of its purchase, and a hardship plan of a past-due account — each reconciled to the
+//! card's ledger.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use cardlife_kernel::{Money, Rate};
@@ -193,5 +194,45 @@ fn a_refunded_purchase_is_not_convertible() {
         refusal(on(&mut e, date(2026, 4, 3), convert(hold, 3))),
         InstallmentRefusal::PurchaseRepaid
     );
+    clean(&e);
+}
+
+#[test]
+fn a_hardship_plan_restructures_billed_principal_only_on_an_account_past_due() {
+    let mut e = engine(Product::default());
+    bought(&mut e, date(2026, 4, 1), 300_000);
+    let hardship = |fen| EventKind::HardshipInstallment {
+        amount: Money::cny(fen),
+        terms: Terms {
+            periods: 24,
+            rate: Rate::parse("0.006").unwrap(),
+            fee_mode: FeeMode::PerPeriod,
+        },
+    };
+    // Billed on 7 Apr, last on-time day 28 Apr: not past due before 29 Apr.
+    assert_eq!(
+        refusal(on(&mut e, date(2026, 4, 28), hardship(300_000))),
+        InstallmentRefusal::NotDelinquent
+    );
+    let day = date(2026, 4, 30);
+    e.advance_to(day).unwrap();
+    assert!(e.summary(day).unwrap().days_past_due > 0);
+    assert_eq!(
+        refusal(on(&mut e, day, hardship(300_001))),
+        InstallmentRefusal::NotConvertible
+    );
+    let before = e.summary(day).unwrap();
+    on(&mut e, day, hardship(300_000)).unwrap();
+    let after = e.summary(day).unwrap();
+    assert_eq!(after.days_past_due, 0);
+    // The interest of April stays owed; the principal now waits in the plan.
+    assert_eq!(after.balance, before.balance);
+    assert_eq!(e.plans()[0].source, Source::Hardship);
+    assert_eq!(e.plans()[0].unbilled, Money::cny(300_000));
+    // The 7 May statement bills period 1: 125.00 + 18.00, and the April interest.
+    e.advance_to(date(2026, 5, 8)).unwrap();
+    let st = &e.statements()[1];
+    assert_eq!(st.totals.installments, Money::cny(14_300));
+    assert_eq!(e.summary(date(2026, 5, 8)).unwrap().days_past_due, 0);
     clean(&e);
 }
