@@ -183,7 +183,7 @@ pub struct ConvertiblePurchaseView {
     /// The posting date.
     #[schema(value_type = String)]
     pub posted: Date,
-    /// Fen.
+    /// Fen still owed of it: what the conversion converts.
     pub amount_fen: i64,
 }
 

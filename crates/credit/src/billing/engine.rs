@@ -206,7 +206,7 @@ pub struct ConvertiblePurchase {
     pub transaction_date: Date,
     /// The posting date.
     pub posted: Date,
-    /// The amount posted.
+    /// What is still owed of it: what a conversion converts.
     pub amount: Money,
 }
 
@@ -1422,11 +1422,7 @@ impl Engine {
             ));
         }
         let amount = self.account.items[i].outstanding;
-        let refunded = self
-            .refunded
-            .iter()
-            .any(|(h, sum)| Some(*h) == hold && *sum >= self.account.items[i].amount);
-        if !amount.is_positive() || refunded {
+        if !amount.is_positive() || self.refunded_in_full(&self.account.items[i]) {
             return Err(bad(
                 R::PurchaseRepaid,
                 format!("{what} is already repaid or refunded: nothing to convert"),
@@ -1543,8 +1539,9 @@ impl Engine {
         self.add_plan(Source::Hardship, day, quote)
     }
 
-    /// The posted, unbilled purchases a purchase installment may convert today: not repaid,
-    /// not converted, each named by its hold.
+    /// The posted, unbilled purchases a purchase installment may convert today: still owed
+    /// (what is owed is what converts), not converted, not refunded in full, each named by its
+    /// hold.
     pub fn convertible_purchases(&self) -> Vec<ConvertiblePurchase> {
         self.account
             .items
@@ -1553,17 +1550,24 @@ impl Engine {
                 it.bucket == Bucket::Purchase
                     && it.statement.is_none()
                     && it.outstanding.is_positive()
-                    && it.outstanding == it.amount
+                    && !self.refunded_in_full(it)
             })
             .filter_map(|it| {
                 Some(ConvertiblePurchase {
                     hold: it.hold?,
                     transaction_date: it.txn_date,
                     posted: it.posted,
-                    amount: it.amount,
+                    amount: it.outstanding,
                 })
             })
             .collect()
+    }
+
+    /// Whether the refunds naming `item`'s purchase reach its whole amount.
+    fn refunded_in_full(&self, item: &super::account::Item) -> bool {
+        self.refunded
+            .iter()
+            .any(|(h, sum)| Some(*h) == item.hold && *sum >= item.amount)
     }
 
     /// A refund of `amount` of the purchase with `hold` has posted: once its refunds reach the

@@ -108,9 +108,11 @@ fn a_captured_purchase_is_converted_by_its_hold_once_posted_and_only_once() {
 #[test]
 fn the_products_installment_amounts_are_those_of_the_version_in_force() {
     let first = Product::default();
-    let mut later = Product::default();
-    later.installment_min = Money::cny(400_000);
-    later.installment_max = Money::cny(450_000);
+    let later = Product {
+        installment_min: Money::cny(400_000),
+        installment_max: Money::cny(450_000),
+        ..Product::default()
+    };
     let versions =
         ProductVersions::new(vec![(date(2026, 3, 20), first), (date(2026, 4, 3), later)]).unwrap();
     let mut e = Engine::open_versioned(versions, date(2026, 3, 20), Money::cny(1_000_000)).unwrap();

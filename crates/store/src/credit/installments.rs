@@ -19,7 +19,7 @@ pub struct PurchaseView {
     pub transaction_date: Date,
     /// The posting date.
     pub posted: Date,
-    /// The amount.
+    /// What is still owed of it: what a conversion converts.
     pub amount: Money,
 }
 
