@@ -110,6 +110,10 @@ fn billing(e: BillingError) -> AppError {
             AppError::Declined { code, detail }
         }
         BillingError::PaymentOnClosedAccount { .. } => AppError::PaymentOnClosedAccount,
+        // Installment refusals by their type (crates/app/src/installments.rs).
+        BillingError::Installment {
+            refusal, reason, ..
+        } => crate::installments::engine_refusal(refusal, reason),
         BillingError::InvalidProduct(m) => AppError::InvalidProduct(m),
         BillingError::InvalidAccount(_)
         | BillingError::InvalidEvent { .. }

@@ -1,26 +1,26 @@
 //! Card installments over the API (docs/api.md, "Card installments"; docs/domain.md §4): the
-//! holder asks for a quote of a bill installment (账单分期) of the latest statement, reads the
-//! APR first, and books it with explicit consent; early settlement under the product's policy.
-//! Every check that can be made before the engine is made here, with a precise refusal; the
-//! engine (`BillInstallment`, `SettleInstallment`) checks again on a copy of the account and
-//! its refusals are mapped to the same refusals, so a refused booking writes nothing.
+//! holder asks for a quote of a bill installment (账单分期) of the latest statement, of a
+//! purchase installment (消费分期) of a posted, unbilled purchase named by its id, or of a cash
+//! installment (现金分期) paid out to one of the holder's own bound debit cards, or of a hardship
+//! plan (个性化分期) of a past-due account's billed principal, reads the APR
+//! first, and books it with explicit consent; early settlement under the product's policy. A
+//! quote runs its booking on a copy of the account, so the engine's rules (the product's
+//! minimum and maximum amounts among them) refuse a bad quote exactly as they would refuse the
+//! booking; the engine's refusals are mapped by their type ([`InstallmentRefusal`]) and a
+//! refused booking writes nothing.
 
-use cardlife_credit::billing::{BillingError, Plan, Source};
+use cardlife_credit::billing::{InstallmentRefusal, Plan, Source};
 use cardlife_credit::quote::{
     FeeMode, InstallmentQuote, InstallmentQuoteView, Periods, format_percent,
 };
 use cardlife_kernel::{CustomerId, Money, Rate};
-use cardlife_store::credit::{CreditError, StoredEvent};
+use cardlife_store::credit::{PurchaseView, StoredEvent};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use crate::{App, AppError, Missing};
-
-/// The smallest amount a bill installment converts (500.00), the product minimum of
-/// docs/api.md.
-pub const MIN_INSTALLMENT_FEN: i64 = 50_000;
 
 /// Why an installment request was refused (each a stable code, docs/api.md).
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +37,24 @@ pub enum InstallmentError {
     /// A fee mode other than `per_period` or `upfront`.
     #[error("fee_mode must be per_period or upfront")]
     UnknownFeeMode,
-    /// A kind other than `bill`.
-    #[error("kind must be bill (purchase installments are not offered over the API yet)")]
+    /// A kind other than `bill`, `purchase`, `cash` or `hardship`.
+    #[error("kind must be bill, purchase, cash or hardship")]
     UnknownKind,
-    /// Below [`MIN_INSTALLMENT_FEN`].
-    #[error("the amount is below the minimum installment of {0}")]
-    BelowMinimum(Money),
+    /// A hardship plan on an account that is not past due.
+    #[error("{0}")]
+    NotDelinquent(String),
+    /// A cash installment without a `debit_card_id`.
+    #[error("a cash installment is paid to one of your bound debit cards: \"debit_card_id\"")]
+    DebitCardRequired,
+    /// Below the product's minimum installment amount.
+    #[error("{0}")]
+    BelowMinimum(String),
+    /// Above the product's maximum installment amount.
+    #[error("{0}")]
+    AboveMaximum(String),
+    /// Terms the engine cannot schedule.
+    #[error("{0}")]
+    InvalidTerms(String),
     /// No statement, or today is not after its statement date and by its due date.
     #[error("{0}")]
     WindowClosed(String),
@@ -55,6 +67,24 @@ pub enum InstallmentError {
     /// Not billed purchase principal (fees, interest, cash, installments).
     #[error("{0}")]
     NotConvertible(String),
+    /// A purchase installment without a well-formed `purchase_id`.
+    #[error("{0}")]
+    InvalidPurchaseId(String),
+    /// No such purchase on this account.
+    #[error("{0}")]
+    PurchaseUnknown(String),
+    /// The purchase is authorised but not posted yet.
+    #[error("{0}")]
+    PurchaseNotPosted(String),
+    /// The purchase is on a statement already (a bill installment converts it).
+    #[error("{0}")]
+    PurchaseBilled(String),
+    /// The purchase is repaid or refunded.
+    #[error("{0}")]
+    PurchaseRepaid(String),
+    /// The purchase is converted already.
+    #[error("{0}")]
+    PurchaseConverted(String),
     /// `consent` missing or false.
     #[error("booking an installment needs \"consent\": true")]
     ConsentRequired,
@@ -67,6 +97,9 @@ pub enum InstallmentError {
     /// The plan was settled already.
     #[error("installment plan {0} is already settled")]
     PlanSettled(usize),
+    /// The plan was cancelled or is fully billed: nothing to settle.
+    #[error("{0}")]
+    PlanClosed(String),
 }
 
 impl From<InstallmentError> for AppError {
@@ -75,13 +108,40 @@ impl From<InstallmentError> for AppError {
     }
 }
 
-/// A bill installment quote as asked for.
+/// The engine's installment refusal, by its type.
+pub(crate) fn engine_refusal(refusal: InstallmentRefusal, reason: String) -> AppError {
+    use InstallmentError as I;
+    use InstallmentRefusal as R;
+    match refusal {
+        R::Terms => I::InvalidTerms(reason),
+        R::BelowMinimum => I::BelowMinimum(reason),
+        R::AboveMaximum => I::AboveMaximum(reason),
+        R::WindowClosed => I::WindowClosed(reason),
+        R::ExceedsUnconverted => I::ExceedsUnconverted(reason),
+        R::OverPermanentLimit => I::OverPermanentLimit(reason),
+        R::NotConvertible => I::NotConvertible(reason),
+        R::PurchaseUnknown => I::PurchaseUnknown(reason),
+        R::PurchaseNotPosted => I::PurchaseNotPosted(reason),
+        R::PurchaseBilled => I::PurchaseBilled(reason),
+        R::PurchaseRepaid => I::PurchaseRepaid(reason),
+        R::PurchaseConverted => I::PurchaseConverted(reason),
+        R::NotDelinquent => I::NotDelinquent(reason),
+        R::PlanUnknown | R::PlanClosed => I::PlanClosed(reason),
+    }
+    .into()
+}
+
+/// An installment quote as asked for.
 #[derive(Debug, Clone)]
 pub struct QuoteRequest {
-    /// `bill`.
+    /// `bill` or `purchase`.
     pub kind: String,
-    /// Fen.
-    pub amount_fen: i64,
+    /// Fen: the part of the statement (bill); the purchase's amount if given (purchase).
+    pub amount_fen: Option<i64>,
+    /// The purchase converted (purchase): its id from the convertible purchases.
+    pub purchase_id: Option<String>,
+    /// The holder's bound debit card paid (cash).
+    pub debit_card_id: Option<String>,
     /// 1–60.
     pub periods: u32,
     /// Decimal text, per period.
@@ -99,13 +159,43 @@ pub struct InstallmentOffer {
     pub ear_percent: String,
     /// Pass it to the booking with `consent: true`.
     pub quote_id: String,
-    /// `bill`.
+    /// `bill`, `purchase`, `cash` or `hardship`.
     pub kind: &'static str,
-    /// The statement converted.
-    #[schema(value_type = String)]
-    pub statement_date: Date,
+    /// The statement converted (bill).
+    #[schema(value_type = Option<String>)]
+    pub statement_date: Option<Date>,
+    /// The purchase converted (purchase).
+    pub purchase_id: Option<Uuid>,
+    /// The holder's debit card paid (cash).
+    pub debit_card_id: Option<Uuid>,
     /// The schedule and its costs.
     pub quote: InstallmentQuoteView,
+}
+
+/// A purchase a purchase installment may convert.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ConvertiblePurchaseView {
+    /// Name it in a quote's `purchase_id` (its authorisation's id).
+    pub purchase_id: Uuid,
+    /// The transaction date.
+    #[schema(value_type = String)]
+    pub transaction_date: Date,
+    /// The posting date.
+    #[schema(value_type = String)]
+    pub posted: Date,
+    /// Fen still owed of it: what the conversion converts.
+    pub amount_fen: i64,
+}
+
+impl From<PurchaseView> for ConvertiblePurchaseView {
+    fn from(p: PurchaseView) -> Self {
+        Self {
+            purchase_id: Uuid::from_u128(p.id),
+            transaction_date: p.transaction_date,
+            posted: p.posted,
+            amount_fen: p.amount.fen(),
+        }
+    }
 }
 
 /// A plan as the holder sees it.
@@ -113,7 +203,7 @@ pub struct InstallmentOffer {
 pub struct PlanView {
     /// 1-based, in booking order: the `{plan}` of the settlement route.
     pub number: usize,
-    /// `bill` or `purchase`.
+    /// `bill`, `purchase`, `cash` or `hardship`.
     pub kind: &'static str,
     /// APR in percent.
     pub apr_percent: String,
@@ -131,6 +221,9 @@ pub struct PlanView {
     /// Early-settlement date.
     #[schema(value_type = Option<String>)]
     pub settled: Option<Date>,
+    /// The date the plan was cancelled by the full refund of its purchase.
+    #[schema(value_type = Option<String>)]
+    pub cancelled: Option<Date>,
 }
 
 impl From<&Plan> for PlanView {
@@ -140,6 +233,8 @@ impl From<&Plan> for PlanView {
             kind: match p.source {
                 Source::Bill { .. } => "bill",
                 Source::Purchase { .. } => "purchase",
+                Source::Cash => "cash",
+                Source::Hardship => "hardship",
             },
             apr_percent: format_percent(p.quote.annualised().apr_percent()),
             booked: p.booked,
@@ -148,6 +243,7 @@ impl From<&Plan> for PlanView {
             billed: p.billed,
             unbilled_fen: p.unbilled.fen(),
             settled: p.settled,
+            cancelled: p.cancelled,
         }
     }
 }
@@ -155,8 +251,17 @@ impl From<&Plan> for PlanView {
 /// What a quote id carries (it is not secret: booking checks everything again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct QuoteToken {
+    /// The account.
     a: Uuid,
-    s: Date,
+    /// The statement converted (bill).
+    s: Option<Date>,
+    /// The purchase converted (purchase).
+    g: Option<Uuid>,
+    /// The debit card paid (cash).
+    d: Option<Uuid>,
+    /// A hardship plan of the delinquent balance.
+    #[serde(default)]
+    h: bool,
     f: i64,
     p: u32,
     r: i64,
@@ -198,6 +303,37 @@ impl QuoteToken {
             mode,
         )?)
     }
+
+    /// The booking event this quote stands for (`hold`: the purchase's card-local hold).
+    fn event(&self, hold: Option<u64>) -> StoredEvent {
+        match (hold, self.d) {
+            (Some(hold), _) => StoredEvent::PurchaseInstallment {
+                hold,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
+            },
+            (None, Some(debit_card)) => StoredEvent::CashInstallment {
+                amount_fen: self.f,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
+                debit_card,
+            },
+            (None, None) if self.h => StoredEvent::HardshipInstallment {
+                amount_fen: self.f,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
+            },
+            (None, None) => StoredEvent::BillInstallment {
+                amount_fen: self.f,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
+            },
+        }
+    }
 }
 
 fn rate_e8(text: &str) -> Result<i64, InstallmentError> {
@@ -212,26 +348,24 @@ fn rate_e8(text: &str) -> Result<i64, InstallmentError> {
     scaled.to_i64().ok_or(InstallmentError::InvalidRate)
 }
 
-/// The engine's refusal of an installment event, as a precise refusal.
-fn classify(e: CreditError) -> AppError {
-    if let CreditError::Billing(BillingError::InvalidEvent { reason, .. }) = &e {
-        let r = reason.clone();
-        let refusal = if r.contains("above the permanent limit") {
-            Some(InstallmentError::OverPermanentLimit(r))
-        } else if r.contains("still unpaid and unconverted") {
-            Some(InstallmentError::ExceedsUnconverted(r))
-        } else if r.contains("needs a statement") || r.contains("by the due date") {
-            Some(InstallmentError::WindowClosed(r))
-        } else if r.contains("only billed purchase principal") {
-            Some(InstallmentError::NotConvertible(r))
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
-            return refusal.into();
-        }
+fn positive(amount_fen: i64) -> Result<i64, AppError> {
+    if amount_fen <= 0 {
+        return Err(AppError::InvalidAmount(format!(
+            "amount_fen must be a positive number of fen, got {amount_fen}"
+        )));
     }
-    e.into()
+    Ok(amount_fen)
+}
+
+fn purchase_id(text: Option<&str>) -> Result<u128, InstallmentError> {
+    let text = text.ok_or_else(|| {
+        InstallmentError::InvalidPurchaseId(
+            "a purchase installment names its purchase in \"purchase_id\"".into(),
+        )
+    })?;
+    Uuid::try_parse(text)
+        .map(|u| u.as_u128())
+        .map_err(|_| InstallmentError::InvalidPurchaseId(format!("{text:?} is not a purchase id")))
 }
 
 impl App {
@@ -239,17 +373,22 @@ impl App {
         self.credit.as_ref().ok_or(AppError::Unavailable)
     }
 
-    /// A bill installment quote on one of the holder's accounts (writes nothing).
+    /// An installment quote on one of the holder's accounts: the booking is run on a copy of
+    /// the account, so it is refused here exactly as it would be at booking. Writes nothing.
     pub async fn installment_quote(
         &self,
         customer: CustomerId,
         id: Uuid,
         req: QuoteRequest,
     ) -> Result<InstallmentOffer, AppError> {
-        let account = self.credit_account(customer, id).await?;
-        if req.kind != "bill" {
-            return Err(InstallmentError::UnknownKind.into());
-        }
+        self.credit_account(customer, id).await?;
+        let kind = match req.kind.as_str() {
+            "bill" => "bill",
+            "purchase" => "purchase",
+            "cash" => "cash",
+            "hardship" => "hardship",
+            _ => return Err(InstallmentError::UnknownKind.into()),
+        };
         if !(1..=60).contains(&req.periods) {
             return Err(InstallmentError::PeriodsOutOfRange(req.periods).into());
         }
@@ -259,72 +398,147 @@ impl App {
             Some("upfront") => true,
             Some(_) => return Err(InstallmentError::UnknownFeeMode.into()),
         };
-        if req.amount_fen <= 0 {
-            return Err(AppError::InvalidAmount(format!(
-                "amount_fen must be a positive number of fen, got {}",
-                req.amount_fen
-            )));
-        }
-        if req.amount_fen < MIN_INSTALLMENT_FEN {
-            return Err(InstallmentError::BelowMinimum(Money::cny(MIN_INSTALLMENT_FEN)).into());
-        }
-        let statements = self.credit_statements(customer, id).await?;
-        let Some(s) = statements.first() else {
-            return Err(InstallmentError::WindowClosed(
-                "a bill installment needs a statement, and none has been cut yet".into(),
+        let amount = req.amount_fen.map(positive).transpose()?;
+        let mut token_hold = None;
+        let token = if kind == "purchase" {
+            let g = purchase_id(req.purchase_id.as_deref())?;
+            let (hold, found) = self.convertible(customer, id, g).await?;
+            let f = found.map_or(0, |p| p.amount.fen());
+            if let (Some(asked), Some(_)) = (amount, found)
+                && asked != f
+            {
+                return Err(AppError::InvalidAmount(format!(
+                    "a purchase installment converts the whole purchase, {}, not {}",
+                    Money::cny(f),
+                    Money::cny(asked)
+                )));
+            }
+            token_hold = Some(hold);
+            QuoteToken {
+                a: id,
+                s: None,
+                g: Some(Uuid::from_u128(g)),
+                d: None,
+                h: false,
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
+            }
+        } else if kind == "cash" {
+            let f = amount.ok_or_else(|| {
+                AppError::InvalidAmount("a cash installment needs amount_fen".into())
+            })?;
+            let card = req
+                .debit_card_id
+                .as_deref()
+                .ok_or(InstallmentError::DebitCardRequired)?;
+            let card = self.own_debit_card(customer, card).await?;
+            QuoteToken {
+                a: id,
+                s: None,
+                g: None,
+                d: Some(card.id),
+                h: false,
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
+            }
+        } else if kind == "hardship" {
+            let f = amount.ok_or_else(|| {
+                AppError::InvalidAmount("a hardship plan needs amount_fen".into())
+            })?;
+            QuoteToken {
+                a: id,
+                s: None,
+                g: None,
+                d: None,
+                h: true,
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
+            }
+        } else {
+            let f = amount.ok_or_else(|| {
+                AppError::InvalidAmount("a bill installment needs amount_fen".into())
+            })?;
+            let statement = self.credit_statements(customer, id).await?;
+            QuoteToken {
+                a: id,
+                s: statement.first().map(|s| s.statement_date),
+                g: None,
+                d: None,
+                h: false,
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
+            }
+        };
+        self.credit_service()?
+            .try_command(
+                id,
+                customer.as_uuid(),
+                token.event(token_hold),
+                self.today(),
             )
-            .into());
-        };
-        let today = self.today();
-        if !(s.statement_date < today && today <= s.due_date) {
-            return Err(InstallmentError::WindowClosed(format!(
-                "a bill installment is asked after the statement date and by the due date: \
-                 the latest statement, {}, was due {}",
-                s.statement_date, s.due_date
-            ))
-            .into());
-        }
-        let installable = s.balance_fen.min(account.credit_limit.fen());
-        if req.amount_fen > s.balance_fen {
-            return Err(InstallmentError::ExceedsUnconverted(format!(
-                "{} is more than the {} statement's balance {}",
-                Money::cny(req.amount_fen),
-                s.statement_date,
-                Money::cny(s.balance_fen)
-            ))
-            .into());
-        }
-        if req.amount_fen > installable {
-            return Err(InstallmentError::OverPermanentLimit(format!(
-                "only {} of the {} statement is within the permanent limit {}: the part above \
-                 it (a temporary-limit overdraft) is not installable",
-                Money::cny(installable),
-                s.statement_date,
-                account.credit_limit
-            ))
-            .into());
-        }
-        let token = QuoteToken {
-            a: id,
-            s: s.statement_date,
-            f: req.amount_fen,
-            p: req.periods,
-            r,
-            u: upfront,
-        };
-        let quote = token.quote()?;
-        let view = InstallmentQuoteView::from(&quote);
+            .await?;
+        let view = InstallmentQuoteView::from(&token.quote()?);
         Ok(InstallmentOffer {
             apr_percent: view.apr_percent.clone(),
             ear_percent: view.ear_percent.clone(),
             quote_id: token.encode()?,
-            kind: "bill",
-            statement_date: s.statement_date,
+            kind,
+            statement_date: token.s,
+            purchase_id: token.g,
+            debit_card_id: token.d,
             quote: view,
         })
     }
 
-    /// Books a quoted bill installment; `consent` must be `Some(true)`.
+    /// The card-local hold of purchase `purchase` on the account, and the purchase if it is
+    /// convertible today (`None`: the engine says why not).
+    async fn convertible(
+        &self,
+        customer: CustomerId,
+        id: Uuid,
+        purchase: u128,
+    ) -> Result<(u64, Option<PurchaseView>), AppError> {
+        let svc = self.credit_service()?;
+        let unknown = || {
+            InstallmentError::PurchaseUnknown(format!(
+                "{} is not a purchase on this account",
+                Uuid::from_u128(purchase)
+            ))
+        };
+        let hold = svc.purchase_hold(id, purchase)?.ok_or_else(unknown)?;
+        let found = svc
+            .convertible_purchases(id, customer.as_uuid())
+            .await?
+            .into_iter()
+            .find(|p| p.id == purchase);
+        Ok((hold, found))
+    }
+
+    /// The purchases of one of the holder's accounts a purchase installment may convert today.
+    pub async fn installment_purchases(
+        &self,
+        customer: CustomerId,
+        id: Uuid,
+    ) -> Result<Vec<ConvertiblePurchaseView>, AppError> {
+        self.credit_account(customer, id).await?;
+        Ok(self
+            .credit_service()?
+            .convertible_purchases(id, customer.as_uuid())
+            .await?
+            .into_iter()
+            .map(ConvertiblePurchaseView::from)
+            .collect())
+    }
+
+    /// Books a quoted installment; `consent` must be `Some(true)`.
     pub async fn installment_book(
         &self,
         customer: CustomerId,
@@ -341,24 +555,41 @@ impl App {
         if token.a != id {
             return Err(InstallmentError::UnknownQuote.into());
         }
-        let latest = self.credit_statements(customer, id).await?;
-        if latest.first().map(|s| s.statement_date) != Some(token.s) {
-            return Err(InstallmentError::WindowClosed(format!(
-                "the quote was for the {} statement, which is no longer the latest",
-                token.s
-            ))
-            .into());
-        }
-        let event = StoredEvent::BillInstallment {
-            amount_fen: token.f,
-            periods: token.p,
-            rate_e8: token.r,
-            upfront: token.u,
+        let hold = match (token.g, token.d) {
+            (Some(g), _) => {
+                let (hold, found) = self.convertible(customer, id, g.as_u128()).await?;
+                // The quote was for the whole purchase: another amount is not this quote.
+                if found.is_some_and(|p| p.amount.fen() != token.f) {
+                    return Err(InstallmentError::UnknownQuote.into());
+                }
+                Some(hold)
+            }
+            (None, Some(card)) => {
+                // Still the holder's own bound card.
+                self.own_debit_card(customer, &card.to_string()).await?;
+                None
+            }
+            (None, None) if token.h => None,
+            (None, None) => {
+                let latest = self.credit_statements(customer, id).await?;
+                if latest.first().map(|s| s.statement_date) != token.s {
+                    return Err(InstallmentError::WindowClosed(format!(
+                        "the quote was for the {} statement, which is no longer the latest",
+                        token.s.map_or_else(|| "missing".into(), |d| d.to_string())
+                    ))
+                    .into());
+                }
+                None
+            }
         };
         let svc = self.credit_service()?;
-        svc.holder_command(id, Some(customer.as_uuid()), event, self.today())
-            .await
-            .map_err(classify)?;
+        svc.holder_command(
+            id,
+            Some(customer.as_uuid()),
+            token.event(hold),
+            self.today(),
+        )
+        .await?;
         let plans = svc.installments(id, customer.as_uuid()).await?;
         plans
             .last()
@@ -404,8 +635,7 @@ impl App {
             StoredEvent::SettleInstallment { plan: number },
             self.today(),
         )
-        .await
-        .map_err(classify)?;
+        .await?;
         let plans = svc.installments(id, customer.as_uuid()).await?;
         plans
             .iter()

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cardlife_credit::billing::{
-    Engine, Event, EventKind, Outcome, Product, ProductVersions, Statement, Terms,
+    Engine, Event, EventKind, Outcome, Product, ProductVersions, PurchaseRef, Statement, Terms,
 };
 use cardlife_credit::quote::FeeMode;
 use cardlife_kernel::{Money, Rate};
@@ -222,7 +222,7 @@ fn one_based(value: Option<i64>, name: &str) -> Result<usize, String> {
 fn to_event(_index: usize, e: &EventSection) -> Result<Event, String> {
     let kind = match e.kind.as_str() {
         "purchase_installment" => EventKind::PurchaseInstallment {
-            purchase: one_based(e.purchase, "purchase")?,
+            purchase: PurchaseRef::Nth(one_based(e.purchase, "purchase")?),
             terms: terms(e)?,
         },
         "settle_installment" => EventKind::SettleInstallment {

@@ -10,6 +10,16 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
         I::PeriodsOutOfRange(_) => (invalid, "PERIODS_OUT_OF_RANGE", "Periods out of range"),
         I::NegativeRate => (invalid, "NEGATIVE_RATE", "Negative rate"),
         I::InvalidRate => (invalid, "INVALID_RATE", "Invalid rate"),
+        I::NotDelinquent(_) => (
+            invalid,
+            "HARDSHIP_REQUIRES_DELINQUENCY",
+            "Hardship plans are for accounts past due",
+        ),
+        I::DebitCardRequired => (
+            invalid,
+            "DEBIT_CARD_REQUIRED",
+            "A cash installment needs one of your debit cards",
+        ),
         I::UnknownFeeMode => (invalid, "UNKNOWN_FEE_MODE", "Unknown fee mode"),
         I::UnknownKind => (
             invalid,
@@ -21,6 +31,27 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
             "AMOUNT_BELOW_MINIMUM",
             "Below the minimum installment amount",
         ),
+        I::AboveMaximum(_) => (
+            invalid,
+            "AMOUNT_ABOVE_MAXIMUM",
+            "Above the maximum installment amount",
+        ),
+        I::InvalidTerms(_) => (invalid, "INVALID_INSTALLMENT_TERMS", "Invalid terms"),
+        I::InvalidPurchaseId(_) => (invalid, "INVALID_PURCHASE_ID", "Invalid purchase id"),
+        I::PurchaseUnknown(_) => (invalid, "PURCHASE_UNKNOWN", "Unknown purchase"),
+        I::PurchaseNotPosted(_) => (invalid, "PURCHASE_NOT_POSTED", "Purchase not posted yet"),
+        I::PurchaseBilled(_) => (
+            invalid,
+            "PURCHASE_ALREADY_BILLED",
+            "Purchase already billed",
+        ),
+        I::PurchaseRepaid(_) => (invalid, "PURCHASE_REPAID", "Purchase repaid or refunded"),
+        I::PurchaseConverted(_) => (
+            invalid,
+            "PURCHASE_ALREADY_CONVERTED",
+            "Purchase already converted",
+        ),
+        I::PlanClosed(_) => (invalid, "PLAN_CLOSED", "Plan cancelled or fully billed"),
         I::WindowClosed(_) => (
             invalid,
             "INSTALLMENT_WINDOW_CLOSED",

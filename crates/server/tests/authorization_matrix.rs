@@ -95,6 +95,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Customer,
     ),
     (
+        "get",
+        "/v1/credit/accounts/{id}/installments/purchases",
+        Access::Customer,
+    ),
+    (
         "post",
         "/v1/credit/accounts/{id}/installments/quotes",
         Access::Customer,

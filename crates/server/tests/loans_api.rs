@@ -752,3 +752,60 @@ async fn the_same_booking_sent_five_times_makes_one_loan_and_a_reused_key_is_ref
         ledger_ok(&s).await;
     }
 }
+
+#[tokio::test]
+async fn an_interest_only_loan_is_booked_over_the_api_and_repaid_with_its_bullet() {
+    for s in servers().await {
+        let mut c = s.register("13800000091").await;
+        let card = card(&s, &c, CARD_B).await;
+        let q = quote(&s, &c, 1_000_000, 3, "interest_only").await;
+        let rows = q["schedule"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 3, "{q}");
+        // Interest every month, the whole principal with the last payment.
+        assert_eq!(rows[0]["principal"], "0.00", "{q}");
+        assert_eq!(rows[1]["principal"], "0.00", "{q}");
+        assert_eq!(rows[2]["principal"], "10000.00", "{q}");
+        let loan = book(&s, &c, q["id"].as_str().unwrap(), &card, "bullet-book").await;
+        let id = loan["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/loans/{id}");
+        assert_eq!(loan["principal"], "10000.00", "{loan}");
+        ledger_ok(&s).await;
+
+        // Period 1 falls due: its interest alone is paid; the principal is untouched.
+        days_pass(&s, &mut c, 30).await;
+        let (_, l) = s.get(&path, Some(&c.token)).await;
+        assert_eq!(l["interest_due"], q["schedule"][0]["interest"], "{l}");
+        let (status, l) = post_key(
+            &s,
+            &format!("{path}/repayments"),
+            &c.token,
+            Some("bullet-pay-1"),
+            json!({ "amount_fen": fen(&rows[0]["payment"]), "debit_card_id": card }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{l}");
+        assert_eq!(l["interest_due"], "0.00", "{l}");
+        assert_eq!(l["principal"], "10000.00", "{l}");
+        assert!(l["overdue"].is_null(), "{l}");
+        ledger_ok(&s).await;
+
+        // Paid off: the principal and the interest to date, then the loan is closed.
+        let payoff = fen(&l["payoff_today"]);
+        assert!(payoff >= 1_000_000, "{l}");
+        let (status, l) = post_key(
+            &s,
+            &format!("{path}/repayments"),
+            &c.token,
+            Some("bullet-pay-off"),
+            json!({ "amount_fen": payoff, "debit_card_id": card }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{l}");
+        assert_eq!(
+            (l["status"].as_str(), l["principal"].as_str()),
+            (Some("closed"), Some("0.00")),
+            "{l}"
+        );
+        ledger_ok(&s).await;
+    }
+}

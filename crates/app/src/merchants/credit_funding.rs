@@ -8,7 +8,8 @@
 //! same amount from that clearing account to the merchant's payable account (transfer code 303),
 //! so clearing is back to zero and settlement finds the purchase on the payable account exactly
 //! once. A refund runs the other way: payable → clearing (code 304) now, and the engine's refund
-//! posting clearing → receivable after the posting lag.
+//! posting clearing → receivable after the posting lag; it names the purchase it refunds, so a
+//! full refund cancels the purchase installment that converted it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -203,6 +204,11 @@ impl CardFunding for CreditCardFunding {
                 .paid_with
                 .ok_or_else(|| funding("a refund needs the authorisation that paid"))?;
             let (account, number) = self.credit.account_of_authorisation(paid_with.0)?;
+            // The refund names the purchase it refunds: a full refund cancels the installment
+            // plan that converted it (docs/domain.md §4).
+            let (_, hold) = mirror::split_id(paid_with.0)
+                .ok_or_else(|| funding("the paying authorisation is not a card's"))?;
+            let hold = u64::try_from(hold).map_err(funding)?;
             let moved = self
                 .transfer(Transfer {
                     id: derived_id("credit-refund", &r.idempotency_key.to_be_bytes(), 0),
@@ -221,7 +227,8 @@ impl CardFunding for CreditCardFunding {
                     .holder_command(
                         account,
                         None,
-                        StoredEvent::Refund {
+                        StoredEvent::PurchaseRefund {
+                            hold,
                             amount_fen: r.amount.fen(),
                         },
                         self.today(),

@@ -83,6 +83,8 @@ pub struct Item {
     pub event: Option<usize>,
     /// The installment plan it belongs to (installment items only).
     pub plan: Option<PlanPart>,
+    /// The hold id of the authorisation it posted from (purchases and cash advances).
+    pub hold: Option<u128>,
 }
 
 /// Which part of an installment plan an item is.
@@ -223,6 +225,7 @@ impl CreditAccount {
             known: Decimal::ZERO,
             event: None,
             plan: None,
+            hold: None,
         });
         self.items.len() - 1
     }

@@ -14,8 +14,8 @@ use super::account::{
 use super::allocation::{Stage, order, split};
 use super::cycle::{CycleDates, add_days, next_statement_after};
 use super::dormancy::DormancyFacts;
-use super::error::{BillingError, DeclineCode};
-use super::event::{Event, EventKind, Terms};
+use super::error::{BillingError, DeclineCode, InstallmentRefusal};
+use super::event::{Event, EventKind, PurchaseRef, Terms};
 use super::installment::{Plan, Source};
 use super::interest;
 use super::postings::{
@@ -35,6 +35,16 @@ fn invalid(index: usize, date: Date, reason: String) -> BillingError {
     }
 }
 
+/// An installment event refused by rule `refusal`: its 1-based index, its date and why.
+fn refused(index: usize, date: Date, refusal: InstallmentRefusal, reason: String) -> BillingError {
+    BillingError::Installment {
+        index,
+        date,
+        refusal,
+        reason,
+    }
+}
+
 /// A received item waiting for its posting date (`None`: an authorisation waiting for its
 /// capture, reversal or expiry).
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +55,8 @@ struct Queued {
     amount: Money,
     hold: Option<u128>,
     event: Option<usize>,
+    /// A refund of one purchase: that purchase's hold.
+    refunds: Option<u128>,
 }
 
 /// The end state of a run.
@@ -185,6 +197,19 @@ pub struct Authorisation {
     pub date: Date,
 }
 
+/// A posted, unbilled purchase a purchase installment may convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvertiblePurchase {
+    /// Its hold's transfer id in the card's ledger: how a conversion names it.
+    pub hold: u128,
+    /// The transaction date.
+    pub transaction_date: Date,
+    /// The posting date.
+    pub posted: Date,
+    /// What is still owed of it: what a conversion converts.
+    pub amount: Money,
+}
+
 /// The billing engine of one card account.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -206,6 +231,8 @@ pub struct Engine {
     plans: Vec<Plan>,
     /// The 1-based file index of each purchase event received, in order.
     purchase_events: Vec<usize>,
+    /// What has been refunded of each purchase named by a refund, by hold.
+    refunded: Vec<(u128, Money)>,
     status: AccountStatus,
     closed_on: Option<Date>,
     /// The last day the card is valid (the last day of its expiry month), if it expires.
@@ -259,6 +286,7 @@ impl Engine {
             late_fees: Vec::new(),
             plans: Vec::new(),
             purchase_events: Vec::new(),
+            refunded: Vec::new(),
             status: AccountStatus::Active,
             closed_on: None,
             card_expires: None,
@@ -552,7 +580,10 @@ impl Engine {
                     return Err(bad("the installment rate must not be negative"));
                 }
             }
-            if let EventKind::PurchaseInstallment { purchase: 0, .. }
+            if let EventKind::PurchaseInstallment {
+                purchase: PurchaseRef::Nth(0),
+                ..
+            }
             | EventKind::SettleInstallment { plan: 0 } = e.kind
             {
                 return Err(bad("purchase and plan numbers are 1-based"));
@@ -647,6 +678,19 @@ impl Engine {
                     amount,
                     hold: None,
                     event: None,
+                    refunds: None,
+                });
+                Ok(())
+            }
+            EventKind::PurchaseRefund { hold, amount } => {
+                self.queue.push(Queued {
+                    bucket: None,
+                    txn_date: e.date,
+                    post_on: Some(add_days(e.date, lag)?),
+                    amount,
+                    hold: None,
+                    event: None,
+                    refunds: Some(hold),
                 });
                 Ok(())
             }
@@ -666,6 +710,12 @@ impl Engine {
             }
             EventKind::PurchaseInstallment { purchase, terms } => {
                 self.book_purchase(index, e.date, purchase, terms)
+            }
+            EventKind::CashInstallment { amount, terms } => {
+                self.book_cash(index, e.date, amount, terms)
+            }
+            EventKind::HardshipInstallment { amount, terms } => {
+                self.book_hardship(index, e.date, amount, terms)
             }
             EventKind::SettleInstallment { plan } => self.settle(index, e.date, plan),
             EventKind::CashAdvance { amount } => {
@@ -695,6 +745,7 @@ impl Engine {
             EventKind::Purchase { .. }
                 | EventKind::CashAdvance { .. }
                 | EventKind::Authorise { .. }
+                | EventKind::CashInstallment { .. }
         );
         let declined = |code: DeclineCode, reason: String| BillingError::Declined {
             index,
@@ -848,6 +899,7 @@ impl Engine {
             amount,
             hold: Some(hold),
             event: Some(index),
+            refunds: None,
         });
         Ok(())
     }
@@ -977,6 +1029,9 @@ impl Engine {
         }
         for q in due.iter().filter(|q| q.bucket.is_none()) {
             self.credit(day, q.amount, Counter::Merchant, Why::Refund)?;
+            if let Some(hold) = q.refunds {
+                self.note_refund(hold, q.amount, day)?;
+            }
         }
         Ok(())
     }
@@ -988,6 +1043,7 @@ impl Engine {
         let bucket = q.bucket.unwrap_or(Bucket::Purchase);
         let i = self.account.push(bucket, q.txn_date, day, q.amount);
         self.account.items[i].event = q.event;
+        self.account.items[i].hold = q.hold;
         if bucket == Bucket::Cash {
             self.cycle.cash_advances = self.cycle.cash_advances.checked_add(q.amount)?;
             // No free period: the days between the advance and its posting bear interest too.
@@ -1152,16 +1208,32 @@ impl Engine {
 
     // ----- installments (docs/domain.md §4) -----
 
+    /// The plan's schedule, within the product's installment amounts.
     fn quote(
+        &self,
         index: usize,
         day: Date,
         amount: Money,
         terms: Terms,
     ) -> Result<InstallmentQuote, BillingError> {
-        let periods =
-            Periods::new(terms.periods).map_err(|e| invalid(index, day, e.to_string()))?;
+        let no = |refusal: InstallmentRefusal, reason: String| refused(index, day, refusal, reason);
+        let (min, max) = (self.product.installment_min, self.product.installment_max);
+        if amount < min {
+            return Err(no(
+                InstallmentRefusal::BelowMinimum,
+                format!("installment {amount} is below the product minimum {min}"),
+            ));
+        }
+        if amount > max {
+            return Err(no(
+                InstallmentRefusal::AboveMaximum,
+                format!("installment {amount} is above the product maximum {max}"),
+            ));
+        }
+        let periods = Periods::new(terms.periods)
+            .map_err(|e| no(InstallmentRefusal::Terms, e.to_string()))?;
         InstallmentQuote::new(amount, periods, terms.rate, terms.fee_mode)
-            .map_err(|e| invalid(index, day, format!("installment: {e}")))
+            .map_err(|e| no(InstallmentRefusal::Terms, format!("installment: {e}")))
     }
 
     /// A bill installment: `amount` of the latest statement, between its statement date
@@ -1175,28 +1247,36 @@ impl Engine {
         amount: Money,
         terms: Terms,
     ) -> Result<(), BillingError> {
-        let bad = |reason: String| invalid(index, day, reason);
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
         let zero = Money::cny(0);
         let Some(s) = self.statements.last() else {
             return Err(bad(
+                R::WindowClosed,
                 "a bill installment needs a statement, and none has been cut yet".into(),
             ));
         };
         if !(s.statement_date < day && day <= s.due_date) {
-            return Err(bad(format!(
-                "a bill installment must be requested after the statement date and by the due \
-                 date: the latest statement, {}, was due {}",
-                s.statement_date, s.due_date
-            )));
+            return Err(bad(
+                R::WindowClosed,
+                format!(
+                    "a bill installment must be requested after the statement date and by the \
+                     due date: the latest statement, {}, was due {}",
+                    s.statement_date, s.due_date
+                ),
+            ));
         }
         let unpaid = s.balance.checked_sub(s.credits_to_grace)?.max(zero)?;
         if amount > unpaid {
             let paid = s.credits_to_grace.checked_sub(s.converted)?;
-            return Err(bad(format!(
-                "bill installment {amount} exceeds the {unpaid} of the {} statement still \
-                 unpaid and unconverted (balance {}, paid {paid}, already installed {})",
-                s.statement_date, s.balance, s.converted
-            )));
+            return Err(bad(
+                R::ExceedsUnconverted,
+                format!(
+                    "bill installment {amount} exceeds the {unpaid} of the {} statement still \
+                     unpaid and unconverted (balance {}, paid {paid}, already installed {})",
+                    s.statement_date, s.balance, s.converted
+                ),
+            ));
         }
         let within_limit = s
             .balance
@@ -1205,23 +1285,29 @@ impl Engine {
             .max(zero)?;
         if amount > within_limit {
             let over = s.balance.checked_sub(self.credit_limit)?;
-            return Err(bad(format!(
-                "bill installment {amount} exceeds the {within_limit} installable: the {over} of \
-                 the {} statement above the permanent limit {} is not installable (rule 10)",
-                s.statement_date, self.credit_limit
-            )));
+            return Err(bad(
+                R::OverPermanentLimit,
+                format!(
+                    "bill installment {amount} exceeds the {within_limit} installable: the {over} \
+                     of the {} statement above the permanent limit {} is not installable (rule 10)",
+                    s.statement_date, self.credit_limit
+                ),
+            ));
         }
         let convertible = self
             .account
             .outstanding_where(|i| i.bucket == Bucket::Purchase && i.statement.is_some())?;
         if amount > convertible {
-            return Err(bad(format!(
-                "bill installment {amount} exceeds the {convertible} convertible: only billed \
-                 purchase principal is convertible (not fees, interest, cash advances or \
-                 installments)"
-            )));
+            return Err(bad(
+                R::NotConvertible,
+                format!(
+                    "bill installment {amount} exceeds the {convertible} convertible: only billed \
+                     purchase principal is convertible (not fees, interest, cash advances or \
+                     installments)"
+                ),
+            ));
         }
-        let quote = Self::quote(index, day, amount, terms)?;
+        let quote = self.quote(index, day, amount, terms)?;
         let items = &self.account.items;
         let mut billed: Vec<usize> = (0..items.len())
             .filter(|&i| {
@@ -1258,56 +1344,109 @@ impl Engine {
         self.add_plan(Source::Bill { statement }, day, quote)
     }
 
-    /// A purchase installment: the `purchase`-th purchase, posted and not yet billed, leaves the
-    /// purchase bucket (and this cycle's purchases) whole.
+    /// The item a purchase reference names, and how to name it in a refusal.
+    fn find_purchase(
+        &self,
+        index: usize,
+        day: Date,
+        purchase: PurchaseRef,
+    ) -> Result<(usize, String), BillingError> {
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
+        let not_posted = |what: &str| {
+            bad(
+                R::PurchaseNotPosted,
+                format!(
+                    "{what} is not posted yet: a purchase is convertible from its posting date \
+                     until its statement"
+                ),
+            )
+        };
+        match purchase {
+            PurchaseRef::Nth(n) => {
+                let Some(&event) = self.purchase_events.get(n.wrapping_sub(1)) else {
+                    return Err(bad(
+                        R::PurchaseUnknown,
+                        format!(
+                            "purchase {n} has not been received ({} purchase(s) so far)",
+                            self.purchase_events.len()
+                        ),
+                    ));
+                };
+                let what = format!("purchase {n} (event {event})");
+                let i = self
+                    .account
+                    .items
+                    .iter()
+                    .position(|it| it.event == Some(event))
+                    .ok_or_else(|| not_posted(&what))?;
+                Ok((i, what))
+            }
+            PurchaseRef::Hold(hold) => {
+                let what = format!("purchase {hold}");
+                let posted = self
+                    .account
+                    .items
+                    .iter()
+                    .position(|it| it.hold == Some(hold) && it.bucket == Bucket::Purchase);
+                if let Some(i) = posted {
+                    return Ok((i, what));
+                }
+                let queued = self
+                    .queue
+                    .iter()
+                    .any(|q| q.hold == Some(hold) && q.bucket == Some(Bucket::Purchase));
+                if queued {
+                    return Err(not_posted(&what));
+                }
+                Err(bad(
+                    R::PurchaseUnknown,
+                    format!("{what} is not a purchase on this card"),
+                ))
+            }
+        }
+    }
+
+    /// A purchase installment: a purchase, posted and not yet billed, leaves the purchase
+    /// bucket (and this cycle's purchases) whole.
     fn book_purchase(
         &mut self,
         index: usize,
         day: Date,
-        purchase: usize,
+        purchase: PurchaseRef,
         terms: Terms,
     ) -> Result<(), BillingError> {
-        let bad = |reason: String| invalid(index, day, reason);
-        let Some(&event) = self.purchase_events.get(purchase.wrapping_sub(1)) else {
-            return Err(bad(format!(
-                "purchase {purchase} has not been received ({} purchase(s) so far)",
-                self.purchase_events.len()
-            )));
-        };
-        let what = format!("purchase {purchase} (event {event})");
-        if let Some(p) = self
-            .plans
-            .iter()
-            .find(|p| p.source == Source::Purchase { event })
-        {
-            return Err(bad(format!(
-                "{what} is already converted by installment plan {}",
-                p.number
-            )));
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
+        let (i, what) = self.find_purchase(index, day, purchase)?;
+        let (event, hold) = (self.account.items[i].event, self.account.items[i].hold);
+        let event = event.unwrap_or(0);
+        if let Some(p) = self.plans.iter().find(|p| {
+            matches!(p.source, Source::Purchase { event: e, hold: h } if e == event && h == hold)
+        }) {
+            return Err(bad(
+                R::PurchaseConverted,
+                format!("{what} is already converted by installment plan {}", p.number),
+            ));
         }
-        let Some(i) = self
-            .account
-            .items
-            .iter()
-            .position(|it| it.event == Some(event))
-        else {
-            return Err(bad(format!(
-                "{what} is not posted yet: a purchase is convertible from its posting date \
-                 until its statement"
-            )));
-        };
         if let Some(st) = self.account.items[i].statement {
             let date = self.statements.get(st).map(|s| s.statement_date);
-            return Err(bad(format!(
-                "{what} is already billed (statement {}): convert it with a bill installment",
-                date.map_or_else(|| "?".into(), |d| d.to_string())
-            )));
+            return Err(bad(
+                R::PurchaseBilled,
+                format!(
+                    "{what} is already billed (statement {}): convert it with a bill installment",
+                    date.map_or_else(|| "?".into(), |d| d.to_string())
+                ),
+            ));
         }
         let amount = self.account.items[i].outstanding;
-        if !amount.is_positive() {
-            return Err(bad(format!("{what} is already repaid: nothing to convert")));
+        if !amount.is_positive() || self.refunded_in_full(&self.account.items[i]) {
+            return Err(bad(
+                R::PurchaseRepaid,
+                format!("{what} is already repaid or refunded: nothing to convert"),
+            ));
         }
-        let quote = Self::quote(index, day, amount, terms)?;
+        let quote = self.quote(index, day, amount, terms)?;
         let item = &mut self.account.items[i];
         item.outstanding = Money::cny(0);
         // It leaves the purchase bucket: no revolving interest, ever.
@@ -1322,7 +1461,164 @@ impl Engine {
             day,
         )?;
         self.cycle.purchases = self.cycle.purchases.checked_sub(amount)?;
-        self.add_plan(Source::Purchase { event }, day, quote)
+        self.add_plan(Source::Purchase { event, hold }, day, quote)
+    }
+
+    /// A cash installment: `amount`, within the available credit, is paid out through cash
+    /// clearing today (to the holder's own debit card) straight into unbilled installment
+    /// principal, so it never bears revolving interest or a cash-advance fee.
+    fn book_cash(
+        &mut self,
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<(), BillingError> {
+        let available = self.available(day)?;
+        if amount > available {
+            return Err(BillingError::CreditLimitExceeded {
+                index,
+                date: day,
+                amount: amount.to_string(),
+                available: available.to_string(),
+                code: DeclineCode::InsufficientCredit,
+            });
+        }
+        let quote = self.quote(index, day, amount, terms)?;
+        self.postings.move_money(
+            INSTALLMENT_UNBILLED,
+            Counter::Cash as u128,
+            amount,
+            Why::InstallmentBooking,
+            day,
+        )?;
+        self.add_plan(Source::Cash, day, quote)
+    }
+
+    /// A hardship plan: only while the account is past due; `amount`, at most its billed
+    /// purchase and cash principal still owed, leaves those items oldest first (no more
+    /// revolving interest on it), shows as a credit of the cycle and covers the missed
+    /// minimums, oldest first.
+    fn book_hardship(
+        &mut self,
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<(), BillingError> {
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
+        if self.account.days_past_due(day) == 0 {
+            return Err(bad(
+                R::NotDelinquent,
+                "a hardship plan is only for an account past due".into(),
+            ));
+        }
+        let principal = |i: &super::account::Item| {
+            matches!(i.bucket, Bucket::Purchase | Bucket::Cash) && i.statement.is_some()
+        };
+        let convertible = self.account.outstanding_where(principal)?;
+        if amount > convertible {
+            return Err(bad(
+                R::NotConvertible,
+                format!(
+                    "hardship plan {amount} exceeds the {convertible} of billed purchase and cash \
+                     principal still owed (fees and interest are not restructured)"
+                ),
+            ));
+        }
+        let quote = self.quote(index, day, amount, terms)?;
+        let items = &self.account.items;
+        let mut billed: Vec<usize> = (0..items.len())
+            .filter(|&i| principal(&items[i]) && items[i].outstanding.is_positive())
+            .collect();
+        billed.sort_by_key(|&i| (items[i].statement, items[i].seq));
+        let mut left = amount;
+        for i in billed {
+            if !left.is_positive() {
+                break;
+            }
+            let item = &mut self.account.items[i];
+            let take = left.min(item.outstanding)?;
+            item.outstanding = item.outstanding.checked_sub(take)?;
+            left = left.checked_sub(take)?;
+            let from = receivable(item.bucket);
+            self.postings.move_money(
+                INSTALLMENT_UNBILLED,
+                from,
+                take,
+                Why::InstallmentBooking,
+                day,
+            )?;
+        }
+        // Like a bill installment, the restructured principal shows as a credit of the cycle.
+        self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
+        self.account.cover_arrears(amount)?;
+        self.add_plan(Source::Hardship, day, quote)
+    }
+
+    /// The posted, unbilled purchases a purchase installment may convert today: still owed
+    /// (what is owed is what converts), not converted, not refunded in full, each named by its
+    /// hold.
+    pub fn convertible_purchases(&self) -> Vec<ConvertiblePurchase> {
+        self.account
+            .items
+            .iter()
+            .filter(|it| {
+                it.bucket == Bucket::Purchase
+                    && it.statement.is_none()
+                    && it.outstanding.is_positive()
+                    && !self.refunded_in_full(it)
+            })
+            .filter_map(|it| {
+                Some(ConvertiblePurchase {
+                    hold: it.hold?,
+                    transaction_date: it.txn_date,
+                    posted: it.posted,
+                    amount: it.outstanding,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the refunds naming `item`'s purchase reach its whole amount.
+    fn refunded_in_full(&self, item: &super::account::Item) -> bool {
+        self.refunded
+            .iter()
+            .any(|(h, sum)| Some(*h) == item.hold && *sum >= item.amount)
+    }
+
+    /// A refund of `amount` of the purchase with `hold` has posted: once its refunds reach the
+    /// purchase's whole amount, a running plan that converted it is cancelled — its principal
+    /// not yet billed posts today (the refund just credited covers it) and its fees not yet
+    /// billed are waived; fees already charged stay.
+    fn note_refund(&mut self, hold: u128, amount: Money, day: Date) -> Result<(), BillingError> {
+        let total = match self.refunded.iter_mut().find(|(h, _)| *h == hold) {
+            Some((_, sum)) => {
+                *sum = sum.checked_add(amount)?;
+                *sum
+            }
+            None => {
+                self.refunded.push((hold, amount));
+                amount
+            }
+        };
+        let Some(k) = self.plans.iter().position(|p| {
+            matches!(p.source, Source::Purchase { hold: Some(h), .. } if h == hold)
+                && p.next_row().is_some()
+        }) else {
+            return Ok(());
+        };
+        if total < self.plans[k].quote.amount() {
+            return Ok(());
+        }
+        let number = self.plans[k].number;
+        let remaining = self.plans[k].unbilled;
+        let plan = &mut self.plans[k];
+        plan.cancelled = Some(day);
+        plan.unbilled = Money::cny(0);
+        self.post_installment(number, false, remaining, day, Why::InstallmentCancellation)?;
+        Ok(())
     }
 
     fn add_plan(
@@ -1400,22 +1696,36 @@ impl Engine {
     /// Early settlement: the remaining principal and the policy's cost post today as
     /// installment items (billed on the next statement); the plan stops occupying the limit.
     fn settle(&mut self, index: usize, day: Date, number: usize) -> Result<(), BillingError> {
-        let bad = |reason: String| invalid(index, day, reason);
+        use InstallmentRefusal as R;
+        let bad = |refusal: R, reason: String| refused(index, day, refusal, reason);
         let Some(plan) = self.plans.get(number.wrapping_sub(1)) else {
-            return Err(bad(format!(
-                "installment plan {number} is not booked ({} plan(s) so far)",
-                self.plans.len()
-            )));
+            return Err(bad(
+                R::PlanUnknown,
+                format!(
+                    "installment plan {number} is not booked ({} plan(s) so far)",
+                    self.plans.len()
+                ),
+            ));
         };
         if let Some(on) = plan.settled {
-            return Err(bad(format!(
-                "installment plan {number} was already settled on {on}"
-            )));
+            return Err(bad(
+                R::PlanClosed,
+                format!("installment plan {number} was already settled on {on}"),
+            ));
+        }
+        if let Some(on) = plan.cancelled {
+            return Err(bad(
+                R::PlanClosed,
+                format!(
+                    "installment plan {number} was cancelled on {on}: its purchase was refunded"
+                ),
+            ));
         }
         if plan.next_row().is_none() {
-            return Err(bad(format!(
-                "installment plan {number} is fully billed: nothing left to settle"
-            )));
+            return Err(bad(
+                R::PlanClosed,
+                format!("installment plan {number} is fully billed: nothing left to settle"),
+            ));
         }
         let rate_days = self.versions.rate_days(plan.last_billed, day)?;
         let cost = plan.settlement_cost_over(&self.product, rate_days)?;

@@ -23,6 +23,19 @@ pub enum BillingError {
         /// What is wrong.
         reason: String,
     },
+    /// An installment booking, conversion or settlement refused by the card's rules
+    /// (docs/domain.md §4); [`InstallmentRefusal`] says which rule, `reason` says it in words.
+    #[error("event {index} on {date}: {reason}")]
+    Installment {
+        /// 1-based position of the event.
+        index: usize,
+        /// Its date.
+        date: Date,
+        /// Which rule refused it.
+        refusal: InstallmentRefusal,
+        /// What is wrong, in words.
+        reason: String,
+    },
     /// An authorisation asked for more than the available credit (`insufficient_credit`) or,
     /// for a cash advance, more than the cash limit left (`cash_limit_exceeded`).
     #[error(
@@ -115,6 +128,42 @@ pub enum BillingError {
     /// An internal invariant failed (a bug).
     #[error("invariant broken: {0}")]
     Invariant(String),
+}
+
+/// Which installment rule refused an event (docs/domain.md §4): the stable kinds behind
+/// [`BillingError::Installment`], so callers map refusals by type, not by message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InstallmentRefusal {
+    /// Periods not from 1 to 60, or a negative rate: the terms cannot be quoted.
+    Terms,
+    /// Below the product's minimum installment amount.
+    BelowMinimum,
+    /// Above the product's maximum installment amount.
+    AboveMaximum,
+    /// No statement yet, or not after its statement date and by its due date.
+    WindowClosed,
+    /// More than the statement's balance still unpaid and not already converted.
+    ExceedsUnconverted,
+    /// The part of the statement above the permanent limit (a temporary-limit overdraft).
+    OverPermanentLimit,
+    /// Not billed purchase principal (fees, interest, cash advances, installments).
+    NotConvertible,
+    /// No such purchase on the account.
+    PurchaseUnknown,
+    /// The purchase is authorised but not posted yet.
+    PurchaseNotPosted,
+    /// The purchase is billed already (a bill installment converts it).
+    PurchaseBilled,
+    /// The purchase is repaid or refunded: nothing left to convert.
+    PurchaseRepaid,
+    /// The purchase is converted already.
+    PurchaseConverted,
+    /// A hardship plan on an account that is not delinquent.
+    NotDelinquent,
+    /// No such plan.
+    PlanUnknown,
+    /// The plan is settled, cancelled or fully billed already.
+    PlanClosed,
 }
 
 /// Why an authorisation (a purchase or a cash advance) was declined; [`DeclineCode::name`] is

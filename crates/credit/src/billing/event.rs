@@ -54,8 +54,33 @@ pub enum EventKind {
     },
     /// A purchase installment (消费分期) of a posted, unbilled purchase.
     PurchaseInstallment {
-        /// 1-based index of the purchase among the `purchase` events received.
-        purchase: usize,
+        /// The purchase converted.
+        purchase: PurchaseRef,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+    },
+    /// A merchant refund of one purchase (named by its hold id): a refund like
+    /// [`EventKind::Refund`]; when the purchase's refunds reach its whole amount and it was
+    /// converted into an installment plan, the plan is cancelled as the refund posts.
+    PurchaseRefund {
+        /// The purchase's hold id.
+        hold: u128,
+        /// The amount refunded.
+        amount: Money,
+    },
+    /// A cash installment (现金分期): `amount` paid out to the holder's own debit card now
+    /// (through cash clearing, as a cash advance is) and repaid by installments.
+    CashInstallment {
+        /// The amount disbursed.
+        amount: Money,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+    },
+    /// A hardship plan (个性化分期) on a delinquent account: `amount` of its billed purchase and
+    /// cash principal restructured into installments; it covers the missed minimums.
+    HardshipInstallment {
+        /// The billed principal restructured.
+        amount: Money,
         /// Periods, rate and fee mode.
         terms: Terms,
     },
@@ -96,6 +121,16 @@ pub enum EventKind {
     Close,
 }
 
+/// How a purchase installment names its purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurchaseRef {
+    /// The n-th (1-based) `purchase` event received (scenario files).
+    Nth(usize),
+    /// The purchase's hold id in the card's ledger: stable whether it arrived as a `purchase`
+    /// or as an authorisation and its capture (the API; [`super::Engine::last_hold`]).
+    Hold(u128),
+}
+
 /// The terms of an installment plan as requested (checked when it is booked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terms {
@@ -113,10 +148,13 @@ impl EventKind {
         match self {
             Self::Purchase { amount }
             | Self::Refund { amount }
+            | Self::PurchaseRefund { amount, .. }
             | Self::CashAdvance { amount }
             | Self::Payment { amount }
             | Self::TempLimit { amount, .. }
             | Self::BillInstallment { amount, .. }
+            | Self::CashInstallment { amount, .. }
+            | Self::HardshipInstallment { amount, .. }
             | Self::Authorise { amount, .. }
             | Self::Capture { amount, .. } => Some(amount),
             Self::PurchaseInstallment { .. }
@@ -141,6 +179,8 @@ impl EventKind {
                 | Self::Payment { .. }
                 | Self::BillInstallment { .. }
                 | Self::PurchaseInstallment { .. }
+                | Self::CashInstallment { .. }
+                | Self::HardshipInstallment { .. }
                 | Self::SettleInstallment { .. }
         )
     }
@@ -148,9 +188,10 @@ impl EventKind {
     /// The terms of an installment booking.
     pub fn terms(self) -> Option<Terms> {
         match self {
-            Self::BillInstallment { terms, .. } | Self::PurchaseInstallment { terms, .. } => {
-                Some(terms)
-            }
+            Self::BillInstallment { terms, .. }
+            | Self::PurchaseInstallment { terms, .. }
+            | Self::CashInstallment { terms, .. }
+            | Self::HardshipInstallment { terms, .. } => Some(terms),
             _ => None,
         }
     }

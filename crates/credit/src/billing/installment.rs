@@ -24,7 +24,13 @@ pub enum Source {
     Purchase {
         /// The purchase event.
         event: usize,
+        /// Its hold id in the card's ledger.
+        hold: Option<u128>,
     },
+    /// Cash paid out to the holder's own debit card (现金分期).
+    Cash,
+    /// The billed principal of a delinquent account (个性化分期).
+    Hardship,
 }
 
 /// One booked installment plan.
@@ -46,6 +52,8 @@ pub struct Plan {
     pub last_billed: Date,
     /// The early-settlement date, once settled.
     pub settled: Option<Date>,
+    /// The date the plan was cancelled, once its purchase was refunded in full.
+    pub cancelled: Option<Date>,
 }
 
 impl Plan {
@@ -60,12 +68,13 @@ impl Plan {
             billed: 0,
             last_billed: booked,
             settled: None,
+            cancelled: None,
         }
     }
 
     /// The next period to bill, if the plan is still running.
     pub fn next_row(&self) -> Option<InstallmentRow> {
-        if self.settled.is_some() {
+        if self.settled.is_some() || self.cancelled.is_some() {
             return None;
         }
         self.quote.schedule().get(self.billed).copied()

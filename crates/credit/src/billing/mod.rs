@@ -175,9 +175,9 @@ pub mod statement_run;
 
 pub use account::{AccountStatus, Bucket, CreditAccount, DelinquencyBucket};
 pub use dormancy::{DormancyFacts, DormancyReport, dormancy_report, is_dormant};
-pub use engine::{Authorisation, CreditLine, Engine, Outcome, Summary};
-pub use error::{BillingError, DeclineCode};
-pub use event::{Event, EventKind, Terms};
+pub use engine::{Authorisation, ConvertiblePurchase, CreditLine, Engine, Outcome, Summary};
+pub use error::{BillingError, DeclineCode, InstallmentRefusal};
+pub use event::{Event, EventKind, PurchaseRef, Terms};
 pub use installment::{Plan, Source};
 pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
 pub use statement::{CycleTotals, LineKind, MinimumBasis, Statement};
@@ -576,3 +576,6 @@ mod tests {
 
 #[cfg(test)]
 mod authorisation_tests;
+
+#[cfg(test)]
+mod plan_booking_tests;

@@ -24,6 +24,8 @@
 //! (code 12) and charges its cost 1106 ← 4103 (code 12). The statement balance is the receivables
 //! other than 1107 minus the overpayment; what the cardholder owes in all adds 1107.
 //!
+//! A cash installment pays its amount out of cash clearing straight into 1107 (code 9).
+//!
 //! A purchase or cash advance is first a pending transfer (receivable ← clearing) and posts on
 //! its posting date. A credit (payment or refund) moves from repayment or merchant clearing to
 //! the receivable buckets it repays, and any excess to the overpayment liability; a charge
@@ -125,6 +127,8 @@ pub enum Why {
     InstallmentFee = 11,
     /// An early settlement: remaining principal billed and its cost charged.
     InstallmentSettlement = 12,
+    /// A plan cancelled by the full refund of its purchase: remaining principal billed.
+    InstallmentCancellation = 13,
 }
 
 /// The card's ledger and the next transfer id.

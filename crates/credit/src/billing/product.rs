@@ -96,6 +96,10 @@ pub struct Product {
     /// The `penalty` policy's share of the remaining principal, percent.
     #[serde(deserialize_with = "percent")]
     pub early_settlement_penalty_pct: Decimal,
+    /// The smallest amount an installment plan converts (docs/domain.md §4; default 500.00).
+    pub installment_min: Money,
+    /// The largest amount an installment plan converts (default 500,000.00).
+    pub installment_max: Money,
     /// Days an authorisation stays pending before it expires and its hold is released
     /// (1–30; default 7).
     pub authorisation_expiry_days: i32,
@@ -123,6 +127,8 @@ impl Default for Product {
             early_settlement: EarlySettlement::RemainingFees,
             early_settlement_penalty_pct: Decimal::from(3),
             authorisation_expiry_days: AUTHORISATION_EXPIRY_DAYS_DEFAULT,
+            installment_min: Money::cny(50_000),
+            installment_max: Money::cny(50_000_000),
         }
     }
 }
@@ -188,6 +194,7 @@ impl Product {
             ("late_fee_min", self.late_fee_min),
             ("late_fee_max", self.late_fee_max),
             ("cash_fee_min", self.cash_fee_min),
+            ("installment_min", self.installment_min),
         ];
         for (name, amount) in amounts {
             if amount.is_negative() {
@@ -196,6 +203,9 @@ impl Product {
         }
         if self.late_fee_min > self.late_fee_max {
             return bad("late_fee_min exceeds late_fee_max".into());
+        }
+        if !self.installment_min.is_positive() || self.installment_min > self.installment_max {
+            return bad("installment_min must be positive and at most installment_max".into());
         }
         Ok(())
     }

@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use cardlife_app::installments::{InstallmentOffer, PlanView, QuoteRequest};
+use cardlife_app::installments::{
+    ConvertiblePurchaseView, InstallmentOffer, PlanView, QuoteRequest,
+};
 use cardlife_app::quotes::{InstallmentQuoteView, InstallmentRowView};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
@@ -26,10 +28,19 @@ fn scope(session: &CustomerSession) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InstallmentQuoteRequest {
-    /// `bill`: part or all of the latest statement, between its statement and due dates.
+    /// `bill`: part or all of the latest statement, between its statement and due dates;
+    /// `purchase`: one posted, unbilled purchase, whole; `cash`: `amount_fen` paid out to one
+    /// of your bound debit cards; `hardship`: `amount_fen` of the billed principal of an
+    /// account past due, restructured.
     kind: String,
-    /// Positive fen, at least 50,000 (500.00).
-    amount_fen: i64,
+    /// Positive fen within the product's installment amounts (default 500.00 to 500,000.00):
+    /// required for `bill`; for `purchase`, if given, the purchase's amount.
+    amount_fen: Option<i64>,
+    /// `purchase`: the purchase's id, from `GET …/installments/purchases`.
+    purchase_id: Option<String>,
+    /// `cash`: the id of one of your bound debit cards (`GET /v1/me/debit-cards`), paid the
+    /// amount.
+    debit_card_id: Option<String>,
     /// 1–60.
     periods: u32,
     /// The fee rate per period, a decimal string (`"0.006"`).
@@ -53,6 +64,13 @@ pub(crate) struct BookInstallmentRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettleRequest {}
 
+/// The purchases a purchase installment may convert.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(crate) struct PurchaseList {
+    /// Posted, unbilled, not repaid and not converted, in posting order.
+    purchases: Vec<ConvertiblePurchaseView>,
+}
+
 /// The account's plans.
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub(crate) struct PlanList {
@@ -60,7 +78,31 @@ pub(crate) struct PlanList {
     installments: Vec<PlanView>,
 }
 
-/// A bill installment quote: the APR first. Writes nothing.
+/// The purchases of the account a purchase installment may convert today, each with the id
+/// a quote names it by (its authorisation's id, whether it arrived as a purchase, an
+/// authorisation and its capture, or a QR payment).
+#[utoipa::path(get, path = "/v1/credit/accounts/{id}/installments/purchases", tag = "credit",
+    params(("id" = Uuid, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "The convertible purchases", body = PurchaseList),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn purchases(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<PurchaseList>, ApiError> {
+    let purchases = state
+        .app
+        .installment_purchases(session.customer_id(), Uuid::from_u128(id))
+        .await?;
+    Ok(Json(PurchaseList { purchases }))
+}
+
+/// An installment quote (bill or purchase): the APR first. Writes nothing; the booking's
+/// rules are checked on a copy of the account.
 #[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments/quotes", tag = "credit",
     params(("id" = Uuid, Path, description = "The account id")),
     request_body = InstallmentQuoteRequest,
@@ -69,8 +111,11 @@ pub(crate) struct PlanList {
         (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "PERIODS_OUT_OF_RANGE, NEGATIVE_RATE, INVALID_RATE, UNKNOWN_FEE_MODE, \
-            UNKNOWN_INSTALLMENT_KIND, INVALID_AMOUNT, AMOUNT_BELOW_MINIMUM, INSTALLMENT_WINDOW_CLOSED, \
-            INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INVALID_BODY",
+            UNKNOWN_INSTALLMENT_KIND, INVALID_AMOUNT, AMOUNT_BELOW_MINIMUM, AMOUNT_ABOVE_MAXIMUM, \
+            INSTALLMENT_WINDOW_CLOSED, INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, \
+            INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
+            PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
+            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, INVALID_BODY",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
@@ -83,6 +128,8 @@ pub(crate) async fn quote(
     let req = QuoteRequest {
         kind: body.kind,
         amount_fen: body.amount_fen,
+        purchase_id: body.purchase_id,
+        debit_card_id: body.debit_card_id,
         periods: body.periods,
         rate: body.rate,
         fee_mode: body.fee_mode,
@@ -106,10 +153,13 @@ pub(crate) async fn quote(
         (status = 201, description = "The plan booked", body = PlanView),
         (status = 400, description = "IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND, DEBIT_CARD_NOT_FOUND", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "IDEMPOTENCY_IN_FLIGHT", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "CONSENT_REQUIRED, QUOTE_UNKNOWN, INSTALLMENT_WINDOW_CLOSED, \
             INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INSTALLMENT_NOT_CONVERTIBLE, \
+            AMOUNT_BELOW_MINIMUM, AMOUNT_ABOVE_MAXIMUM, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
+            PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, \
+            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
             IDEMPOTENCY_KEY_REUSED, INVALID_BODY; nothing was done", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
@@ -176,7 +226,7 @@ pub(crate) async fn list(
         (status = 400, description = "IDEMPOTENCY_KEY_REQUIRED, MALFORMED_JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "PLAN_ALREADY_SETTLED, IDEMPOTENCY_KEY_REUSED; nothing was done", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "PLAN_ALREADY_SETTLED, PLAN_CLOSED, IDEMPOTENCY_KEY_REUSED; nothing was done", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
 pub(crate) async fn settle(
@@ -214,12 +264,14 @@ pub(crate) async fn settle(
 /// The card installment routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(quote, book, list, settle),
+    paths(purchases, quote, book, list, settle),
     components(schemas(
         InstallmentQuoteRequest,
         BookInstallmentRequest,
         SettleRequest,
         PlanList,
+        PurchaseList,
+        ConvertiblePurchaseView,
         PlanView,
         InstallmentOffer,
         InstallmentQuoteView,

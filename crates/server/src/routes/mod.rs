@@ -56,6 +56,10 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/v1/credit/accounts/{id}/repayments", post(credit::repay))
         .route(
+            "/v1/credit/accounts/{id}/installments/purchases",
+            get(credit_installments::purchases),
+        )
+        .route(
             "/v1/credit/accounts/{id}/installments/quotes",
             post(credit_installments::quote),
         )

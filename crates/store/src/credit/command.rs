@@ -2,7 +2,7 @@
 //! [`EventKind`] for the commands the API issues. Field names are a storage contract: add
 //! variants, never rename.
 
-use cardlife_credit::billing::{EventKind, Terms};
+use cardlife_credit::billing::{EventKind, PurchaseRef, Terms};
 use cardlife_credit::quote::FeeMode;
 use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
@@ -64,6 +64,51 @@ pub enum StoredEvent {
         /// The fee charged at booking rather than per period.
         upfront: bool,
     },
+    /// A purchase installment (消费分期) of the posted, unbilled purchase with hold `hold`,
+    /// booked with the holder's consent.
+    PurchaseInstallment {
+        /// The purchase's hold id in the card's ledger.
+        hold: u64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸.
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+    },
+    /// A cash installment (现金分期) paid out to the holder's own bound debit card, booked with
+    /// the holder's consent.
+    CashInstallment {
+        /// Fen.
+        amount_fen: i64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸.
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+        /// The holder's debit card paid (its id among the bound debit cards).
+        debit_card: uuid::Uuid,
+    },
+    /// A hardship plan (个性化分期) of a delinquent account's billed principal.
+    HardshipInstallment {
+        /// Fen.
+        amount_fen: i64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸.
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+    },
+    /// A merchant refund of the purchase with hold `hold`, posted after the lag; a full refund
+    /// cancels the installment plan that converted it.
+    PurchaseRefund {
+        /// The purchase's hold id in the card's ledger.
+        hold: u64,
+        /// Fen.
+        amount_fen: i64,
+    },
     /// Early settlement of installment plan `plan` (1-based, in booking order).
     SettleInstallment {
         /// The plan's number.
@@ -75,6 +120,19 @@ pub enum StoredEvent {
     Unfreeze,
     /// Closed.
     Close,
+}
+
+/// Installment terms as stored: periods, the rate in 10⁻⁸ and the fee mode.
+fn terms(periods: u32, rate_e8: i64, upfront: bool) -> Terms {
+    Terms {
+        periods,
+        rate: Rate::new(rust_decimal::Decimal::new(rate_e8, 8)),
+        fee_mode: if upfront {
+            FeeMode::Upfront
+        } else {
+            FeeMode::PerPeriod
+        },
+    }
 }
 
 impl StoredEvent {
@@ -113,15 +171,39 @@ impl StoredEvent {
                 upfront,
             } => EventKind::BillInstallment {
                 amount: m(amount_fen),
-                terms: Terms {
-                    periods,
-                    rate: Rate::new(rust_decimal::Decimal::new(rate_e8, 8)),
-                    fee_mode: if upfront {
-                        FeeMode::Upfront
-                    } else {
-                        FeeMode::PerPeriod
-                    },
-                },
+                terms: terms(periods, rate_e8, upfront),
+            },
+            Self::PurchaseInstallment {
+                hold,
+                periods,
+                rate_e8,
+                upfront,
+            } => EventKind::PurchaseInstallment {
+                purchase: PurchaseRef::Hold(u128::from(hold)),
+                terms: terms(periods, rate_e8, upfront),
+            },
+            Self::CashInstallment {
+                amount_fen,
+                periods,
+                rate_e8,
+                upfront,
+                ..
+            } => EventKind::CashInstallment {
+                amount: m(amount_fen),
+                terms: terms(periods, rate_e8, upfront),
+            },
+            Self::HardshipInstallment {
+                amount_fen,
+                periods,
+                rate_e8,
+                upfront,
+            } => EventKind::HardshipInstallment {
+                amount: m(amount_fen),
+                terms: terms(periods, rate_e8, upfront),
+            },
+            Self::PurchaseRefund { hold, amount_fen } => EventKind::PurchaseRefund {
+                hold: u128::from(hold),
+                amount: m(amount_fen),
             },
             Self::SettleInstallment { plan } => EventKind::SettleInstallment { plan },
             Self::Freeze => EventKind::Freeze,

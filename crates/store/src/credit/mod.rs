@@ -21,6 +21,7 @@
 mod cards;
 mod command;
 mod error;
+mod installments;
 pub mod mirror;
 mod sql;
 mod view;
@@ -45,6 +46,7 @@ use uuid::Uuid;
 pub use cards::CardKeys;
 pub use command::StoredEvent;
 pub use error::CreditError;
+pub use installments::PurchaseView;
 pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
 pub use writer::KeyRow;
 

@@ -1,0 +1,87 @@
+//! What card installments need of the credit service beyond its commands (docs/api.md, "Card
+//! installments"): a dry run of an installment event on a copy of the account (a quote is
+//! checked by the same rules as the booking and writes nothing), the purchases a purchase
+//! installment may convert, named by their main-ledger id, and that id's card-local hold.
+
+use cardlife_credit::billing::Event;
+use cardlife_kernel::Money;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use super::{CreditError, CreditService, StoredEvent, mirror};
+
+/// A posted, unbilled purchase a purchase installment may convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseView {
+    /// Its main-ledger id (its authorisation's id): how a conversion names it.
+    pub id: u128,
+    /// The transaction date.
+    pub transaction_date: Date,
+    /// The posting date.
+    pub posted: Date,
+    /// What is still owed of it: what a conversion converts.
+    pub amount: Money,
+}
+
+impl CreditService {
+    /// Runs `event` on a copy of one of the holder's accounts on `today`: `Ok` if the account
+    /// would accept it. Nothing is written and the account is unchanged.
+    pub async fn try_command(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+        event: StoredEvent,
+        today: Date,
+    ) -> Result<(), CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        let day = live.engine.today().map_or(today, |open| open.max(today));
+        let mut copy = live.engine.clone();
+        drop(live);
+        copy.advance_to(day)?;
+        copy.receive(&Event {
+            date: day,
+            kind: event.kind(),
+        })?;
+        Ok(())
+    }
+
+    /// The purchases of one of the holder's accounts a purchase installment may convert today.
+    pub async fn convertible_purchases(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+    ) -> Result<Vec<PurchaseView>, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        Ok(live
+            .engine
+            .convertible_purchases()
+            .into_iter()
+            .map(|p| PurchaseView {
+                id: mirror::global_id(live.number, p.hold),
+                transaction_date: p.transaction_date,
+                posted: p.posted,
+                amount: p.amount,
+            })
+            .collect())
+    }
+
+    /// The card-local hold of purchase `purchase` (a main-ledger id) if it names a transfer of
+    /// account `id`; `None` for any other id.
+    pub fn purchase_hold(&self, id: Uuid, purchase: u128) -> Result<Option<u64>, CreditError> {
+        let Some((number, hold)) = mirror::split_id(purchase) else {
+            return Ok(None);
+        };
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        if reg.by_number.get(&number) != Some(&id) {
+            return Ok(None);
+        }
+        Ok(u64::try_from(hold).ok())
+    }
+}
