@@ -207,3 +207,6 @@ test('a new cardholder registers, switches language and elder mode, logs out and
 
 // The cardholder's money pages and the merchant/operator walk (one runner, one CI step).
 await import('./faces.mjs');
+
+// Coupons: an operator's campaign that a cardholder claims and pays with.
+await import('./rewards.mjs');

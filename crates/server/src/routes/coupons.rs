@@ -11,7 +11,7 @@ use axum::response::Response;
 use cardlife_app::merchants::operators::Role;
 use cardlife_app::rewards::campaigns::{CampaignView, Grant, Reward, Trigger};
 use cardlife_app::rewards::coupons::{
-    CouponId, CouponTemplateId, CouponView, Discount, FundingSource, TemplateView, Validity,
+    CouponId, CouponTemplateId, CouponView, Discount, FundingSource, TemplateView,
 };
 use cardlife_app::rewards::terms::{CampaignTerms, TemplateTerms};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::auth::{CustomerSession, OperatorSession};
 use crate::extract::JsonBody;
 use crate::problem::{ApiError, Problem};
+use crate::web::i18n_rewards::{REWARDS_EN, RewardTexts};
 
 /// A coupon template to create. Amounts in yuan (`"10.00"`), dates `YYYY-MM-DD`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -119,12 +120,12 @@ pub(crate) struct TemplateOut {
     name: String,
     /// `fixed_off`, `percent_off`, `threshold`.
     kind: String,
-    /// What the coupon takes off, in words (`10.00 off`, `15% off, at most 20.00`,
-    /// `20.00 off 100.00`).
+    /// What the coupon takes off, in words (`¥10.00 off`, `15% off, up to ¥20.00`,
+    /// `¥20.00 off ¥100.00+`).
     value: String,
     /// The most one coupon is worth (what it costs the budget).
     face_value: String,
-    /// `YYYY-MM-DD..YYYY-MM-DD` or `N days from claim`.
+    /// `YYYY-MM-DD – YYYY-MM-DD` or `N days from claim`.
     validity: String,
     /// `bank`, `merchant`, `partner`.
     funding: String,
@@ -140,19 +141,9 @@ pub(crate) struct TemplateOut {
     budget_account: String,
 }
 
-/// The words for a discount.
-pub(crate) fn value_text(d: Discount) -> String {
-    match d {
-        Discount::FixedOff { off } => format!("{off} off"),
-        Discount::PercentOff { rate, cap } => {
-            let pct = rate
-                .percent()
-                .map(|p| p.normalize().to_string())
-                .unwrap_or_default();
-            format!("{pct}% off, at most {cap}")
-        }
-        Discount::Threshold { min_spend, off } => format!("{off} off {min_spend}"),
-    }
+/// The words of the API: the English ones of the pages.
+fn words() -> &'static RewardTexts {
+    &REWARDS_EN
 }
 
 fn kind_text(d: Discount) -> &'static str {
@@ -163,14 +154,6 @@ fn kind_text(d: Discount) -> &'static str {
     }
 }
 
-/// The words for a validity.
-pub(crate) fn validity_text(v: Validity) -> String {
-    match v {
-        Validity::Window { from, until } => format!("{from}..{until}"),
-        Validity::DaysAfterClaim { days } => format!("{days} days from claim"),
-    }
-}
-
 impl From<TemplateView> for TemplateOut {
     fn from(t: TemplateView) -> Self {
         let remaining = t.remaining();
@@ -178,9 +161,9 @@ impl From<TemplateView> for TemplateOut {
             id: t.id.to_string(),
             name: t.name,
             kind: kind_text(t.terms.discount).to_owned(),
-            value: value_text(t.terms.discount),
+            value: words().value(t.terms.discount),
             face_value: t.terms.discount.face_value().to_string(),
-            validity: validity_text(t.terms.validity),
+            validity: words().validity(t.terms.validity),
             funding: match t.terms.funding {
                 FundingSource::Bank => "bank",
                 FundingSource::Merchant(_) => "merchant",
@@ -233,7 +216,7 @@ impl From<CouponView> for CouponOut {
             id: c.id.to_string(),
             template_id: c.template.to_string(),
             name: c.name,
-            value: value_text(c.discount),
+            value: words().value(c.discount),
             state: c.state,
             valid_from: c.valid_from.to_string(),
             valid_until: c.valid_until.to_string(),

@@ -22,7 +22,6 @@ use super::page::Page;
 use super::session::PageSession;
 use crate::AppState;
 use crate::problem::ApiError;
-use crate::routes::coupons::{validity_text, value_text};
 
 /// A template as the page lists it.
 #[derive(Debug)]
@@ -58,7 +57,7 @@ impl CouponShown {
         Self {
             id: c.id.to_string(),
             name: c.name,
-            value: value_text(c.discount),
+            value: r.value(c.discount),
             state: c.state,
             state_text,
             valid: format!("{} – {}", c.valid_from, c.valid_until),
@@ -122,13 +121,13 @@ fn explain(page: &Page) -> impl Fn(AppError) -> Refused + use<> {
     }
 }
 
-fn shown(t: TemplateView, held: u32) -> ClaimableShown {
+fn shown(r: &RewardTexts, t: TemplateView, held: u32) -> ClaimableShown {
     ClaimableShown {
         id: t.id.to_string(),
         left: t.remaining(),
         name: t.name,
-        value: value_text(t.terms.discount),
-        validity: validity_text(t.terms.validity),
+        value: r.value(t.terms.discount),
+        validity: r.validity(t.terms.validity),
         held,
     }
 }
@@ -155,7 +154,7 @@ async fn render(
             };
             let r = page.r;
             let body = RewardsPage {
-                claimable: claimable.into_iter().map(|(t, h)| shown(t, h)).collect(),
+                claimable: claimable.into_iter().map(|(t, h)| shown(r, t, h)).collect(),
                 mine: mine.into_iter().map(|c| CouponShown::of(r, c)).collect(),
                 key: face_forms::idempotency_key(),
                 page,

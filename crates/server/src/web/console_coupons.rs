@@ -23,7 +23,6 @@ use super::page::Page;
 use super::staff_session::OperatorPage;
 use crate::AppState;
 use crate::problem::ApiError;
-use crate::routes::coupons::{validity_text, value_text};
 
 /// Who may see the page.
 pub(crate) const CAMPAIGN_READERS: &[Role] =
@@ -161,8 +160,8 @@ async fn render(
         .into_iter()
         .map(|t| TemplateRow {
             id: t.id.to_string(),
-            value: value_text(t.terms.discount),
-            validity: validity_text(t.terms.validity),
+            value: r.value(t.terms.discount),
+            validity: r.validity(t.terms.validity),
             funding: match t.terms.funding {
                 FundingSource::Bank => r.funding_bank,
                 FundingSource::Merchant(_) => r.funding_merchant,

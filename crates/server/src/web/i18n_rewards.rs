@@ -1,11 +1,15 @@
 //! The strings of the rewards pages (docs/web.md, "Rewards"): the cardholder's coupons, the
 //! coupon choice on the pay page, and the console's coupon and campaign setup (`page.r.<name>`).
 
+use cardlife_app::rewards::coupons::{Discount, Validity};
+
 use super::i18n::Lang;
 
 /// One language's rewards strings.
 #[derive(Debug)]
 pub(crate) struct RewardTexts {
+    /// Chinese word order for values and validities.
+    pub(crate) zh: bool,
     pub(crate) rewards_title: &'static str,
     pub(crate) claimable_title: &'static str,
     pub(crate) claimable_empty: &'static str,
@@ -94,6 +98,7 @@ pub(crate) struct RewardTexts {
 }
 
 pub(crate) static REWARDS_ZH: RewardTexts = RewardTexts {
+    zh: true,
     rewards_title: "权益",
     claimable_title: "可领取的优惠券",
     claimable_empty: "暂时没有可领取的优惠券",
@@ -182,6 +187,7 @@ pub(crate) static REWARDS_ZH: RewardTexts = RewardTexts {
 };
 
 pub(crate) static REWARDS_EN: RewardTexts = RewardTexts {
+    zh: false,
     rewards_title: "Rewards",
     claimable_title: "Coupons to claim",
     claimable_empty: "No coupons to claim right now",
@@ -268,6 +274,40 @@ pub(crate) static REWARDS_EN: RewardTexts = RewardTexts {
     col_variants: "Variants",
     read_only: "Your role may only look",
 };
+
+impl RewardTexts {
+    /// What a coupon takes off, in words (`立减 ¥5.00`, `¥5.00 off`).
+    pub(crate) fn value(&self, d: Discount) -> String {
+        match (d, self.zh) {
+            (Discount::FixedOff { off }, true) => format!("立减 ¥{off}"),
+            (Discount::FixedOff { off }, false) => format!("¥{off} off"),
+            (Discount::PercentOff { rate, cap }, zh) => {
+                let pct = rate
+                    .percent()
+                    .map(|p| p.normalize().to_string())
+                    .unwrap_or_default();
+                if zh {
+                    format!("减 {pct}%，最高 ¥{cap}")
+                } else {
+                    format!("{pct}% off, up to ¥{cap}")
+                }
+            }
+            (Discount::Threshold { min_spend, off }, true) => format!("满 ¥{min_spend} 减 ¥{off}"),
+            (Discount::Threshold { min_spend, off }, false) => {
+                format!("¥{off} off ¥{min_spend}+")
+            }
+        }
+    }
+
+    /// How long a template's coupons last, in words.
+    pub(crate) fn validity(&self, v: Validity) -> String {
+        match (v, self.zh) {
+            (Validity::Window { from, until }, _) => format!("{from} – {until}"),
+            (Validity::DaysAfterClaim { days }, true) => format!("领取后 {days} 天内"),
+            (Validity::DaysAfterClaim { days }, false) => format!("{days} days from claim"),
+        }
+    }
+}
 
 impl Lang {
     /// This language's rewards strings.

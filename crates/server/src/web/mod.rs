@@ -43,7 +43,7 @@ mod headers;
 mod i18n;
 mod i18n_cards;
 mod i18n_faces;
-mod i18n_rewards;
+pub(crate) mod i18n_rewards;
 mod merchant_auth;
 mod merchant_portal;
 mod page;
