@@ -518,3 +518,166 @@ async fn campaign_budgets_hold_under_concurrent_payment_triggers() {
         ledger_ok(&s).await;
     }
 }
+
+/// A small deterministic generator (xorshift64*), so a failing sequence can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// Property, over random sequences of claims, payments (some refused before the coupon is held,
+/// some after: over the daily limit) and refunds: the face value issued never exceeds the
+/// budget, the budget account is never overdrawn, and every coupon hold ends posted (its coupon
+/// redeemed) or voided (released), never both and never left pending.
+#[tokio::test]
+async fn issued_value_stays_within_budget_and_every_hold_ends_redeemed_or_released() {
+    for s in servers().await {
+        let manager = operator(&s, "cm4", "campaign_manager", "13800000401").await;
+        let (_, keys) = onboard(&s, "Random Mart", "rev4").await;
+        let templates = [
+            create_template(
+                &s,
+                &manager,
+                json!({ "name": "立减 7", "kind": "fixed_off", "off": "7.00", "valid_days": 30,
+                        "budget": "49.00", "stock": 100, "per_user": 3, "claimable": true }),
+            )
+            .await,
+            create_template(
+                &s,
+                &manager,
+                json!({ "name": "满 300 减 40", "kind": "threshold", "off": "40.00",
+                        "min_spend": "300.00", "valid_days": 30, "budget": "200.00", "stock": 100,
+                        "per_user": 2, "claimable": true }),
+            )
+            .await,
+            create_template(
+                &s,
+                &manager,
+                json!({ "name": "9 折", "kind": "percent_off", "percent": "10", "cap": "25.00",
+                        "valid_days": 30, "budget": "100.00", "stock": 100, "per_user": 2,
+                        "claimable": true }),
+            )
+            .await,
+        ];
+        let mut customers = Vec::new();
+        for i in 0..5 {
+            customers.push(s.register(&format!("1394000{i:04}")).await);
+        }
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ s.backend.len() as u64);
+        let mut paid_orders: Vec<String> = Vec::new();
+        let mut holds: Vec<String> = Vec::new();
+        for step in 0..60 {
+            let c = &customers[rng.below(customers.len() as u64) as usize];
+            match rng.below(3) {
+                0 => {
+                    let t = &templates[rng.below(3) as usize];
+                    let (status, b) =
+                        claim(&s, c, t["id"].as_str().unwrap(), &format!("k{step}")).await;
+                    assert!(
+                        status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+                        "{status} {b}"
+                    );
+                }
+                1 => {
+                    let mine = my_coupons(&s, c).await;
+                    let usable: Vec<&Value> =
+                        mine.iter().filter(|x| x["state"] == "available").collect();
+                    let Some(coupon) = usable.first() else {
+                        continue;
+                    };
+                    // 1.00 to 1,400.00: above 1,000.00 the daily limit refuses after the hold.
+                    let amount = format!("{}.00", 1 + rng.below(1_400));
+                    let order = dynamic_order(&s, &keys, &amount).await;
+                    let id = order["id"].as_str().unwrap().to_owned();
+                    let (status, b) = pay(
+                        &s,
+                        &c.token,
+                        &format!("p{step}"),
+                        json!({ "payload": order["qr_payload"], "coupon_id": coupon["id"] }),
+                    )
+                    .await;
+                    if status == StatusCode::CREATED {
+                        paid_orders.push(id.clone());
+                    } else {
+                        assert!(status.is_client_error(), "{status} {b}");
+                    }
+                    holds.push(id);
+                }
+                _ => {
+                    let Some(order) =
+                        paid_orders.get(rng.below(paid_orders.len().max(1) as u64) as usize)
+                    else {
+                        continue;
+                    };
+                    let amount = if rng.below(2) == 0 { "1.00" } else { "0.50" };
+                    let (status, b) = signed(
+                        &s,
+                        &keys,
+                        Method::POST,
+                        &format!("/v1/merchant/orders/{order}/refunds"),
+                        Some(json!({ "amount": amount })),
+                        Some(&format!("r{step}")),
+                    )
+                    .await;
+                    assert!(
+                        status.is_success() || status.is_client_error(),
+                        "{status} {b}"
+                    );
+                }
+            }
+        }
+        // The face value issued never exceeds a budget, and the budget account is never
+        // overdrawn.
+        let (_, list) = s.get("/v1/operator/coupon-templates", Some(&manager)).await;
+        for t in list.as_array().unwrap() {
+            let issued: f64 = t["issued_value"].as_str().unwrap().parse().unwrap();
+            let budget: f64 = t["budget"].as_str().unwrap().parse().unwrap();
+            assert!(issued <= budget, "{t}");
+            let a = account(&s, t["budget_account"].as_str().unwrap()).await;
+            assert!(
+                fen(&a["debits_posted"]) + fen(&a["debits_pending"]) <= fen(&a["credits_posted"]),
+                "{a}"
+            );
+        }
+        // No coupon is left reserved; every hold placed ended posted or voided.
+        assert_eq!(
+            s.count("coupons WHERE state = 'reserved'").await,
+            0,
+            "a coupon left reserved"
+        );
+        let (mut posted, mut voided) = (0, 0);
+        for order in &holds {
+            let uuid = uuid::Uuid::parse_str(order.trim_start_matches("ord_")).unwrap();
+            let hold = cardlife_app::rewards::coupon_ledger::discount_hold_id(uuid);
+            let (status, t) = s
+                .get(
+                    &format!("/v1/ledger/transfers/{}", uuid::Uuid::from_u128(hold)),
+                    Some(INTERNAL_TOKEN),
+                )
+                .await;
+            if status == StatusCode::NOT_FOUND {
+                continue; // refused before the coupon was held (scope, threshold)
+            }
+            assert_eq!(status, StatusCode::OK, "{t}");
+            let state = t["pending_status"].as_str().unwrap_or_default().to_owned();
+            assert!(["posted", "voided"].contains(&state.as_str()), "{t}");
+            if state == "posted" {
+                posted += 1;
+                assert!(paid_orders.contains(order), "posted but not paid: {order}");
+            } else {
+                voided += 1;
+                assert!(!paid_orders.contains(order), "paid but voided: {order}");
+            }
+        }
+        assert_eq!(posted, paid_orders.len());
+        // The sequence exercised both ends of a reservation.
+        assert!(posted > 0 && voided > 0, "posted {posted}, voided {voided}");
+        ledger_ok(&s).await;
+    }
+}
