@@ -50,6 +50,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     merchants.paycode_key = Secret::new(key_file("paycode")?);
     let app = app.with_merchants(merchants);
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
+    let coupon_sweeper = tokio::spawn(coupon_jobs(app.clone()));
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(
@@ -62,6 +63,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");
     cardlife_server::serve(listener, router, shutdown_signal()).await?;
     sweeper.abort();
+    coupon_sweeper.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -81,6 +83,18 @@ pub(crate) async fn payment_jobs(app: cardlife_app::App) {
             && let Err(e) = app.settle_through(yesterday).await
         {
             tracing::warn!(error = %e, "settlement run failed");
+        }
+    }
+}
+
+/// At start-up and then every ten minutes: coupons past their last valid date become expired
+/// (docs/rewards.md). A failed round is logged and tried again next time.
+pub(crate) async fn coupon_jobs(app: cardlife_app::App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.expire_coupons().await {
+            tracing::warn!(error = %e, "coupon expiry sweep failed");
         }
     }
 }

@@ -681,3 +681,49 @@ async fn issued_value_stays_within_budget_and_every_hold_ends_redeemed_or_releas
         ledger_ok(&s).await;
     }
 }
+
+/// An expired coupon shows expired and is refused at payment with nothing held or charged.
+#[tokio::test]
+async fn an_expired_coupon_is_refused_and_changes_nothing() {
+    for s in servers().await {
+        let manager = operator(&s, "cm5", "campaign_manager", "13800000501").await;
+        let t = create_template(
+            &s,
+            &manager,
+            json!({ "name": "当日有效", "kind": "fixed_off", "off": "3.00", "valid_days": 1,
+                    "budget": "30.00", "stock": 10, "per_user": 1, "claimable": true }),
+        )
+        .await;
+        let mut c = s.register("13950000001").await;
+        let (status, coupon) = claim(&s, &c, t["id"].as_str().unwrap(), "exp-1").await;
+        assert_eq!(status, StatusCode::CREATED, "{coupon}");
+        let (_, keys) = onboard(&s, "Late Shop", "rev5").await;
+        s.clock.advance_days(2);
+        // The session has ended by now: log in again.
+        let (status, login) = s
+            .post(
+                "/v1/sessions",
+                None,
+                json!({ "phone": c.phone, "password": c.password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{login}");
+        c.token = login["token"].as_str().unwrap().to_owned();
+        assert_eq!(my_coupons(&s, &c).await[0]["state"], "expired");
+        let order = dynamic_order(&s, &keys, "10.00").await;
+        let (status, refused) = pay(
+            &s,
+            &c.token,
+            "exp-pay",
+            json!({ "payload": order["qr_payload"], "coupon_id": coupon["id"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(code(&refused), "COUPON_EXPIRED");
+        let budget = account(&s, t["budget_account"].as_str().unwrap()).await;
+        assert_eq!(fen(&budget["debits_pending"]), 0);
+        assert_eq!(fen(&budget["debits_posted"]), 0);
+        assert_eq!(s.count("coupons WHERE state = 'available'").await, 1);
+        ledger_ok(&s).await;
+    }
+}
