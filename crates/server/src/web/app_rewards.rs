@@ -32,6 +32,8 @@ pub(crate) struct ClaimableShown {
     validity: String,
     left: u32,
     held: u32,
+    /// The customer holds as many as one may.
+    full: bool,
 }
 
 /// A coupon as the page lists it.
@@ -124,6 +126,7 @@ fn explain(page: &Page) -> impl Fn(AppError) -> Refused + use<> {
 fn shown(r: &RewardTexts, t: TemplateView, held: u32) -> ClaimableShown {
     ClaimableShown {
         id: t.id.to_string(),
+        full: held >= t.terms.caps.per_user,
         left: t.remaining(),
         name: t.name,
         value: r.value(t.terms.discount),
