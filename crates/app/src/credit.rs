@@ -151,7 +151,7 @@ impl App {
         Ok(self.with_card_funding(std::sync::Arc::new(funding)))
     }
 
-    fn credit(&self) -> Result<&CreditService, AppError> {
+    pub(crate) fn credit(&self) -> Result<&CreditService, AppError> {
         self.credit.as_ref().ok_or(AppError::Unavailable)
     }
 

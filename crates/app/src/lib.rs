@@ -16,6 +16,7 @@
 //!   commit (docs/rewards.md). [`seed`]: bulk seeding of logged-in customers for benchmarks.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped
 //!   here so callers never name a store type.
+//! - [`rewards`]: coupon templates, claims, paying with a coupon, campaigns (docs/rewards.md).
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
@@ -31,6 +32,7 @@ pub mod installments;
 pub mod loans;
 pub mod merchants;
 pub mod quotes;
+pub mod rewards;
 pub mod seed;
 pub mod session_touch;
 

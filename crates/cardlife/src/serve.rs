@@ -51,6 +51,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let app = app.with_merchants(merchants);
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let webhooks = tokio::spawn(webhook_deliveries(app.clone()));
+    let coupon_sweeper = tokio::spawn(coupon_jobs(app.clone()));
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(
@@ -64,6 +65,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     cardlife_server::serve(listener, router, shutdown_signal()).await?;
     sweeper.abort();
     webhooks.abort();
+    coupon_sweeper.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -95,6 +97,18 @@ pub(crate) async fn webhook_deliveries(app: cardlife_app::App) {
         tick.tick().await;
         if let Err(e) = app.deliver_webhooks().await {
             tracing::warn!(error = %e, "webhook delivery failed");
+        }
+    }
+}
+
+/// At start-up and then every ten minutes: coupons past their last valid date become expired
+/// (docs/rewards.md). A failed round is logged and tried again next time.
+pub(crate) async fn coupon_jobs(app: cardlife_app::App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.expire_coupons().await {
+            tracing::warn!(error = %e, "coupon expiry sweep failed");
         }
     }
 }

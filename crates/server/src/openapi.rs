@@ -58,6 +58,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc.merge(crate::routes::loans::LoansApi::openapi());
     doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
+    doc.merge(crate::routes::coupons::CouponsApi::openapi());
     doc.merge(crate::routes::settlement::SettlementApi::openapi());
     doc.merge(crate::routes::webhooks::WebhooksApi::openapi());
     doc

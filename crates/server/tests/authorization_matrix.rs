@@ -37,6 +37,8 @@ const ROLES: [&str; 5] = [
 const QUEUE_READERS: &[&str] = &["viewer", "merchant_reviewer", "risk_officer", "admin"];
 const REVIEWERS: &[&str] = &["merchant_reviewer", "admin"];
 const AUDITORS: &[&str] = &["risk_officer", "admin"];
+const CAMPAIGN_MANAGERS: &[&str] = &["campaign_manager", "admin"];
+const CAMPAIGN_READERS: &[&str] = &["viewer", "campaign_manager", "risk_officer", "admin"];
 
 /// Every route: method, path template, who may call it.
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -216,6 +218,33 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/flash-sales", Access::Internal),
     ("get", "/v1/flash-sales/{id}", Access::Public),
     ("post", "/v1/flash-sales/{id}/claims", Access::Customer),
+    (
+        "post",
+        "/v1/operator/coupon-templates",
+        Access::Operator(CAMPAIGN_MANAGERS),
+    ),
+    (
+        "get",
+        "/v1/operator/coupon-templates",
+        Access::Operator(CAMPAIGN_READERS),
+    ),
+    (
+        "post",
+        "/v1/operator/campaigns",
+        Access::Operator(CAMPAIGN_MANAGERS),
+    ),
+    (
+        "get",
+        "/v1/operator/campaigns",
+        Access::Operator(CAMPAIGN_READERS),
+    ),
+    ("get", "/v1/coupons/claimable", Access::Customer),
+    (
+        "post",
+        "/v1/coupons/claimable/{id}/claims",
+        Access::Customer,
+    ),
+    ("get", "/v1/me/coupons", Access::Customer),
     ("post", "/v1/merchant/orders/{id}/cancel", Access::Merchant),
     ("get", "/v1/merchant/settlements", Access::Merchant),
     (
@@ -436,6 +465,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/bills", PageAccess::Cardholder),
     ("/app/borrow", PageAccess::Cardholder),
     ("/app/cards", PageAccess::Cardholder),
+    ("/app/rewards", PageAccess::Cardholder),
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),
@@ -445,6 +475,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),
     ("/console/audit", PageAccess::Operator(AUDITORS)),
     ("/console/customers", PageAccess::Operator(CUSTOMER_READERS)),
+    ("/console/campaigns", PageAccess::Operator(CAMPAIGN_READERS)),
 ];
 
 async fn page_get(s: &TestServer, path: &str, cookie: Option<&str>) -> (StatusCode, String) {

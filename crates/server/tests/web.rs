@@ -565,10 +565,16 @@ async fn pages_need_a_session_and_show_only_the_masked_phone() {
         let home = b.get("/app").await;
         assert_eq!(
             home.body.matches("即将上线").count(),
-            1,
-            "pay, bills, borrow and cards lead to their pages; rewards is coming soon"
+            0,
+            "pay, bills, borrow, rewards and cards lead to their pages"
         );
-        for href in ["/app/pay", "/app/bills", "/app/borrow", "/app/cards"] {
+        for href in [
+            "/app/pay",
+            "/app/bills",
+            "/app/borrow",
+            "/app/rewards",
+            "/app/cards",
+        ] {
             assert!(home.body.contains(&format!("href=\"{href}\"")), "{href}");
         }
         assert!(!home.body.contains("¥"), "no made-up amounts");
@@ -595,7 +601,7 @@ async fn the_language_and_elder_switches_persist_and_never_redirect_elsewhere() 
 
         b.register("13800000010", "good-password-1").await;
         let home = b.get("/app").await;
-        assert_eq!(home.body.matches("Coming soon").count(), 1);
+        assert_eq!(home.body.matches("Coming soon").count(), 0);
         let elder = b
             .post("/app/prefs", &[("elder", "1"), ("back", "/app")])
             .await;

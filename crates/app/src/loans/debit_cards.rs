@@ -56,7 +56,12 @@ impl App {
             .bind(customer, &card, holder.as_deref(), self.clock().now())
             .await?
         {
-            Bound::New(r) => Ok((r.into(), true)),
+            Bound::New(r) => {
+                let first = self.debit_cards().list(customer).await?.len() == 1;
+                let card = cardlife_kernel::CardId::from_uuid(r.id);
+                self.campaigns_on_card_bound(customer, card, first).await;
+                Ok((r.into(), true))
+            }
             Bound::Again(r) => Ok((r.into(), false)),
             Bound::Elsewhere => Err(LoanRefusal::DebitCardBoundElsewhere.into()),
         }

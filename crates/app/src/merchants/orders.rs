@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
 use super::{Capture, CardFunding, MerchantsError, fee_plan, webhooks};
+use crate::rewards::coupons::CouponId;
 use crate::{App, AppError};
 
 /// The longest idempotency key or merchant reference.
@@ -73,6 +74,8 @@ pub struct OrderView {
     pub status: String,
     /// The price.
     pub amount: Money,
+    /// Taken off the price by a coupon (docs/rewards.md).
+    pub coupon: Money,
     /// Taken from the card.
     pub captured: Money,
     /// Returned to the card.
@@ -280,6 +283,8 @@ struct Payment {
     actor: (&'static str, String),
     scope: String,
     key: String,
+    /// The payer's coupon to apply (docs/rewards.md, "Paying with a coupon").
+    coupon: Option<CouponId>,
 }
 
 impl App {
@@ -389,6 +394,7 @@ impl App {
             channel: o.channel,
             status: o.status,
             amount: Money::cny(o.goods_fen),
+            coupon: Money::cny(o.coupon_fen),
             captured: Money::cny(o.captured_fen),
             refunded: Money::cny(o.refunded_cash_fen),
             fee: Money::cny(o.mdr_fen),
@@ -543,13 +549,32 @@ impl App {
         payload: &str,
         amount: Option<Money>,
     ) -> Result<OrderView, AppError> {
+        self.pay_qr_with_coupon(payer, key, payload, amount, None)
+            .await
+    }
+
+    /// [`Self::pay_qr`] with one of the payer's coupons taken off the price.
+    pub async fn pay_qr_with_coupon(
+        &self,
+        payer: CustomerId,
+        key: &str,
+        payload: &str,
+        amount: Option<Money>,
+        coupon: Option<CouponId>,
+    ) -> Result<OrderView, AppError> {
         let scope = pay_scope(payer);
-        let hash = pay_qr_request_hash(payload, amount);
+        let hash = match coupon {
+            None => pay_qr_request_hash(payload, amount),
+            Some(c) => {
+                let amount_text = amount.map(|a| a.to_string()).unwrap_or_default();
+                request_hash(&["pay_qr", payload, &amount_text, &c.to_string()])
+            }
+        };
         if let Some(done) = self.claim(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
         let result = self
-            .pay_qr_claimed(payer, &scope, key, payload, amount)
+            .pay_qr_claimed(payer, &scope, key, payload, (amount, coupon))
             .await;
         self.under_key(&scope, key, result).await
     }
@@ -560,7 +585,7 @@ impl App {
         scope: &str,
         key: &str,
         payload: &str,
-        amount: Option<Money>,
+        (amount, coupon): (Option<Money>, Option<CouponId>),
     ) -> Result<OrderRecord, AppError> {
         if amount.is_some_and(|a| !a.is_positive()) {
             return Err(MerchantsError::InvalidAmount.into());
@@ -594,18 +619,66 @@ impl App {
             actor: ("customer", payer.as_uuid().to_string()),
             scope: scope.to_owned(),
             key: key.to_owned(),
+            coupon,
         })
         .await
     }
 
-    /// Steps 2 and 3 of the module comment.
+    /// Steps 2 and 3 of the module comment, with the payer's coupon reserved before and
+    /// redeemed or released after (`crate::rewards::coupon_payment`), and the payment offered to
+    /// the running campaigns once captured.
     async fn take_payment(&self, p: Payment) -> Result<OrderRecord, AppError> {
+        let (payer, goods, mcc) = (p.payer, p.amount, p.merchant.mcc.clone());
+        let record = match p.coupon {
+            None => self.take_payment_priced(p, None).await?,
+            Some(coupon) => {
+                let order = p
+                    .existing
+                    .as_ref()
+                    .map_or_else(uuid::Uuid::now_v7, |o| o.id);
+                let m = (p.merchant.id, p.merchant.mcc.as_str());
+                let held = self
+                    .reserve_coupon(p.payer, coupon, order, m, p.amount)
+                    .await?;
+                match self
+                    .take_payment_priced(p, Some((order, held.discount)))
+                    .await
+                {
+                    Ok(record) => {
+                        self.redeem_coupon(&held).await?;
+                        record
+                    }
+                    Err(e) => {
+                        // An order still being recovered keeps its coupon reserved.
+                        let attempts = SettlementStore::new(self.db().clone());
+                        if attempts.attempt(order).await?.is_none() {
+                            self.release_coupon(&held).await?;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        self.campaigns_on_payment(payer, record.id, goods, &mcc)
+            .await;
+        Ok(record)
+    }
+
+    /// Steps 2 and 3 for an order of id `order` priced `p.amount − discount` when a coupon
+    /// was reserved for it.
+    async fn take_payment_priced(
+        &self,
+        p: Payment,
+        coupon: Option<(uuid::Uuid, Money)>,
+    ) -> Result<OrderRecord, AppError> {
         let now = self.clock().now();
+        let discount = coupon.map(|c| c.1);
+        let pricing = OrderPricing::new(p.amount, discount, None).map_err(MerchantsError::from)?;
         let config = &self.merchants().config;
         let spent = self.order_store().spend(p.payer).await?;
         let spent_domain = spent.as_ref().map(spend_domain).transpose()?;
         let payment = QrPayment {
-            amount: p.amount,
+            amount: pricing.payable(),
             code: p.code_kind,
             auth: Authentication::OneFactor,
         };
@@ -615,11 +688,15 @@ impl App {
             Some(o) => o,
             None => new_order_record(&p, now, config.order_ttl),
         };
+        if let Some((order, discount)) = coupon {
+            record.id = order;
+            record.coupon_fen = discount.fen();
+        }
         let mut order = PaymentOrder::create(NewOrder {
             id: PaymentOrderId::from_uuid(record.id),
             merchant: p.merchant.id,
             payer: p.payer,
-            pricing: OrderPricing::plain(p.amount).map_err(MerchantsError::from)?,
+            pricing,
             created_at: record.created_at,
             expires_at: record.expires_at,
         })
@@ -944,6 +1021,7 @@ impl App {
             actor: ("merchant", merchant.as_uuid().to_string()),
             scope: scope.to_owned(),
             key: key.to_owned(),
+            coupon: None,
         })
         .await
     }
@@ -1037,6 +1115,19 @@ impl App {
         webhooks::enqueue(&mut tx, merchant, "order.refunded", &subject, data, now).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
+        let full = order.status() == OrderStatus::FullyRefunded;
+        if let Err(e) = self
+            .coupon_after_refund(
+                record.id,
+                refund.number,
+                refund.requested,
+                refund.cash,
+                full,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "a refund's coupon share was not returned");
+        }
         Ok(record)
     }
 }
@@ -1098,7 +1189,12 @@ fn restore(o: &OrderRecord, refunds: &[RefundRecord]) -> Result<PaymentOrder, Ap
         id: PaymentOrderId::from_uuid(o.id),
         merchant: o.merchant,
         payer,
-        pricing: OrderPricing::plain(Money::cny(o.goods_fen)).map_err(MerchantsError::from)?,
+        pricing: OrderPricing::new(
+            Money::cny(o.goods_fen),
+            (o.coupon_fen > 0).then_some(Money::cny(o.coupon_fen)),
+            None,
+        )
+        .map_err(MerchantsError::from)?,
         status: status_of(&o.status)?,
         created_at: o.created_at,
         expires_at: o.expires_at,

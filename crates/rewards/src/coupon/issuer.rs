@@ -135,13 +135,7 @@ impl CouponIssuer {
         if self.coupons.contains_key(&id) {
             return Err(RewardsError::DuplicateCouponId);
         }
-        if let Validity::Window { until, .. } = self.template.validity
-            && today > until
-        {
-            return Err(RewardsError::CouponExpired { valid_until: until });
-        }
-        let issued_value = self.check_stock_and_budget()?;
-        self.check_caps(owner, today)?;
+        let issued_value = admit(&self.template, self.tally(owner, today), today)?;
         let (valid_from, valid_until) = self.template.validity.period(today)?;
         self.issued_value = issued_value;
         *self.per_user.entry(owner).or_default() += 1;
@@ -291,40 +285,68 @@ impl CouponIssuer {
         }
     }
 
-    /// The issued value after one more coupon, if stock and budget allow it.
-    fn check_stock_and_budget(&self) -> Result<Money, RewardsError> {
-        if self.issued() >= self.template.stock {
-            return Err(RewardsError::StockExhausted);
+    /// What was issued so far, as [`admit`] needs it.
+    fn tally(&self, owner: CustomerId, today: Date) -> Tally {
+        Tally {
+            issued: self.issued(),
+            issued_value: self.issued_value,
+            by_owner: self.claimed_by(owner),
+            by_owner_today: self.per_user_day.get(&(owner, today)).copied().unwrap_or(0),
+            all_today: self.per_day.get(&today).copied().unwrap_or(0),
         }
-        let after = self
-            .issued_value
-            .checked_add(self.template.discount.face_value())?;
-        if self.template.budget.checked_sub(after)?.is_negative() {
-            return Err(RewardsError::BudgetExhausted {
-                budget: self.template.budget,
-                issued: self.issued_value,
-            });
-        }
-        Ok(after)
     }
+}
 
-    fn check_caps(&self, owner: CustomerId, today: Date) -> Result<(), RewardsError> {
-        let caps = self.template.caps;
-        if self.claimed_by(owner) >= caps.per_user {
-            return Err(RewardsError::AlreadyClaimed {
-                limit: caps.per_user,
-            });
-        }
-        let user_today = self.per_user_day.get(&(owner, today)).copied().unwrap_or(0);
-        if let Some(limit) = caps.per_user_per_day.filter(|&l| user_today >= l) {
-            return Err(RewardsError::DailyCapReached { limit, date: today });
-        }
-        let all_today = self.per_day.get(&today).copied().unwrap_or(0);
-        if let Some(limit) = caps.per_day.filter(|&l| all_today >= l) {
-            return Err(RewardsError::DailyCapReached { limit, date: today });
-        }
-        Ok(())
+/// What a template has issued so far, seen from one claim: the figures [`admit`] decides on.
+/// A store reads them under the template's lock, so the same rule holds across processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Coupons issued.
+    pub issued: u32,
+    /// Face value issued.
+    pub issued_value: Money,
+    /// Coupons the claimant holds from the template.
+    pub by_owner: u32,
+    /// Coupons the claimant claimed on the claim's business date.
+    pub by_owner_today: u32,
+    /// Coupons everybody claimed on that date.
+    pub all_today: u32,
+}
+
+/// Whether one more coupon of `template` may be issued on business date `today` given `tally`:
+/// the window still open, stock and budget left (Σ face value ≤ budget), the caps not reached.
+/// Returns the face value issued after it.
+pub fn admit(template: &CouponTemplate, tally: Tally, today: Date) -> Result<Money, RewardsError> {
+    if let Validity::Window { until, .. } = template.validity
+        && today > until
+    {
+        return Err(RewardsError::CouponExpired { valid_until: until });
     }
+    if tally.issued >= template.stock {
+        return Err(RewardsError::StockExhausted);
+    }
+    let after = tally
+        .issued_value
+        .checked_add(template.discount.face_value())?;
+    if template.budget.checked_sub(after)?.is_negative() {
+        return Err(RewardsError::BudgetExhausted {
+            budget: template.budget,
+            issued: tally.issued_value,
+        });
+    }
+    let caps = template.caps;
+    if tally.by_owner >= caps.per_user {
+        return Err(RewardsError::AlreadyClaimed {
+            limit: caps.per_user,
+        });
+    }
+    if let Some(limit) = caps.per_user_per_day.filter(|&l| tally.by_owner_today >= l) {
+        return Err(RewardsError::DailyCapReached { limit, date: today });
+    }
+    if let Some(limit) = caps.per_day.filter(|&l| tally.all_today >= l) {
+        return Err(RewardsError::DailyCapReached { limit, date: today });
+    }
+    Ok(after)
 }
 
 #[cfg(test)]

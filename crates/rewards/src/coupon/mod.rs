@@ -17,7 +17,7 @@ pub mod refund;
 pub mod scope;
 pub mod template;
 
-pub use issuer::{Coupon, CouponIssuer, CouponState};
+pub use issuer::{Coupon, CouponIssuer, CouponState, Tally, admit};
 pub use pricing::discount_for;
 pub use refund::refund_of_discounted;
 pub use scope::{Order, Scope, ScopeMismatch};

@@ -236,6 +236,9 @@ pub(crate) struct PayIn {
     /// For a static code: the amount the payer typed. For a dynamic code: omitted or equal.
     #[serde(default)]
     amount: Option<String>,
+    /// One of the payer's coupons (`cpn_…`) to take off the price (docs/rewards.md).
+    #[serde(default)]
+    coupon_id: Option<String>,
 }
 
 /// A named thing (store, cashier).
@@ -293,6 +296,8 @@ pub(crate) struct OrderOut {
     channel: String,
     status: String,
     amount: String,
+    /// Taken off `amount` by the payer's coupon (`0.00` without one).
+    coupon: String,
     captured: String,
     refunded: String,
     fee: String,
@@ -313,6 +318,7 @@ impl From<OrderView> for OrderOut {
             channel: o.channel,
             status: o.status,
             amount: o.amount.to_string(),
+            coupon: o.coupon.to_string(),
             captured: o.captured.to_string(),
             refunded: o.refunded.to_string(),
             fee: o.fee.to_string(),
@@ -702,9 +708,14 @@ pub(crate) async fn pay(
 ) -> Result<(StatusCode, Json<OrderOut>), ApiError> {
     let idem = idempotency_key(&headers)?;
     let amount = b.amount.as_deref().map(amount).transpose()?;
+    let coupon = b
+        .coupon_id
+        .as_deref()
+        .map(crate::routes::coupons::coupon_id)
+        .transpose()?;
     let view = state
         .app
-        .pay_qr(session.customer_id(), &idem, &b.payload, amount)
+        .pay_qr_with_coupon(session.customer_id(), &idem, &b.payload, amount, coupon)
         .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }

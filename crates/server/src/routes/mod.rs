@@ -1,6 +1,7 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
 pub(crate) mod consents;
+pub(crate) mod coupons;
 pub(crate) mod credit;
 pub(crate) mod credit_doc;
 pub(crate) mod credit_installments;
@@ -213,6 +214,17 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/flash-sales", post(flash_sales::schedule))
         .route("/v1/flash-sales/{id}", get(flash_sales::sale))
         .route("/v1/flash-sales/{id}/claims", post(flash_sales::claim))
+        .route(
+            "/v1/operator/coupon-templates",
+            post(coupons::create_template).get(coupons::templates),
+        )
+        .route(
+            "/v1/operator/campaigns",
+            post(coupons::create_campaign).get(coupons::calendar),
+        )
+        .route("/v1/coupons/claimable", get(coupons::claimable))
+        .route("/v1/coupons/claimable/{id}/claims", post(coupons::claim))
+        .route("/v1/me/coupons", get(coupons::mine))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -81,6 +81,7 @@ pub(crate) async fn home(
                 "bills" => Some("/app/bills"),
                 "borrow" => Some("/app/borrow"),
                 "cards" => Some("/app/cards"),
+                "rewards" => Some("/app/rewards"),
                 _ => None,
             },
             essential,

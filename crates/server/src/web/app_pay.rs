@@ -12,9 +12,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cardlife_app::AppError;
 use cardlife_app::merchants::orders::{OrderView, ScanView};
+use cardlife_app::rewards::coupons::CouponId;
 use cardlife_kernel::Money;
 use serde::Deserialize;
 
+use super::app_rewards::{CouponShown, coupon_message};
 use super::csrf::CsrfForm;
 use super::face_forms;
 use super::page::Page;
@@ -25,6 +27,8 @@ use crate::problem::ApiError;
 
 /// How often the pay code page fetches a fresh code, in seconds (a code lives 60 s).
 pub(crate) const PAYCODE_REFRESH_S: u32 = 45;
+/// The length of a coupon id (`cpn_` and 32 hex digits).
+const COUPON_ID_LEN: usize = 36;
 /// Side of the pay code, in CSS pixels.
 const PAYCODE_PX: u32 = 220;
 
@@ -45,6 +49,10 @@ pub(crate) struct ConfirmPage {
     amount: String,
     key: String,
     error: Option<String>,
+    /// The payer's usable coupons to choose from (docs/rewards.md).
+    coupons: Vec<CouponShown>,
+    /// The coupon chosen (`cpn_…`), or empty.
+    coupon: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -90,6 +98,20 @@ pub(crate) struct PayForm {
     payload: String,
     amount: String,
     key: String,
+    coupon: String,
+}
+
+/// The payer's coupons that can be chosen now (available, still valid).
+async fn usable_coupons(state: &AppState, session: &PageSession, page: &Page) -> Vec<CouponShown> {
+    match state.app.my_coupons(session.customer_id()).await {
+        Ok(list) => list
+            .into_iter()
+            .filter(|c| c.state == "available")
+            .map(|c| CouponShown::of(page.r, c))
+            .collect(),
+        // The pay page works without coupons; the rewards page shows the failure.
+        Err(_) => Vec::new(),
+    }
 }
 
 fn failed(e: AppError) -> Response {
@@ -119,7 +141,7 @@ pub(crate) async fn pay_page(_session: PageSession, page: Page) -> PayPage {
 
 /// `POST /app/pay/scan`: what the pasted code pays.
 pub(crate) async fn scan(
-    _session: PageSession,
+    session: PageSession,
     State(state): State<AppState>,
     page: Page,
     CsrfForm(form): CsrfForm<ScanForm>,
@@ -131,6 +153,8 @@ pub(crate) async fn scan(
     };
     match state.app.scan(&payload).await {
         Ok(scan) => ConfirmPage {
+            coupons: usable_coupons(&state, &session, &page).await,
+            coupon: String::new(),
             page,
             scan,
             payload,
@@ -153,7 +177,7 @@ pub(crate) async fn confirm(
     page: Page,
     CsrfForm(form): CsrfForm<PayForm>,
 ) -> Response {
-    let f = page.f;
+    let (f, r) = (page.f, page.r);
     let payload = match face_forms::payload(f, &form.payload) {
         Ok(p) => p,
         Err(e) => return pay_again(page, &form.payload, e),
@@ -174,6 +198,7 @@ pub(crate) async fn confirm(
         Some(_) => Ok(None),
         None => face_forms::amount(f, &form.amount).map(Some),
     };
+    let coupons = usable_coupons(&state, &session, &page).await;
     let confirm_again = |page: Page, scan: ScanView, error: String| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -184,9 +209,18 @@ pub(crate) async fn confirm(
                 amount: face_forms::echo(&form.amount, face_forms::AMOUNT_LEN_MAX),
                 key: face_forms::idempotency_key(),
                 error: Some(error),
+                coupon: face_forms::echo(&form.coupon, COUPON_ID_LEN),
+                coupons,
             },
         )
             .into_response()
+    };
+    let coupon = match form.coupon.trim() {
+        "" => None,
+        text => match CouponId::parse(text) {
+            Ok(c) => Some(c),
+            Err(_) => return confirm_again(page, scan, r.err_not_found.to_owned()),
+        },
     };
     let amount = match (amount, key_ok) {
         (Ok(a), true) => a,
@@ -195,7 +229,7 @@ pub(crate) async fn confirm(
     };
     match state
         .app
-        .pay_qr(session.customer_id(), &form.key, &payload, amount)
+        .pay_qr_with_coupon(session.customer_id(), &form.key, &payload, amount, coupon)
         .await
     {
         Ok(order) => DonePage {
@@ -204,7 +238,10 @@ pub(crate) async fn confirm(
             order,
         }
         .into_response(),
-        Err(e) => match face_forms::refusal(f, &e) {
+        Err(e) => match coupon_message(page.r, &e)
+            .map(str::to_owned)
+            .or_else(|| face_forms::refusal(f, &e))
+        {
             Some(m) => confirm_again(page, scan, m),
             None => failed(e),
         },

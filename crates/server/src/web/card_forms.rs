@@ -115,7 +115,11 @@ pub(crate) fn refusal(
 }
 
 /// "Refused (CODE)" for a client error the pages have no sentence for.
-fn coded(f: &'static FaceTexts, c: &'static CardTexts, e: AppError) -> Result<String, ApiError> {
+pub(crate) fn coded(
+    f: &'static FaceTexts,
+    c: &'static CardTexts,
+    e: AppError,
+) -> Result<String, ApiError> {
     let api = ApiError::from(e);
     let problem = api.problem();
     if problem.status >= 500 || problem.status == 404 {
@@ -151,6 +155,23 @@ pub(crate) async fn once<T, F>(
 where
     F: Future<Output = Result<T, AppError>>,
 {
+    let explain = |e| refusal(f, c, e);
+    once_with(app, customer, form, (key, request), explain, run).await
+}
+
+/// [`once`] with the refusal messages of another page group (`explain`).
+pub(crate) async fn once_with<T, F, E>(
+    app: &App,
+    customer: CustomerId,
+    form: &str,
+    (key, request): (&str, &str),
+    explain: E,
+    run: F,
+) -> Result<Option<T>, Refused>
+where
+    F: Future<Output = Result<T, AppError>>,
+    E: Fn(AppError) -> Refused,
+{
     let scope = format!("{customer}:page:{form}");
     match app
         .idempotency_begin(&scope, Some(key), request.as_bytes())
@@ -158,7 +179,7 @@ where
     {
         Ok(Some(_)) => return Ok(None),
         Ok(None) => {}
-        Err(e) => return Err(refusal(f, c, e)),
+        Err(e) => return Err(explain(e)),
     }
     match run.await {
         Ok(value) => {
@@ -172,7 +193,7 @@ where
             Ok(Some(value))
         }
         Err(e) => {
-            let refused = refusal(f, c, e);
+            let refused = explain(e);
             let server_side = matches!(&refused, Err(api) if api.problem().status >= 500);
             if !server_side && let Err(release) = app.idempotency_release(&scope, key).await {
                 tracing::error!(error = %release, "could not release an idempotency key");

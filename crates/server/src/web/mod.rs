@@ -12,6 +12,8 @@
 //!   login), `merchant_portal` (status, QR codes, orders, refunds), `console_auth`, `console`
 //!   (dashboard), `console_merchants` (review), `console_records` (audit, customers), `dev` (the
 //!   SMS outbox); `assets` serves the embedded files.
+//! - `app_rewards`, `console_coupons`, `i18n_rewards`: the cardholder's coupons, the console's
+//!   coupon and campaign setup, and their strings.
 //! - `app_bills`, `app_borrow`, `app_cards`: bills and repayment, loans, my cards;
 //!   `card_forms`, `i18n_cards`: their field checks, once-per-form guard and strings.
 //! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
@@ -24,10 +26,12 @@ mod app_cards;
 mod app_home;
 mod app_identity;
 mod app_pay;
+mod app_rewards;
 mod assets;
 mod card_forms;
 mod console;
 mod console_auth;
+mod console_coupons;
 mod console_merchants;
 mod console_records;
 mod cookies;
@@ -42,6 +46,7 @@ mod i18n_cards;
 mod i18n_faces;
 mod i18n_identity;
 mod i18n_lifecycle;
+pub(crate) mod i18n_rewards;
 mod merchant_auth;
 mod merchant_developer;
 mod merchant_portal;
@@ -139,6 +144,15 @@ fn console_routes() -> Router<AppState> {
         .route("/console/audit", get(console_records::audit))
         .route("/console/customers", get(console_records::customers))
         .route("/console/customers/{id}", get(console_records::customer))
+        .route("/console/campaigns", get(console_coupons::page))
+        .route(
+            "/console/campaigns/templates",
+            post(console_coupons::create_template),
+        )
+        .route(
+            "/console/campaigns/new",
+            post(console_coupons::create_campaign),
+        )
 }
 
 /// The page routes, with the CSRF token and the security headers on every answer. `dev_outbox`
@@ -171,6 +185,8 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/pay/confirm", post(app_pay::confirm))
         .route("/app/paycode", get(app_pay::paycode_page))
         .route("/app/paycode/qr", get(app_pay::paycode_fragment))
+        .route("/app/rewards", get(app_rewards::rewards))
+        .route("/app/rewards/claim", post(app_rewards::claim))
         .merge(card_routes())
         .merge(merchant_routes())
         .merge(console_routes());

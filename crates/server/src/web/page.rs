@@ -12,6 +12,7 @@ use super::csrf::CsrfToken;
 use super::i18n::{Lang, Texts};
 use super::i18n_cards::CardTexts;
 use super::i18n_faces::FaceTexts;
+use super::i18n_rewards::RewardTexts;
 
 /// The longest path kept as the target of a preference switch.
 const BACK_LEN_MAX: usize = 200;
@@ -27,6 +28,8 @@ pub(crate) struct Page {
     pub(crate) f: &'static FaceTexts,
     /// The strings of the bills, borrow and my-cards pages.
     pub(crate) c: &'static CardTexts,
+    /// The strings of the rewards pages.
+    pub(crate) r: &'static RewardTexts,
     /// Large type and fewer items.
     pub(crate) elder: bool,
     /// The token every form on the page submits as `_csrf`.
@@ -52,6 +55,7 @@ impl Page {
             t: lang.texts(),
             f: lang.face_texts(),
             c: lang.card_texts(),
+            r: lang.reward_texts(),
             elder,
             csrf,
             path: safe_back(parts.uri.path()).to_owned(),

@@ -217,7 +217,7 @@ impl OrderStore {
         let sql = "UPDATE payment_orders SET payer_id = $2, status = $3, authorised_fen = $4, \
                    captured_fen = $5, refunded_goods_fen = $6, refunded_cash_fen = $7, \
                    mdr_fen = $8, funding_auth_id = $9, captured_at_ns = $10, \
-                   version = version + 1 WHERE id = $1 AND version = $11";
+                   coupon_fen = $12, version = version + 1 WHERE id = $1 AND version = $11";
         let n = on_tx!(tx, |conn| {
             sqlx::query(sql)
                 .bind(o.id.to_string())
@@ -231,6 +231,7 @@ impl OrderStore {
                 .bind(&o.funding_auth_id)
                 .bind(o.captured_at.map(ns))
                 .bind(o.version)
+                .bind(o.coupon_fen)
                 .execute(conn)
                 .await
                 .map(|r| r.rows_affected())
