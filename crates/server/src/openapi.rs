@@ -57,6 +57,8 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::merchants::MerchantsApi::openapi());
     doc.merge(crate::routes::loans::LoansApi::openapi());
     doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
+    doc.merge(crate::routes::points::PointsApi::openapi());
+    doc.merge(crate::routes::mall::MallApi::openapi());
     doc.merge(crate::routes::settlement::SettlementApi::openapi());
     doc
 }

@@ -708,6 +708,7 @@ impl App {
         audit::record(&mut tx, &entry).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
+        self.points_after_capture(merchant, record).await;
         Ok(())
     }
 
@@ -1025,6 +1026,8 @@ impl App {
         audit::record(&mut tx, &entry).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
+        self.points_after_refund(&record, refund.number, refund.cash)
+            .await;
         Ok(record)
     }
 }

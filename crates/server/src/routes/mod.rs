@@ -11,8 +11,10 @@ pub(crate) mod idempotent;
 pub(crate) mod ledger;
 pub(crate) mod loan_codes;
 pub(crate) mod loans;
+pub(crate) mod mall;
 pub(crate) mod merchants;
 pub(crate) mod ops;
+pub(crate) mod points;
 pub(crate) mod quotes;
 pub(crate) mod settlement;
 
@@ -193,6 +195,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/flash-sales", post(flash_sales::schedule))
         .route("/v1/flash-sales/{id}", get(flash_sales::sale))
         .route("/v1/flash-sales/{id}/claims", post(flash_sales::claim))
+        .route("/v1/me/points", get(points::mine))
+        .route("/v1/internal/points/expiry-runs", post(points::run_expiry))
+        .route("/v1/mall/items", post(mall::list_item).get(mall::items))
+        .route("/v1/mall/items/{id}", get(mall::item))
+        .route("/v1/mall/orders", post(mall::order))
+        .route("/v1/me/mall/orders", get(mall::my_orders))
+        .route("/v1/me/mall/orders/{id}", get(mall::my_order))
+        .route("/v1/me/mall/orders/{id}/refunds", post(mall::refund))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -1,4 +1,6 @@
-//! Rewards storage (docs/rewards.md): flash sales and their winning claims, on either backend,
-//! with one query text per statement.
+//! Rewards storage (docs/rewards.md): flash sales and their winning claims; points lots,
+//! movements and notices; the points mall — on either backend, with one query text per statement.
 
 pub mod flash_sale;
+pub mod mall;
+pub mod points;

@@ -1,0 +1,6 @@
+//! Rewards use cases (docs/rewards.md).
+
+pub mod mall;
+pub mod payment_hooks;
+pub mod points;
+pub mod points_ledger;
