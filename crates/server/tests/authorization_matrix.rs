@@ -431,6 +431,8 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/bills", PageAccess::Cardholder),
     ("/app/borrow", PageAccess::Cardholder),
     ("/app/cards", PageAccess::Cardholder),
+    ("/app/points", PageAccess::Cardholder),
+    ("/app/mall", PageAccess::Cardholder),
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),

@@ -81,6 +81,7 @@ pub(crate) async fn home(
             },
             essential,
         })
+        .chain(points_tiles(page.lang))
         .filter(|tile| tile.essential || !page.elder)
         .collect();
     Ok(HomePage {
@@ -88,6 +89,25 @@ pub(crate) async fn home(
         phone_masked: me.phone_masked,
         tiles,
     })
+}
+
+/// The tiles of my points and the points mall (shown in elder mode too: the balance matters).
+fn points_tiles(lang: Lang) -> [Tile; 2] {
+    let r = super::i18n_points::points_texts(lang);
+    [
+        Tile {
+            label: r.tile_points,
+            icon: "points",
+            href: Some("/app/points"),
+            essential: true,
+        },
+        Tile {
+            label: r.tile_mall,
+            icon: "mall",
+            href: Some("/app/mall"),
+            essential: false,
+        },
+    ]
 }
 
 /// `GET /app/me`.

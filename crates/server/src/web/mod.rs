@@ -23,6 +23,7 @@ mod app_borrow;
 mod app_cards;
 mod app_home;
 mod app_pay;
+mod app_points;
 mod assets;
 mod card_forms;
 mod console;
@@ -38,6 +39,7 @@ mod forms;
 mod headers;
 mod i18n;
 mod i18n_cards;
+mod i18n_points;
 mod i18n_faces;
 mod merchant_auth;
 mod merchant_portal;
@@ -70,6 +72,15 @@ fn card_routes() -> Router<AppState> {
         .route("/app/borrow/book", post(app_borrow::book))
         .route("/app/cards", get(app_cards::cards))
         .route("/app/cards/debit", post(app_cards::bind_debit))
+}
+
+/// My points and the points mall (docs/web.md, "Points and the mall").
+fn points_routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/points", get(app_points::points))
+        .route("/app/mall", get(app_points::mall))
+        .route("/app/mall/order", post(app_points::order))
+        .route("/app/mall/return", post(app_points::give_back))
 }
 
 /// The merchant portal (docs/web.md, "Merchant portal").
@@ -154,6 +165,7 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/paycode", get(app_pay::paycode_page))
         .route("/app/paycode/qr", get(app_pay::paycode_fragment))
         .merge(card_routes())
+        .merge(points_routes())
         .merge(merchant_routes())
         .merge(console_routes());
     let pages = match dev_outbox {
