@@ -215,6 +215,14 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/v1/me/mall/orders", Access::Customer),
     ("get", "/v1/me/mall/orders/{id}", Access::Customer),
     ("post", "/v1/me/mall/orders/{id}/refunds", Access::Customer),
+    ("get", "/v1/me/membership", Access::Customer),
+    ("get", "/v1/membership/programme", Access::Public),
+    ("put", "/v1/internal/membership/programme", Access::Internal),
+    (
+        "post",
+        "/v1/internal/customers/{id}/membership/evaluations",
+        Access::Internal,
+    ),
     ("post", "/v1/merchant/orders/{id}/cancel", Access::Merchant),
     ("get", "/v1/merchant/settlements", Access::Merchant),
     (

@@ -12,6 +12,7 @@ pub(crate) mod ledger;
 pub(crate) mod loan_codes;
 pub(crate) mod loans;
 pub(crate) mod mall;
+pub(crate) mod membership;
 pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod points;
@@ -19,7 +20,7 @@ pub(crate) mod quotes;
 pub(crate) mod settlement;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -203,6 +204,16 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/me/mall/orders", get(mall::my_orders))
         .route("/v1/me/mall/orders/{id}", get(mall::my_order))
         .route("/v1/me/mall/orders/{id}/refunds", post(mall::refund))
+        .route("/v1/me/membership", get(membership::mine))
+        .route("/v1/membership/programme", get(membership::programme))
+        .route(
+            "/v1/internal/membership/programme",
+            put(membership::set_programme),
+        )
+        .route(
+            "/v1/internal/customers/{id}/membership/evaluations",
+            post(membership::evaluate),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

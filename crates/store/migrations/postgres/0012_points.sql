@@ -96,3 +96,24 @@ CREATE TABLE mall_order_takes (
     returned BIGINT  NOT NULL DEFAULT 0 CHECK (returned >= 0 AND returned <= points),
     PRIMARY KEY (order_id, n)
 );
+
+-- Membership levels: the programme (weights, tiers with benefits, downgrade policy) as one JSON
+-- document, and each customer's membership (the effective-dated tier history as JSON, with the
+-- latest scores and star value beside it for reading).
+CREATE TABLE membership_programme (
+    id            BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
+    data          TEXT    NOT NULL,
+    updated_at_ns BIGINT NOT NULL
+);
+
+CREATE TABLE memberships (
+    customer_id  TEXT    PRIMARY KEY REFERENCES customers (id),
+    data         TEXT    NOT NULL,
+    tier         TEXT    NOT NULL,
+    star         BIGINT NOT NULL,
+    financial    BIGINT NOT NULL,
+    spending     BIGINT NOT NULL,
+    activity     BIGINT NOT NULL,
+    evaluated_on TEXT    NOT NULL,
+    version      BIGINT NOT NULL
+);

@@ -96,3 +96,24 @@ CREATE TABLE mall_order_takes (
     returned INTEGER NOT NULL DEFAULT 0 CHECK (returned >= 0 AND returned <= points),
     PRIMARY KEY (order_id, n)
 );
+
+-- Membership levels: the programme (weights, tiers with benefits, downgrade policy) as one JSON
+-- document, and each customer's membership (the effective-dated tier history as JSON, with the
+-- latest scores and star value beside it for reading).
+CREATE TABLE membership_programme (
+    id            INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    data          TEXT    NOT NULL,
+    updated_at_ns INTEGER NOT NULL
+);
+
+CREATE TABLE memberships (
+    customer_id  TEXT    PRIMARY KEY REFERENCES customers (id),
+    data         TEXT    NOT NULL,
+    tier         TEXT    NOT NULL,
+    star         INTEGER NOT NULL,
+    financial    INTEGER NOT NULL,
+    spending     INTEGER NOT NULL,
+    activity     INTEGER NOT NULL,
+    evaluated_on TEXT    NOT NULL,
+    version      INTEGER NOT NULL
+);

@@ -3,4 +3,5 @@
 
 pub mod flash_sale;
 pub mod mall;
+pub mod membership;
 pub mod points;
