@@ -441,6 +441,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/cards", PageAccess::Cardholder),
     ("/app/points", PageAccess::Cardholder),
     ("/app/mall", PageAccess::Cardholder),
+    ("/app/membership", PageAccess::Cardholder),
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),

@@ -37,6 +37,11 @@ async fn a_cardholder_reads_points_redeems_once_and_returns_in_the_mall_pages() 
         let home = b.get("/app").await;
         assert!(home.body.contains("href=\"/app/points\""), "{}", home.body);
         assert!(home.body.contains("href=\"/app/mall\""));
+        assert!(home.body.contains("href=\"/app/membership\""));
+        let card = b.get("/app/membership").await;
+        assert_eq!(card.status, StatusCode::OK);
+        assert!(card.body.contains("data-test=\"tier\">standard<"), "{}", card.body);
+        assert!(card.body.contains("消费积分"), "the tier's benefit");
         let points = b.get("/app/points").await;
         assert_eq!(points.status, StatusCode::OK);
         assert!(points.body.contains("可用积分: <strong>300</strong>"), "{}", points.body);

@@ -91,8 +91,9 @@ pub(crate) async fn home(
     })
 }
 
-/// The tiles of my points and the points mall (shown in elder mode too: the balance matters).
-fn points_tiles(lang: Lang) -> [Tile; 2] {
+/// The tiles of my points, the points mall and the membership card (my points shows in elder
+/// mode too: the balance matters).
+fn points_tiles(lang: Lang) -> [Tile; 3] {
     let r = super::i18n_points::points_texts(lang);
     [
         Tile {
@@ -105,6 +106,12 @@ fn points_tiles(lang: Lang) -> [Tile; 2] {
             label: r.tile_mall,
             icon: "mall",
             href: Some("/app/mall"),
+            essential: false,
+        },
+        Tile {
+            label: r.tile_membership,
+            icon: "membership",
+            href: Some("/app/membership"),
             essential: false,
         },
     ]

@@ -1,4 +1,5 @@
-//! My points and the points mall (docs/web.md, "Points and the mall"): the balance, what lapses
+//! My points, the points mall and the membership card (docs/web.md, "Points, mall and
+//! membership"): the balance, what lapses
 //! soon, the lots in the order they are spent and the history; the mall's items with a redeem
 //! form and the customer's redemptions with a return button. Redeeming and returning run the
 //! same use cases as `POST /v1/mall/orders` and `…/refunds`, under an idempotency key made when
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cardlife_app::AppError;
 use cardlife_app::rewards::mall::{MallItemId, MallItemView, MallOrderId, MallOrderView};
+use cardlife_app::rewards::membership::{MembershipView, TierTerms};
 use cardlife_app::rewards::points::PointsView;
 use cardlife_kernel::CustomerId;
 use serde::Deserialize;
@@ -39,6 +41,45 @@ pub(crate) struct PointsPage {
     r: &'static PointsTexts,
     view: PointsView,
     history: Vec<MovementShown>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "app/membership.html")]
+pub(crate) struct MembershipPage {
+    page: Page,
+    r: &'static PointsTexts,
+    view: MembershipView,
+    benefits: Vec<String>,
+}
+
+fn benefits_of(page: &Page, tier: &TierTerms) -> Vec<String> {
+    if page.lang == super::i18n::Lang::Zh {
+        tier.benefits_zh.clone()
+    } else {
+        tier.benefits_en.clone()
+    }
+}
+
+/// `GET /app/membership`.
+pub(crate) async fn membership(
+    session: PageSession,
+    State(state): State<AppState>,
+    page: Page,
+) -> Response {
+    let r = points_texts(page.lang);
+    match state.app.my_membership(session.customer_id()).await {
+        Ok(view) => {
+            let benefits = benefits_of(&page, &view.tier);
+            MembershipPage {
+                page,
+                r,
+                view,
+                benefits,
+            }
+            .into_response()
+        }
+        Err(e) => failed(page, e.into()),
+    }
 }
 
 /// One item, as shown.

@@ -1,4 +1,4 @@
-//! The strings of the my-points and points-mall pages, one table per language like `i18n`
+//! The strings of the my-points, points-mall and membership-card pages, one table per language like `i18n`
 //! (docs/web.md, "Languages"); the pages read `r.<name>`.
 
 use super::i18n::Lang;
@@ -46,6 +46,17 @@ pub(crate) struct PointsTexts {
     pub(crate) err_not_on_sale: &'static str,
     pub(crate) err_quantity: &'static str,
     pub(crate) err_refused: &'static str,
+    pub(crate) tile_membership: &'static str,
+    pub(crate) membership_title: &'static str,
+    pub(crate) tier_label: &'static str,
+    pub(crate) star_label: &'static str,
+    pub(crate) benefits_title: &'static str,
+    pub(crate) next_tier: &'static str,
+    pub(crate) star_needed: &'static str,
+    pub(crate) top_tier: &'static str,
+    pub(crate) tier_history: &'static str,
+    pub(crate) since: &'static str,
+    pub(crate) membership_rules: &'static str,
 }
 
 /// The table of `lang`.
@@ -97,6 +108,17 @@ static ZH: PointsTexts = PointsTexts {
     err_not_on_sale: "该商品不在兑换时间内。",
     err_quantity: "请输入 1 到 99 之间的数量。",
     err_refused: "未能完成，请稍后再试。",
+    tile_membership: "会员等级",
+    membership_title: "我的会员卡",
+    tier_label: "当前等级",
+    star_label: "星级值",
+    benefits_title: "专属权益",
+    next_tier: "下一等级",
+    star_needed: "需要星级值",
+    top_tier: "已是最高等级。",
+    tier_history: "等级记录",
+    since: "自",
+    membership_rules: "星级值由金融资产、消费和活跃度加权得出。达到更高等级立即升级；降级只在每年的评定日进行。",
 };
 
 static EN: PointsTexts = PointsTexts {
@@ -140,4 +162,15 @@ static EN: PointsTexts = PointsTexts {
     err_not_on_sale: "This item is not on sale now.",
     err_quantity: "Enter a quantity from 1 to 99.",
     err_refused: "That did not work; please try again later.",
+    tile_membership: "Membership",
+    membership_title: "My membership card",
+    tier_label: "Your tier",
+    star_label: "Star value",
+    benefits_title: "Your benefits",
+    next_tier: "Next tier",
+    star_needed: "needs a star value of",
+    top_tier: "You are on the top tier.",
+    tier_history: "Tier history",
+    since: "since",
+    membership_rules: "Your star value weighs your assets, spending and activity. A higher tier applies at once; a lower one only on the yearly review dates.",
 };

@@ -74,13 +74,15 @@ fn card_routes() -> Router<AppState> {
         .route("/app/cards/debit", post(app_cards::bind_debit))
 }
 
-/// My points and the points mall (docs/web.md, "Points and the mall").
+/// My points, the points mall and the membership card (docs/web.md, "Points, mall and
+/// membership").
 fn points_routes() -> Router<AppState> {
     Router::new()
         .route("/app/points", get(app_points::points))
         .route("/app/mall", get(app_points::mall))
         .route("/app/mall/order", post(app_points::order))
         .route("/app/mall/return", post(app_points::give_back))
+        .route("/app/membership", get(app_points::membership))
 }
 
 /// The merchant portal (docs/web.md, "Merchant portal").
