@@ -23,9 +23,7 @@ use cardlife_store::tx::Tx;
 use jiff::Timestamp;
 
 use super::points::{NewMovement, load, refused, save};
-use crate::merchants::funding::{
-    AuthId, FundingRequest, LEDGER_CNY, derived_id, ensure_accounts,
-};
+use crate::merchants::funding::{AuthId, FundingRequest, LEDGER_CNY, derived_id, ensure_accounts};
 use crate::{App, AppError};
 
 /// Account code of the mall's sales account on the CNY ledger.
@@ -238,7 +236,10 @@ impl App {
     }
 
     /// The customer's orders, newest first.
-    pub async fn my_mall_orders(&self, customer: CustomerId) -> Result<Vec<MallOrderView>, AppError> {
+    pub async fn my_mall_orders(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<MallOrderView>, AppError> {
         self.mall_store()
             .orders_of(customer)
             .await?
@@ -482,7 +483,9 @@ impl App {
             .await?
             || !MallStore::move_stock(&mut tx, item.id, i64::from(quantity)).await?
         {
-            return Err(AppError::Merchants(crate::merchants::MerchantsError::Conflict));
+            return Err(AppError::Merchants(
+                crate::merchants::MerchantsError::Conflict,
+            ));
         }
         let movement = NewMovement {
             kind: "recredit",

@@ -7,10 +7,10 @@
 
 use cardlife_kernel::{CustomerId, Rate};
 use cardlife_rewards::TierCode;
-use cardlife_rewards::membership::{Membership, StarValue, Tier, TierLadder};
 pub use cardlife_rewards::membership::{
     DowngradePolicy, StarScores, StarWeights, TierChange, TierSpan,
 };
+use cardlife_rewards::membership::{Membership, StarValue, Tier, TierLadder};
 use cardlife_store::rewards::membership::{MembershipRecord, MembershipStore};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -65,9 +65,31 @@ impl MembershipProgramme {
             },
             tiers: vec![
                 tier("standard", 0, &["消费积分"], &["Points on spending"]),
-                tier("silver", 1_000, &["生日月双倍积分"], &["Double points in your birthday month"]),
-                tier("gold", 5_000, &["生日月双倍积分", "机场贵宾厅每年 2 次"], &["Double points in your birthday month", "Airport lounge twice a year"]),
-                tier("platinum", 20_000, &["生日月三倍积分", "机场贵宾厅不限次", "专属客户经理"], &["Triple points in your birthday month", "Unlimited airport lounge", "A personal relationship manager"]),
+                tier(
+                    "silver",
+                    1_000,
+                    &["生日月双倍积分"],
+                    &["Double points in your birthday month"],
+                ),
+                tier(
+                    "gold",
+                    5_000,
+                    &["生日月双倍积分", "机场贵宾厅每年 2 次"],
+                    &[
+                        "Double points in your birthday month",
+                        "Airport lounge twice a year",
+                    ],
+                ),
+                tier(
+                    "platinum",
+                    20_000,
+                    &["生日月三倍积分", "机场贵宾厅不限次", "专属客户经理"],
+                    &[
+                        "Triple points in your birthday month",
+                        "Unlimited airport lounge",
+                        "A personal relationship manager",
+                    ],
+                ),
             ],
             downgrade: DowngradePolicy {
                 checkpoints: vec![(1, 1), (7, 1)],
@@ -109,10 +131,11 @@ impl MembershipProgramme {
         let bad_checkpoint = self.downgrade.checkpoints.iter().any(|&(m, d)| {
             Date::new(2024, m, d).is_err() // 2024 is a leap year: 29 February is allowed
         });
-        let bad_names = self
-            .tiers
-            .iter()
-            .any(|t| t.code.is_empty() || t.code.len() > 32 || !t.code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        let bad_names = self.tiers.iter().any(|t| {
+            t.code.is_empty()
+                || t.code.len() > 32
+                || !t.code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        });
         if bad_checkpoint || bad_names {
             return Err(refused(cardlife_rewards::RewardsError::InvalidConfig {
                 reason: "checkpoints are real (month, day) pairs and tier codes lowercase words",
@@ -171,7 +194,8 @@ impl App {
         programme: MembershipProgramme,
     ) -> Result<MembershipProgramme, AppError> {
         programme.validate()?;
-        let text = serde_json::to_string(&programme).map_err(|_| corrupt("membership programme"))?;
+        let text =
+            serde_json::to_string(&programme).map_err(|_| corrupt("membership programme"))?;
         self.membership_store()
             .set_programme(&text, self.clock().now())
             .await?;
@@ -199,7 +223,11 @@ impl App {
                 activity: record.map_or(0, |r| r.activity),
             },
             evaluated_on: record
-                .map(|r| r.evaluated_on.parse().map_err(|_| corrupt("membership date")))
+                .map(|r| {
+                    r.evaluated_on
+                        .parse()
+                        .map_err(|_| corrupt("membership date"))
+                })
                 .transpose()?,
             history: membership.history().to_vec(),
         })
@@ -209,7 +237,9 @@ impl App {
     pub async fn my_membership(&self, customer: CustomerId) -> Result<MembershipView, AppError> {
         let programme = self.membership_programme().await?;
         let record = self.membership_store().membership(customer).await?;
-        let membership = self.membership_of(customer, &programme, record.as_ref()).await?;
+        let membership = self
+            .membership_of(customer, &programme, record.as_ref())
+            .await?;
         Self::view_of(&programme, &membership, record.as_ref())
     }
 
@@ -224,7 +254,10 @@ impl App {
             None => {
                 let me = self.customer(customer).await?;
                 let since = cardlife_kernel::BusinessZone::shanghai().date_of(me.registered_at);
-                let floor = programme.tiers.first().ok_or(corrupt("membership programme"))?;
+                let floor = programme
+                    .tiers
+                    .first()
+                    .ok_or(corrupt("membership programme"))?;
                 Ok(Membership::new(TierCode::new(&floor.code), since))
             }
         }
@@ -251,7 +284,9 @@ impl App {
         let ladder = programme.ladder()?;
         let store = self.membership_store();
         let record = store.membership(customer).await?;
-        let mut membership = self.membership_of(customer, &programme, record.as_ref()).await?;
+        let mut membership = self
+            .membership_of(customer, &programme, record.as_ref())
+            .await?;
         let star = programme.weights.star_value(scores).map_err(refused)?;
         let change = membership
             .evaluate(on, star, &ladder, &programme.downgrade)
@@ -267,7 +302,9 @@ impl App {
             version: record.as_ref().map_or(1, |r| r.version + 1),
         };
         if !store.save(customer, &saved).await? {
-            return Err(AppError::Merchants(crate::merchants::MerchantsError::Conflict));
+            return Err(AppError::Merchants(
+                crate::merchants::MerchantsError::Conflict,
+            ));
         }
         Ok(Evaluated {
             change,

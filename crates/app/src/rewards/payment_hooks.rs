@@ -11,7 +11,11 @@ use crate::App;
 
 impl App {
     /// After `record` was captured: credit the points its cash earns.
-    pub(crate) async fn points_after_capture(&self, merchant: &MerchantRecord, record: &OrderRecord) {
+    pub(crate) async fn points_after_capture(
+        &self,
+        merchant: &MerchantRecord,
+        record: &OrderRecord,
+    ) {
         let Some(payer) = record.payer else { return };
         let amount = Money::cny(record.captured_fen);
         if let Err(e) = self

@@ -306,13 +306,14 @@ impl App {
             return Ok(Points::ZERO);
         }
         let mut held = load(&mut tx, customer).await?;
-        held.account.credit(
-            points,
-            today,
-            programme_validity(),
-            Some(TransferId::from_u128(id)),
-        )
-        .map_err(refused)?;
+        held.account
+            .credit(
+                points,
+                today,
+                programme_validity(),
+                Some(TransferId::from_u128(id)),
+            )
+            .map_err(refused)?;
         let movement = NewMovement {
             kind: "accrual",
             reference,
@@ -363,12 +364,10 @@ impl App {
             return Ok(Points::ZERO);
         }
         let mut held = load(&mut tx, customer).await?;
-        let outcome = held.account.claw_back(
-            due,
-            Some(TransferId::from_u128(accrual.id)),
-            today,
-        )
-        .map_err(refused)?;
+        let outcome = held
+            .account
+            .claw_back(due, Some(TransferId::from_u128(accrual.id)), today)
+            .map_err(refused)?;
         let taken = due.checked_sub(outcome.shortfall).map_err(refused)?;
         let movement = NewMovement {
             kind: "clawback",
@@ -522,7 +521,9 @@ impl App {
             let done: Vec<u128> = batch
                 .iter()
                 .zip(&results)
-                .filter(|(_, r)| matches!(r, CreateTransferResult::Ok | CreateTransferResult::Exists))
+                .filter(|(_, r)| {
+                    matches!(r, CreateTransferResult::Ok | CreateTransferResult::Exists)
+                })
                 .map(|(m, _)| m.id)
                 .collect();
             store.mark_posted(&done).await?;

@@ -63,7 +63,11 @@ pub fn customer_id(customer: CustomerId) -> u128 {
 
 /// The transfer id of the movement of `kind` for `reference` (the same movement, the same id).
 pub fn movement_id(kind: &str, reference: &str) -> u128 {
-    derived_id("points-movement", format!("{kind}\0{reference}").as_bytes(), 0)
+    derived_id(
+        "points-movement",
+        format!("{kind}\0{reference}").as_bytes(),
+        0,
+    )
 }
 
 /// The transfer code of a movement kind.

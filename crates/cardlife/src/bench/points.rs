@@ -35,9 +35,7 @@ use std::sync::Arc;
 
 use cardlife_app::rewards::points_ledger;
 use cardlife_kernel::{Money, Points, SharedClock, SystemClock};
-use cardlife_ledger::{
-    Account, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags,
-};
+use cardlife_ledger::{Account, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags};
 use cardlife_rewards::points::{AccrualRule, Spend, TxnKind};
 use cardlife_rewards::{Mcc, TierCode};
 use cardlife_store::{Db, LedgerService};

@@ -158,7 +158,9 @@ pub(crate) async fn mine(
     session: CustomerSession,
     State(state): State<AppState>,
 ) -> Result<Json<PointsOut>, ApiError> {
-    Ok(Json(state.app.my_points(session.customer_id()).await?.into()))
+    Ok(Json(
+        state.app.my_points(session.customer_id()).await?.into(),
+    ))
 }
 
 /// The daily points job: lapses lots that expire on or before the date, writes advance notices
@@ -184,6 +186,13 @@ pub(crate) async fn run_expiry(
 #[derive(OpenApi)]
 #[openapi(
     paths(mine, run_expiry),
-    components(schemas(PointsOut, LotOut, ExpiringOut, MovementOut, ExpiryRun, ExpiryReportOut))
+    components(schemas(
+        PointsOut,
+        LotOut,
+        ExpiringOut,
+        MovementOut,
+        ExpiryRun,
+        ExpiryReportOut
+    ))
 )]
 pub(crate) struct PointsApi;

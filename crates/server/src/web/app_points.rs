@@ -18,11 +18,11 @@ use cardlife_kernel::CustomerId;
 use serde::Deserialize;
 
 use super::app_bills::failed;
+use super::csrf::CsrfForm;
 use super::face_forms::idempotency_key;
 use super::i18n_points::{PointsTexts, points_texts};
 use super::page::Page;
 use super::session::PageSession;
-use super::csrf::CsrfForm;
 use crate::AppState;
 use crate::problem::ApiError;
 
@@ -333,7 +333,12 @@ pub(crate) async fn order(
     "/app/mall".clone_into(&mut page.path);
     let r = points_texts(page.lang);
     let customer = session.customer_id();
-    let quantity = form.quantity.trim().parse::<u32>().ok().filter(|q| (1..=99).contains(q));
+    let quantity = form
+        .quantity
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|q| (1..=99).contains(q));
     let (Some(quantity), Ok(item), true) = (
         quantity,
         MallItemId::parse(form.item_id.trim()),

@@ -91,7 +91,17 @@ fn uuid_of(text: &str, what: &'static str) -> Result<uuid::Uuid, StoreError> {
 }
 
 type ItemRow = (String, String, String, i64, i64, i64, i64, i64, i64, i64);
-type OrderRow = (String, String, String, i64, i64, i64, i64, Option<String>, i64);
+type OrderRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+);
 
 const ITEM_COLUMNS: &str = "SELECT id, name_zh, name_en, points, cash_fen, stock, remaining, \
                             per_customer_limit, starts_at_ns, ends_at_ns FROM mall_items";
@@ -310,7 +320,10 @@ impl MallStore {
     }
 
     /// The customer's orders, newest first.
-    pub async fn orders_of(&self, customer: CustomerId) -> Result<Vec<MallOrderRecord>, StoreError> {
+    pub async fn orders_of(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<MallOrderRecord>, StoreError> {
         let sql = format!("{ORDER_COLUMNS} WHERE customer_id = $1 ORDER BY created_at_ns DESC, id");
         let rows: Vec<OrderRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

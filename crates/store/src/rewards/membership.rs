@@ -46,8 +46,9 @@ impl MembershipStore {
     /// The programme document, if one was set.
     pub async fn programme(&self) -> Result<Option<String>, StoreError> {
         let sql = "SELECT data FROM membership_programme WHERE id = 1";
-        let row: Option<(String,)> =
-            on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_optional(pool).await)?;
+        let row: Option<(String,)> = on_pool!(&self.db, |pool| sqlx::query_as(sql)
+            .fetch_optional(pool)
+            .await)?;
         Ok(row.map(|r| r.0))
     }
 
@@ -96,7 +97,11 @@ impl MembershipStore {
 
     /// Writes `m` over version `m.version − 1` (insert when `m.version` is 1); `false` when
     /// another write got there first (nothing written).
-    pub async fn save(&self, customer: CustomerId, m: &MembershipRecord) -> Result<bool, StoreError> {
+    pub async fn save(
+        &self,
+        customer: CustomerId,
+        m: &MembershipRecord,
+    ) -> Result<bool, StoreError> {
         let insert = "INSERT INTO memberships (customer_id, data, tier, star, financial, spending, \
                       activity, evaluated_on, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                       ON CONFLICT (customer_id) DO NOTHING";

@@ -388,7 +388,9 @@ impl PointsStore {
             "SELECT {MOVEMENT_COLUMNS} FROM points_movements \
              WHERE posted = 0 AND ($1 = '' OR customer_id = $1) ORDER BY seq LIMIT $2"
         );
-        let who = customer.map(|c| c.as_uuid().to_string()).unwrap_or_default();
+        let who = customer
+            .map(|c| c.as_uuid().to_string())
+            .unwrap_or_default();
         let rows: Vec<MovementRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(AssertSqlSafe(sql.as_str()))
                 .bind(&who)
