@@ -216,6 +216,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/v1/me/mall/orders/{id}", Access::Customer),
     ("post", "/v1/me/mall/orders/{id}/refunds", Access::Customer),
     ("get", "/v1/me/membership", Access::Customer),
+    ("get", "/v1/me/referral", Access::Customer),
+    ("post", "/v1/me/referral/binding", Access::Customer),
     ("get", "/v1/membership/programme", Access::Public),
     ("put", "/v1/internal/membership/programme", Access::Internal),
     (

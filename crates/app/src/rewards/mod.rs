@@ -5,3 +5,4 @@ pub mod membership;
 pub mod payment_hooks;
 pub mod points;
 pub mod points_ledger;
+pub mod referral;

@@ -1,7 +1,7 @@
-//! Where card payments meet points (docs/rewards.md, "Points"): the merchants use cases call
-//! these after a capture or a refund is committed. Points never fail a payment: an error is
-//! logged, and both calls are idempotent per order (and refund number), so running them again
-//! changes nothing.
+//! Where card payments meet points and referral (docs/rewards.md, "Points", "Referral"): the
+//! merchants use cases call these after a capture or a refund is committed. Rewards never fail a
+//! payment: an error is logged, and every call is idempotent per order (and refund number), so
+//! running it again changes nothing.
 
 use cardlife_kernel::Money;
 use cardlife_store::merchants::MerchantRecord;
@@ -10,7 +10,8 @@ use cardlife_store::merchants::orders::OrderRecord;
 use crate::App;
 
 impl App {
-    /// After `record` was captured: credit the points its cash earns.
+    /// After `record` was captured: credit the points its cash earns, and settle the payer's
+    /// pending referral.
     pub(crate) async fn points_after_capture(
         &self,
         merchant: &MerchantRecord,
@@ -23,6 +24,9 @@ impl App {
             .await
         {
             tracing::error!(error = %e, order = %record.id, "points accrual failed");
+        }
+        if let Err(e) = self.referral_after_spend(payer, record.id, amount).await {
+            tracing::error!(error = %e, order = %record.id, "referral settlement failed");
         }
     }
 

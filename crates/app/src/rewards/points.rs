@@ -326,6 +326,42 @@ impl App {
         Ok(points)
     }
 
+    /// Credits `points` to `customer` as a new lot of the programme's validity, once per
+    /// (`kind`, `reference`); returns whether this call credited them.
+    pub(crate) async fn credit_points(
+        &self,
+        customer: CustomerId,
+        kind: &'static str,
+        reference: &str,
+        points: i64,
+    ) -> Result<bool, AppError> {
+        if points <= 0 {
+            return Ok(false);
+        }
+        let today = self.today();
+        let mut tx = Tx::begin(self.db()).await?;
+        if PointsStore::movement_in(&mut tx, kind, reference)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let mut held = load(&mut tx, customer).await?;
+        held.account
+            .credit(Points::new(points), today, programme_validity(), None)
+            .map_err(refused)?;
+        let movement = NewMovement {
+            kind,
+            reference: reference.to_owned(),
+            points,
+            amount_fen: None,
+        };
+        save(&mut tx, &held, &[movement], today, self.clock().now()).await?;
+        tx.commit().await?;
+        self.post_points_logged(customer).await;
+        Ok(true)
+    }
+
     /// Claws back the points of a refunded card payment, pro rata: the refund that takes the
     /// order's refunded cash from `before` to `after` takes back
     /// `floor(after × earned ÷ amount) − floor(before × earned ÷ amount)`, so successive partial

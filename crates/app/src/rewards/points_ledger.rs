@@ -30,6 +30,8 @@ pub const CODE_EXPIRY: u16 = 3;
 pub const CODE_CLAWBACK: u16 = 4;
 /// Transfer code: redeemed points given back by a mall refund.
 pub const CODE_RECREDIT: u16 = 5;
+/// Transfer code: points rewarding a referral.
+pub const CODE_REFERRAL: u16 = 6;
 
 /// The programme's liability account `id`.
 pub fn programme_account(id: u128) -> Account {
@@ -77,6 +79,7 @@ pub fn code_of(kind: &str) -> u16 {
         "redemption" => CODE_REDEMPTION,
         "expiry" => CODE_EXPIRY,
         "clawback" => CODE_CLAWBACK,
+        "referral" => CODE_REFERRAL,
         _ => CODE_RECREDIT,
     }
 }

@@ -17,6 +17,7 @@ pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod points;
 pub(crate) mod quotes;
+pub(crate) mod referral;
 pub(crate) mod settlement;
 
 use axum::Router;
@@ -205,6 +206,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/me/mall/orders/{id}", get(mall::my_order))
         .route("/v1/me/mall/orders/{id}/refunds", post(mall::refund))
         .route("/v1/me/membership", get(membership::mine))
+        .route("/v1/me/referral", get(referral::mine))
+        .route("/v1/me/referral/binding", post(referral::bind))
         .route("/v1/membership/programme", get(membership::programme))
         .route(
             "/v1/internal/membership/programme",

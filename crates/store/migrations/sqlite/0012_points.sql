@@ -117,3 +117,28 @@ CREATE TABLE memberships (
     evaluated_on TEXT    NOT NULL,
     version      INTEGER NOT NULL
 );
+
+-- Referral: each inviter's code, each invitee's binding and how it settled, and the device
+-- fingerprints seen for a customer (the abuse hook compares them).
+CREATE TABLE referral_codes (
+    code        TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL UNIQUE REFERENCES customers (id)
+);
+
+CREATE TABLE referrals (
+    invitee_id    TEXT PRIMARY KEY REFERENCES customers (id),
+    inviter_id    TEXT NOT NULL REFERENCES customers (id),
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'rewarded', 'refused')),
+    reason        TEXT,
+    event         TEXT,
+    bound_at_ns   INTEGER NOT NULL,
+    settled_at_ns INTEGER,
+    CHECK (invitee_id <> inviter_id)
+);
+CREATE INDEX referrals_by_inviter ON referrals (inviter_id);
+
+CREATE TABLE customer_devices (
+    customer_id TEXT NOT NULL REFERENCES customers (id),
+    device      TEXT NOT NULL,
+    PRIMARY KEY (customer_id, device)
+);

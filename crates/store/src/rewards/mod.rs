@@ -5,3 +5,4 @@ pub mod flash_sale;
 pub mod mall;
 pub mod membership;
 pub mod points;
+pub mod referral;
