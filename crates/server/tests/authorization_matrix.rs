@@ -444,6 +444,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/points", PageAccess::Cardholder),
     ("/app/mall", PageAccess::Cardholder),
     ("/app/membership", PageAccess::Cardholder),
+    ("/app/invite", PageAccess::Cardholder),
     ("/merchant", PageAccess::MerchantStaff),
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),

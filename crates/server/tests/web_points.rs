@@ -70,6 +70,31 @@ async fn a_cardholder_reads_points_redeems_once_and_returns_in_the_mall_pages() 
             card.body
         );
         assert!(card.body.contains("消费积分"), "the tier's benefit");
+        let invite = b.get("/app/invite").await;
+        assert_eq!(invite.status, StatusCode::OK);
+        assert!(
+            invite.body.contains("data-test=\"invite-code\""),
+            "{}",
+            invite.body
+        );
+        let own_code = {
+            let at = invite.body.find("data-test=\"invite-code\">").unwrap()
+                + "data-test=\"invite-code\">".len();
+            invite.body[at..at + 10].to_owned()
+        };
+        let rows = s.count("referrals").await;
+        let refused = b.post("/app/invite/bind", &[("code", &own_code)]).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("不能绑定自己"), "{}", refused.body);
+        let unknown = b.post("/app/invite/bind", &[("code", "<script>")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.body.contains("没有这个邀请码"));
+        assert_eq!(s.count("referrals").await, rows);
         let points = b.get("/app/points").await;
         assert_eq!(points.status, StatusCode::OK);
         assert!(

@@ -91,9 +91,9 @@ pub(crate) async fn home(
     })
 }
 
-/// The tiles of my points, the points mall and the membership card (my points shows in elder
-/// mode too: the balance matters).
-fn points_tiles(lang: Lang) -> [Tile; 3] {
+/// The tiles of my points, the points mall, the membership card and inviting friends (my points
+/// shows in elder mode too: the balance matters).
+fn points_tiles(lang: Lang) -> [Tile; 4] {
     let r = super::i18n_points::points_texts(lang);
     [
         Tile {
@@ -112,6 +112,12 @@ fn points_tiles(lang: Lang) -> [Tile; 3] {
             label: r.tile_membership,
             icon: "membership",
             href: Some("/app/membership"),
+            essential: false,
+        },
+        Tile {
+            label: r.tile_invite,
+            icon: "invite",
+            href: Some("/app/invite"),
             essential: false,
         },
     ]

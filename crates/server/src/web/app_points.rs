@@ -1,5 +1,5 @@
-//! My points, the points mall and the membership card (docs/web.md, "Points, mall and
-//! membership"): the balance, what lapses
+//! My points, the points mall, the membership card and inviting friends (docs/web.md, "Points,
+//! mall and membership"): the balance, what lapses
 //! soon, the lots in the order they are spent and the history; the mall's items with a redeem
 //! form and the customer's redemptions with a return button. Redeeming and returning run the
 //! same use cases as `POST /v1/mall/orders` and `…/refunds`, under an idempotency key made when
@@ -14,6 +14,7 @@ use cardlife_app::AppError;
 use cardlife_app::rewards::mall::{MallItemId, MallItemView, MallOrderId, MallOrderView};
 use cardlife_app::rewards::membership::{MembershipView, TierTerms};
 use cardlife_app::rewards::points::PointsView;
+use cardlife_app::rewards::referral::ReferralView;
 use cardlife_kernel::CustomerId;
 use serde::Deserialize;
 
@@ -387,5 +388,105 @@ pub(crate) async fn give_back(
             Some(m) => mall_page(&state, customer, page, Some(m), None).await,
             None => failed(page, e),
         },
+    }
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "app/invite.html")]
+pub(crate) struct InvitePage {
+    page: Page,
+    r: &'static PointsTexts,
+    view: ReferralView,
+    invited: Vec<&'static str>,
+    invited_by: Option<&'static str>,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+}
+
+fn state_label(r: &'static PointsTexts, state: &str) -> &'static str {
+    match state {
+        "rewarded" => r.state_rewarded,
+        "refused" => r.state_refused,
+        _ => r.state_pending,
+    }
+}
+
+async fn invite_page(
+    state: &AppState,
+    customer: CustomerId,
+    page: Page,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+) -> Response {
+    let r = points_texts(page.lang);
+    match state.app.my_referral(customer, None).await {
+        Ok(view) => {
+            let invited = view
+                .invited
+                .iter()
+                .map(|i| state_label(r, &i.state))
+                .collect();
+            let invited_by = view.invited_by.as_deref().map(|s| state_label(r, s));
+            let status = if error.is_some() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let body = InvitePage {
+                page,
+                r,
+                view,
+                invited,
+                invited_by,
+                error,
+                notice,
+            };
+            (status, body).into_response()
+        }
+        Err(e) => failed(page, e.into()),
+    }
+}
+
+/// `GET /app/invite`.
+pub(crate) async fn invite(
+    session: PageSession,
+    State(state): State<AppState>,
+    page: Page,
+) -> Response {
+    invite_page(&state, session.customer_id(), page, None, None).await
+}
+
+/// The bind form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct BindForm {
+    code: String,
+}
+
+/// `POST /app/invite/bind`: binds a friend's code (binding twice is refused, nothing written).
+pub(crate) async fn bind(
+    session: PageSession,
+    State(state): State<AppState>,
+    mut page: Page,
+    CsrfForm(form): CsrfForm<BindForm>,
+) -> Response {
+    "/app/invite".clone_into(&mut page.path);
+    let r = points_texts(page.lang);
+    let customer = session.customer_id();
+    match state.app.bind_referral(customer, &form.code, None).await {
+        Ok(_) => invite_page(&state, customer, page, None, Some(r.bound)).await,
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.problem().code.as_str() {
+                "NOT_FOUND" => Some(r.err_unknown_code),
+                "ALREADY_REFERRED" => Some(r.err_already_referred),
+                "SELF_REFERRAL" => Some(r.err_self_referral),
+                _ => refusal(r, &e),
+            };
+            match message {
+                Some(m) => invite_page(&state, customer, page, Some(m), None).await,
+                None => failed(page, e),
+            }
+        }
     }
 }

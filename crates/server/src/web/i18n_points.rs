@@ -1,4 +1,4 @@
-//! The strings of the my-points, points-mall and membership-card pages, one table per language like `i18n`
+//! The strings of the my-points, points-mall, membership-card and invite pages, one table per language like `i18n`
 //! (docs/web.md, "Languages"); the pages read `r.<name>`.
 
 use super::i18n::Lang;
@@ -57,6 +57,24 @@ pub(crate) struct PointsTexts {
     pub(crate) tier_history: &'static str,
     pub(crate) since: &'static str,
     pub(crate) membership_rules: &'static str,
+    pub(crate) tile_invite: &'static str,
+    pub(crate) invite_title: &'static str,
+    pub(crate) invite_rules: &'static str,
+    pub(crate) your_code: &'static str,
+    pub(crate) your_link: &'static str,
+    pub(crate) invited_title: &'static str,
+    pub(crate) no_invitees: &'static str,
+    pub(crate) state_pending: &'static str,
+    pub(crate) state_rewarded: &'static str,
+    pub(crate) state_refused: &'static str,
+    pub(crate) have_code: &'static str,
+    pub(crate) code_label: &'static str,
+    pub(crate) bind_button: &'static str,
+    pub(crate) bound: &'static str,
+    pub(crate) invited_by_label: &'static str,
+    pub(crate) err_unknown_code: &'static str,
+    pub(crate) err_already_referred: &'static str,
+    pub(crate) err_self_referral: &'static str,
 }
 
 /// The table of `lang`.
@@ -119,6 +137,24 @@ static ZH: PointsTexts = PointsTexts {
     tier_history: "等级记录",
     since: "自",
     membership_rules: "星级值由金融资产、消费和活跃度加权得出。达到更高等级立即升级；降级只在每年的评定日进行。",
+    tile_invite: "邀请好友",
+    invite_title: "邀请好友",
+    invite_rules: "好友用你的邀请码绑定后，首笔满 100 元的信用卡消费，你得 500 积分，好友得 200 积分。",
+    your_code: "我的邀请码",
+    your_link: "邀请链接",
+    invited_title: "我邀请的好友",
+    no_invitees: "还没有邀请好友。",
+    state_pending: "待首笔消费",
+    state_rewarded: "已奖励",
+    state_refused: "未通过审核",
+    have_code: "有好友的邀请码？",
+    code_label: "邀请码",
+    bind_button: "绑定",
+    bound: "绑定成功，首笔满 100 元消费后双方得积分。",
+    invited_by_label: "我的邀请状态",
+    err_unknown_code: "没有这个邀请码。",
+    err_already_referred: "你已经绑定过邀请码了。",
+    err_self_referral: "不能绑定自己或自己邀请的好友。",
 };
 
 static EN: PointsTexts = PointsTexts {
@@ -173,4 +209,22 @@ static EN: PointsTexts = PointsTexts {
     tier_history: "Tier history",
     since: "since",
     membership_rules: "Your star value weighs your assets, spending and activity. A higher tier applies at once; a lower one only on the yearly review dates.",
+    tile_invite: "Invite friends",
+    invite_title: "Invite friends",
+    invite_rules: "When a friend binds your code and first pays 100 yuan or more by credit card, you earn 500 points and they earn 200.",
+    your_code: "Your invite code",
+    your_link: "Invite link",
+    invited_title: "Friends you invited",
+    no_invitees: "No friends invited yet.",
+    state_pending: "Waiting for a first payment",
+    state_rewarded: "Rewarded",
+    state_refused: "Not approved",
+    have_code: "Have a friend's code?",
+    code_label: "Invite code",
+    bind_button: "Bind",
+    bound: "Bound: you both earn points after your first payment of 100 yuan or more.",
+    invited_by_label: "Your invitation",
+    err_unknown_code: "There is no such invite code.",
+    err_already_referred: "You have bound an invite code already.",
+    err_self_referral: "You cannot bind your own code or one of your invitees'.",
 };

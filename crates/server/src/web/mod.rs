@@ -83,6 +83,8 @@ fn points_routes() -> Router<AppState> {
         .route("/app/mall/order", post(app_points::order))
         .route("/app/mall/return", post(app_points::give_back))
         .route("/app/membership", get(app_points::membership))
+        .route("/app/invite", get(app_points::invite))
+        .route("/app/invite/bind", post(app_points::bind))
 }
 
 /// The merchant portal (docs/web.md, "Merchant portal").
