@@ -12,6 +12,8 @@
 //! - [`quotes`]: installment and loan quotes with the annualised rate.
 //! - [`merchants`]: operators and the audit log, merchants, signed requests, QR codes, payment
 //!   orders, pay codes and refunds, and the card-funding seam.
+//! - [`rewards`]: points (accrual on card payments, claw-back, expiry, the ledger outbox) and the
+//!   points mall.
 //! - [`flash_sales`]: scheduling flash sales; claims through one sequencer per sale with group
 //!   commit (docs/rewards.md). [`seed`]: bulk seeding of logged-in customers for benchmarks.
 //! - [`AppError`] (`error.rs`): what can go wrong, as precise variants; store errors are mapped

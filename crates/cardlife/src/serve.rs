@@ -72,10 +72,11 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
 
 /// At start-up and then every minute: finish or void interrupted payments and expire unpaid
 /// orders, then settle every merchant's closed days (T+1; idempotent per merchant and day), as
-/// docs/merchants.md describes. A failed round is logged and tried again next time.
+/// docs/merchants.md describes; then the daily points job for today (docs/rewards.md). A failed round is logged and tried again next time.
 pub(crate) async fn payment_jobs(app: cardlife_app::App) {
     use jiff::ToSpan;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    let mut points_done = None;
     loop {
         tick.tick().await;
         if let Err(e) = app.recover_payments().await {
@@ -85,6 +86,15 @@ pub(crate) async fn payment_jobs(app: cardlife_app::App) {
             && let Err(e) = app.settle_through(yesterday).await
         {
             tracing::warn!(error = %e, "settlement run failed");
+        }
+        // Points: lapse today's expiries, write advance notices, post the ledger outbox
+        // (docs/rewards.md, "The daily points job"; idempotent per date).
+        let today = app.today();
+        if points_done != Some(today) {
+            match app.run_points_expiry(today).await {
+                Ok(_) => points_done = Some(today),
+                Err(e) => tracing::warn!(error = %e, "points expiry run failed"),
+            }
         }
     }
 }

@@ -183,6 +183,36 @@ impl Mall {
         }
     }
 
+    /// A mall rebuilt from what a store holds: items with their stock now, units held per
+    /// (item, customer), and orders. The items are checked as [`Mall::list`] checks them.
+    pub fn restore(
+        zone: BusinessZone,
+        items: Vec<(MallItem, u32)>,
+        held: Vec<(MallItemId, CustomerId, u32)>,
+        orders: Vec<MallOrder>,
+    ) -> Result<Self, RewardsError> {
+        let mut mall = Self::new(zone);
+        for (item, stock) in items {
+            let id = item.id;
+            mall.list(item)?;
+            if let Some(listing) = mall.listings.get_mut(&id) {
+                listing.stock = stock;
+            }
+        }
+        for (item, customer, n) in held {
+            mall.held.insert((item, customer), n);
+        }
+        for o in orders {
+            if o.returned.len() != o.redeemed_from.len() || o.refunded > o.quantity {
+                return Err(RewardsError::InvalidConfig {
+                    reason: "a stored mall order is inconsistent",
+                });
+            }
+            mall.orders.insert(o.id, o);
+        }
+        Ok(mall)
+    }
+
     /// Lists an item; its price must be positive, its limit at least 1, its window non-empty.
     pub fn list(&mut self, item: MallItem) -> Result<(), RewardsError> {
         let invalid = |reason| Err(RewardsError::InvalidConfig { reason });

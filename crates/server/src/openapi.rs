@@ -59,6 +59,10 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::loans::LoansApi::openapi());
     doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
     doc.merge(crate::routes::coupons::CouponsApi::openapi());
+    doc.merge(crate::routes::points::PointsApi::openapi());
+    doc.merge(crate::routes::mall::MallApi::openapi());
+    doc.merge(crate::routes::membership::MembershipApi::openapi());
+    doc.merge(crate::routes::referral::ReferralApi::openapi());
     doc.merge(crate::routes::settlement::SettlementApi::openapi());
     doc.merge(crate::routes::webhooks::WebhooksApi::openapi());
     doc

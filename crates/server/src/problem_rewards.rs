@@ -59,7 +59,12 @@ pub(crate) fn rewards_refusal(e: &RewardsError) -> (StatusCode, &'static str, &'
         | R::NonPositiveAmount { .. }
         | R::InvalidMcc { .. }
         | R::InvalidCardBin => (invalid, "INVALID_AMOUNT", "Invalid amount or value"),
-        R::Money(_) | R::Points(_) | R::EvaluationOutOfOrder { .. } | R::UnknownLot { .. } => {
+        R::EvaluationOutOfOrder { .. } => (
+            invalid,
+            "EVALUATION_OUT_OF_ORDER",
+            "An evaluation comes after the last one",
+        ),
+        R::Money(_) | R::Points(_) | R::UnknownLot { .. } => {
             (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error")
         }
     }

@@ -792,6 +792,7 @@ impl App {
         webhooks::enqueue(&mut tx, merchant.id, "order.paid", &subject, data, now).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
+        self.points_after_capture(merchant, record).await;
         Ok(())
     }
 
@@ -1128,6 +1129,8 @@ impl App {
         {
             tracing::warn!(error = %e, "a refund's coupon share was not returned");
         }
+        self.points_after_refund(&record, refund.number, refund.cash)
+            .await;
         Ok(record)
     }
 }

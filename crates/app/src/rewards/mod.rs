@@ -1,7 +1,14 @@
-//! Rewards use cases persisted beyond flash sales (docs/rewards.md).
+//! Rewards use cases persisted beyond flash sales (docs/rewards.md): coupons and campaigns,
+//! points, the points mall, membership levels and referral.
 
 pub mod campaigns;
 pub mod coupon_ledger;
 pub mod coupon_payment;
 pub mod coupons;
+pub mod mall;
+pub mod membership;
+pub mod payment_hooks;
+pub mod points;
+pub mod points_ledger;
+pub mod referral;
 pub mod terms;

@@ -33,10 +33,9 @@
 
 use std::sync::Arc;
 
+use cardlife_app::rewards::points_ledger;
 use cardlife_kernel::{Money, Points, SharedClock, SystemClock};
-use cardlife_ledger::{
-    Account, AccountFlags, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags,
-};
+use cardlife_ledger::{Account, BATCH_MAX, CreateTransferResult, Transfer, TransferFlags};
 use cardlife_rewards::points::{AccrualRule, Spend, TxnKind};
 use cardlife_rewards::{Mcc, TierCode};
 use cardlife_store::{Db, LedgerService};
@@ -48,20 +47,16 @@ use sqlx::{Connection, PgPool, SqlitePool};
 use super::ledger::batched;
 use super::stats::Side;
 
-/// The points ledger (the money ledger is 156).
-const LEDGER: u32 = 2;
+/// The points ledger (the platform's, `cardlife_app::rewards::points_ledger`).
+const LEDGER: u32 = points_ledger::LEDGER_POINTS;
 /// The programme's liability account: debited by every accrual (the hot account).
 const PROGRAMME: u128 = 1;
 /// Customer points accounts, ids `FIRST_CUSTOMER..FIRST_CUSTOMER + CUSTOMERS`.
 const CUSTOMERS: u128 = 100_000;
 /// The first customer account id.
 const FIRST_CUSTOMER: u128 = 2;
-/// Account code of the programme's liability account.
-const CODE_PROGRAMME: u16 = 20;
-/// Account code of a customer points account.
-const CODE_CUSTOMER: u16 = 21;
 /// Transfer code of an accrual.
-const CODE_ACCRUAL: u16 = 1;
+const CODE_ACCRUAL: u16 = points_ledger::CODE_ACCRUAL;
 /// High bits of every accrual transfer id ("ACCRUAL"); the event id fills the low 64 bits.
 const ACCRUAL_ID_TAG: u128 = 0x0041_4343_5255_414C << 64;
 /// The workload's seed.
@@ -188,21 +183,9 @@ pub fn expected(events: &[Event]) -> anyhow::Result<(u64, u64)> {
 pub async fn start_ours(db: &Db) -> anyhow::Result<LedgerService> {
     let clock: SharedClock = Arc::new(SystemClock);
     let svc = LedgerService::start(db, clock).await?;
-    let programme = Account::new(
-        PROGRAMME,
-        LEDGER,
-        CODE_PROGRAMME,
-        AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS,
-    );
-    let accounts: Vec<Account> = std::iter::once(programme)
-        .chain(customer_ids().map(|id| {
-            Account::new(
-                id,
-                LEDGER,
-                CODE_CUSTOMER,
-                AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
-            )
-        }))
+    // The same accounts the platform opens for its programme and its customers.
+    let accounts: Vec<Account> = std::iter::once(points_ledger::programme_account(PROGRAMME))
+        .chain(customer_ids().map(points_ledger::customer_account))
         .collect();
     for chunk in accounts.chunks(BATCH_MAX) {
         let results = svc.create_accounts(chunk.to_vec()).await?;

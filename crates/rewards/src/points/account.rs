@@ -74,6 +74,27 @@ impl PointsAccount {
         Self::default()
     }
 
+    /// An account rebuilt from stored lots (ids 1, 2, … in crediting order) and totals;
+    /// refused when they break the account's invariants.
+    pub fn restore(lots: Vec<Lot>, totals: PointsTotals) -> Result<Self, RewardsError> {
+        let account = Self { lots, totals };
+        let numbered = account
+            .lots
+            .iter()
+            .enumerate()
+            .all(|(i, l)| l.id == LotId(i as u64 + 1));
+        let in_range = account
+            .lots
+            .iter()
+            .all(|l| !l.remaining.is_negative() && l.remaining <= l.original);
+        if !numbered || !in_range || account.net_of_totals() != Ok(account.balance()) {
+            return Err(RewardsError::InvalidConfig {
+                reason: "stored points lots do not match their totals",
+            });
+        }
+        Ok(account)
+    }
+
     /// The lots, in crediting order (spent lots stay, with `remaining` 0).
     pub fn lots(&self) -> &[Lot] {
         &self.lots

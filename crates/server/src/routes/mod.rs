@@ -13,14 +13,18 @@ pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod loan_codes;
 pub(crate) mod loans;
+pub(crate) mod mall;
+pub(crate) mod membership;
 pub(crate) mod merchants;
 pub(crate) mod ops;
+pub(crate) mod points;
 pub(crate) mod quotes;
+pub(crate) mod referral;
 pub(crate) mod settlement;
 pub(crate) mod webhooks;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -225,6 +229,26 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/coupons/claimable", get(coupons::claimable))
         .route("/v1/coupons/claimable/{id}/claims", post(coupons::claim))
         .route("/v1/me/coupons", get(coupons::mine))
+        .route("/v1/me/points", get(points::mine))
+        .route("/v1/internal/points/expiry-runs", post(points::run_expiry))
+        .route("/v1/mall/items", post(mall::list_item).get(mall::items))
+        .route("/v1/mall/items/{id}", get(mall::item))
+        .route("/v1/mall/orders", post(mall::order))
+        .route("/v1/me/mall/orders", get(mall::my_orders))
+        .route("/v1/me/mall/orders/{id}", get(mall::my_order))
+        .route("/v1/me/mall/orders/{id}/refunds", post(mall::refund))
+        .route("/v1/me/membership", get(membership::mine))
+        .route("/v1/me/referral", get(referral::mine))
+        .route("/v1/me/referral/binding", post(referral::bind))
+        .route("/v1/membership/programme", get(membership::programme))
+        .route(
+            "/v1/internal/membership/programme",
+            put(membership::set_programme),
+        )
+        .route(
+            "/v1/internal/customers/{id}/membership/evaluations",
+            post(membership::evaluate),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -86,6 +86,7 @@ pub(crate) async fn home(
             },
             essential,
         })
+        .chain(points_tiles(page.lang))
         .filter(|tile| tile.essential || !page.elder)
         .collect();
     Ok(HomePage {
@@ -93,6 +94,38 @@ pub(crate) async fn home(
         phone_masked: me.phone_masked,
         tiles,
     })
+}
+
+/// The tiles of my points, the points mall, the membership card and inviting friends (my points
+/// shows in elder mode too: the balance matters).
+fn points_tiles(lang: Lang) -> [Tile; 4] {
+    let r = super::i18n_points::points_texts(lang);
+    [
+        Tile {
+            label: r.tile_points,
+            icon: "points",
+            href: Some("/app/points"),
+            essential: true,
+        },
+        Tile {
+            label: r.tile_mall,
+            icon: "mall",
+            href: Some("/app/mall"),
+            essential: false,
+        },
+        Tile {
+            label: r.tile_membership,
+            icon: "membership",
+            href: Some("/app/membership"),
+            essential: false,
+        },
+        Tile {
+            label: r.tile_invite,
+            icon: "invite",
+            href: Some("/app/invite"),
+            essential: false,
+        },
+    ]
 }
 
 /// `GET /app/me`.

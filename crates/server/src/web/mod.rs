@@ -27,6 +27,7 @@ mod app_home;
 mod app_identity;
 mod app_pay;
 mod app_rewards;
+mod app_points;
 mod assets;
 mod card_forms;
 mod console;
@@ -47,6 +48,7 @@ mod i18n_faces;
 mod i18n_identity;
 mod i18n_lifecycle;
 pub(crate) mod i18n_rewards;
+mod i18n_points;
 mod merchant_auth;
 mod merchant_developer;
 mod merchant_portal;
@@ -79,6 +81,19 @@ fn card_routes() -> Router<AppState> {
         .route("/app/borrow/book", post(app_borrow::book))
         .route("/app/cards", get(app_cards::cards))
         .route("/app/cards/debit", post(app_cards::bind_debit))
+}
+
+/// My points, the points mall and the membership card (docs/web.md, "Points, mall and
+/// membership").
+fn points_routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/points", get(app_points::points))
+        .route("/app/mall", get(app_points::mall))
+        .route("/app/mall/order", post(app_points::order))
+        .route("/app/mall/return", post(app_points::give_back))
+        .route("/app/membership", get(app_points::membership))
+        .route("/app/invite", get(app_points::invite))
+        .route("/app/invite/bind", post(app_points::bind))
 }
 
 /// The merchant portal (docs/web.md, "Merchant portal").
@@ -188,6 +203,7 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/rewards", get(app_rewards::rewards))
         .route("/app/rewards/claim", post(app_rewards::claim))
         .merge(card_routes())
+        .merge(points_routes())
         .merge(merchant_routes())
         .merge(console_routes());
     let pages = match dev_outbox {
