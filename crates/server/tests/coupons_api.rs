@@ -727,3 +727,65 @@ async fn an_expired_coupon_is_refused_and_changes_nothing() {
         ledger_ok(&s).await;
     }
 }
+
+/// docs/domain.md §6: a partial refund returns `requested × paid ÷ total` to the card and its
+/// share of the discount to the budget; the coupon comes back once the order is fully refunded.
+#[tokio::test]
+async fn partial_refunds_return_their_share_and_the_last_one_gives_the_coupon_back() {
+    for s in servers().await {
+        let manager = operator(&s, "cm6", "campaign_manager", "13800000601").await;
+        let t = create_template(
+            &s,
+            &manager,
+            json!({ "name": "立减 10", "kind": "fixed_off", "off": "10.00", "valid_days": 7,
+                    "budget": "100.00", "stock": 10, "per_user": 1, "claimable": true }),
+        )
+        .await;
+        let budget_account = t["budget_account"].as_str().unwrap().to_owned();
+        let c = s.register("13960000001").await;
+        let (_, coupon) = claim(&s, &c, t["id"].as_str().unwrap(), "pr-1").await;
+        let (_, keys) = onboard(&s, "Split Shop", "rev6").await;
+        let order = dynamic_order(&s, &keys, "40.00").await;
+        let (status, paid) = pay(
+            &s,
+            &c.token,
+            "pr-pay",
+            json!({ "payload": order["qr_payload"], "coupon_id": coupon["id"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{paid}");
+        assert_eq!(paid["captured"], "30.00");
+        let id = paid["id"].as_str().unwrap();
+        // 10.00 of 40.00 back: 10 × 30 ÷ 40 = 7.50 to the card, 2.50 to the budget.
+        let (status, r) = signed(
+            &s,
+            &keys,
+            Method::POST,
+            &format!("/v1/merchant/orders/{id}/refunds"),
+            Some(json!({ "amount": "10.00" })),
+            Some("pr-r1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["refunds"][0]["cash"], "7.50", "{r}");
+        let budget = account(&s, &budget_account).await;
+        assert_eq!(fen(&budget["credits_posted"]), 10_000 + 250, "{budget}");
+        assert_eq!(my_coupons(&s, &c).await[0]["state"], "redeemed");
+        // The rest: 22.50 to the card, 7.50 to the budget, the coupon usable again.
+        let (status, r) = signed(
+            &s,
+            &keys,
+            Method::POST,
+            &format!("/v1/merchant/orders/{id}/refunds"),
+            Some(json!({ "amount": "30.00" })),
+            Some("pr-r2"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["refunded"], "30.00", "{r}");
+        let budget = account(&s, &budget_account).await;
+        assert_eq!(fen(&budget["credits_posted"]), 10_000 + 1_000, "{budget}");
+        assert_eq!(my_coupons(&s, &c).await[0]["state"], "available");
+        ledger_ok(&s).await;
+    }
+}
