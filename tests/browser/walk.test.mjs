@@ -141,7 +141,7 @@ test('a new cardholder registers, switches language and elder mode, logs out and
 
   await t.test('home greets with the masked phone and shows the tiles (rewards still coming soon)', async () => {
     assert.equal((await page.textContent('[data-test=phone]')).trim(), masked);
-    assert.equal(await page.locator('.tile').count(), 5);
+    assert.equal(await page.locator('.tile').count(), 9);
     assert.equal(await page.locator('.tile .badge', { hasText: '即将上线' }).count(), 1);
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === '__Host-cardlife_session');
@@ -167,7 +167,7 @@ test('a new cardholder registers, switches language and elder mode, logs out and
     await page.locator('body.elder').waitFor();
     const after = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
     assert.ok(after > before, `elder type ${after}px is larger than ${before}px`);
-    assert.equal(await page.locator('.tile').count(), 3);
+    assert.equal(await page.locator('.tile').count(), 4);
     await shot('06-home-elder-en');
     await page.click('.tabbar a[href="/app/me"]');
     await page.locator('[data-test=logout]').waitFor();
