@@ -141,7 +141,7 @@ test('a new cardholder registers, switches language and elder mode, logs out and
 
   await t.test('home greets with the masked phone and shows the tiles, every one leading to its page', async () => {
     assert.equal((await page.textContent('[data-test=phone]')).trim(), masked);
-    assert.equal(await page.locator('.tile').count(), 5);
+    assert.equal(await page.locator('.tile').count(), 9);
     assert.equal(await page.locator('.tile .badge', { hasText: '即将上线' }).count(), 0);
     assert.equal(await page.locator('a.tile[href="/app/rewards"]').count(), 1);
     const cookies = await context.cookies();
@@ -168,7 +168,7 @@ test('a new cardholder registers, switches language and elder mode, logs out and
     await page.locator('body.elder').waitFor();
     const after = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
     assert.ok(after > before, `elder type ${after}px is larger than ${before}px`);
-    assert.equal(await page.locator('.tile').count(), 3);
+    assert.equal(await page.locator('.tile').count(), 4);
     await shot('06-home-elder-en');
     await page.click('.tabbar a[href="/app/me"]');
     await page.locator('[data-test=logout]').waitFor();

@@ -610,8 +610,8 @@ async fn the_language_and_elder_switches_persist_and_never_redirect_elsewhere() 
         assert!(home.body.contains("<body class=\"elder\">"));
         assert_eq!(
             home.body.matches("data-test=\"tile-").count(),
-            3,
-            "fewer items"
+            4,
+            "fewer items (pay, bills, cards, my points)"
         );
         assert_eq!(
             home.body.matches("Coming soon").count(),
