@@ -119,7 +119,8 @@ CREATE TABLE memberships (
 );
 
 -- Referral: each inviter's code, each invitee's binding and how it settled, and the device
--- fingerprints seen for a customer (the abuse hook compares them).
+-- fingerprints seen for a customer (the abuse hook compares them across customers; the login
+-- devices of docs/identity.md are kept apart, hashed per customer).
 CREATE TABLE referral_codes (
     code        TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL UNIQUE REFERENCES customers (id)
@@ -137,7 +138,7 @@ CREATE TABLE referrals (
 );
 CREATE INDEX referrals_by_inviter ON referrals (inviter_id);
 
-CREATE TABLE customer_devices (
+CREATE TABLE referral_devices (
     customer_id TEXT NOT NULL REFERENCES customers (id),
     device      TEXT NOT NULL,
     PRIMARY KEY (customer_id, device)

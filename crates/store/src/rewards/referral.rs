@@ -171,7 +171,7 @@ impl ReferralStore {
 
     /// Notes a device fingerprint seen for `c`.
     pub async fn note_device(&self, c: CustomerId, device: &str) -> Result<(), StoreError> {
-        let sql = "INSERT INTO customer_devices (customer_id, device) VALUES ($1, $2) \
+        let sql = "INSERT INTO referral_devices (customer_id, device) VALUES ($1, $2) \
                    ON CONFLICT DO NOTHING";
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
@@ -186,7 +186,7 @@ impl ReferralStore {
 
     /// The device fingerprints seen for `c`.
     pub async fn devices(&self, c: CustomerId) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT device FROM customer_devices WHERE customer_id = $1 ORDER BY device";
+        let sql = "SELECT device FROM referral_devices WHERE customer_id = $1 ORDER BY device";
         let rows: Vec<(String,)> = on_pool!(&self.db, |pool| {
             sqlx::query_as(sql)
                 .bind(c.as_uuid().to_string())
