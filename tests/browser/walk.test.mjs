@@ -154,6 +154,26 @@ test('a new cardholder registers, switches language and elder mode, logs out and
     await shot('04-home-zh');
   });
 
+  await t.test('my points, the mall, the membership card and invite friends open from home', async () => {
+    await page.click('[data-test=tile-points]');
+    await page.locator('[data-test=points-balance]').waitFor();
+    assert.match(await page.textContent('[data-test=points-balance]'), /可用积分: 0/);
+    await shot('04a-points-zh');
+    await page.click('[data-test=to-mall]');
+    await page.locator('[data-test=no-items]').waitFor();
+    await shot('04b-mall-zh');
+    await page.goto('/app/membership');
+    assert.equal((await page.textContent('[data-test=tier]')).trim(), 'standard');
+    await shot('04c-membership-zh');
+    await page.goto('/app/invite');
+    assert.match((await page.textContent('[data-test=invite-code]')).trim(), /^[0-9A-Z]{10}$/);
+    await page.fill('[data-test=code]', 'NOSUCHCODE');
+    await page.click('[data-test=bind]');
+    await page.locator('[data-test=error]').waitFor();
+    await shot('04d-invite-zh');
+    await page.goto('/app');
+  });
+
   await t.test('the switch turns the app English', async () => {
     await page.click('[data-test=switch-lang]');
     await page.getByRole('heading', { name: /Hello/ }).waitFor();
