@@ -15,6 +15,27 @@ use common::{INTERNAL_TOKEN, TestServer, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// An operator POST with an idempotency key.
+async fn post_keyed(
+    s: &TestServer,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let resp = s
+        .client
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
 /// A staff member of `merchant` (the portal's application makes only the first; the rewards
 /// need several cashiers).
 async fn staff(s: &TestServer, merchant: &str, login: &str) -> uuid::Uuid {
@@ -128,14 +149,15 @@ async fn cashiers_earn_rewards_within_cap_and_budget_and_lose_them_on_a_same_day
         let manager = operator(&s, "incentives", "campaign_manager").await;
 
         // Refusals write nothing.
-        let (status, b) = s
-            .post(
-                "/v1/operator/cashier-incentives",
-                Some(&manager),
-                json!({ "name": "Spring", "reward": "0.50", "min_payment": "5.00",
-                        "daily_cap": "0.40", "budget": "3.00" }),
-            )
-            .await;
+        let (status, b) = post_keyed(
+            &s,
+            "/v1/operator/cashier-incentives",
+            &manager,
+            "plan-bad",
+            json!({ "name": "Spring", "reward": "0.50", "min_payment": "5.00",
+                    "daily_cap": "0.40", "budget": "3.00" }),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_eq!(code(&b), "INVALID_FIELD");
         assert_eq!(s.count("cashier_incentive_plans").await, 0);
@@ -145,15 +167,36 @@ async fn cashiers_earn_rewards_within_cap_and_budget_and_lose_them_on_a_same_day
         assert_eq!(status, StatusCode::NOT_FOUND);
 
         // 0.50 per payment of at least 5.00, at most 1.00 per cashier per day, 3.00 in all.
-        let (status, plan) = s
+        let terms = json!({ "name": "Spring", "reward": "0.50", "min_payment": "5.00",
+                            "daily_cap": "1.00", "budget": "3.00" });
+        let (status, b) = s
             .post(
                 "/v1/operator/cashier-incentives",
                 Some(&manager),
-                json!({ "name": "Spring", "reward": "0.50", "min_payment": "5.00",
-                        "daily_cap": "1.00", "budget": "3.00" }),
+                terms.clone(),
             )
             .await;
+        assert_eq!(code(&b), "IDEMPOTENCY_KEY_REQUIRED", "{status} {b}");
+        let (status, plan) = post_keyed(
+            &s,
+            "/v1/operator/cashier-incentives",
+            &manager,
+            "plan-1",
+            terms.clone(),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{plan}");
+        // A retry answers the same programme and funds nothing twice.
+        let (status, again) = post_keyed(
+            &s,
+            "/v1/operator/cashier-incentives",
+            &manager,
+            "plan-1",
+            terms,
+        )
+        .await;
+        assert_eq!((status, &again["id"]), (StatusCode::CREATED, &plan["id"]));
+        assert_eq!(s.count("cashier_incentive_plans").await, 1);
         let plan_id = uuid::Uuid::parse_str(plan["id"].as_str().unwrap()).unwrap();
         let budget = incentive_budget_account(plan_id);
         assert_eq!(plan["budget_account"], budget.to_string());

@@ -510,15 +510,19 @@ async fn an_order_made_on_the_portal_earns_its_staff_member_a_reward_shown_on_th
                                     "password": pages::operator_password("incent-mgr") }),
             )
             .await;
-        let (status, plan) = s
-            .post(
-                "/v1/operator/cashier-incentives",
-                session["token"].as_str(),
-                serde_json::json!({ "name": "Till", "reward": "0.88", "min_payment": "1.00",
-                                    "daily_cap": "8.80", "budget": "100.00" }),
+        let plan = s
+            .client
+            .post(format!("{}/v1/operator/cashier-incentives", s.base))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .header("idempotency-key", "till-1")
+            .json(
+                &serde_json::json!({ "name": "Till", "reward": "0.88", "min_payment": "1.00",
+                                       "daily_cap": "8.80", "budget": "100.00" }),
             )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{plan}");
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plan.status(), StatusCode::CREATED);
 
         let made = m.post("/merchant/orders", &[("amount", "18.00")]).await;
         assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);

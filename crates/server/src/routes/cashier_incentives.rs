@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use cardlife_app::merchants::MerchantsError;
 use cardlife_app::merchants::incentives::{CashierRewards, IncentivePlanView, NewIncentivePlan};
 use cardlife_app::merchants::operators::Role;
@@ -15,6 +16,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::AppState;
 use crate::auth::{MerchantKey, OperatorSession};
 use crate::extract::JsonBody;
+use crate::idempotent::{IDEMPOTENCY_KEY, once};
 use crate::problem::{ApiError, Problem};
 
 /// A new programme. Amounts in yuan, e.g. `"0.50"`.
@@ -109,25 +111,37 @@ fn money(text: &str, field: &'static str) -> Result<Money, ApiError> {
         (status = 201, description = "Created; the budget is on its ledger account", body = IncentivePlanOut),
         (status = 401, description = "UNAUTHENTICATED", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "FORBIDDEN_ROLE", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "INVALID_FIELD, INVALID_BODY; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "INVALID_FIELD, INVALID_BODY, IDEMPOTENCY_KEY_REUSED; nothing written", body = Problem, content_type = "application/problem+json"),
     ),
+    params(("Idempotency-Key" = String, Header, description = "Required: a retry with the same key and body answers the stored programme")),
     security(("session" = [])))]
 pub(crate) async fn create(
     session: OperatorSession,
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<IncentivePlanOut>), ApiError> {
+) -> Result<Response, ApiError> {
+    // The role first: a caller without it learns nothing about the body's shape.
     let by = session.require(Role::CampaignManager)?;
     let JsonBody(b) = JsonBody::<IncentivePlanIn>::parse(&body)?;
-    let new = NewIncentivePlan {
-        name: b.name,
-        reward: money(&b.reward, "reward")?,
-        min_payment: money(&b.min_payment, "min_payment")?,
-        daily_cap: money(&b.daily_cap, "daily_cap")?,
-        budget: money(&b.budget, "budget")?,
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let scope = format!("operator:{}:cashier-incentives", by.id);
+    let mut request = b"POST /v1/operator/cashier-incentives\n".to_vec();
+    request.extend_from_slice(&body);
+    let run = async {
+        let new = NewIncentivePlan {
+            name: b.name,
+            reward: money(&b.reward, "reward")?,
+            min_payment: money(&b.min_payment, "min_payment")?,
+            daily_cap: money(&b.daily_cap, "daily_cap")?,
+            budget: money(&b.budget, "budget")?,
+        };
+        let p = state.app.create_incentive_plan(by, new).await?;
+        Ok((StatusCode::CREATED, IncentivePlanOut::from(p)))
     };
-    let p = state.app.create_incentive_plan(by, new).await?;
-    Ok((StatusCode::CREATED, Json(p.into())))
+    once(&state.app, &scope, key, &request, run).await
 }
 
 /// The running programme (any operator role); 404 when none runs.
