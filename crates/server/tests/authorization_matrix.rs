@@ -276,6 +276,17 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("put", "/v1/merchant/webhook", Access::Merchant),
     ("get", "/v1/merchant/webhook", Access::Merchant),
     ("get", "/v1/merchant/webhook-events", Access::Merchant),
+    ("get", "/v1/merchant/cashier-rewards", Access::Merchant),
+    (
+        "post",
+        "/v1/operator/cashier-incentives",
+        Access::Operator(CAMPAIGN_MANAGERS),
+    ),
+    (
+        "get",
+        "/v1/operator/cashier-incentives",
+        Access::Operator(EVERY_ROLE),
+    ),
     ("post", "/v1/internal/webhooks/deliver", Access::Internal),
 ];
 
@@ -493,6 +504,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/merchant/qr", PageAccess::MerchantStaff),
     ("/merchant/orders", PageAccess::MerchantStaff),
     ("/merchant/developer", PageAccess::MerchantStaff),
+    ("/merchant/cashier-rewards", PageAccess::MerchantStaff),
     ("/console", PageAccess::Operator(EVERY_ROLE)),
     ("/console/dashboard/data", PageAccess::Operator(EVERY_ROLE)),
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),

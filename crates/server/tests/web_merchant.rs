@@ -487,3 +487,61 @@ async fn the_developer_page_shows_each_secret_once_and_the_webhook_attempts() {
         assert_eq!(s.count("merchant_webhooks").await, 1);
     }
 }
+
+#[tokio::test]
+async fn an_order_made_on_the_portal_earns_its_staff_member_a_reward_shown_on_the_rewards_page() {
+    for s in servers().await {
+        let (mut m, _) = approved_with_code(&s, "Dumpling Hall", "dumpling").await;
+        let empty = m.get("/merchant/cashier-rewards").await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+        assert!(
+            empty.body.contains("data-login=\"dumpling\""),
+            "{}",
+            empty.body
+        );
+        assert!(empty.body.contains("0 / 0.00"), "{}", empty.body);
+
+        pages::create_operator(&s, "incent-mgr", "13900000002", "campaign_manager").await;
+        let (_, session) = s
+            .post(
+                "/v1/operator/sessions",
+                None,
+                serde_json::json!({ "login": "incent-mgr",
+                                    "password": pages::operator_password("incent-mgr") }),
+            )
+            .await;
+        let plan = s
+            .client
+            .post(format!("{}/v1/operator/cashier-incentives", s.base))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .header("idempotency-key", "till-1")
+            .json(
+                &serde_json::json!({ "name": "Till", "reward": "0.88", "min_payment": "1.00",
+                                       "daily_cap": "8.80", "budget": "100.00" }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plan.status(), StatusCode::CREATED);
+
+        let made = m.post("/merchant/orders", &[("amount", "18.00")]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let order = m.get(made.location()).await;
+        let payload = first_payload(&order.body);
+        let mut c = Browser::new(&s);
+        c.register("13812345600", "cardholder-pw1").await;
+        let confirm = c.post("/app/pay/scan", &[("payload", &payload)]).await;
+        let key = hidden(&confirm.body, "key");
+        let paid = c
+            .post(
+                "/app/pay/confirm",
+                &[("payload", payload.as_str()), ("key", key.as_str())],
+            )
+            .await;
+        assert!(paid.body.contains("data-test=\"paid\""), "{}", paid.body);
+
+        let shown = m.get("/merchant/cashier-rewards").await;
+        assert!(shown.body.contains("1 / 0.88"), "{}", shown.body);
+        assert!(shown.body.contains("收银员奖励"), "{}", shown.body);
+    }
+}

@@ -26,6 +26,7 @@ use cardlife_payments::qr::{DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, Ta
 use cardlife_store::StoreError;
 use cardlife_store::audit::{self, AuditEntry};
 use cardlife_store::merchants::authorisations::AuthorisationStore;
+use cardlife_store::merchants::incentives::IncentiveStore;
 use cardlife_store::merchants::orders::{
     Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
 };
@@ -138,6 +139,9 @@ pub struct NewDynamicOrder {
     pub merchant_ref: Option<String>,
     /// How long it waits for its payer, in seconds (default 15 minutes, at most 24 hours).
     pub ttl_seconds: Option<i64>,
+    /// The cashier taking it: one of the merchant's staff (docs/merchants.md, "Cashier
+    /// incentives").
+    pub cashier: Option<uuid::Uuid>,
 }
 
 fn status_str(s: OrderStatus) -> &'static str {
@@ -337,6 +341,9 @@ impl App {
             .into());
         }
         let m = self.merchant_record(merchant).await?;
+        if let Some(staff) = new.cashier {
+            self.check_cashier(merchant, staff).await?;
+        }
         let now = self.clock().now();
         let code_id = format!("qr{}", uuid::Uuid::now_v7().simple());
         let payload = encode_code(&m, &code_id, Some(new.amount))?;
@@ -374,6 +381,9 @@ impl App {
         MerchantStore::insert_code(&mut tx, &code, now).await?;
         if !OrderStore::insert(&mut tx, &order).await? {
             return Err(MerchantsError::MerchantRefTaken.into());
+        }
+        if let Some(staff) = new.cashier {
+            IncentiveStore::set_cashier(&mut tx, order.id, merchant, staff, now).await?;
         }
         tx.commit().await?;
         self.order_view(order).await
@@ -793,6 +803,7 @@ impl App {
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
         tx.commit().await?;
         self.points_after_capture(merchant, record).await;
+        self.incentive_after_capture(record).await;
         Ok(())
     }
 
@@ -1131,6 +1142,9 @@ impl App {
         }
         self.points_after_refund(&record, refund.number, refund.cash)
             .await;
+        if full {
+            self.incentive_after_full_refund(&record).await;
+        }
         Ok(record)
     }
 }

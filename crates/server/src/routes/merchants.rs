@@ -200,6 +200,10 @@ pub(crate) struct OrderIn {
     /// 1 to 86,400; 900 by default.
     #[serde(default)]
     ttl_seconds: Option<i64>,
+    /// The login of the staff member taking it (one of the merchant's staff): their cashier
+    /// incentive (docs/merchants.md, "Cashier incentives").
+    #[serde(default)]
+    cashier: Option<String>,
 }
 
 /// A refund.
@@ -593,10 +597,15 @@ pub(crate) async fn create_order(
     key: MerchantKey,
 ) -> Result<(StatusCode, Json<OrderOut>), ApiError> {
     let b: OrderIn = key.json()?;
+    let cashier = match &b.cashier {
+        Some(login) => Some(state.app.cashier_named(key.merchant(), login).await?),
+        None => None,
+    };
     let new = NewDynamicOrder {
         amount: amount(&b.amount)?,
         merchant_ref: b.merchant_ref,
         ttl_seconds: b.ttl_seconds,
+        cashier,
     };
     let view = state.app.create_dynamic_order(key.merchant(), new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))

@@ -1,5 +1,6 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
+pub(crate) mod cashier_incentives;
 pub(crate) mod consents;
 pub(crate) mod coupons;
 pub(crate) mod credit;
@@ -196,6 +197,14 @@ pub(crate) fn routes() -> Router<AppState> {
             axum::routing::put(webhooks::set).get(webhooks::get),
         )
         .route("/v1/merchant/webhook-events", get(webhooks::events))
+        .route(
+            "/v1/merchant/cashier-rewards",
+            get(cashier_incentives::rewards),
+        )
+        .route(
+            "/v1/operator/cashier-incentives",
+            post(cashier_incentives::create).get(cashier_incentives::running),
+        )
         .route("/v1/internal/webhooks/deliver", post(webhooks::deliver))
         .route("/v1/qr/scan", post(merchants::scan))
         .route("/v1/qr/pay", post(merchants::pay))

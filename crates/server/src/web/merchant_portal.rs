@@ -244,6 +244,7 @@ pub(crate) async fn create_order(
         amount,
         merchant_ref,
         ttl_seconds: None,
+        cashier: Some(session.staff.id),
     };
     match app.create_dynamic_order(merchant, new).await {
         Ok(o) => Redirect::to(&format!("/merchant/orders/{}", o.id)).into_response(),

@@ -52,6 +52,7 @@ pub(crate) mod i18n_rewards;
 mod merchant_auth;
 mod merchant_developer;
 mod merchant_portal;
+mod merchant_rewards;
 mod page;
 mod qr_svg;
 mod session;
@@ -119,6 +120,10 @@ fn merchant_routes() -> Router<AppState> {
         )
         .route("/merchant/orders/{id}", get(merchant_portal::order))
         .route("/merchant/developer", get(merchant_developer::developer))
+        .route(
+            "/merchant/cashier-rewards",
+            get(merchant_rewards::cashier_rewards),
+        )
         .route(
             "/merchant/developer/keys",
             post(merchant_developer::rotate_key),
