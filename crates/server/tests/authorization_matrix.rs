@@ -276,6 +276,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("put", "/v1/merchant/webhook", Access::Merchant),
     ("get", "/v1/merchant/webhook", Access::Merchant),
     ("get", "/v1/merchant/webhook-events", Access::Merchant),
+    ("put", "/v1/merchant/installment-terms", Access::Merchant),
+    ("get", "/v1/merchant/installment-terms", Access::Merchant),
     ("post", "/v1/internal/webhooks/deliver", Access::Internal),
 ];
 

@@ -16,6 +16,7 @@ pub(crate) mod loans;
 pub(crate) mod mall;
 pub(crate) mod membership;
 pub(crate) mod merchants;
+pub(crate) mod merchant_installments;
 pub(crate) mod ops;
 pub(crate) mod points;
 pub(crate) mod quotes;
@@ -196,6 +197,10 @@ pub(crate) fn routes() -> Router<AppState> {
             axum::routing::put(webhooks::set).get(webhooks::get),
         )
         .route("/v1/merchant/webhook-events", get(webhooks::events))
+        .route(
+            "/v1/merchant/installment-terms",
+            axum::routing::put(merchant_installments::set).get(merchant_installments::get),
+        )
         .route("/v1/internal/webhooks/deliver", post(webhooks::deliver))
         .route("/v1/qr/scan", post(merchants::scan))
         .route("/v1/qr/pay", post(merchants::pay))
