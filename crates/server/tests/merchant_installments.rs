@@ -103,14 +103,23 @@ async fn a_purchase_at_a_merchant_paying_the_fee_is_free_and_the_merchant_pays_o
         // The merchant's terms: none at first; bad terms are refused and change nothing.
         assert_eq!(terms(&s, &key).await["terms"], json!([]));
         for (bad, want) in [
-            (json!([{"periods": 61, "rate": "0.006"}]), "PERIODS_OUT_OF_RANGE"),
-            (json!([{"periods": 0, "rate": "0.006"}]), "PERIODS_OUT_OF_RANGE"),
+            (
+                json!([{"periods": 61, "rate": "0.006"}]),
+                "PERIODS_OUT_OF_RANGE",
+            ),
+            (
+                json!([{"periods": 0, "rate": "0.006"}]),
+                "PERIODS_OUT_OF_RANGE",
+            ),
             (
                 json!([{"periods": 6, "rate": "0.006"}, {"periods": 6, "rate": "0.005"}]),
                 "DUPLICATE_TERM",
             ),
             (json!([{"periods": 6, "rate": "-0.006"}]), "NEGATIVE_RATE"),
-            (json!([{"periods": 6, "rate": "0.0000000001"}]), "INVALID_RATE"),
+            (
+                json!([{"periods": 6, "rate": "0.0000000001"}]),
+                "INVALID_RATE",
+            ),
         ] {
             let (status, p) = set_terms(&s, &key, bad.clone()).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {p}");
@@ -199,7 +208,8 @@ async fn a_purchase_at_a_merchant_paying_the_fee_is_free_and_the_merchant_pays_o
                 "INVALID_RATE",
             ),
         ] {
-            let (status, p, _) = post(&s, &format!("{base}/quotes"), &token, None, body.clone()).await;
+            let (status, p, _) =
+                post(&s, &format!("{base}/quotes"), &token, None, body.clone()).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {p}");
             assert_eq!(code(&p), want, "{body}: {p}");
         }
