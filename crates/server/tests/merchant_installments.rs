@@ -276,6 +276,34 @@ async fn a_purchase_at_a_merchant_paying_the_fee_is_free_and_the_merchant_pays_o
         assert_eq!((debits, credits), (0, fee));
         ledger_ok(&s).await;
 
+        // The 7 Apr statement bills the first period: 150.00 of principal, no fee, no
+        // interest; the purchase made elsewhere is billed as a purchase.
+        s.clock.advance_days(6);
+        let (status, c) = internal(&s, "/v1/internal/credit/close-day", "close-2", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        let token = login(&s, &alice.phone).await;
+        let (status, st) = s
+            .get(
+                &format!("/v1/credit/accounts/{account}/statements/2026-04-07"),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{st}");
+        assert_eq!(st["installments_fen"], 15_000, "{st}");
+        assert_eq!(st["purchases_fen"], 80_000, "{st}");
+        assert_eq!(
+            (st["fees_fen"].as_i64(), st["interest_fen"].as_i64()),
+            (Some(0), Some(0)),
+            "{st}"
+        );
+        let (_, plans) = s.get(&base, Some(&token)).await;
+        assert_eq!(plans["installments"][0]["billed"], 1, "{plans}");
+        assert_eq!(plans["installments"][0]["unbilled_fen"], 75_000, "{plans}");
+        // Still charged once.
+        let (debits, _) = ledger_account(&s, merchant_settlement_account(merchant_id)).await;
+        assert_eq!(debits, fee);
+        ledger_ok(&s).await;
+
         // The merchant sees its terms; another merchant has none (owner-scoped).
         let (_, other) = onboard(&s, "Book Corner", "reviewer-mi-2").await;
         assert_eq!(terms(&s, &other).await["terms"], json!([]));
