@@ -37,8 +37,8 @@ pub enum InstallmentError {
     /// A fee mode other than `per_period` or `upfront`.
     #[error("fee_mode must be per_period or upfront")]
     UnknownFeeMode,
-    /// A kind other than `bill`, `purchase`, `cash` or `hardship`.
-    #[error("kind must be bill, purchase, cash or hardship")]
+    /// A kind other than `bill`, `purchase`, `merchant`, `cash` or `hardship`.
+    #[error("kind must be bill, purchase, merchant, cash or hardship")]
     UnknownKind,
     /// A hardship plan on an account that is not past due.
     #[error("{0}")]
@@ -100,6 +100,13 @@ pub enum InstallmentError {
     /// The plan was cancelled or is fully billed: nothing to settle.
     #[error("{0}")]
     PlanClosed(String),
+    /// A merchant installment of a purchase not made at a merchant paying the fee of a plan
+    /// with these periods.
+    #[error("{0}")]
+    MerchantTermsNotOffered(String),
+    /// Merchant installment terms naming the same periods twice.
+    #[error("periods {0} appears twice in the terms")]
+    DuplicateTerm(u32),
 }
 
 impl From<InstallmentError> for AppError {
@@ -144,8 +151,8 @@ pub struct QuoteRequest {
     pub debit_card_id: Option<String>,
     /// 1–60.
     pub periods: u32,
-    /// Decimal text, per period.
-    pub rate: String,
+    /// Decimal text, per period (required but for `merchant`, whose customer rate is 0).
+    pub rate: Option<String>,
     /// `per_period` (default) or `upfront`.
     pub fee_mode: Option<String>,
 }
@@ -168,6 +175,8 @@ pub struct InstallmentOffer {
     pub purchase_id: Option<Uuid>,
     /// The holder's debit card paid (cash).
     pub debit_card_id: Option<Uuid>,
+    /// The merchant paying the fee (merchant), `mer_…`.
+    pub merchant_id: Option<String>,
     /// The schedule and its costs.
     pub quote: InstallmentQuoteView,
 }
@@ -262,6 +271,9 @@ struct QuoteToken {
     /// A hardship plan of the delinquent balance.
     #[serde(default)]
     h: bool,
+    /// The merchant paying the fee (merchant installment) and its rate per period in 10⁻⁸.
+    #[serde(default)]
+    m: Option<(Uuid, i64)>,
     f: i64,
     p: u32,
     r: i64,
@@ -336,7 +348,7 @@ impl QuoteToken {
     }
 }
 
-fn rate_e8(text: &str) -> Result<i64, InstallmentError> {
+pub(crate) fn rate_e8(text: &str) -> Result<i64, InstallmentError> {
     let rate = Rate::parse(text).map_err(|_| InstallmentError::InvalidRate)?;
     if rate.is_negative() {
         return Err(InstallmentError::NegativeRate);
@@ -385,6 +397,7 @@ impl App {
         let kind = match req.kind.as_str() {
             "bill" => "bill",
             "purchase" => "purchase",
+            "merchant" => "merchant",
             "cash" => "cash",
             "hardship" => "hardship",
             _ => return Err(InstallmentError::UnknownKind.into()),
@@ -392,7 +405,18 @@ impl App {
         if !(1..=60).contains(&req.periods) {
             return Err(InstallmentError::PeriodsOutOfRange(req.periods).into());
         }
-        let r = rate_e8(&req.rate)?;
+        let r = match (kind, req.rate.as_deref()) {
+            // The customer's rate of a merchant-paid plan is 0: the merchant's terms set its fee.
+            ("merchant", None) => 0,
+            ("merchant", Some(_)) => {
+                return Err(InstallmentError::InvalidTerms(
+                    "a merchant installment is free to you: leave \"rate\" out".into(),
+                )
+                .into());
+            }
+            (_, Some(text)) => rate_e8(text)?,
+            (_, None) => return Err(InstallmentError::InvalidRate.into()),
+        };
         let upfront = match req.fee_mode.as_deref() {
             None | Some("per_period") => false,
             Some("upfront") => true,
@@ -400,7 +424,7 @@ impl App {
         };
         let amount = req.amount_fen.map(positive).transpose()?;
         let mut token_hold = None;
-        let token = if kind == "purchase" {
+        let token = if kind == "purchase" || kind == "merchant" {
             let g = purchase_id(req.purchase_id.as_deref())?;
             let (hold, found) = self.convertible(customer, id, g).await?;
             let f = found.map_or(0, |p| p.amount.fen());
@@ -414,16 +438,26 @@ impl App {
                 )));
             }
             token_hold = Some(hold);
+            let m = if kind == "merchant" {
+                let (merchant, rate) = self
+                    .merchant_term_for(Uuid::from_u128(g), req.periods)
+                    .await?;
+                Some((merchant.as_uuid(), rate))
+            } else {
+                None
+            };
             QuoteToken {
                 a: id,
                 s: None,
                 g: Some(Uuid::from_u128(g)),
                 d: None,
                 h: false,
+                m,
                 f,
                 p: req.periods,
                 r,
-                u: upfront,
+                // A free plan has no fee to charge upfront.
+                u: upfront && m.is_none(),
             }
         } else if kind == "cash" {
             let f = amount.ok_or_else(|| {
@@ -440,6 +474,7 @@ impl App {
                 g: None,
                 d: Some(card.id),
                 h: false,
+                m: None,
                 f,
                 p: req.periods,
                 r,
@@ -455,6 +490,7 @@ impl App {
                 g: None,
                 d: None,
                 h: true,
+                m: None,
                 f,
                 p: req.periods,
                 r,
@@ -471,6 +507,7 @@ impl App {
                 g: None,
                 d: None,
                 h: false,
+                m: None,
                 f,
                 p: req.periods,
                 r,
@@ -494,6 +531,9 @@ impl App {
             statement_date: token.s,
             purchase_id: token.g,
             debit_card_id: token.d,
+            merchant_id: token
+                .m
+                .map(|(m, _)| cardlife_kernel::MerchantId::from_uuid(m).to_string()),
             quote: view,
         })
     }
@@ -562,6 +602,17 @@ impl App {
                 if found.is_some_and(|p| p.amount.fen() != token.f) {
                     return Err(InstallmentError::UnknownQuote.into());
                 }
+                // The merchant's terms must still be those quoted (a zero rate is free).
+                if let Some((merchant, rate)) = token.m {
+                    let (now, now_rate) = self.merchant_term_for(g, token.p).await?;
+                    if now.as_uuid() != merchant || now_rate != rate || token.r != 0 || token.u {
+                        return Err(InstallmentError::MerchantTermsNotOffered(format!(
+                            "the merchant's terms for {} periods changed since the quote",
+                            token.p
+                        ))
+                        .into());
+                    }
+                }
                 Some(hold)
             }
             (None, Some(card)) => {
@@ -590,6 +641,16 @@ impl App {
             self.today(),
         )
         .await?;
+        // The plan is booked: the merchant pays its fee (posted once, whatever happens next).
+        if let (Some((merchant, rate)), Some(g)) = (token.m, token.g) {
+            let fee = crate::merchants::installment_terms::merchant_fee(
+                Money::cny(token.f),
+                token.p,
+                rate,
+            )?;
+            self.charge_merchant_fee(cardlife_kernel::MerchantId::from_uuid(merchant), g, fee)
+                .await?;
+        }
         let plans = svc.installments(id, customer.as_uuid()).await?;
         plans
             .last()

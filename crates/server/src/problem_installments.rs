@@ -76,5 +76,11 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
         I::UnknownQuote => (invalid, "QUOTE_UNKNOWN", "Unknown quote"),
         I::PlanNotFound(_) => (S::NOT_FOUND, "NOT_FOUND", "Not found"),
         I::PlanSettled(_) => (invalid, "PLAN_ALREADY_SETTLED", "Plan already settled"),
+        I::MerchantTermsNotOffered(_) => (
+            invalid,
+            "MERCHANT_INSTALLMENT_NOT_OFFERED",
+            "Merchant installment not offered",
+        ),
+        I::DuplicateTerm(_) => (invalid, "DUPLICATE_TERM", "Periods named twice"),
     }
 }

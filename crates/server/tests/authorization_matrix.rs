@@ -287,6 +287,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/v1/operator/cashier-incentives",
         Access::Operator(EVERY_ROLE),
     ),
+    ("put", "/v1/merchant/installment-terms", Access::Merchant),
+    ("get", "/v1/merchant/installment-terms", Access::Merchant),
     ("post", "/v1/internal/webhooks/deliver", Access::Internal),
 ];
 

@@ -7,6 +7,7 @@ pub mod credit_funding;
 pub mod error;
 pub mod funding;
 pub mod incentives;
+pub mod installment_terms;
 pub mod operators;
 pub mod orders;
 pub mod recovery;

@@ -37,14 +37,16 @@ pub(crate) struct InstallmentQuoteRequest {
     /// required for `bill`; for `purchase`, if given, the purchase's amount.
     amount_fen: Option<i64>,
     /// `purchase`: the purchase's id, from `GET …/installments/purchases`.
+    /// `merchant`: the same, a purchase paid at a merchant paying the fee of plans with these
+    /// periods (贴息: free to you).
     purchase_id: Option<String>,
     /// `cash`: the id of one of your bound debit cards (`GET /v1/me/debit-cards`), paid the
     /// amount.
     debit_card_id: Option<String>,
     /// 1–60.
     periods: u32,
-    /// The fee rate per period, a decimal string (`"0.006"`).
-    rate: String,
+    /// The fee rate per period, a decimal string (`"0.006"`); left out for `merchant`.
+    rate: Option<String>,
     /// `per_period` (default) or `upfront`.
     fee_mode: Option<String>,
 }
@@ -115,6 +117,7 @@ pub(crate) async fn purchases(
             INSTALLMENT_WINDOW_CLOSED, INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, \
             INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
+            MERCHANT_INSTALLMENT_NOT_OFFERED, \
             INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, INVALID_BODY",
             body = Problem, content_type = "application/problem+json"),
     ),
@@ -159,7 +162,7 @@ pub(crate) async fn quote(
             INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, INSTALLMENT_NOT_CONVERTIBLE, \
             AMOUNT_BELOW_MINIMUM, AMOUNT_ABOVE_MAXIMUM, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, \
-            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
+            MERCHANT_INSTALLMENT_NOT_OFFERED, INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
             IDEMPOTENCY_KEY_REUSED, INVALID_BODY; nothing was done", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]

@@ -16,6 +16,7 @@ pub(crate) mod loan_codes;
 pub(crate) mod loans;
 pub(crate) mod mall;
 pub(crate) mod membership;
+pub(crate) mod merchant_installments;
 pub(crate) mod merchants;
 pub(crate) mod ops;
 pub(crate) mod points;
@@ -204,6 +205,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/v1/operator/cashier-incentives",
             post(cashier_incentives::create).get(cashier_incentives::running),
+        )
+        .route(
+            "/v1/merchant/installment-terms",
+            axum::routing::put(merchant_installments::set).get(merchant_installments::get),
         )
         .route("/v1/internal/webhooks/deliver", post(webhooks::deliver))
         .route("/v1/qr/scan", post(merchants::scan))

@@ -6,6 +6,7 @@
 
 pub mod authorisations;
 pub mod incentives;
+pub mod installment_terms;
 pub mod operators;
 pub mod orders;
 pub mod settlement;
