@@ -34,7 +34,7 @@ test('a cardholder binds a card, reads the bill, borrows with explicit consent a
   const browser = await launch();
   t.after(async () => {
     await browser.close();
-    server.stop();
+    await server.stop();
   });
   const problems = [];
   const { context, page, shot } = await face(browser, server.base, MOBILE, problems);
@@ -155,7 +155,7 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
   const browser = await launch();
   t.after(async () => {
     await browser.close();
-    server.stop();
+    await server.stop();
   });
   const problems = [];
   const merchant = await face(browser, server.base, DESKTOP, problems);

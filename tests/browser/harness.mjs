@@ -128,9 +128,14 @@ export async function startServer() {
       assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(answer)}`);
       return answer;
     },
-    /** Stops the server, scans its files and log for secrets in clear, removes its folder. */
-    stop() {
-      server.kill('SIGTERM');
+    /** Stops the server and waits for it to exit (it removes its WAL files as it closes), then
+     * scans its files and log for secrets in clear and removes its folder. */
+    async stop() {
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((ok) => server.once('exit', ok));
+        server.kill('SIGTERM');
+        await exited;
+      }
       const found = leaks(data, log);
       rmSync(data, { recursive: true, force: true });
       assert.deepEqual(found, [], 'secrets in clear after the walk');

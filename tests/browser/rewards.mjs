@@ -18,7 +18,7 @@ test('an operator creates a coupon campaign that a cardholder then claims and pa
   const browser = await launch();
   t.after(async () => {
     await browser.close();
-    server.stop();
+    await server.stop();
   });
   const problems = [];
   const operator = await face(browser, server.base, DESKTOP, problems);

@@ -448,9 +448,8 @@ impl App {
         token: &str,
     ) -> Result<(Session, cardlife_customers::SessionGeneration), AppError> {
         let parsed = SessionToken::parse(token).map_err(|_| AppError::Unauthenticated)?;
-        self.identity()
-            .store
-            .session_by_token(&parsed.hash())
+        self.session_reads()
+            .read(&self.identity().store, parsed.hash())
             .await?
             .ok_or(AppError::Unauthenticated)
     }

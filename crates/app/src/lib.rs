@@ -36,6 +36,7 @@ pub mod merchants;
 pub mod quotes;
 pub mod rewards;
 pub mod seed;
+pub mod session_reads;
 pub mod session_touch;
 
 use cardlife_kernel::SharedClock;
@@ -88,6 +89,7 @@ pub struct App {
     loans: Arc<crate::loans::LoansConfig>,
     sequencers: Arc<flash_sales::Sequencers>,
     touches: Arc<session_touch::Touches>,
+    session_reads: Arc<session_reads::SessionReads>,
 }
 
 impl App {
@@ -112,6 +114,7 @@ impl App {
             loans: Arc::new(crate::loans::LoansConfig::random()),
             sequencers: Arc::default(),
             touches: Arc::default(),
+            session_reads: Arc::default(),
         }
     }
 
@@ -181,6 +184,11 @@ impl App {
     /// Session activity noted and not yet written.
     pub(crate) fn touches(&self) -> &Arc<session_touch::Touches> {
         &self.touches
+    }
+
+    /// Session reads, many per query.
+    pub(crate) fn session_reads(&self) -> &session_reads::SessionReads {
+        &self.session_reads
     }
 
     /// The injected clock, for callers that need "now" (never the wall clock).

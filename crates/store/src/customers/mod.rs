@@ -330,34 +330,65 @@ impl CustomerStore {
         &self,
         token_hash: &SessionTokenHash,
     ) -> Result<Option<(Session, SessionGeneration)>, StoreError> {
-        let sql = "SELECT s.id, s.customer_id, s.generation, s.created_at_ns, s.last_seen_at_ns, \
-                   s.ended_at_ns, c.session_generation \
-                   FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
-                   WHERE s.token_hash = $1";
+        let mut found = self
+            .sessions_by_tokens(std::slice::from_ref(token_hash))
+            .await?;
+        Ok(found.pop().map(|(_, s)| s))
+    }
+
+    /// The sessions holding any of these token hashes (unknown ones are left out), each with its
+    /// customer's current generation, in one query: what `authenticate` reads for many
+    /// concurrent requests at once. Equal hashes may repeat (the query text depends only on
+    /// `token_hashes.len()`, so callers may pad to a few fixed sizes).
+    pub async fn sessions_by_tokens(
+        &self,
+        token_hashes: &[SessionTokenHash],
+    ) -> Result<Vec<(SessionTokenHash, (Session, SessionGeneration))>, StoreError> {
+        if token_hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=token_hashes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT s.id, s.customer_id, s.token_hash, s.generation, s.created_at_ns, \
+             s.last_seen_at_ns, s.ended_at_ns, c.session_generation \
+             FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
+             WHERE s.token_hash IN ({})",
+            list.join(", ")
+        );
         on_pool!(&self.db, |pool| {
-            let row = sqlx::query(sql)
-                .bind(token_hash.as_bytes().as_slice())
-                .fetch_optional(pool)
-                .await?;
-            row.map(|r| -> Result<_, StoreError> {
-                let id: String = r.try_get("id")?;
-                let customer: String = r.try_get("customer_id")?;
-                let session = Session::from_parts(
-                    id.parse::<uuid::Uuid>()
-                        .map(SessionId::from_uuid)
-                        .map_err(|_| StoreError::Corrupt("session id"))?,
-                    customer_id(&customer)?,
-                    *token_hash,
-                    generation_of(r.try_get("generation")?)?,
-                    instant(r.try_get("created_at_ns")?)?,
-                    instant(r.try_get("last_seen_at_ns")?)?,
-                    r.try_get::<Option<i64>, _>("ended_at_ns")?
-                        .map(instant)
-                        .transpose()?,
-                );
-                Ok((session, generation_of(r.try_get("session_generation")?)?))
-            })
-            .transpose()
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for h in token_hashes {
+                q = q.bind(h.as_bytes().as_slice());
+            }
+            q.fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| -> Result<_, StoreError> {
+                    let id: String = r.try_get("id")?;
+                    let customer: String = r.try_get("customer_id")?;
+                    let hash = SessionTokenHash::from_bytes(bytes32(
+                        r.try_get("token_hash")?,
+                        "session token hash",
+                    )?);
+                    let session = Session::from_parts(
+                        id.parse::<uuid::Uuid>()
+                            .map(SessionId::from_uuid)
+                            .map_err(|_| StoreError::Corrupt("session id"))?,
+                        customer_id(&customer)?,
+                        hash,
+                        generation_of(r.try_get("generation")?)?,
+                        instant(r.try_get("created_at_ns")?)?,
+                        instant(r.try_get("last_seen_at_ns")?)?,
+                        r.try_get::<Option<i64>, _>("ended_at_ns")?
+                            .map(instant)
+                            .transpose()?,
+                    );
+                    Ok((
+                        hash,
+                        (session, generation_of(r.try_get("session_generation")?)?),
+                    ))
+                })
+                .collect()
         })
     }
 
