@@ -139,7 +139,7 @@ test('an operator creates a coupon campaign that a cardholder then claims and pa
     const { page, shot } = holder;
     await page.click('[data-test=switch-lang]');
     await page.locator('html[lang=en]').waitFor();
-    assert.match(await page.textContent('h1'), /Rewards/);
+    assert.match(await page.textContent('h1'), /Coupons/);
     await shot('c09-rewards-en');
     await page.click('[data-test=switch-elder]');
     await page.locator('body.elder').waitFor();

@@ -177,7 +177,7 @@ pub(crate) static ZH: Texts = Texts {
     tile_pay: "付款",
     tile_bills: "账单",
     tile_borrow: "借款",
-    tile_rewards: "积分权益",
+    tile_rewards: "领券中心",
     tile_cards: "我的卡",
     coming_soon: "即将上线",
 
@@ -265,7 +265,7 @@ pub(crate) static EN: Texts = Texts {
     tile_pay: "Pay",
     tile_bills: "Bills",
     tile_borrow: "Borrow",
-    tile_rewards: "Rewards",
+    tile_rewards: "Coupons",
     tile_cards: "My cards",
     coming_soon: "Coming soon",
 

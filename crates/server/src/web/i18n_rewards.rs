@@ -100,7 +100,7 @@ pub(crate) struct RewardTexts {
 
 pub(crate) static REWARDS_ZH: RewardTexts = RewardTexts {
     zh: true,
-    rewards_title: "权益",
+    rewards_title: "领券中心",
     claimable_title: "可领取的优惠券",
     claimable_empty: "暂时没有可领取的优惠券",
     mine_title: "我的优惠券",
@@ -190,7 +190,7 @@ pub(crate) static REWARDS_ZH: RewardTexts = RewardTexts {
 
 pub(crate) static REWARDS_EN: RewardTexts = RewardTexts {
     zh: false,
-    rewards_title: "Rewards",
+    rewards_title: "Coupons",
     claimable_title: "Coupons to claim",
     claimable_empty: "No coupons to claim right now",
     mine_title: "My coupons",
