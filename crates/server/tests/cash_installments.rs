@@ -8,53 +8,12 @@
 
 mod common;
 
+use common::credit::{open, post};
+use common::merchant::ledger_ok;
+
 use common::{INTERNAL_TOKEN, TestServer, servers};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn post(
-    s: &TestServer,
-    path: &str,
-    token: &str,
-    idem: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value, String) {
-    let mut req = s
-        .client
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token);
-    if let Some(k) = idem {
-        req = req.header("idempotency-key", k);
-    }
-    let resp = req.json(&body).send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    )
-}
-
-async fn ledger_ok(s: &TestServer) {
-    let (status, report) = s.get("/v1/ledger/check", Some(INTERNAL_TOKEN)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(report["ok"], true, "{report}");
-}
-
-async fn open(s: &TestServer, customer: &str, pan: &str, limit: i64) -> String {
-    let (status, b, _) = post(
-        s,
-        "/v1/internal/credit/accounts",
-        INTERNAL_TOKEN,
-        Some(&format!("open-{pan}")),
-        json!({ "customer_id": customer, "product": {"statement_day": 7},
-                "credit_limit_fen": limit, "card_number": pan, "card_expires": "2030-12" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    b["id"].as_str().unwrap().to_owned()
-}
 
 async fn bind(s: &TestServer, token: &str, number: &str) -> String {
     let (status, body) = s

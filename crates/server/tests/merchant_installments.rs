@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::credit::{login, post};
+
 use cardlife_app::merchants::installment_terms::{
     installment_fee_income_account, merchant_fee_transfer_id,
 };
@@ -21,43 +23,6 @@ use common::merchant::{
 use common::{INTERNAL_TOKEN, TestServer, servers_paying_by_card};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn post(
-    s: &TestServer,
-    path: &str,
-    token: &str,
-    idem: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value, String) {
-    let mut req = s
-        .client
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token);
-    if let Some(k) = idem {
-        req = req.header("idempotency-key", k);
-    }
-    let resp = req.json(&body).send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    )
-}
-
-async fn login(s: &TestServer, phone: &str) -> String {
-    let password = format!("pw-{phone}-secret");
-    let (status, b) = s
-        .post(
-            "/v1/sessions",
-            None,
-            json!({"phone": phone, "password": password}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    b["token"].as_str().unwrap().to_owned()
-}
 
 async fn set_terms(s: &TestServer, key: &Keys, terms: Value) -> (StatusCode, Value) {
     signed(

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod credit;
 pub mod merchant;
 
 use std::sync::{Arc, OnceLock};
