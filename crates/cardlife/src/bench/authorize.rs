@@ -28,12 +28,12 @@ use cardlife_app::credit::{CardKeys, OpenCreditAccount};
 use cardlife_kernel::{Secret, SharedClock, SystemClock};
 use cardlife_store::db::with_database;
 use cardlife_store::{Db, LedgerService};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
 use super::env::Stores;
+use super::ladder::{self, Ladder, Report};
 use super::open_loop::{self, Outcome, Run};
-use super::stats::round2;
 use super::{Machine, Options};
 
 /// The latency objective of the rate search.
@@ -54,25 +54,20 @@ const TOKEN: &str = "bench-internal-token-0123456789abcdefghijklmnop";
 #[derive(Debug, Clone)]
 struct Plan {
     accounts: usize,
-    fixed_rate: f64,
-    fixed_seconds: f64,
-    rates: Vec<f64>,
-    step_seconds: f64,
+    ladder: Ladder,
 }
 
 impl Plan {
     fn new(quick: bool) -> Self {
-        if quick {
-            Self {
-                accounts: 100,
+        let ladder = if quick {
+            Ladder {
                 fixed_rate: 1_000.0,
                 fixed_seconds: 1.0,
                 rates: vec![500.0, 1_000.0],
                 step_seconds: 1.0,
             }
         } else {
-            Self {
-                accounts: 2_000,
+            Ladder {
                 fixed_rate: 5_000.0,
                 fixed_seconds: 5.0,
                 rates: vec![
@@ -80,57 +75,12 @@ impl Plan {
                 ],
                 step_seconds: 3.0,
             }
-        }
-    }
-}
-
-/// One run as printed.
-#[derive(Debug, Clone, Serialize)]
-struct Step {
-    offered_per_sec: f64,
-    #[serde(flatten)]
-    side: super::stats::Side,
-    authorised: u64,
-    declined: u64,
-    failed: u64,
-    slo_met: bool,
-}
-
-impl From<&Run> for Step {
-    fn from(r: &Run) -> Self {
+        };
         Self {
-            offered_per_sec: r.offered,
-            side: r.side.clone(),
-            authorised: r.done,
-            declined: r.refused,
-            failed: r.failed,
-            slo_met: r.within(P99_SLO_MS),
+            accounts: if quick { 100 } else { 2_000 },
+            ladder,
         }
     }
-}
-
-/// The printed result.
-#[derive(Debug, Serialize)]
-struct AuthorizeResult {
-    name: &'static str,
-    unit: &'static str,
-    durable: bool,
-    backend: &'static str,
-    /// At the fixed rate.
-    ours: super::stats::Side,
-    baseline: Option<super::stats::Side>,
-    /// Highest rate within the objective, ours ÷ the baseline's.
-    ratio: Option<f64>,
-    checks_passed: bool,
-    machine: Machine,
-    accounts: usize,
-    fixed_rate: f64,
-    p99_slo_ms: f64,
-    max_rate_within_slo: Option<f64>,
-    baseline_max_rate_within_slo: Option<f64>,
-    baseline_skipped: Option<String>,
-    steps: Vec<Step>,
-    baseline_steps: Vec<Step>,
 }
 
 /// A 64-bit mix of `x` (splitmix64), for the seeded card and amount of request `i`.
@@ -570,28 +520,6 @@ impl PgBaseline {
     }
 }
 
-pub(super) fn describe(r: &Run) -> String {
-    format!(
-        "{:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} max {:?} ms, {} ok {} declined {} failed",
-        r.side.per_sec,
-        r.side.p50_ms,
-        r.side.p99_ms,
-        r.side.p999_ms,
-        r.side.max_ms,
-        r.done,
-        r.refused,
-        r.failed
-    )
-}
-
-pub(super) fn highest(steps: &[Run]) -> Option<f64> {
-    steps
-        .iter()
-        .filter(|r| r.within(P99_SLO_MS))
-        .map(|r| r.offered)
-        .reduce(f64::max)
-}
-
 /// Runs the case and prints its line. Returns whether every check held.
 pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     let plan = Plan::new(opts.quick);
@@ -602,125 +530,52 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     let client = open_loop::client(IN_FLIGHT_MAX)?;
     let granted: Granted = Arc::default();
 
-    let fixed = ours
-        .run(&client, 0, plan.fixed_rate, plan.fixed_seconds, &granted)
-        .await?;
-    eprintln!(
-        "authorize fixed {:>8.0}/s: {}",
-        plan.fixed_rate,
-        describe(&fixed)
-    );
-    let steps = open_loop::step_rates(
-        "authorize",
-        &plan.rates,
-        |i, rate| ours.run(&client, i as u64 + 1, rate, plan.step_seconds, &granted),
-        |r: &Run| r.within(P99_SLO_MS),
-        describe,
-    )
+    let mine = ladder::climb("authorize", &plan.ladder, P99_SLO_MS, |salt, rate, secs| {
+        ours.run(&client, salt, rate, secs, &granted)
+    })
     .await?;
-    let ours_ok = ours.check(&granted).await? && fixed.failed == 0 && fixed.done > 0;
+    let ours_ok = ours.check(&granted).await? && mine.fixed.failed == 0 && mine.fixed.done > 0;
 
-    let (base_fixed, base_steps, base_ok, skipped) =
-        match PgBaseline::start(&stores, plan.accounts).await {
-            Ok(base) => {
-                let result = async {
-                    let fixed = base
-                        .run(
-                            &client,
-                            0,
-                            plan.fixed_rate,
-                            plan.fixed_seconds,
-                            plan.accounts,
-                        )
-                        .await?;
-                    eprintln!(
-                        "authorize baseline fixed {:>8.0}/s: {}",
-                        plan.fixed_rate,
-                        describe(&fixed)
-                    );
-                    let steps = open_loop::step_rates(
-                        "authorize baseline",
-                        &plan.rates,
-                        |i, rate| {
-                            base.run(
-                                &client,
-                                i as u64 + 1,
-                                rate,
-                                plan.step_seconds,
-                                plan.accounts,
-                            )
-                        },
-                        |r: &Run| r.within(P99_SLO_MS),
-                        describe,
-                    )
-                    .await?;
-                    let authorised = fixed.done + steps.iter().map(|s| s.done).sum::<u64>();
-                    let ok = base.check(authorised).await?;
-                    anyhow::Ok((fixed, steps, ok))
-                }
-                .await;
-                base.stop().await;
-                let (fixed, steps, ok) = result?;
-                (Some(fixed), steps, ok, None)
+    let baseline = match PgBaseline::start(&stores, plan.accounts).await {
+        Ok(base) => {
+            let measured = async {
+                let climb = ladder::climb(
+                    "authorize baseline",
+                    &plan.ladder,
+                    P99_SLO_MS,
+                    |salt, rate, secs| base.run(&client, salt, rate, secs, plan.accounts),
+                )
+                .await?;
+                let ok = base.check(climb.done()).await?;
+                anyhow::Ok((climb, ok))
             }
-            Err(reason) => {
-                eprintln!("authorize: baseline skipped: {reason}");
-                (None, Vec::new(), true, Some(reason))
-            }
-        };
+            .await;
+            base.stop().await;
+            Ok(measured?)
+        }
+        Err(reason) => {
+            eprintln!("authorize: baseline skipped: {reason}");
+            Err(reason)
+        }
+    };
     ours.server.abort();
     stores.cleanup().await?;
 
-    let max_ours = highest(&steps);
-    let max_base = highest(&base_steps);
-    let checks_passed = ours_ok && base_ok;
-    let result = AuthorizeResult {
+    let mut extra = serde_json::Map::new();
+    extra.insert("accounts".into(), plan.accounts.into());
+    let report = Report {
         name: "authorize",
         unit: "authorisations/s",
-        durable: true,
+        done_as: "authorised",
         backend,
-        ours: fixed.side.clone(),
-        baseline: base_fixed.as_ref().map(|b| b.side.clone()),
-        ratio: max_ours.zip(max_base).map(|(o, b)| round2(o / b.max(1e-9))),
-        checks_passed,
         machine,
-        accounts: plan.accounts,
-        fixed_rate: plan.fixed_rate,
-        p99_slo_ms: P99_SLO_MS,
-        max_rate_within_slo: max_ours,
-        baseline_max_rate_within_slo: max_base,
-        baseline_skipped: skipped,
-        steps: std::iter::once(&fixed)
-            .chain(&steps)
-            .map(Step::from)
-            .collect(),
-        baseline_steps: base_fixed
-            .iter()
-            .chain(&base_steps)
-            .map(Step::from)
-            .collect(),
+        ladder: &plan.ladder,
+        p99_ms_max: P99_SLO_MS,
+        ours: &mine,
+        baseline: baseline.as_ref().map(|(b, _)| b).map_err(String::as_str),
+        checks_passed: ours_ok && baseline.as_ref().map_or(true, |(_, ok)| *ok),
+        extra,
     };
-    if opts.json {
-        println!("{}", serde_json::to_string(&result)?);
-    } else {
-        println!(
-            "{:<20} ours at {:.0}/s: p50 {:?} p99 {:?} p99.9 {:?} max {:?} ms; max rate with p99 ≤ {} ms: ours {:?}, baseline {:?}{}  checks {}",
-            result.name,
-            plan.fixed_rate,
-            result.ours.p50_ms,
-            result.ours.p99_ms,
-            result.ours.p999_ms,
-            result.ours.max_ms,
-            P99_SLO_MS,
-            max_ours,
-            max_base,
-            result
-                .baseline_skipped
-                .as_deref()
-                .map(|r| format!(" (baseline skipped: {r})"))
-                .unwrap_or_default(),
-            if checks_passed { "passed" } else { "FAILED" },
-        );
-    }
-    Ok(checks_passed)
+    report.print(opts.json)?;
+    Ok(report.checks_passed)
 }

@@ -8,6 +8,7 @@ mod authorize;
 mod baseline;
 mod env;
 mod flash_sale;
+mod ladder;
 mod ledger;
 mod open_loop;
 mod pay;

@@ -42,12 +42,10 @@ use cardlife_store::{Db, LedgerService};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use super::authorize::{
-    P99_SLO_MS, card_number, describe, drop_pg, fresh_pg, highest, mix, open_accounts,
-};
+use super::authorize::{P99_SLO_MS, card_number, drop_pg, fresh_pg, mix, open_accounts};
 use super::env::Stores;
+use super::ladder::{self, Ladder, Report};
 use super::open_loop::{self, Outcome, Run};
-use super::stats::round2;
 use super::{Machine, Options};
 
 /// Payments in flight at most.
@@ -64,10 +62,7 @@ const TOKEN: &str = "bench-internal-token-0123456789abcdefghijklmnop";
 struct Plan {
     payers: usize,
     merchants: usize,
-    fixed_rate: f64,
-    fixed_seconds: f64,
-    rates: Vec<f64>,
-    step_seconds: f64,
+    ladder: Ladder,
 }
 
 impl Plan {
@@ -76,74 +71,26 @@ impl Plan {
             Self {
                 payers: 100,
                 merchants: 2,
-                fixed_rate: 100.0,
-                fixed_seconds: 1.0,
-                rates: vec![50.0, 100.0],
-                step_seconds: 1.0,
+                ladder: Ladder {
+                    fixed_rate: 100.0,
+                    fixed_seconds: 1.0,
+                    rates: vec![50.0, 100.0],
+                    step_seconds: 1.0,
+                },
             }
         } else {
             Self {
                 payers: 2_000,
                 merchants: 8,
-                fixed_rate: 50.0,
-                fixed_seconds: 10.0,
-                rates: vec![25.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0],
-                step_seconds: 3.0,
+                ladder: Ladder {
+                    fixed_rate: 50.0,
+                    fixed_seconds: 10.0,
+                    rates: vec![25.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0],
+                    step_seconds: 3.0,
+                },
             }
         }
     }
-}
-
-/// One run as printed.
-#[derive(Debug, Clone, Serialize)]
-struct Step {
-    offered_per_sec: f64,
-    #[serde(flatten)]
-    side: super::stats::Side,
-    paid: u64,
-    declined: u64,
-    failed: u64,
-    slo_met: bool,
-}
-
-impl From<&Run> for Step {
-    fn from(r: &Run) -> Self {
-        Self {
-            offered_per_sec: r.offered,
-            side: r.side.clone(),
-            paid: r.done,
-            declined: r.refused,
-            failed: r.failed,
-            slo_met: r.within(P99_SLO_MS),
-        }
-    }
-}
-
-/// The printed result.
-#[derive(Debug, Serialize)]
-struct PayResult {
-    name: &'static str,
-    unit: &'static str,
-    durable: bool,
-    backend: &'static str,
-    /// At the fixed rate.
-    ours: super::stats::Side,
-    baseline: Option<super::stats::Side>,
-    /// Highest rate within the objective, ours ÷ the baseline's.
-    ratio: Option<f64>,
-    checks_passed: bool,
-    machine: Machine,
-    payers: usize,
-    merchants: usize,
-    /// Payments of ours sent again after 409 CONCURRENT_UPDATE (same key), over all runs.
-    conflict_retries: u64,
-    fixed_rate: f64,
-    p99_slo_ms: f64,
-    max_rate_within_slo: Option<f64>,
-    baseline_max_rate_within_slo: Option<f64>,
-    baseline_skipped: Option<String>,
-    steps: Vec<Step>,
-    baseline_steps: Vec<Step>,
 }
 
 /// Payment `i` of run `salt`: which payer, which merchant, how many fen (1.00–20.00 CNY, so no
@@ -706,107 +653,57 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     let client = open_loop::client(IN_FLIGHT_MAX)?;
     let paid: Paid = Arc::default();
 
-    let fixed = ours
-        .run(&client, 0, plan.fixed_rate, plan.fixed_seconds, &paid)
-        .await?;
-    eprintln!("pay fixed {:>8.0}/s: {}", plan.fixed_rate, describe(&fixed));
-    let steps = open_loop::step_rates(
-        "pay",
-        &plan.rates,
-        |i, rate| ours.run(&client, i as u64 + 1, rate, plan.step_seconds, &paid),
-        |r: &Run| r.within(P99_SLO_MS),
-        describe,
-    )
+    let mine = ladder::climb("pay", &plan.ladder, P99_SLO_MS, |salt, rate, secs| {
+        ours.run(&client, salt, rate, secs, &paid)
+    })
     .await?;
-    let ours_ok = ours.check(&paid).await? && fixed.failed == 0 && fixed.done > 0;
+    let ours_ok = ours.check(&paid).await? && mine.fixed.failed == 0 && mine.fixed.done > 0;
 
-    let (base_fixed, base_steps, base_ok, skipped) =
-        match PgBaseline::start(&stores, plan.payers).await {
-            Ok(base) => {
-                let result = async {
-                    let fixed = base
-                        .run(&client, 0, plan.fixed_rate, plan.fixed_seconds, &plan)
-                        .await?;
-                    eprintln!(
-                        "pay baseline fixed {:>8.0}/s: {}",
-                        plan.fixed_rate,
-                        describe(&fixed)
-                    );
-                    let steps = open_loop::step_rates(
-                        "pay baseline",
-                        &plan.rates,
-                        |i, rate| base.run(&client, i as u64 + 1, rate, plan.step_seconds, &plan),
-                        |r: &Run| r.within(P99_SLO_MS),
-                        describe,
-                    )
-                    .await?;
-                    let paid = fixed.done + steps.iter().map(|s| s.done).sum::<u64>();
-                    let ok = base.check(paid).await?;
-                    anyhow::Ok((fixed, steps, ok))
-                }
-                .await;
-                base.stop().await;
-                let (fixed, steps, ok) = result?;
-                (Some(fixed), steps, ok, None)
+    let baseline = match PgBaseline::start(&stores, plan.payers).await {
+        Ok(base) => {
+            let measured = async {
+                let climb = ladder::climb(
+                    "pay baseline",
+                    &plan.ladder,
+                    P99_SLO_MS,
+                    |salt, rate, secs| base.run(&client, salt, rate, secs, &plan),
+                )
+                .await?;
+                let ok = base.check(climb.done()).await?;
+                anyhow::Ok((climb, ok))
             }
-            Err(reason) => {
-                eprintln!("pay: baseline skipped: {reason}");
-                (None, Vec::new(), true, Some(reason))
-            }
-        };
+            .await;
+            base.stop().await;
+            Ok(measured?)
+        }
+        Err(reason) => {
+            eprintln!("pay: baseline skipped: {reason}");
+            Err(reason)
+        }
+    };
     ours.server.abort();
     stores.cleanup().await?;
 
-    let max_ours = highest(&steps);
-    let max_base = highest(&base_steps);
-    let checks_passed = ours_ok && base_ok;
-    let result = PayResult {
+    let mut extra = serde_json::Map::new();
+    extra.insert("payers".into(), plan.payers.into());
+    extra.insert("merchants".into(), plan.merchants.into());
+    extra.insert(
+        "conflict_retries".into(),
+        ours.retried.load(Ordering::Relaxed).into(),
+    );
+    let report = Report {
         name: "pay",
         unit: "payments/s",
-        durable: true,
+        done_as: "paid",
         backend,
-        ours: fixed.side.clone(),
-        baseline: base_fixed.as_ref().map(|b| b.side.clone()),
-        ratio: max_ours.zip(max_base).map(|(o, b)| round2(o / b.max(1e-9))),
-        checks_passed,
         machine,
-        payers: plan.payers,
-        merchants: plan.merchants,
-        conflict_retries: ours.retried.load(Ordering::Relaxed),
-        fixed_rate: plan.fixed_rate,
-        p99_slo_ms: P99_SLO_MS,
-        max_rate_within_slo: max_ours,
-        baseline_max_rate_within_slo: max_base,
-        baseline_skipped: skipped,
-        steps: std::iter::once(&fixed)
-            .chain(&steps)
-            .map(Step::from)
-            .collect(),
-        baseline_steps: base_fixed
-            .iter()
-            .chain(&base_steps)
-            .map(Step::from)
-            .collect(),
+        ladder: &plan.ladder,
+        p99_ms_max: P99_SLO_MS,
+        ours: &mine,
+        baseline: baseline.as_ref().map(|(b, _)| b).map_err(String::as_str),
+        checks_passed: ours_ok && baseline.as_ref().map_or(true, |(_, ok)| *ok),
+        extra,
     };
-    if opts.json {
-        println!("{}", serde_json::to_string(&result)?);
-    } else {
-        println!(
-            "{:<20} ours at {:.0}/s: p50 {:?} p99 {:?} ms; max rate with p99 ≤ {} ms: ours {:?}, baseline {:?}{}  checks {}",
-            result.name,
-            plan.fixed_rate,
-            result.ours.p50_ms,
-            result.ours.p99_ms,
-            P99_SLO_MS,
-            max_ours,
-            max_base,
-            result
-                .baseline_skipped
-                .as_deref()
-                .map(|r| format!(" (baseline skipped: {r})"))
-                .unwrap_or_default(),
-            if checks_passed { "passed" } else { "FAILED" },
-        );
-    }
-    Ok(checks_passed)
+    report.print(opts.json)?;
+    Ok(report.checks_passed)
 }
