@@ -12,6 +12,7 @@ mod pages;
 use common::{TestServer, servers};
 use pages::{
     Browser, MERCHANT, application, create_operator, first_payload, first_pending_id, hidden,
+    qr_png,
 };
 use reqwest::StatusCode;
 
@@ -72,6 +73,56 @@ async fn approved_with_code<'a>(
     let qr = m.get("/merchant/qr").await;
     assert!(qr.body.contains("<svg"), "the code is drawn");
     (m, first_payload(&qr.body))
+}
+
+#[tokio::test]
+async fn a_cardholder_pays_by_uploading_a_picture_of_the_printed_code() {
+    for s in servers().await {
+        let (_m, payload) = approved_with_code(&s, "Tea House", "teahouse").await;
+        let mut c = Browser::new(&s);
+        c.register("13812345679", "cardholder-pw1").await;
+        c.get("/app/pay").await;
+
+        let confirm = c
+            .upload("/app/pay/scan-image", true, "picture", &qr_png(&payload))
+            .await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+        assert!(confirm.body.contains("Tea House"), "{}", confirm.body);
+        // The confirm form carries the code's text, read from the picture.
+        assert_eq!(hidden(&confirm.body, "payload"), payload);
+        let key = hidden(&confirm.body, "key");
+        let paid = c
+            .post(
+                "/app/pay/confirm",
+                &[("payload", &payload), ("amount", "8.80"), ("key", &key)],
+            )
+            .await;
+        assert!(paid.body.contains("data-test=\"paid\""), "{}", paid.body);
+        assert_eq!(s.count("payment_orders").await, 1, "{}", s.backend);
+
+        // What is not a readable code re-renders the pay page with why, and writes nothing.
+        let before = written(&s).await;
+        let cases: [(&[u8], &str); 4] = [
+            (b"", "请选择一张二维码图片"),
+            (b"<script>alert(1)</script>", "请上传 PNG 或 JPEG"),
+            (&qr_png("not a payment code"), "无法识别此二维码"),
+            (&vec![0x89; 5 * 1024 * 1024], "图片太大"),
+        ];
+        for (bytes, message) in cases {
+            let again = c
+                .upload("/app/pay/scan-image", true, "picture", bytes)
+                .await;
+            assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+            assert!(again.body.contains(message), "{message}: {}", again.body);
+            assert!(!again.body.contains("<script>alert"), "nothing is echoed");
+        }
+        // Without the CSRF token the upload is refused before it is read.
+        let forged = c
+            .upload("/app/pay/scan-image", false, "picture", &qr_png(&payload))
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(written(&s).await, before, "{}", s.backend);
+    }
 }
 
 #[tokio::test]

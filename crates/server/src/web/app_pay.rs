@@ -1,5 +1,5 @@
 //! The cardholder's pay pages (docs/web.md, "Cardholder pay pages"): paste a merchant's QR
-//! payload, see whom it pays (and the amount of a dynamic code), type the amount of a static
+//! payload or upload a picture of it, see whom it pays (and the amount of a dynamic code), type the amount of a static
 //! code, confirm and pay through the same use case as `POST /v1/qr/pay`, under an idempotency
 //! key made when the confirm form is rendered (a second submit of the same form pays once);
 //! and "my pay code", drawn as a QR code and refreshed by htmx before it expires. Payments are
@@ -7,7 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cardlife_app::AppError;
@@ -17,9 +17,10 @@ use cardlife_kernel::Money;
 use serde::Deserialize;
 
 use super::app_rewards::{CouponShown, coupon_message};
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, CsrfUpload};
 use super::face_forms;
 use super::page::Page;
+use super::qr_image::{self, Unreadable};
 use super::qr_svg;
 use super::session::PageSession;
 use crate::AppState;
@@ -146,14 +147,41 @@ pub(crate) async fn scan(
     page: Page,
     CsrfForm(form): CsrfForm<ScanForm>,
 ) -> Response {
+    scanned(&state, &session, page, &form.payload).await
+}
+
+/// `POST /app/pay/scan-image`: what the code in the uploaded picture pays. The picture is read
+/// to text off the request's task (decoding is CPU work) and then treated as pasted text.
+pub(crate) async fn scan_image(
+    session: PageSession,
+    State(state): State<AppState>,
+    page: Page,
+    req: Request,
+) -> Response {
+    let upload = match CsrfUpload::read(req, "picture", qr_image::UPLOAD_BYTES_MAX).await {
+        Ok(u) => u,
+        Err(refused) => return refused,
+    };
+    let read = tokio::task::spawn_blocking(move || qr_image::read(&upload.bytes)).await;
+    match read.unwrap_or(Err(Unreadable::NotAPicture)) {
+        Ok(text) => scanned(&state, &session, page, &text).await,
+        Err(why) => {
+            let message = face_forms::unreadable_picture(page.f, why);
+            pay_again(page, "", message)
+        }
+    }
+}
+
+/// The confirm page for a code's text, or the pay page again saying what is wrong with it.
+async fn scanned(state: &AppState, session: &PageSession, page: Page, raw: &str) -> Response {
     let f = page.f;
-    let payload = match face_forms::payload(f, &form.payload) {
+    let payload = match face_forms::payload(f, raw) {
         Ok(p) => p,
-        Err(e) => return pay_again(page, &form.payload, e),
+        Err(e) => return pay_again(page, raw, e),
     };
     match state.app.scan(&payload).await {
         Ok(scan) => ConfirmPage {
-            coupons: usable_coupons(&state, &session, &page).await,
+            coupons: usable_coupons(state, session, &page).await,
             coupon: String::new(),
             page,
             scan,
@@ -164,7 +192,7 @@ pub(crate) async fn scan(
         }
         .into_response(),
         Err(e) => match face_forms::refusal(f, &e) {
-            Some(m) => pay_again(page, &form.payload, &m),
+            Some(m) => pay_again(page, raw, &m),
             None => failed(e),
         },
     }

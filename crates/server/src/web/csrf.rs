@@ -6,7 +6,8 @@
 //! `Sec-Fetch-Site` is refused as well.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -82,11 +83,7 @@ where
         let (parts, body) = req.into_parts();
         let page = Page::from_parts(&parts);
         let expected = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone());
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site");
-        if parts.method != Method::POST || cross_site {
+        if !same_site_post(&parts) {
             return Err(ErrorPage::forbidden(page).into_response());
         }
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
@@ -98,14 +95,96 @@ where
             .iter()
             .find(|(name, _)| name == CSRF_FIELD)
             .map(|(_, value)| value.as_str());
-        match (expected, presented) {
-            (Some(expected), Some(presented))
-                if bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) => {}
-            _ => return Err(ErrorPage::forbidden(page).into_response()),
+        if !matches(expected.as_deref(), presented) {
+            return Err(ErrorPage::forbidden(page).into_response());
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(Self)
             .map_err(|_| ErrorPage::bad_request(page).into_response())
+    }
+}
+
+/// Whether the request is a POST not marked cross-site by the browser.
+fn same_site_post(parts: &Parts) -> bool {
+    let cross_site = parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    parts.method == Method::POST && !cross_site
+}
+
+/// Whether the presented token is the browser's, compared in constant time.
+fn matches(expected: Option<&str>, presented: Option<&str>) -> bool {
+    match (expected, presented) {
+        (Some(expected), Some(presented)) => {
+            bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+/// The most parts a multipart form may have (the token and one file, with room to spare).
+const UPLOAD_PARTS_MAX: usize = 4;
+/// The longest text part read, in bytes (the token is 64).
+const UPLOAD_TEXT_BYTES_MAX: usize = 256;
+
+/// A `multipart/form-data` upload whose `_csrf` part matched the browser's token, with the
+/// bytes of its one file part named `file_field`, read up to `max` bytes (a longer file is
+/// kept cut at `max + 1` bytes, so the handler can say it is too large). The token part must
+/// come first, as the form puts it; nothing of the file is kept before the token is checked.
+#[derive(Debug)]
+pub(crate) struct CsrfUpload {
+    /// The file's bytes (possibly cut, see above); empty when no file was chosen.
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl CsrfUpload {
+    /// Reads the upload from `req`.
+    pub(crate) async fn read(req: Request, file_field: &str, max: usize) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let page = Page::from_parts(&parts);
+        let expected = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone());
+        if !same_site_post(&parts) {
+            return Err(ErrorPage::forbidden(page).into_response());
+        }
+        let mut form = Multipart::from_request(Request::from_parts(parts, body), &())
+            .await
+            .map_err(|_| ErrorPage::bad_request(page.clone()).into_response())?;
+        let bad = || ErrorPage::bad_request(page.clone()).into_response();
+        let mut token_ok = false;
+        let mut bytes = Vec::new();
+        for _ in 0..UPLOAD_PARTS_MAX {
+            let Some(mut part) = form.next_field().await.map_err(|_| bad())? else {
+                break;
+            };
+            let name = part.name().unwrap_or_default().to_owned();
+            if name == CSRF_FIELD {
+                let mut text = Vec::new();
+                while let Some(chunk) = part.chunk().await.map_err(|_| bad())? {
+                    if text.len() + chunk.len() > UPLOAD_TEXT_BYTES_MAX {
+                        return Err(bad());
+                    }
+                    text.extend_from_slice(&chunk);
+                }
+                let presented = std::str::from_utf8(&text).ok();
+                token_ok = matches(expected.as_deref(), presented);
+                if !token_ok {
+                    break;
+                }
+            } else if name == file_field && token_ok {
+                while let Some(chunk) = part.chunk().await.map_err(|_| bad())? {
+                    let room = (max + 1).saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if bytes.len() > max {
+                        break;
+                    }
+                }
+            }
+        }
+        if !token_ok {
+            return Err(ErrorPage::forbidden(page).into_response());
+        }
+        Ok(Self { bytes })
     }
 }
 

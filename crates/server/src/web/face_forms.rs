@@ -11,6 +11,7 @@ use cardlife_kernel::Money;
 use crate::problem_merchants::merchants_refusal;
 
 use super::i18n_faces::FaceTexts;
+use super::qr_image::Unreadable;
 
 /// The longest amount typed, in characters (`1000000.00` is 10).
 pub(crate) const AMOUNT_LEN_MAX: usize = 12;
@@ -143,6 +144,17 @@ pub(crate) fn payload(f: &'static FaceTexts, raw: &str) -> Result<String, &'stat
         return Err(f.err_payload);
     }
     Ok(v.to_owned())
+}
+
+/// Why an uploaded picture gave no code, in words.
+pub(crate) fn unreadable_picture(f: &'static FaceTexts, why: Unreadable) -> &'static str {
+    match why {
+        Unreadable::Empty => f.err_picture_empty,
+        Unreadable::TooLarge => f.err_picture_large,
+        Unreadable::NotAPicture => f.err_picture_format,
+        Unreadable::NoCode => f.err_picture_no_code,
+        Unreadable::SeveralCodes => f.err_picture_several,
+    }
 }
 
 /// What to echo back into a text field: only short input (askama escapes it all the same).

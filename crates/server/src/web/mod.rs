@@ -54,6 +54,7 @@ mod merchant_developer;
 mod merchant_portal;
 mod merchant_rewards;
 mod page;
+mod qr_image;
 mod qr_svg;
 mod session;
 mod staff_session;
@@ -202,6 +203,7 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/register/code", post(app_auth::register_send_code))
         .route("/app/pay", get(app_pay::pay_page))
         .route("/app/pay/scan", post(app_pay::scan))
+        .route("/app/pay/scan-image", post(app_pay::scan_image))
         .route("/app/pay/confirm", post(app_pay::confirm))
         .route("/app/paycode", get(app_pay::paycode_page))
         .route("/app/paycode/qr", get(app_pay::paycode_fragment))

@@ -130,6 +130,45 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts a `multipart/form-data` form: the jar's CSRF token as `_csrf` when `with_token`,
+    /// then `bytes` as the file part `field` — what a browser sends for a file input.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        with_token: bool,
+        field: &str,
+        bytes: &[u8],
+    ) -> Answer {
+        const BOUNDARY: &str = "cardlife-test-boundary-7d41";
+        let mut body = Vec::new();
+        if with_token {
+            let token = self.cookie(CSRF).unwrap_or_default().to_owned();
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"code.png\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(format!("{}{path}", self.server.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body);
+        self.send(request).await
+    }
+
     /// Registers a cardholder through the pages and logs in.
     pub async fn register(&mut self, phone: &str, password: &str) {
         self.get("/app/register").await;
@@ -214,4 +253,22 @@ pub fn hidden(body: &str, name: &str) -> String {
     let at = body.find(&marker).expect("the field") + marker.len();
     let end = body[at..].find('"').unwrap();
     body[at..at + end].to_owned()
+}
+
+/// A PNG picture of `text` as a QR code, 4 pixels a module with its quiet zone: what a phone
+/// camera gives of a printed code.
+pub fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let width = code.width() as u32;
+    let colors = code.to_colors();
+    let side = (width + 8) * 4;
+    let picture = image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = ((x / 4).checked_sub(4), (y / 4).checked_sub(4));
+        let dark = matches!((mx, my), (Some(mx), Some(my)) if mx < width && my < width
+            && colors[(my * width + mx) as usize] == qrcode::Color::Dark);
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }
