@@ -203,6 +203,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/me/debit-cards", Access::Customer),
     ("get", "/v1/me/debit-cards", Access::Customer),
     ("get", "/v1/loans/offer", Access::Customer),
+    ("get", "/v1/me/offers", Access::Customer),
     ("post", "/v1/loans/quotes", Access::Customer),
     ("post", "/v1/loans", Access::Customer),
     ("get", "/v1/loans", Access::Customer),

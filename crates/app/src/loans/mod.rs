@@ -26,7 +26,7 @@ pub use cardlife_credit::offer::ReasonCode;
 pub use catalog::{LINE_PRODUCT, LOAN_PRODUCT, LoansConfig};
 pub use views::{
     CloseDayReport, DebitCardView, InstallmentView, LineView, LoanOfferView, LoanQuoteOut,
-    LoanView, OverdueView, QuoteRowView,
+    LoanView, OverdueView, PreApprovedView, QuoteRowView,
 };
 
 /// Why a loan request was refused by the use case (the state machine's own refusals are

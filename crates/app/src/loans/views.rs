@@ -2,6 +2,7 @@
 //! as decimal strings, the annualised rate first (docs/loans.md).
 
 use cardlife_kernel::Money;
+use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -205,6 +206,25 @@ pub struct LoanOfferView {
     pub cap: Money,
     /// The product's nominal annual rate.
     pub annual_rate: String,
+}
+
+/// What a customer is pre-approved for now (`GET /v1/me/offers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PreApprovedView {
+    /// The card account weighed (the customer's primary one), if they hold one.
+    pub account_id: Option<uuid::Uuid>,
+    /// The installment amount pre-approved (0 without a card account, or when refused or cut
+    /// to nothing).
+    #[schema(value_type = String)]
+    pub installment: Money,
+    /// The consumer-loan amount pre-approved.
+    #[schema(value_type = String)]
+    pub loan: Money,
+    /// Stable reason codes of every refusal or cut (`THIN_FILE`, `DELINQUENT_NOW`, …).
+    pub reasons: Vec<String>,
+    /// The business day it was computed for.
+    #[schema(value_type = String)]
+    pub as_of: Date,
 }
 
 /// What the daily job did.

@@ -245,6 +245,21 @@ pub struct Engine {
     /// The hold of the latest authorisation received.
     last_hold: Option<u128>,
     credit_lines: Vec<CreditLine>,
+    /// Days past due just before each credit that found the account past due, with its day:
+    /// between credits the figure only grows, so these and today's give the worst of a window.
+    dpd_before_credits: Vec<(Date, i64)>,
+}
+
+/// How the holder has paid (what an offer weighs, `crate::offer::Standing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// Statements whose grace period ended in the 12 months up to the day asked (`today`
+    /// excluded), and how many of those had their minimum payment met by the last on-time day.
+    pub decided_12m: u32,
+    /// Of those, met on time.
+    pub on_time_12m: u32,
+    /// The most days past due reached in those 12 months, today included.
+    pub worst_days_past_due_12m: i64,
 }
 
 impl Engine {
@@ -295,6 +310,7 @@ impl Engine {
             received: 0,
             last_hold: None,
             credit_lines: Vec::new(),
+            dpd_before_credits: Vec::new(),
         })
     }
 
@@ -1015,7 +1031,39 @@ impl Engine {
         {
             s.credits_to_grace = s.credits_to_grace.checked_add(amount)?;
         }
+        self.cover_arrears(day, amount)
+    }
+
+    /// Applies a credit to the arrears, noting how far past due the account was just before.
+    fn cover_arrears(&mut self, day: Date, amount: Money) -> Result<(), BillingError> {
+        let dpd = self.account.days_past_due(day);
+        if dpd > 0 {
+            self.dpd_before_credits.push((day, dpd));
+        }
         self.account.cover_arrears(amount)
+    }
+
+    /// How the holder has paid in the 12 months up to `today`.
+    pub fn payment_record(&self, today: Date) -> Result<PaymentRecord, BillingError> {
+        let from = today.checked_sub(jiff::Span::new().months(12))?;
+        let mut record = PaymentRecord {
+            decided_12m: 0,
+            on_time_12m: 0,
+            worst_days_past_due_12m: self.account.days_past_due(today),
+        };
+        for s in self
+            .statements
+            .iter()
+            .filter(|s| from <= s.last_on_time && s.last_on_time < today)
+        {
+            record.decided_12m += 1;
+            let met = s.paid_in_full == Some(true) || s.credits_to_grace >= s.minimum_payment;
+            record.on_time_12m += u32::from(met);
+        }
+        for &(_, dpd) in self.dpd_before_credits.iter().filter(|(d, _)| from <= *d) {
+            record.worst_days_past_due_12m = record.worst_days_past_due_12m.max(dpd);
+        }
+        Ok(record)
     }
 
     // ----- steps 2 and 3: posting -----
@@ -1553,7 +1601,7 @@ impl Engine {
         }
         // Like a bill installment, the restructured principal shows as a credit of the cycle.
         self.cycle.payments_credits = self.cycle.payments_credits.checked_add(amount)?;
-        self.account.cover_arrears(amount)?;
+        self.cover_arrears(day, amount)?;
         self.add_plan(Source::Hardship, day, quote)
     }
 

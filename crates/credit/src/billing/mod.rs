@@ -175,7 +175,9 @@ pub mod statement_run;
 
 pub use account::{AccountStatus, Bucket, CreditAccount, DelinquencyBucket};
 pub use dormancy::{DormancyFacts, DormancyReport, dormancy_report, is_dormant};
-pub use engine::{Authorisation, ConvertiblePurchase, CreditLine, Engine, Outcome, Summary};
+pub use engine::{
+    Authorisation, ConvertiblePurchase, CreditLine, Engine, Outcome, PaymentRecord, Summary,
+};
 pub use error::{BillingError, DeclineCode, InstallmentRefusal};
 pub use event::{Event, EventKind, PurchaseRef, Terms};
 pub use installment::{Plan, Source};

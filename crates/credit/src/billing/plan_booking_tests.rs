@@ -238,3 +238,52 @@ fn a_hardship_plan_restructures_billed_principal_only_on_an_account_past_due() {
     assert_eq!(e.summary(date(2026, 5, 8)).unwrap().days_past_due, 0);
     clean(&e);
 }
+
+#[test]
+fn the_payment_record_counts_minimums_met_on_time_and_the_worst_days_past_due_in_12_months() {
+    let mut e = engine(Product::default());
+    bought(&mut e, date(2026, 4, 1), 200_000);
+    // The first statement after the purchase: its minimum paid on its last on-time day.
+    while e.statements().is_empty() {
+        let next = e.today().unwrap().tomorrow().unwrap();
+        e.advance_to(next).unwrap();
+    }
+    let first = e.statements()[0].clone();
+    assert!(first.minimum_payment.is_positive());
+    let pay = |amount| EventKind::Payment { amount };
+    on(&mut e, first.last_on_time, pay(first.minimum_payment)).unwrap();
+    let after_first = first.last_on_time.tomorrow().unwrap();
+    e.advance_to(after_first).unwrap();
+    let r = e.payment_record(after_first).unwrap();
+    assert_eq!(
+        (r.decided_12m, r.on_time_12m, r.worst_days_past_due_12m),
+        (1, 1, 0)
+    );
+
+    // The second statement's minimum is missed: the account goes past due, 40 days on it
+    // is paid off, and the record keeps the worst it reached.
+    while e.statements().len() < 2 {
+        let next = e.today().unwrap().tomorrow().unwrap();
+        e.advance_to(next).unwrap();
+    }
+    let second = e.statements()[1].clone();
+    let late = second
+        .last_on_time
+        .checked_add(jiff::Span::new().days(40))
+        .unwrap();
+    e.advance_to(late).unwrap();
+    assert_eq!(e.payment_record(late).unwrap().worst_days_past_due_12m, 40);
+    on(&mut e, late, pay(Money::cny(1_000_000))).unwrap();
+    let r = e.payment_record(late).unwrap();
+    assert_eq!(
+        r.worst_days_past_due_12m, 40,
+        "the peak outlives the payment"
+    );
+    // The second statement and the third (whose grace also ended in those 40 days) missed.
+    assert_eq!((r.decided_12m, r.on_time_12m), (3, 1), "{r:?}");
+    // A year and more later the peak has left the window.
+    let later = late.checked_add(jiff::Span::new().months(13)).unwrap();
+    e.advance_to(later).unwrap();
+    assert_eq!(e.payment_record(later).unwrap().worst_days_past_due_12m, 0);
+    clean(&e);
+}

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use cardlife_app::loans::{
     CloseDayReport, DebitCardView, InstallmentView, LineView, LoanOfferView, LoanQuoteOut,
-    LoanView, OverdueView, QuoteRowView,
+    LoanView, OverdueView, PreApprovedView, QuoteRowView,
 };
 use cardlife_kernel::{Money, Rate};
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,17 @@ pub(crate) async fn offer(
     State(state): State<AppState>,
 ) -> Result<Json<LoanOfferView>, ApiError> {
     Ok(Json(state.app.loan_offer(session.customer_id()).await?))
+}
+
+/// What the customer is pre-approved for now — installment and loan — weighed on their card
+/// account's standing, with the reason codes of every refusal or cut.
+#[utoipa::path(get, path = "/v1/me/offers", tag = "loans", security(("session" = [])),
+    responses((status = 200, description = "The pre-approved amounts", body = PreApprovedView)))]
+pub(crate) async fn pre_approved(
+    session: CustomerSession,
+    State(state): State<AppState>,
+) -> Result<Json<PreApprovedView>, ApiError> {
+    Ok(Json(state.app.pre_approved(session.customer_id()).await?))
 }
 
 /// Quotes a loan and stores the quote (the APR first, then the full cost and schedule); book
@@ -501,11 +512,11 @@ pub(crate) async fn close_day(
 /// The lending part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(bind_debit_card, debit_cards, offer, quote, book, list, get, repay, prepay, open_line,
+    paths(bind_debit_card, debit_cards, offer, pre_approved, quote, book, list, get, repay, prepay, open_line,
         lines, line, draw, repay_line, close_day),
     components(schemas(
         NewDebitCard, QuoteRequest, Booking, Movement, Prepayment, NewLine, CloseDay,
-        DebitCardView, LoanOfferView, LoanQuoteOut, QuoteRowView, LoanView, OverdueView,
+        DebitCardView, LoanOfferView, PreApprovedView, LoanQuoteOut, QuoteRowView, LoanView, OverdueView,
         InstallmentView, LineView, CloseDayReport
     )),
     tags((name = "loans", description = "Consumer loans and credit lines: quotes with the APR, \

@@ -219,6 +219,7 @@ pub(crate) fn routes() -> Router<AppState> {
             post(loans::bind_debit_card).get(loans::debit_cards),
         )
         .route("/v1/loans/offer", get(loans::offer))
+        .route("/v1/me/offers", get(loans::pre_approved))
         .route("/v1/loans/quotes", post(loans::quote))
         .route("/v1/loans", post(loans::book).get(loans::list))
         .route("/v1/loans/{id}", get(loans::get))

@@ -33,8 +33,8 @@ use std::sync::Arc;
 use cardlife_credit::billing::Bucket;
 use cardlife_credit::billing::postings::receivable;
 use cardlife_credit::billing::{
-    AccountStatus, BillingError, DelinquencyBucket, Engine, Event, Product, ProductVersions,
-    is_dormant,
+    AccountStatus, BillingError, DelinquencyBucket, Engine, Event, PaymentRecord, Product,
+    ProductVersions, is_dormant,
 };
 use cardlife_customers::Pan;
 use cardlife_kernel::{Money, round_half_up_to_fen};
@@ -627,6 +627,21 @@ impl CreditService {
         let live = slot.lock().await;
         Self::owned(&live, customer_id)?;
         account_view(&live, today)
+    }
+
+    /// How the holder has paid on an account as of `today` (what an offer weighs); another
+    /// holder's account answers not found.
+    pub async fn payment_record(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+        today: Date,
+    ) -> Result<PaymentRecord, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        let as_of = live.engine.today().map_or(today, |open| open.max(today));
+        Ok(live.engine.payment_record(as_of)?)
     }
 
     /// The holder's accounts.
