@@ -67,7 +67,9 @@ use super::{
 pub use crate::billing::EarlySettlement;
 
 /// What a special-purpose plan (专项分期) finances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// 汽车分期.
