@@ -175,8 +175,8 @@ impl App {
         self.special_views(id, None).await
     }
 
-    /// What is left of account `id`'s special limit for `p` (the granted limit and what is
-    /// left of it); refused when none is granted.
+    /// Account `id`'s special limit for `p` as granted (the engine judges what is left of it);
+    /// refused when none, or 0, is granted.
     pub(crate) async fn special_limit_for(&self, id: Uuid, p: Purpose) -> Result<i64, AppError> {
         self.special_limits_granted(id)
             .await?

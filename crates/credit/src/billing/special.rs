@@ -88,8 +88,10 @@ mod tests {
     #[test]
     fn the_defaults_are_valid_and_a_reversed_range_is_refused() {
         assert!(SpecialAmounts::default().validate().is_ok());
-        let mut bad = SpecialAmounts::default();
-        bad.travel = AmountRange::cny(200, 100);
+        let bad = SpecialAmounts {
+            travel: AmountRange::cny(200, 100),
+            ..SpecialAmounts::default()
+        };
         assert!(bad.validate().is_err());
     }
 }
