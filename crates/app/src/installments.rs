@@ -10,6 +10,7 @@
 //! refused booking writes nothing.
 
 use cardlife_credit::billing::{InstallmentRefusal, Plan, Source};
+use cardlife_credit::quote::plan::Purpose;
 use cardlife_credit::quote::{
     FeeMode, InstallmentQuote, InstallmentQuoteView, Periods, format_percent,
 };
@@ -107,6 +108,24 @@ pub enum InstallmentError {
     /// Merchant installment terms naming the same periods twice.
     #[error("periods {0} appears twice in the terms")]
     DuplicateTerm(u32),
+    /// A special-purpose plan without a known `purpose`.
+    #[error("{0}")]
+    UnknownPurpose(String),
+    /// No special limit granted on the account for the plan's purpose.
+    #[error("{0}")]
+    NoSpecialLimit(String),
+    /// A special-purpose plan above what is left of the purpose's special limit.
+    #[error("{0}")]
+    SpecialLimitExceeded(String),
+    /// A special-purpose plan without a `merchant_id`.
+    #[error("a special-purpose plan is paid to the merchant named in \"merchant_id\"")]
+    MerchantRequired,
+    /// No such merchant.
+    #[error("{0}")]
+    MerchantUnknown(String),
+    /// The merchant is not approved (pending, rejected or suspended).
+    #[error("{0}")]
+    MerchantNotApproved(String),
 }
 
 impl From<InstallmentError> for AppError {
@@ -133,6 +152,7 @@ pub(crate) fn engine_refusal(refusal: InstallmentRefusal, reason: String) -> App
         R::PurchaseRepaid => I::PurchaseRepaid(reason),
         R::PurchaseConverted => I::PurchaseConverted(reason),
         R::NotDelinquent => I::NotDelinquent(reason),
+        R::SpecialLimitExceeded => I::SpecialLimitExceeded(reason),
         R::PlanUnknown | R::PlanClosed => I::PlanClosed(reason),
     }
     .into()
@@ -155,6 +175,11 @@ pub struct QuoteRequest {
     pub rate: Option<String>,
     /// `per_period` (default) or `upfront`.
     pub fee_mode: Option<String>,
+    /// What a special-purpose plan finances: `auto`, `travel`, `education`,
+    /// `home_improvement` (special).
+    pub purpose: Option<String>,
+    /// The approved merchant a special-purpose plan pays, `mer_…` (special).
+    pub merchant_id: Option<String>,
 }
 
 /// A quote: the APR first, then what it is for, then the schedule.
@@ -175,10 +200,12 @@ pub struct InstallmentOffer {
     pub purchase_id: Option<Uuid>,
     /// The holder's debit card paid (cash).
     pub debit_card_id: Option<Uuid>,
-    /// The merchant paying the fee (merchant), `mer_…`.
+    /// The merchant paying the fee (merchant), or paid the principal (special), `mer_…`.
     pub merchant_id: Option<String>,
     /// The schedule and its costs.
     pub quote: InstallmentQuoteView,
+    /// What the plan finances (special).
+    pub purpose: Option<&'static str>,
 }
 
 /// A purchase a purchase installment may convert.
@@ -233,6 +260,10 @@ pub struct PlanView {
     /// The date the plan was cancelled by the full refund of its purchase.
     #[schema(value_type = Option<String>)]
     pub cancelled: Option<Date>,
+    /// What a special-purpose plan finances.
+    pub purpose: Option<&'static str>,
+    /// The merchant a special-purpose plan paid, `mer_…`.
+    pub merchant_id: Option<String>,
 }
 
 impl From<&Plan> for PlanView {
@@ -244,6 +275,7 @@ impl From<&Plan> for PlanView {
                 Source::Purchase { .. } => "purchase",
                 Source::Cash => "cash",
                 Source::Hardship => "hardship",
+                Source::Special { .. } => "special",
             },
             apr_percent: format_percent(p.quote.annualised().apr_percent()),
             booked: p.booked,
@@ -253,6 +285,13 @@ impl From<&Plan> for PlanView {
             unbilled_fen: p.unbilled.fen(),
             settled: p.settled,
             cancelled: p.cancelled,
+            purpose: p.special_purpose().map(Purpose::as_str),
+            merchant_id: match p.source {
+                Source::Special { merchant, .. } => Some(
+                    cardlife_kernel::MerchantId::from_uuid(Uuid::from_u128(merchant)).to_string(),
+                ),
+                _ => None,
+            },
         }
     }
 }
@@ -274,10 +313,24 @@ struct QuoteToken {
     /// The merchant paying the fee (merchant installment) and its rate per period in 10⁻⁸.
     #[serde(default)]
     m: Option<(Uuid, i64)>,
+    /// A special-purpose plan: its purpose, the merchant paid and the special limit.
+    #[serde(default)]
+    x: Option<SpecialToken>,
     f: i64,
     p: u32,
     r: i64,
     u: bool,
+}
+
+/// What a special-purpose quote carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct SpecialToken {
+    /// The purpose.
+    p: Purpose,
+    /// The merchant paid.
+    m: Uuid,
+    /// The special limit for `p` (read again at booking).
+    l: i64,
 }
 
 impl QuoteToken {
@@ -318,6 +371,17 @@ impl QuoteToken {
 
     /// The booking event this quote stands for (`hold`: the purchase's card-local hold).
     fn event(&self, hold: Option<u64>) -> StoredEvent {
+        if let Some(x) = self.x {
+            return StoredEvent::SpecialInstallment {
+                amount_fen: self.f,
+                periods: self.p,
+                rate_e8: self.r,
+                upfront: self.u,
+                purpose: x.p,
+                merchant: x.m,
+                limit_fen: x.l,
+            };
+        }
         match (hold, self.d) {
             (Some(hold), _) => StoredEvent::PurchaseInstallment {
                 hold,
@@ -400,6 +464,7 @@ impl App {
             "merchant" => "merchant",
             "cash" => "cash",
             "hardship" => "hardship",
+            "special" => "special",
             _ => return Err(InstallmentError::UnknownKind.into()),
         };
         if !(1..=60).contains(&req.periods) {
@@ -453,11 +518,36 @@ impl App {
                 d: None,
                 h: false,
                 m,
+                x: None,
                 f,
                 p: req.periods,
                 r,
                 // A free plan has no fee to charge upfront.
                 u: upfront && m.is_none(),
+            }
+        } else if kind == "special" {
+            let f = amount.ok_or_else(|| {
+                AppError::InvalidAmount("a special-purpose plan needs amount_fen".into())
+            })?;
+            let p = crate::special_installments::purpose(req.purpose.as_deref())?;
+            let merchant = self.special_merchant(req.merchant_id.as_deref()).await?;
+            let l = self.special_limit_for(id, p).await?;
+            QuoteToken {
+                a: id,
+                s: None,
+                g: None,
+                d: None,
+                h: false,
+                m: None,
+                x: Some(SpecialToken {
+                    p,
+                    m: merchant.id.as_uuid(),
+                    l,
+                }),
+                f,
+                p: req.periods,
+                r,
+                u: upfront,
             }
         } else if kind == "cash" {
             let f = amount.ok_or_else(|| {
@@ -475,6 +565,7 @@ impl App {
                 d: Some(card.id),
                 h: false,
                 m: None,
+                x: None,
                 f,
                 p: req.periods,
                 r,
@@ -491,6 +582,7 @@ impl App {
                 d: None,
                 h: true,
                 m: None,
+                x: None,
                 f,
                 p: req.periods,
                 r,
@@ -508,6 +600,7 @@ impl App {
                 d: None,
                 h: false,
                 m: None,
+                x: None,
                 f,
                 p: req.periods,
                 r,
@@ -533,8 +626,11 @@ impl App {
             debit_card_id: token.d,
             merchant_id: token
                 .m
-                .map(|(m, _)| cardlife_kernel::MerchantId::from_uuid(m).to_string()),
+                .map(|(m, _)| m)
+                .or(token.x.map(|x| x.m))
+                .map(|m| cardlife_kernel::MerchantId::from_uuid(m).to_string()),
             quote: view,
+            purpose: token.x.map(|x| x.p.as_str()),
         })
     }
 
@@ -591,10 +687,20 @@ impl App {
         if consent != Some(true) {
             return Err(InstallmentError::ConsentRequired.into());
         }
-        let token = QuoteToken::decode(quote_id)?;
+        let mut token = QuoteToken::decode(quote_id)?;
         if token.a != id {
             return Err(InstallmentError::UnknownQuote.into());
         }
+        // A special-purpose plan: the merchant still approved, the limit as granted now.
+        let special = match token.x.as_mut() {
+            Some(x) => {
+                let text = cardlife_kernel::MerchantId::from_uuid(x.m).to_string();
+                let merchant = self.special_merchant(Some(&text)).await?;
+                x.l = self.special_limit_for(id, x.p).await?;
+                Some(merchant)
+            }
+            None => None,
+        };
         let hold = match (token.g, token.d) {
             (Some(g), _) => {
                 let (hold, found) = self.convertible(customer, id, g.as_u128()).await?;
@@ -620,7 +726,7 @@ impl App {
                 self.own_debit_card(customer, &card.to_string()).await?;
                 None
             }
-            (None, None) if token.h => None,
+            (None, None) if token.h || token.x.is_some() => None,
             (None, None) => {
                 let latest = self.credit_statements(customer, id).await?;
                 if latest.first().map(|s| s.statement_date) != token.s {
@@ -652,10 +758,15 @@ impl App {
                 .await?;
         }
         let plans = svc.installments(id, customer.as_uuid()).await?;
-        plans
+        let booked = plans
             .last()
-            .map(PlanView::from)
-            .ok_or_else(|| AppError::NotFound(Missing::CreditAccount(id.as_u128())))
+            .ok_or_else(|| AppError::NotFound(Missing::CreditAccount(id.as_u128())))?;
+        // The plan is booked: its principal, out of merchant clearing, goes to the merchant.
+        if let Some(merchant) = special {
+            self.pay_special_merchant(id, booked.number, &merchant, Money::cny(token.f))
+                .await?;
+        }
+        Ok(PlanView::from(booked))
     }
 
     /// The installment plans of one of the holder's accounts, in booking order.

@@ -38,6 +38,7 @@ pub mod rewards;
 pub mod seed;
 pub mod session_reads;
 pub mod session_touch;
+pub mod special_installments;
 
 use cardlife_kernel::SharedClock;
 use std::sync::Arc;

@@ -82,5 +82,23 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
             "Merchant installment not offered",
         ),
         I::DuplicateTerm(_) => (invalid, "DUPLICATE_TERM", "Periods named twice"),
+        I::UnknownPurpose(_) => (invalid, "UNKNOWN_PURPOSE", "Unknown purpose"),
+        I::NoSpecialLimit(_) => (
+            invalid,
+            "NO_SPECIAL_LIMIT",
+            "No special limit for this purpose",
+        ),
+        I::SpecialLimitExceeded(_) => (
+            invalid,
+            "SPECIAL_LIMIT_EXCEEDED",
+            "Above what is left of the special limit",
+        ),
+        I::MerchantRequired => (invalid, "MERCHANT_REQUIRED", "A merchant is required"),
+        I::MerchantUnknown(_) => (invalid, "MERCHANT_UNKNOWN", "Unknown merchant"),
+        I::MerchantNotApproved(_) => (
+            invalid,
+            "MERCHANT_NOT_APPROVED",
+            "The merchant is not approved",
+        ),
     }
 }

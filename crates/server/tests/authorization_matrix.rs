@@ -291,6 +291,21 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("put", "/v1/merchant/installment-terms", Access::Merchant),
     ("get", "/v1/merchant/installment-terms", Access::Merchant),
     ("post", "/v1/internal/webhooks/deliver", Access::Internal),
+    (
+        "get",
+        "/v1/credit/accounts/{id}/special-limits",
+        Access::Customer,
+    ),
+    (
+        "put",
+        "/v1/operator/credit/accounts/{id}/special-limits/{purpose}",
+        Access::Operator(AUDITORS),
+    ),
+    (
+        "put",
+        "/v1/internal/credit/accounts/{id}/special-limits/{purpose}",
+        Access::Internal,
+    ),
 ];
 
 /// Every (method, path) the OpenAPI document lists.

@@ -38,6 +38,7 @@ pub mod rewards;
 mod rows;
 pub mod seed;
 pub mod session_touch;
+pub mod special_installments;
 mod sqlite;
 pub mod statement_run;
 pub mod tx;

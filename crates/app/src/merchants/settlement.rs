@@ -281,6 +281,16 @@ impl App {
                     .ok_or(corrupt("fee total"))?;
             }
         }
+        // Special-purpose plans (专项分期) paid to the merchant that day settle as captures
+        // without a fee.
+        let special = cardlife_store::special_installments::SpecialStore::new(self.db().clone());
+        for d in special.disbursements(m.id.as_uuid(), from, to).await? {
+            movements.push(Movement {
+                kind: MovementKind::Capture,
+                reference: format!("special:{}:{}", d.account, d.plan),
+                amount: Money::cny(d.amount_fen),
+            });
+        }
         for r in store.refunds(m.id, from, to).await? {
             movements.push(Movement {
                 kind: MovementKind::Refund,

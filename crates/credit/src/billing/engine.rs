@@ -26,6 +26,9 @@ use super::product::{Product, ProductVersions};
 use super::statement::{CycleTotals, LineKind, Statement, minimum_payment};
 use crate::quote::{InstallmentQuote, Periods};
 
+mod special;
+use special::SpecialBooking;
+
 /// A rejected event: its 1-based index, its date and why.
 fn invalid(index: usize, date: Date, reason: String) -> BillingError {
     BillingError::InvalidEvent {
@@ -655,14 +658,16 @@ impl Engine {
     }
 
     /// Rule 10: limit + valid temporary limit − posted balance − pending authorisations −
-    /// unbilled installment principal.
+    /// unbilled installment principal; special-purpose principal (专项分期), billed or not,
+    /// occupies its own limit instead, so it is taken back out.
     fn available(&self, day: Date) -> Result<Money, BillingError> {
         Ok(self
             .credit_limit
             .checked_add(self.account.temp_limit_on(day)?)?
             .checked_sub(self.account.posted_balance()?)?
             .checked_sub(self.pending()?)?
-            .checked_sub(self.installments_unbilled()?)?)
+            .checked_sub(self.installments_unbilled()?)?
+            .checked_add(self.special_outside_limit()?)?)
     }
 
     // ----- step 1: receive -----
@@ -733,6 +738,23 @@ impl Engine {
             EventKind::HardshipInstallment { amount, terms } => {
                 self.book_hardship(index, e.date, amount, terms)
             }
+            EventKind::SpecialInstallment {
+                amount,
+                terms,
+                purpose,
+                merchant,
+                limit,
+            } => self.book_special(
+                index,
+                e.date,
+                SpecialBooking {
+                    amount,
+                    terms,
+                    purpose,
+                    merchant,
+                    limit,
+                },
+            ),
             EventKind::SettleInstallment { plan } => self.settle(index, e.date, plan),
             EventKind::CashAdvance { amount } => {
                 let post_on = add_days(e.date, lag)?;
@@ -762,6 +784,7 @@ impl Engine {
                 | EventKind::CashAdvance { .. }
                 | EventKind::Authorise { .. }
                 | EventKind::CashInstallment { .. }
+                | EventKind::SpecialInstallment { .. }
         );
         let declined = |code: DeclineCode, reason: String| BillingError::Declined {
             index,
@@ -1278,6 +1301,18 @@ impl Engine {
                 format!("installment {amount} is above the product maximum {max}"),
             ));
         }
+        self.quote_terms(index, day, amount, terms)
+    }
+
+    /// The plan's schedule (the amount already checked against its product range).
+    fn quote_terms(
+        &self,
+        index: usize,
+        day: Date,
+        amount: Money,
+        terms: Terms,
+    ) -> Result<InstallmentQuote, BillingError> {
+        let no = |refusal: InstallmentRefusal, reason: String| refused(index, day, refusal, reason);
         let periods = Periods::new(terms.periods)
             .map_err(|e| no(InstallmentRefusal::Terms, e.to_string()))?;
         InstallmentQuote::new(amount, periods, terms.rate, terms.fee_mode)

@@ -160,6 +160,9 @@ pub enum InstallmentRefusal {
     PurchaseConverted,
     /// A hardship plan on an account that is not delinquent.
     NotDelinquent,
+    /// A special-purpose plan above what is left of the account's special limit for its
+    /// purpose (no limit granted: nothing is left).
+    SpecialLimitExceeded,
     /// No such plan.
     PlanUnknown,
     /// The plan is settled, cancelled or fully billed already.

@@ -4,6 +4,7 @@ use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
 
 use crate::quote::FeeMode;
+use crate::quote::plan::Purpose;
 
 /// One event, received on `date`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,22 @@ pub enum EventKind {
         /// Periods, rate and fee mode.
         terms: Terms,
     },
+    /// A special-purpose plan (专项分期): `amount` paid to merchant `merchant` now (through
+    /// merchant clearing, as a captured purchase is) straight into unbilled installment
+    /// principal, under the account's special limit for `purpose` — `limit`, as granted when
+    /// the plan was booked — not under its credit limit.
+    SpecialInstallment {
+        /// The amount paid to the merchant.
+        amount: Money,
+        /// Periods, rate and fee mode.
+        terms: Terms,
+        /// What it finances.
+        purpose: Purpose,
+        /// The merchant paid (its id as a number: the engine only keeps it).
+        merchant: u128,
+        /// The account's special limit for `purpose` at booking.
+        limit: Money,
+    },
     /// Early settlement of an installment plan.
     SettleInstallment {
         /// 1-based index of the plan among the installment events received.
@@ -155,6 +172,7 @@ impl EventKind {
             | Self::BillInstallment { amount, .. }
             | Self::CashInstallment { amount, .. }
             | Self::HardshipInstallment { amount, .. }
+            | Self::SpecialInstallment { amount, .. }
             | Self::Authorise { amount, .. }
             | Self::Capture { amount, .. } => Some(amount),
             Self::PurchaseInstallment { .. }
@@ -181,6 +199,7 @@ impl EventKind {
                 | Self::PurchaseInstallment { .. }
                 | Self::CashInstallment { .. }
                 | Self::HardshipInstallment { .. }
+                | Self::SpecialInstallment { .. }
                 | Self::SettleInstallment { .. }
         )
     }
@@ -191,7 +210,8 @@ impl EventKind {
             Self::BillInstallment { terms, .. }
             | Self::PurchaseInstallment { terms, .. }
             | Self::CashInstallment { terms, .. }
-            | Self::HardshipInstallment { terms, .. } => Some(terms),
+            | Self::HardshipInstallment { terms, .. }
+            | Self::SpecialInstallment { terms, .. } => Some(terms),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ use super::cycle::days_between;
 use super::error::BillingError;
 use super::interest;
 use super::product::{EarlySettlement, Product};
+use crate::quote::plan::Purpose;
 use crate::quote::{InstallmentQuote, InstallmentRow};
 
 /// What a plan converted.
@@ -31,6 +32,14 @@ pub enum Source {
     Cash,
     /// The billed principal of a delinquent account (个性化分期).
     Hardship,
+    /// Paid to a merchant under the account's special limit (专项分期): its principal not yet
+    /// repaid occupies that limit, not the credit limit.
+    Special {
+        /// What it finances.
+        purpose: Purpose,
+        /// The merchant paid.
+        merchant: u128,
+    },
 }
 
 /// One booked installment plan.
@@ -69,6 +78,14 @@ impl Plan {
             last_billed: booked,
             settled: None,
             cancelled: None,
+        }
+    }
+
+    /// The purpose of a special-purpose plan.
+    pub const fn special_purpose(&self) -> Option<Purpose> {
+        match self.source {
+            Source::Special { purpose, .. } => Some(purpose),
+            _ => None,
         }
     }
 

@@ -170,6 +170,7 @@ pub mod installment;
 pub mod interest;
 pub mod postings;
 pub mod product;
+pub mod special;
 pub mod statement;
 pub mod statement_run;
 

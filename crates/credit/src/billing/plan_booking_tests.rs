@@ -285,5 +285,60 @@ fn the_payment_record_counts_minimums_met_on_time_and_the_worst_days_past_due_in
     let later = late.checked_add(jiff::Span::new().months(13)).unwrap();
     e.advance_to(later).unwrap();
     assert_eq!(e.payment_record(later).unwrap().worst_days_past_due_12m, 0);
+fn special(fen: i64, limit: i64) -> EventKind {
+    EventKind::SpecialInstallment {
+        amount: Money::cny(fen),
+        terms: Terms {
+            periods: 12,
+            rate: Rate::parse("0.005").unwrap(),
+            fee_mode: FeeMode::PerPeriod,
+        },
+        purpose: crate::quote::plan::Purpose::Travel,
+        merchant: 42,
+        limit: Money::cny(limit),
+    }
+}
+
+#[test]
+fn a_special_purpose_plan_occupies_its_own_limit_until_its_principal_is_billed_and_repaid() {
+    let mut e = engine(Product::default());
+    let travel = crate::quote::plan::Purpose::Travel;
+    let day = date(2026, 4, 2);
+    // Travel plans run from 1,000.00: below it, and above what is left of the limit, refused.
+    assert_eq!(
+        refusal(on(&mut e, day, special(99_999, 2_000_000))),
+        InstallmentRefusal::BelowMinimum
+    );
+    assert_eq!(
+        refusal(on(&mut e, day, special(1_200_000, 0))),
+        InstallmentRefusal::SpecialLimitExceeded
+    );
+    let card_before = e.summary(day).unwrap().available_credit;
+    on(&mut e, day, special(1_200_000, 2_000_000)).unwrap();
+    assert_eq!(e.summary(day).unwrap().available_credit, card_before);
+    assert_eq!(e.special_used(travel).unwrap(), Money::cny(1_200_000));
+    assert_eq!(
+        refusal(on(&mut e, day, special(800_001, 2_000_000))),
+        InstallmentRefusal::SpecialLimitExceeded
+    );
+    // The 7 April statement bills period 1 (1,000.00 + 60.00 fee): only the fee takes credit.
+    let cut = date(2026, 4, 8);
+    e.advance_to(cut).unwrap();
+    assert_eq!(e.statements()[0].totals.installments, Money::cny(106_000));
+    assert_eq!(
+        e.summary(cut).unwrap().available_credit,
+        card_before.checked_sub(Money::cny(6_000)).unwrap()
+    );
+    assert_eq!(e.special_used(travel).unwrap(), Money::cny(1_200_000));
+    on(
+        &mut e,
+        cut,
+        EventKind::Payment {
+            amount: Money::cny(106_000),
+        },
+    )
+    .unwrap();
+    assert_eq!(e.special_used(travel).unwrap(), Money::cny(1_100_000));
+    assert_eq!(e.summary(cut).unwrap().available_credit, card_before);
     clean(&e);
 }

@@ -24,7 +24,9 @@
 //! (code 12) and charges its cost 1106 ← 4103 (code 12). The statement balance is the receivables
 //! other than 1107 minus the overpayment; what the cardholder owes in all adds 1107.
 //!
-//! A cash installment pays its amount out of cash clearing straight into 1107 (code 9).
+//! A cash installment pays its amount out of cash clearing straight into 1107 (code 9). A
+//! special-purpose plan (专项分期) pays its amount out of merchant clearing straight into 1107
+//! (code 14); the platform then moves it from clearing to the merchant's payable account.
 //!
 //! A purchase or cash advance is first a pending transfer (receivable ← clearing) and posts on
 //! its posting date. A credit (payment or refund) moves from repayment or merchant clearing to
@@ -129,6 +131,8 @@ pub enum Why {
     InstallmentSettlement = 12,
     /// A plan cancelled by the full refund of its purchase: remaining principal billed.
     InstallmentCancellation = 13,
+    /// A special-purpose plan (专项分期) paid to the merchant: merchant clearing → 1107.
+    SpecialPurposeBooking = 14,
 }
 
 /// The card's ledger and the next transfer id.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 use super::account::Bucket;
 use super::cycle::days_between;
 use super::error::BillingError;
+use super::special::SpecialAmounts;
 
 /// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
 /// next statement date (the shortest month has 28 days).
@@ -103,6 +104,8 @@ pub struct Product {
     /// Days an authorisation stays pending before it expires and its hold is released
     /// (1–30; default 7).
     pub authorisation_expiry_days: i32,
+    /// The amount range of each purpose of special-purpose plans (专项分期).
+    pub special_amounts: SpecialAmounts,
 }
 
 impl Default for Product {
@@ -129,6 +132,7 @@ impl Default for Product {
             authorisation_expiry_days: AUTHORISATION_EXPIRY_DAYS_DEFAULT,
             installment_min: Money::cny(50_000),
             installment_max: Money::cny(50_000_000),
+            special_amounts: SpecialAmounts::default(),
         }
     }
 }
@@ -168,6 +172,7 @@ impl Product {
             ));
         }
         self.validate_amounts()?;
+        self.special_amounts.validate()?;
         self.validate_order()
     }
 

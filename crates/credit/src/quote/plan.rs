@@ -67,7 +67,10 @@ use super::{
 pub use crate::billing::EarlySettlement;
 
 /// What a special-purpose plan (专项分期) finances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// 汽车分期.
     Auto,
@@ -77,6 +80,31 @@ pub enum Purpose {
     Education,
     /// 家装分期.
     HomeImprovement,
+}
+
+impl Purpose {
+    /// Every purpose, in the order they are listed.
+    pub const ALL: [Self; 4] = [
+        Self::Auto,
+        Self::Travel,
+        Self::Education,
+        Self::HomeImprovement,
+    ];
+
+    /// Its stable name in the API and in stored events.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Travel => "travel",
+            Self::Education => "education",
+            Self::HomeImprovement => "home_improvement",
+        }
+    }
+
+    /// The purpose named `text` ([`Self::as_str`]), if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
 }
 
 /// The type of an installment plan (docs/domain.md §4).

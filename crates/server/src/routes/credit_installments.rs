@@ -31,7 +31,9 @@ pub(crate) struct InstallmentQuoteRequest {
     /// `bill`: part or all of the latest statement, between its statement and due dates;
     /// `purchase`: one posted, unbilled purchase, whole; `cash`: `amount_fen` paid out to one
     /// of your bound debit cards; `hardship`: `amount_fen` of the billed principal of an
-    /// account past due, restructured.
+    /// account past due, restructured; `special`: a special-purpose plan (专项分期) of
+    /// `amount_fen` paid to the approved merchant `merchant_id`, under the account's special
+    /// limit for `purpose`.
     kind: String,
     /// Positive fen within the product's installment amounts (default 500.00 to 500,000.00):
     /// required for `bill`; for `purchase`, if given, the purchase's amount.
@@ -49,6 +51,11 @@ pub(crate) struct InstallmentQuoteRequest {
     rate: Option<String>,
     /// `per_period` (default) or `upfront`.
     fee_mode: Option<String>,
+    /// `special`: what the plan finances — `auto`, `travel`, `education` or
+    /// `home_improvement`; it takes that purpose's special limit, not the credit limit.
+    purpose: Option<String>,
+    /// `special`: the approved merchant paid the amount, `mer_…`.
+    merchant_id: Option<String>,
 }
 
 /// Booking a quote.
@@ -118,7 +125,9 @@ pub(crate) async fn purchases(
             INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
             MERCHANT_INSTALLMENT_NOT_OFFERED, \
-            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, INVALID_BODY",
+            INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
+            UNKNOWN_PURPOSE, NO_SPECIAL_LIMIT, SPECIAL_LIMIT_EXCEEDED, MERCHANT_REQUIRED, MERCHANT_UNKNOWN, \
+            MERCHANT_NOT_APPROVED, INVALID_BODY",
             body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]
@@ -136,6 +145,8 @@ pub(crate) async fn quote(
         periods: body.periods,
         rate: body.rate,
         fee_mode: body.fee_mode,
+        purpose: body.purpose,
+        merchant_id: body.merchant_id,
     };
     Ok(Json(
         state
@@ -163,6 +174,7 @@ pub(crate) async fn quote(
             AMOUNT_BELOW_MINIMUM, AMOUNT_ABOVE_MAXIMUM, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, \
             MERCHANT_INSTALLMENT_NOT_OFFERED, INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
+            NO_SPECIAL_LIMIT, SPECIAL_LIMIT_EXCEEDED, MERCHANT_UNKNOWN, MERCHANT_NOT_APPROVED, \
             IDEMPOTENCY_KEY_REUSED, INVALID_BODY; nothing was done", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])))]

@@ -23,6 +23,7 @@ pub(crate) mod points;
 pub(crate) mod quotes;
 pub(crate) mod referral;
 pub(crate) mod settlement;
+pub(crate) mod special_installments;
 pub(crate) mod webhooks;
 
 use axum::Router;
@@ -263,6 +264,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/v1/internal/customers/{id}/membership/evaluations",
             post(membership::evaluate),
+        )
+        .route(
+            "/v1/credit/accounts/{id}/special-limits",
+            get(special_installments::list),
+        )
+        .route(
+            "/v1/operator/credit/accounts/{id}/special-limits/{purpose}",
+            put(special_installments::grant_as_operator),
+        )
+        .route(
+            "/v1/internal/credit/accounts/{id}/special-limits/{purpose}",
+            put(special_installments::grant_internal),
         )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)

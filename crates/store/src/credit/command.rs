@@ -4,6 +4,7 @@
 
 use cardlife_credit::billing::{EventKind, PurchaseRef, Terms};
 use cardlife_credit::quote::FeeMode;
+use cardlife_credit::quote::plan::Purpose;
 use cardlife_kernel::{Money, Rate};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -100,6 +101,24 @@ pub enum StoredEvent {
         rate_e8: i64,
         /// The fee charged at booking rather than per period.
         upfront: bool,
+    },
+    /// A special-purpose plan (专项分期) paid to merchant `merchant`, booked with the holder's
+    /// consent under the account's special limit for `purpose` (`limit_fen`, as granted then).
+    SpecialInstallment {
+        /// Fen.
+        amount_fen: i64,
+        /// 1–60.
+        periods: u32,
+        /// The fee rate per period in units of 10⁻⁸.
+        rate_e8: i64,
+        /// The fee charged at booking rather than per period.
+        upfront: bool,
+        /// What it finances.
+        purpose: Purpose,
+        /// The merchant paid.
+        merchant: uuid::Uuid,
+        /// The account's special limit for `purpose` when it was booked, fen.
+        limit_fen: i64,
     },
     /// A merchant refund of the purchase with hold `hold`, posted after the lag; a full refund
     /// cancels the installment plan that converted it.
@@ -200,6 +219,21 @@ impl StoredEvent {
             } => EventKind::HardshipInstallment {
                 amount: m(amount_fen),
                 terms: terms(periods, rate_e8, upfront),
+            },
+            Self::SpecialInstallment {
+                amount_fen,
+                periods,
+                rate_e8,
+                upfront,
+                purpose,
+                merchant,
+                limit_fen,
+            } => EventKind::SpecialInstallment {
+                amount: m(amount_fen),
+                terms: terms(periods, rate_e8, upfront),
+                purpose,
+                merchant: merchant.as_u128(),
+                limit: m(limit_fen),
             },
             Self::PurchaseRefund { hold, amount_fen } => EventKind::PurchaseRefund {
                 hold: u128::from(hold),

@@ -85,3 +85,38 @@ impl CreditService {
         Ok(u64::try_from(hold).ok())
     }
 }
+
+/// What special-purpose plans (专项分期) need of an account: what each purpose's plans occupy
+/// of its special limit, the product's amount range per purpose, and the account's number on
+/// the main ledger (its merchant clearing pays the merchant).
+#[derive(Debug, Clone)]
+pub struct SpecialState {
+    /// Each purpose and the principal its plans have not had repaid.
+    pub used: Vec<(cardlife_credit::quote::plan::Purpose, Money)>,
+    /// The product's amount range per purpose.
+    pub amounts: cardlife_credit::billing::special::SpecialAmounts,
+    /// The account's number (the high half of its main-ledger ids).
+    pub number: u64,
+}
+
+impl CreditService {
+    /// [`SpecialState`] of an account; `customer_id` scopes it to its holder.
+    pub async fn special_state(
+        &self,
+        id: Uuid,
+        customer_id: Option<Uuid>,
+    ) -> Result<SpecialState, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, customer_id)?;
+        let used = cardlife_credit::quote::plan::Purpose::ALL
+            .into_iter()
+            .map(|p| live.engine.special_used(p).map(|m| (p, m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SpecialState {
+            used,
+            amounts: live.engine.product().special_amounts,
+            number: live.number,
+        })
+    }
+}

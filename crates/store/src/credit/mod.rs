@@ -46,7 +46,7 @@ use uuid::Uuid;
 pub use cards::CardKeys;
 pub use command::StoredEvent;
 pub use error::CreditError;
-pub use installments::PurchaseView;
+pub use installments::{PurchaseView, SpecialState};
 pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
 pub use writer::KeyRow;
 
