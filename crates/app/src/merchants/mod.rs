@@ -5,6 +5,7 @@
 
 pub mod credit_funding;
 pub mod error;
+pub mod fees;
 pub mod funding;
 pub mod incentives;
 pub mod installment_terms;

@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 
 use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
-use super::{Capture, CardFunding, MerchantsError, fee_plan, webhooks};
+use super::{Capture, CardFunding, MerchantsError, webhooks};
 use crate::rewards::coupons::CouponId;
 use crate::{App, AppError};
 
@@ -819,7 +819,9 @@ impl App {
         now: Timestamp,
     ) -> Result<(), AppError> {
         let captured = Money::cny(record.authorised_fen);
-        let fee = fee_plan(merchant)?
+        let fee = self
+            .fee_plan_for(merchant, &record.channel)
+            .await?
             .merchant_fee(PaymentType::Credit, captured)
             .map_err(|_| MerchantsError::InvalidAmount)?;
         record.status = status_str(OrderStatus::Captured).to_owned();

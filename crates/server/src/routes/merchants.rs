@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use cardlife_app::merchants::fees::{FeePaymentType, FeeScheduleView};
 use cardlife_app::merchants::operators::{NewOperator, Role};
 use cardlife_app::merchants::orders::{NewDynamicOrder, OrderView, PayCodeCharge};
 use cardlife_app::merchants::vocabulary::PaymentOrderId;
@@ -534,6 +535,81 @@ pub(crate) async fn suspend(
     review(session, state, &id, Decision::Suspend, b.reason).await
 }
 
+/// A merchant's fee schedule for one payment type; amounts in yuan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeeScheduleIn {
+    /// A decimal rate from 0 to 0.1, e.g. `"0.0038"` (required; optional in the schema only
+    /// so that the role is checked before the body).
+    #[serde(default)]
+    rate: Option<String>,
+    /// The least fee per payment, e.g. `"0.00"` (required).
+    #[serde(default)]
+    minimum: Option<String>,
+    /// The most fee per payment; none when absent.
+    #[serde(default)]
+    cap: Option<String>,
+}
+
+/// A fee schedule as set.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FeeScheduleOut {
+    /// `merchant_qr` or `pay_code`.
+    payment_type: String,
+    rate: String,
+    minimum: String,
+    cap: Option<String>,
+}
+
+/// A non-negative amount in yuan (a fee minimum or cap).
+fn fee_amount(text: &str, field: &'static str) -> Result<Money, ApiError> {
+    match Money::parse_cny(text) {
+        Ok(m) if !m.is_negative() => Ok(m),
+        _ => Err(refused(MerchantsError::InvalidField {
+            field,
+            reason: "an amount of at least 0.00",
+        })),
+    }
+}
+
+/// Sets a merchant's MDR for one payment type, `merchant_qr` or `pay_code` (merchant reviewer).
+#[utoipa::path(put, path = "/v1/operator/merchants/{id}/fee-schedules/{payment_type}", tag = "operators",
+    request_body = FeeScheduleIn,
+    responses((status = 200, body = FeeScheduleOut),
+        (status = 403, description = "FORBIDDEN_ROLE", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "INVALID_FIELD", body = Problem, content_type = "application/problem+json")),
+    security(("session" = [])))]
+pub(crate) async fn set_fee_schedule(
+    session: OperatorSession,
+    State(state): State<AppState>,
+    Path((id, payment_type)): Path<(String, String)>,
+    JsonBody(b): JsonBody<FeeScheduleIn>,
+) -> Result<Json<FeeScheduleOut>, ApiError> {
+    let operator = session.require(Role::MerchantReviewer)?;
+    let required = |field| {
+        refused(MerchantsError::InvalidField {
+            field,
+            reason: "required",
+        })
+    };
+    let wanted = FeeScheduleView {
+        payment_type: FeePaymentType::parse(&payment_type)?,
+        rate: b.rate.ok_or_else(|| required("rate"))?,
+        minimum: fee_amount(&b.minimum.ok_or_else(|| required("minimum"))?, "minimum")?,
+        cap: b.cap.as_deref().map(|c| fee_amount(c, "cap")).transpose()?,
+    };
+    let set = state
+        .app
+        .set_fee_schedule(operator, merchant_id(&id)?, wanted)
+        .await?;
+    Ok(Json(FeeScheduleOut {
+        payment_type: set.payment_type.as_str().to_owned(),
+        rate: set.rate,
+        minimum: set.minimum.to_string(),
+        cap: set.cap.map(|c| c.to_string()),
+    }))
+}
+
 /// The signing merchant's own record.
 #[utoipa::path(get, path = "/v1/merchant/me", tag = "merchants",
     responses((status = 200, body = MerchantOut),
@@ -782,11 +858,12 @@ pub(crate) async fn my_pay_code(
 #[derive(OpenApi)]
 #[openapi(
     paths(apply, create_operator, operator_login, audit, review_queue, approve, reject, suspend,
-        merchant_me, rotate_key, add_store, add_cashier, static_code, create_order, list_orders,
+        set_fee_schedule, merchant_me, rotate_key, add_store, add_cashier, static_code, create_order, list_orders,
         get_order, refund, charge_pay_code, scan, pay, my_pay_code),
     components(schemas(ApplicationIn, MerchantOut, KeyOut, ReviewOut, ReviewIn, OperatorIn,
         OperatorOut, OperatorLoginIn, OperatorSessionOut, AuditOut, OrderIn, RefundIn, ChargeIn,
-        ScanIn, PayIn, NameIn, IdOut, ScanOut, StaticCodeIn, StaticCodeOut, PayCodeOut, RefundOut, OrderOut)),
+        ScanIn, PayIn, NameIn, IdOut, ScanOut, StaticCodeIn, StaticCodeOut, PayCodeOut, RefundOut, OrderOut, FeeScheduleIn,
+        FeeScheduleOut)),
     tags(
         (name = "merchants", description = "Merchant onboarding and the signed merchant API (Cardlife-Signature)"),
         (name = "operators", description = "Operator sessions, review and the audit log"),
