@@ -48,6 +48,11 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     merchants.seal_key = Secret::new(key_file("merchant-seal")?);
     merchants.lookup_key = Secret::new(key_file("merchant-lookup")?);
     merchants.paycode_key = Secret::new(key_file("paycode")?);
+    // Webhooks: https to public addresses only, except in development mode where a receiver
+    // on this machine over plain http is the usual set-up (docs/merchants.md).
+    if dev_mode() {
+        merchants.webhook_destinations = cardlife_app::merchants::WebhookDestinations::LOCAL;
+    }
     let app = app.with_merchants(merchants);
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let webhooks = tokio::spawn(webhook_deliveries(app.clone()));

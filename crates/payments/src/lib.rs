@@ -8,10 +8,12 @@
 //! - [`paycode`]: the customer-presented 24-digit one-time pay code and its verifier.
 //! - [`signing`]: merchant API request signing, replay window, nonces and key rotation.
 //! - [`webhook`]: signed merchant webhooks, retried with backoff, deduplicated by event id.
+//! - [`destination`]: which addresses a webhook may be delivered to (no private networks).
 //! - [`incentive`]: rewards for cashiers per successful QR payment, paid from a budget.
 //! - [`error`]: one error enum per concept.
 //! - [`seen`]: the single-use hook ([`seen::SeenSet`]) pay codes and request signing share.
 
+pub mod destination;
 pub mod error;
 pub mod incentive;
 pub mod limits;

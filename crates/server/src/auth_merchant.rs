@@ -29,6 +29,11 @@ impl MerchantKey {
         self.merchant
     }
 
+    /// Whether the signed request had no body (routes whose body is optional).
+    pub fn body_is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
     /// The signed body as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         serde_json::from_slice(&self.body).map_err(|e| {

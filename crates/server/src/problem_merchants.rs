@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use cardlife_app::merchants::MerchantsError as M;
 use cardlife_app::merchants::vocabulary::{LimitError, OrderError, PayCodeError, SigningError};
+use cardlife_app::merchants::webhook_destination::DestinationRefusal;
 
 /// Status, code and title of a merchants-context refusal.
 pub(crate) fn merchants_refusal(e: &M) -> (StatusCode, &'static str, &'static str) {
@@ -73,7 +74,29 @@ pub(crate) fn merchants_refusal(e: &M) -> (StatusCode, &'static str, &'static st
             "That business day has not closed yet",
         ),
         M::NoCard => (invalid, "NO_CARD", "No credit card to pay with"),
+        M::WebhookDestination(d) => destination_refusal(d),
         M::Funding(_) | M::Seal => (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error"),
+    }
+}
+
+fn destination_refusal(e: &DestinationRefusal) -> (StatusCode, &'static str, &'static str) {
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    match e {
+        DestinationRefusal::HttpsRequired => (
+            invalid,
+            "WEBHOOK_HTTPS_REQUIRED",
+            "Webhook endpoints use https",
+        ),
+        DestinationRefusal::NotPublic { .. } => (
+            invalid,
+            "WEBHOOK_DESTINATION_PRIVATE",
+            "Webhook endpoint is not a public address",
+        ),
+        DestinationRefusal::Unresolved { .. } => (
+            invalid,
+            "WEBHOOK_HOST_UNRESOLVED",
+            "Webhook endpoint host does not resolve",
+        ),
     }
 }
 

@@ -183,6 +183,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/v1/operator/merchants/{id}/suspend",
         Access::Operator(REVIEWERS),
     ),
+    (
+        "put",
+        "/v1/operator/merchants/{id}/fee-schedules/{payment_type}",
+        Access::Operator(REVIEWERS),
+    ),
     ("get", "/v1/merchant/me", Access::Merchant),
     ("post", "/v1/merchant/keys/rotate", Access::Merchant),
     ("post", "/v1/merchant/stores", Access::Merchant),

@@ -303,3 +303,138 @@ async fn cashiers_earn_rewards_within_cap_and_budget_and_lose_them_on_a_same_day
         ledger_ok(&s).await;
     }
 }
+
+/// Charges `payer`'s pay code at `merchant`'s till, naming `cashier` when given.
+async fn charge(
+    s: &TestServer,
+    key: &Keys,
+    payer: &str,
+    (amount, cashier): (&str, Option<&str>),
+    idem: &str,
+) -> (StatusCode, Value) {
+    let (status, shown) = s.get("/v1/me/pay-code", Some(payer)).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    let mut body = json!({ "pay_code": shown["code"], "amount": amount });
+    if let Some(c) = cashier {
+        body["cashier"] = json!(c);
+    }
+    let path = "/v1/merchant/pay-code-charges";
+    signed(s, key, Method::POST, path, Some(body), Some(idem)).await
+}
+
+async fn static_code_of(s: &TestServer, key: &Keys, cashier: &str) -> (StatusCode, Value) {
+    let body = Some(json!({ "cashier": cashier }));
+    signed(s, key, Method::POST, "/v1/merchant/qr/static", body, None).await
+}
+
+async fn pay_static(s: &TestServer, payer: &str, payload: &Value, amount: &str, idem: &str) {
+    let body = json!({ "payload": payload, "amount": amount });
+    let (status, b) = pay(s, payer, idem, body).await;
+    assert_eq!(
+        (status, b["status"].as_str()),
+        (StatusCode::CREATED, Some("captured")),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn pay_code_charges_and_static_codes_credit_their_cashier_within_the_cap_and_budget() {
+    for s in servers().await {
+        let (merchant, key) = onboard(&s, "Noodle Bar", "rev-noodle").await;
+        let (other, _) = onboard(&s, "Florist", "rev-florist").await;
+        let c1 = staff(&s, &merchant, "noodle-c1").await;
+        let c2 = staff(&s, &merchant, "noodle-c2").await;
+        staff(&s, &other, "florist-f1").await;
+        let manager = operator(&s, "incentives-qr", "campaign_manager").await;
+        // 0.50 per payment of at least 5.00, 1.00 per cashier per day, 1.50 in all.
+        let terms = json!({ "name": "Tills", "reward": "0.50", "min_payment": "5.00",
+                            "daily_cap": "1.00", "budget": "1.50" });
+        let path = "/v1/operator/cashier-incentives";
+        let (status, plan) = post_keyed(&s, path, &manager, "plan-qr", terms).await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        let plan_id = uuid::Uuid::parse_str(plan["id"].as_str().unwrap()).unwrap();
+        let payer = s.register("13911119401").await;
+
+        // A cashier that is not the merchant's own is refused, and nothing is written.
+        let counted = [
+            "qr_codes",
+            "static_code_cashiers",
+            "payment_orders",
+            "used_paycodes",
+        ];
+        let mut before = Vec::new();
+        for t in counted {
+            before.push(s.count(t).await);
+        }
+        for login in ["florist-f1", "nobody"] {
+            let (status, b) = static_code_of(&s, &key, login).await;
+            assert_eq!(
+                (status, code(&b)),
+                (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_FIELD"),
+                "{b}"
+            );
+            let idem = format!("bad-{login}");
+            let (status, b) = charge(&s, &key, &payer.token, ("9.00", Some(login)), &idem).await;
+            assert_eq!(
+                (status, code(&b)),
+                (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_FIELD"),
+                "{b}"
+            );
+        }
+        for (t, n) in counted.iter().zip(&before) {
+            assert_eq!(s.count(t).await, *n, "{t}");
+        }
+
+        // A static code issued for noodle-c1: each payment with it is theirs, up to the cap.
+        let (status, code_c1) = static_code_of(&s, &key, "noodle-c1").await;
+        assert_eq!(status, StatusCode::CREATED, "{code_c1}");
+        for n in 1..=3 {
+            let idem = format!("static-c1-{n}");
+            pay_static(&s, &payer.token, &code_c1["payload"], "12.00", &idem).await;
+        }
+        let list = rewards(&s, &key).await;
+        assert_eq!(
+            (
+                &of(&list, "noodle-c1")["today"],
+                &of(&list, "noodle-c1")["today_count"]
+            ),
+            (&json!("1.00"), &json!(2)),
+            "{list:?}"
+        );
+        assert_eq!(
+            ledger_account(&s, cashier_payable_account(c1)).await,
+            (0, 100)
+        );
+        // A code made without a cashier credits no one.
+        let (status, plain) =
+            signed(&s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{plain}");
+        pay_static(&s, &payer.token, &plain["payload"], "12.00", "static-none").await;
+
+        // A pay-code charge naming noodle-c2 earns their reward.
+        let (status, b) = charge(&s, &key, &payer.token, ("8.00", Some("noodle-c2")), "pc-1").await;
+        assert_eq!(
+            (status, b["status"].as_str()),
+            (StatusCode::CREATED, Some("captured")),
+            "{b}"
+        );
+        let list = rewards(&s, &key).await;
+        assert_eq!(of(&list, "noodle-c2")["today"], "0.50", "{list:?}");
+        // The budget (1.50) is spent: the next charge by noodle-c2 earns nothing.
+        let (status, b) = charge(&s, &key, &payer.token, ("8.00", Some("noodle-c2")), "pc-2").await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        let list = rewards(&s, &key).await;
+        assert_eq!(of(&list, "noodle-c2")["today_count"], 1, "{list:?}");
+        let (_, running) = s.get(path, Some(&manager)).await;
+        assert_eq!(running["granted"], "1.50", "{running}");
+        assert_eq!(
+            ledger_account(&s, incentive_budget_account(plan_id)).await,
+            (150, 150)
+        );
+        assert_eq!(
+            ledger_account(&s, cashier_payable_account(c2)).await,
+            (0, 50)
+        );
+        ledger_ok(&s).await;
+    }
+}

@@ -106,6 +106,10 @@ pub enum MerchantsError {
     /// The payer holds no credit account to pay with (docs/merchants.md).
     #[error("the payer has no credit card to pay with")]
     NoCard,
+    /// The webhook endpoint is not an acceptable destination (docs/merchants.md, "Webhook
+    /// destinations").
+    #[error(transparent)]
+    WebhookDestination(#[from] super::webhook_destination::DestinationRefusal),
     /// A stored secret could not be sealed or opened.
     #[error("a sealed value could not be processed")]
     Seal,

@@ -171,7 +171,7 @@ fn plan_view(p: &PlanRecord) -> Result<IncentivePlanView, AppError> {
 }
 
 impl App {
-    fn incentive_store(&self) -> IncentiveStore {
+    pub(crate) fn incentive_store(&self) -> IncentiveStore {
         IncentiveStore::new(self.db().clone())
     }
 

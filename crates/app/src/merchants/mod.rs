@@ -5,6 +5,7 @@
 
 pub mod credit_funding;
 pub mod error;
+pub mod fees;
 pub mod funding;
 pub mod incentives;
 pub mod installment_terms;
@@ -14,6 +15,7 @@ pub mod recovery;
 mod seal;
 pub mod settlement;
 pub mod staff;
+pub mod webhook_destination;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -45,6 +47,8 @@ pub mod vocabulary {
 pub use funding::{CardFunding, LedgerCardFunding};
 use operators::{Operator, Role, operator_entry};
 use seal::{Sealed, Sealer, keyed_hash};
+use webhook_destination::CheckedResolver;
+pub use webhook_destination::WebhookDestinations;
 
 use crate::{App, AppError};
 
@@ -73,6 +77,11 @@ pub struct MerchantsConfig {
     pub paycode_policy: PayCodePolicy,
     /// How long a dynamic order waits for its payer by default.
     pub order_ttl: SignedDuration,
+    /// Which webhook endpoints are accepted and delivered to (https, public addresses).
+    pub webhook_destinations: WebhookDestinations,
+    /// Certificates (DER) trusted for webhook endpoints besides the system's roots: a
+    /// private CA, or a test receiver's own certificate.
+    pub webhook_extra_roots: Vec<Vec<u8>>,
 }
 
 impl MerchantsConfig {
@@ -89,6 +98,8 @@ impl MerchantsConfig {
             order_policy: OrderPolicy::default(),
             paycode_policy: PayCodePolicy::default(),
             order_ttl: SignedDuration::from_mins(15),
+            webhook_destinations: WebhookDestinations::PRODUCTION,
+            webhook_extra_roots: Vec::new(),
         }
     }
 }
@@ -107,6 +118,8 @@ impl MerchantsConfig {
             order_policy: self.order_policy.clone(),
             paycode_policy: self.paycode_policy,
             order_ttl: self.order_ttl,
+            webhook_destinations: self.webhook_destinations,
+            webhook_extra_roots: self.webhook_extra_roots.clone(),
         }
     }
 }
@@ -115,6 +128,7 @@ impl std::fmt::Debug for MerchantsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MerchantsConfig")
             .field("order_ttl", &self.order_ttl)
+            .field("webhook_destinations", &self.webhook_destinations)
             .finish_non_exhaustive()
     }
 }
@@ -125,17 +139,34 @@ pub(crate) struct Merchants {
     pub(crate) config: MerchantsConfig,
     pub(crate) funding: Arc<dyn CardFunding>,
     sealer: Sealer,
-    /// Delivers webhooks; follows no redirects.
-    webhook_client: reqwest::Client,
+    /// Delivers webhooks: https through rustls, no redirects, no proxy, names resolved by
+    /// the checking resolver. `None` when it could not be built (a broken TLS setup): every
+    /// attempt then fails and is recorded, rather than falling back to an unchecked client.
+    webhook_client: Option<reqwest::Client>,
+}
+
+/// The delivery client. No proxy: a proxy would make the connection to an address this
+/// process never checked. No redirects: a 3xx could point anywhere.
+fn webhook_client(config: &MerchantsConfig) -> Option<reqwest::Client> {
+    let roots = config
+        .webhook_extra_roots
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(webhooks::ATTEMPT_TIMEOUT)
+        .dns_resolver(CheckedResolver::new(config.webhook_destinations))
+        .tls_certs_merge(roots)
+        .build()
+        .inspect_err(|e| tracing::error!(error = %e, "the webhook client could not be built"))
+        .ok()
 }
 
 impl Merchants {
     pub(crate) fn new(config: MerchantsConfig, funding: Arc<dyn CardFunding>) -> Self {
         let sealer = Sealer::new(1, Secret::new(*config.seal_key.expose_secret()));
-        let webhook_client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        let webhook_client = webhook_client(&config);
         Self {
             config,
             funding,

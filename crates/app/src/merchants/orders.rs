@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 
 use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
-use super::{Capture, CardFunding, MerchantsError, fee_plan, webhooks};
+use super::{Capture, CardFunding, MerchantsError, webhooks};
 use crate::rewards::coupons::CouponId;
 use crate::{App, AppError};
 
@@ -128,6 +128,19 @@ pub struct PayCodeShown {
     pub code: Secret<String>,
     /// When it stops being accepted.
     pub expires_at: Timestamp,
+}
+
+/// A pay code a merchant charges.
+#[derive(Debug, Clone)]
+pub struct PayCodeCharge {
+    /// The 24 digits scanned from the payer's screen.
+    pub code: String,
+    /// The price.
+    pub amount: Money,
+    /// The merchant's own reference (unique per merchant).
+    pub merchant_ref: Option<String>,
+    /// The staff member taking it (docs/merchants.md, "Cashier incentives").
+    pub cashier: Option<uuid::Uuid>,
 }
 
 /// A dynamic order a merchant asks for.
@@ -289,6 +302,9 @@ struct Payment {
     key: String,
     /// The payer's coupon to apply (docs/rewards.md, "Paying with a coupon").
     coupon: Option<CouponId>,
+    /// The staff member credited with a new order (a pay-code charge naming them, a static
+    /// code issued for them); a dynamic order carries its own from creation.
+    cashier: Option<uuid::Uuid>,
 }
 
 impl App {
@@ -303,7 +319,20 @@ impl App {
     /// A merchant's static code; the payer enters the amount (500.00 per payer per day across
     /// static codes).
     pub async fn create_static_code(&self, merchant: MerchantId) -> Result<StaticCode, AppError> {
+        self.create_static_code_for(merchant, None).await
+    }
+
+    /// A static code whose payments are `cashier`'s (one of the merchant's staff, else
+    /// `INVALID_FIELD`), or no one's.
+    pub async fn create_static_code_for(
+        &self,
+        merchant: MerchantId,
+        cashier: Option<uuid::Uuid>,
+    ) -> Result<StaticCode, AppError> {
         let m = self.merchant_record(merchant).await?;
+        if let Some(staff) = cashier {
+            self.check_cashier(merchant, staff).await?;
+        }
         let id = format!("qr{}", uuid::Uuid::now_v7().simple());
         let payload = encode_code(&m, &id, None)?;
         let mut tx = Tx::begin(self.db()).await?;
@@ -313,7 +342,11 @@ impl App {
             kind: "static".to_owned(),
             payload: payload.clone(),
         };
-        MerchantStore::insert_code(&mut tx, &record, self.clock().now()).await?;
+        let now = self.clock().now();
+        MerchantStore::insert_code(&mut tx, &record, now).await?;
+        if let Some(staff) = cashier {
+            IncentiveStore::set_code_cashier(&mut tx, &id, merchant, staff, now).await?;
+        }
         tx.commit().await?;
         Ok(StaticCode { id, payload })
     }
@@ -602,6 +635,10 @@ impl App {
         }
         let (code, merchant, order) = self.resolve_code(payload).await?;
         ensure_approved(&merchant)?;
+        let cashier = match &order {
+            None => self.incentive_store().code_cashier(&code.id).await?,
+            Some(_) => None,
+        };
         let (amount, kind, channel) = match &order {
             None => (
                 amount.ok_or(MerchantsError::AmountRequired)?,
@@ -630,6 +667,7 @@ impl App {
             scope: scope.to_owned(),
             key: key.to_owned(),
             coupon,
+            cashier,
         })
         .await
     }
@@ -781,7 +819,9 @@ impl App {
         now: Timestamp,
     ) -> Result<(), AppError> {
         let captured = Money::cny(record.authorised_fen);
-        let fee = fee_plan(merchant)?
+        let fee = self
+            .fee_plan_for(merchant, &record.channel)
+            .await?
             .merchant_fee(PaymentType::Credit, captured)
             .map_err(|_| MerchantsError::InvalidAmount)?;
         record.status = status_str(OrderStatus::Captured).to_owned();
@@ -824,6 +864,8 @@ impl App {
             record.version += 1;
         } else if !OrderStore::insert(&mut tx, record).await? {
             return Err(MerchantsError::MerchantRefTaken.into());
+        } else if let Some(staff) = p.cashier {
+            IncentiveStore::set_cashier(&mut tx, record.id, p.merchant.id, staff, now).await?;
         }
         let new = SpendRecord {
             spent_on: new.date.to_string(),
@@ -971,16 +1013,40 @@ impl App {
         amount: Money,
         merchant_ref: Option<String>,
     ) -> Result<OrderView, AppError> {
+        let charge = PayCodeCharge {
+            code: code.to_owned(),
+            amount,
+            merchant_ref,
+            cashier: None,
+        };
+        self.charge_pay_code_by(merchant, key, charge).await
+    }
+
+    /// [`Self::charge_pay_code`] naming the cashier who took it (one of the merchant's staff,
+    /// else `INVALID_FIELD` and nothing written): the order is theirs for the incentive.
+    pub async fn charge_pay_code_by(
+        &self,
+        merchant: MerchantId,
+        key: &str,
+        charge: PayCodeCharge,
+    ) -> Result<OrderView, AppError> {
         let scope = format!("charge:{}", merchant.as_uuid());
-        let amount_text = amount.to_string();
-        let reference = merchant_ref.clone().unwrap_or_default();
-        let hash = request_hash(&["pay_code", code, &amount_text, &reference]);
+        let amount_text = charge.amount.to_string();
+        let reference = charge.merchant_ref.clone().unwrap_or_default();
+        let hash = match charge.cashier {
+            None => request_hash(&["pay_code", &charge.code, &amount_text, &reference]),
+            Some(staff) => request_hash(&[
+                "pay_code",
+                &charge.code,
+                &amount_text,
+                &reference,
+                &staff.to_string(),
+            ]),
+        };
         if let Some(done) = self.claim(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
-        let result = self
-            .charge_claimed(merchant, &scope, key, code, amount, merchant_ref)
-            .await;
+        let result = self.charge_claimed(merchant, &scope, key, charge).await;
         self.under_key(&scope, key, result).await
     }
 
@@ -989,10 +1055,15 @@ impl App {
         merchant: MerchantId,
         scope: &str,
         key: &str,
-        code: &str,
-        amount: Money,
-        merchant_ref: Option<String>,
+        charge: PayCodeCharge,
     ) -> Result<OrderRecord, AppError> {
+        let PayCodeCharge {
+            code,
+            amount,
+            merchant_ref,
+            cashier,
+        } = charge;
+        let code = code.as_str();
         if !amount.is_positive() {
             return Err(MerchantsError::InvalidAmount.into());
         }
@@ -1001,6 +1072,9 @@ impl App {
         }
         let m = self.merchant_record(merchant).await?;
         ensure_approved(&m)?;
+        if let Some(staff) = cashier {
+            self.check_cashier(merchant, staff).await?;
+        }
         let mut keys = HashMap::new();
         if let Some(token) = code
             .get(5..13)
@@ -1034,6 +1108,7 @@ impl App {
             scope: scope.to_owned(),
             key: key.to_owned(),
             coupon: None,
+            cashier,
         })
         .await
     }

@@ -11,9 +11,11 @@
 //! last, once every transfer is in. The reconciliation file is rebuilt from the same rows, so it
 //! ties out to those transfers to the fen.
 
-use cardlife_kernel::{Currency, MerchantId, Money};
+use cardlife_kernel::{Currency, MerchantId, Money, Rate};
 use cardlife_ledger::{Account, AccountFlags, CreateTransferResult, Transfer, TransferFlags};
-use cardlife_payments::mdr::{InterchangePolicy, MerchantSector, PaymentType, split_fee};
+use cardlife_payments::mdr::{
+    FeePlan, FeeSchedule, InterchangePolicy, MerchantSector, PaymentType, split_fee,
+};
 use cardlife_payments::order::PaymentOrderId;
 use cardlife_payments::settlement::{
     CalendarDays, DayActivity, Movement, MovementKind, reconciliation_csv,
@@ -25,7 +27,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::funding::{LEDGER_CNY, derived_id, ensure_accounts};
-use super::{MerchantsError, fee_plan, webhooks};
+use super::{MerchantsError, webhooks};
 use crate::{App, AppError};
 
 /// Account code of a merchant's settlement account (where payouts land).
@@ -238,7 +240,6 @@ impl App {
         let from = self.zone().start_of(day);
         let to = self.zone().start_of(next_day(day)?);
         let store = self.settlement_store();
-        let plan = fee_plan(m)?;
         let policy = InterchangePolicy::default();
         let mut movements = Vec::new();
         let (mut issuer, mut network, mut acquirer) = (0i64, 0i64, 0i64);
@@ -255,8 +256,9 @@ impl App {
                     reference,
                     amount: Money::cny(c.mdr_fen),
                 });
+                // Split what was charged, whichever payment type's schedule charged it.
                 let split = split_fee(
-                    &plan,
+                    &charged(c.mdr_fen)?,
                     &policy,
                     MerchantSector::Standard,
                     PaymentType::Credit,
@@ -459,4 +461,15 @@ impl App {
         }
         Ok(csv)
     }
+}
+
+/// A plan whose fee on any payment is exactly `fee_fen` (rate 0, minimum = cap = the fee): how
+/// the stored fee of a capture is split between issuer, network and acquirer.
+fn charged(fee_fen: i64) -> Result<FeePlan, AppError> {
+    let fee = Money::cny(fee_fen);
+    let s = FeeSchedule::new(Rate::ZERO, fee, Some(fee)).map_err(|_| corrupt("order fee"))?;
+    Ok(FeePlan {
+        credit: s,
+        debit: s,
+    })
 }

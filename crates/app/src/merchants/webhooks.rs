@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use super::MerchantsError;
 use super::funding::derived_id;
 use super::seal::Sealed;
+use super::webhook_destination;
 use crate::{App, AppError};
 
 /// The longest endpoint URL.
@@ -112,8 +113,9 @@ fn corrupt(what: &'static str) -> AppError {
 }
 
 /// Accepts an absolute `http` or `https` URL with a host, no credentials, at most
-/// [`URL_CHARS_MAX`] characters.
-fn check_url(url: &str) -> Result<(), AppError> {
+/// [`URL_CHARS_MAX`] characters (the destination rules come after, in
+/// [`webhook_destination::check_endpoint`]).
+fn check_url(url: &str) -> Result<reqwest::Url, AppError> {
     let invalid = |reason: &'static str| MerchantsError::InvalidField {
         field: "url",
         reason,
@@ -131,7 +133,7 @@ fn check_url(url: &str) -> Result<(), AppError> {
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(invalid("no credentials in the URL").into());
     }
-    Ok(())
+    Ok(parsed)
 }
 
 fn fingerprint(secret: &str) -> String {
@@ -196,6 +198,11 @@ pub(crate) fn order_data(o: &OrderRecord) -> serde_json::Value {
 fn outcome_of(
     result: &Result<reqwest::Response, reqwest::Error>,
 ) -> (AttemptOutcome, Option<String>) {
+    if let Err(e) = result
+        && let Some(class) = webhook_destination::blocked_in(e)
+    {
+        return refused(&format!("destination refused: {class} address"));
+    }
     match result {
         Ok(resp) => {
             let code = resp.status().as_u16();
@@ -214,6 +221,11 @@ fn outcome_of(
     }
 }
 
+/// An attempt that was not sent: no response, and why.
+fn refused(reason: &str) -> (AttemptOutcome, Option<String>) {
+    (AttemptOutcome::NoResponse, Some(reason.to_owned()))
+}
+
 impl App {
     fn webhook_store(&self) -> WebhookStore {
         WebhookStore::new(self.db().clone())
@@ -226,7 +238,11 @@ impl App {
         merchant: MerchantId,
         url: &str,
     ) -> Result<WebhookIssued, AppError> {
-        check_url(url)?;
+        let parsed = check_url(url)?;
+        let rules = self.merchants().config.webhook_destinations;
+        webhook_destination::check_endpoint(&parsed, rules)
+            .await
+            .map_err(MerchantsError::from)?;
         self.merchant_record(merchant).await?;
         let bytes: [u8; 32] = rand::random();
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -349,6 +365,38 @@ impl App {
         Ok(report)
     }
 
+    /// POSTs one signed event, after checking the stored URL against today's rules (they may
+    /// be stricter than when it was set); the outcome and, on failure, why.
+    async fn send(
+        &self,
+        endpoint: &EndpointRecord,
+        event: &WebhookEvent,
+        secret: &WebhookSecret,
+        body: &str,
+        now: Timestamp,
+    ) -> (AttemptOutcome, Option<String>) {
+        let rules = self.merchants().config.webhook_destinations;
+        let url = match reqwest::Url::parse(&endpoint.url) {
+            Ok(url) => url,
+            Err(_) => return refused("the stored URL does not parse"),
+        };
+        if let Err(e) = webhook_destination::check_literal(&url, rules) {
+            return refused(&e.to_string());
+        }
+        let Some(client) = self.merchants().webhook_client.as_ref() else {
+            return refused("no HTTP client");
+        };
+        let result = client
+            .post(url)
+            .header(webhook::SIGNATURE_HEADER, webhook::sign(event, secret, now))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned())
+            .timeout(ATTEMPT_TIMEOUT)
+            .send()
+            .await;
+        outcome_of(&result)
+    }
+
     /// One attempt at `event`; its new state, or `None` when another run recorded one first.
     async fn attempt(
         &self,
@@ -374,21 +422,10 @@ impl App {
         .map_err(|_| corrupt("webhook event"))?;
         let now = self.clock().now();
         let started = Instant::now();
-        let result = self
-            .merchants()
-            .webhook_client
-            .post(&endpoint.url)
-            .header(
-                webhook::SIGNATURE_HEADER,
-                webhook::sign(&domain, &secret, now),
-            )
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(event.payload.clone())
-            .timeout(ATTEMPT_TIMEOUT)
-            .send()
+        let (outcome, error) = self
+            .send(endpoint, &domain, &secret, &event.payload, now)
             .await;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let (outcome, error) = outcome_of(&result);
         let before = event.attempts;
         let attempts = u32::try_from(before).map_err(|_| corrupt("webhook attempts"))?;
         let due = event.next_attempt_at.unwrap_or(event.created_at);

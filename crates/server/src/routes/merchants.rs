@@ -7,8 +7,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use cardlife_app::merchants::fees::{FeePaymentType, FeeScheduleView};
 use cardlife_app::merchants::operators::{NewOperator, Role};
-use cardlife_app::merchants::orders::{NewDynamicOrder, OrderView};
+use cardlife_app::merchants::orders::{NewDynamicOrder, OrderView, PayCodeCharge};
 use cardlife_app::merchants::vocabulary::PaymentOrderId;
 use cardlife_app::merchants::{Application, Decision, IssuedKey, MerchantView, MerchantsError};
 use cardlife_kernel::{MerchantId, Money, Secret};
@@ -223,6 +224,20 @@ pub(crate) struct ChargeIn {
     amount: String,
     #[serde(default)]
     merchant_ref: Option<String>,
+    /// The login of the staff member taking it (one of the merchant's staff): their cashier
+    /// incentive (docs/merchants.md, "Cashier incentives").
+    #[serde(default)]
+    cashier: Option<String>,
+}
+
+/// A static code to make; the body is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StaticCodeIn {
+    /// The login of the staff member whose payments the code takes (one of the merchant's
+    /// staff): every payment with it counts for their cashier incentive.
+    #[serde(default)]
+    cashier: Option<String>,
 }
 
 /// A QR payload to scan.
@@ -520,6 +535,81 @@ pub(crate) async fn suspend(
     review(session, state, &id, Decision::Suspend, b.reason).await
 }
 
+/// A merchant's fee schedule for one payment type; amounts in yuan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeeScheduleIn {
+    /// A decimal rate from 0 to 0.1, e.g. `"0.0038"` (required; optional in the schema only
+    /// so that the role is checked before the body).
+    #[serde(default)]
+    rate: Option<String>,
+    /// The least fee per payment, e.g. `"0.00"` (required).
+    #[serde(default)]
+    minimum: Option<String>,
+    /// The most fee per payment; none when absent.
+    #[serde(default)]
+    cap: Option<String>,
+}
+
+/// A fee schedule as set.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FeeScheduleOut {
+    /// `merchant_qr` or `pay_code`.
+    payment_type: String,
+    rate: String,
+    minimum: String,
+    cap: Option<String>,
+}
+
+/// A non-negative amount in yuan (a fee minimum or cap).
+fn fee_amount(text: &str, field: &'static str) -> Result<Money, ApiError> {
+    match Money::parse_cny(text) {
+        Ok(m) if !m.is_negative() => Ok(m),
+        _ => Err(refused(MerchantsError::InvalidField {
+            field,
+            reason: "an amount of at least 0.00",
+        })),
+    }
+}
+
+/// Sets a merchant's MDR for one payment type, `merchant_qr` or `pay_code` (merchant reviewer).
+#[utoipa::path(put, path = "/v1/operator/merchants/{id}/fee-schedules/{payment_type}", tag = "operators",
+    request_body = FeeScheduleIn,
+    responses((status = 200, body = FeeScheduleOut),
+        (status = 403, description = "FORBIDDEN_ROLE", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "INVALID_FIELD", body = Problem, content_type = "application/problem+json")),
+    security(("session" = [])))]
+pub(crate) async fn set_fee_schedule(
+    session: OperatorSession,
+    State(state): State<AppState>,
+    Path((id, payment_type)): Path<(String, String)>,
+    JsonBody(b): JsonBody<FeeScheduleIn>,
+) -> Result<Json<FeeScheduleOut>, ApiError> {
+    let operator = session.require(Role::MerchantReviewer)?;
+    let required = |field| {
+        refused(MerchantsError::InvalidField {
+            field,
+            reason: "required",
+        })
+    };
+    let wanted = FeeScheduleView {
+        payment_type: FeePaymentType::parse(&payment_type)?,
+        rate: b.rate.ok_or_else(|| required("rate"))?,
+        minimum: fee_amount(&b.minimum.ok_or_else(|| required("minimum"))?, "minimum")?,
+        cap: b.cap.as_deref().map(|c| fee_amount(c, "cap")).transpose()?,
+    };
+    let set = state
+        .app
+        .set_fee_schedule(operator, merchant_id(&id)?, wanted)
+        .await?;
+    Ok(Json(FeeScheduleOut {
+        payment_type: set.payment_type.as_str().to_owned(),
+        rate: set.rate,
+        minimum: set.minimum.to_string(),
+        cap: set.cap.map(|c| c.to_string()),
+    }))
+}
+
 /// The signing merchant's own record.
 #[utoipa::path(get, path = "/v1/merchant/me", tag = "merchants",
     responses((status = 200, body = MerchantOut),
@@ -572,14 +662,38 @@ pub(crate) async fn add_cashier(
     Ok((StatusCode::CREATED, Json(IdOut { id })))
 }
 
-/// Makes a static (printed) code.
-#[utoipa::path(post, path = "/v1/merchant/qr/static", tag = "merchants",
-    responses((status = 201, body = StaticCodeOut)), security(("merchant_signature" = [])))]
+/// The staff member a request names as its cashier by login (another merchant's, or no one,
+/// answers 422 `INVALID_FIELD`).
+async fn cashier_of(
+    state: &AppState,
+    key: &MerchantKey,
+    login: Option<&str>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    match login {
+        Some(login) => Ok(Some(state.app.cashier_named(key.merchant(), login).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Makes a static (printed) code, optionally a cashier's (an empty body makes one for no one).
+#[utoipa::path(post, path = "/v1/merchant/qr/static", tag = "merchants", request_body(content = Option<StaticCodeIn>),
+    responses((status = 201, body = StaticCodeOut),
+        (status = 422, description = "INVALID_FIELD (cashier)", body = Problem, content_type = "application/problem+json")),
+    security(("merchant_signature" = [])))]
 pub(crate) async fn static_code(
     State(state): State<AppState>,
     key: MerchantKey,
 ) -> Result<(StatusCode, Json<StaticCodeOut>), ApiError> {
-    let c = state.app.create_static_code(key.merchant()).await?;
+    let b: StaticCodeIn = if key.body_is_empty() {
+        StaticCodeIn::default()
+    } else {
+        key.json()?
+    };
+    let cashier = cashier_of(&state, &key, b.cashier.as_deref()).await?;
+    let c = state
+        .app
+        .create_static_code_for(key.merchant(), cashier)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(StaticCodeOut {
@@ -597,10 +711,7 @@ pub(crate) async fn create_order(
     key: MerchantKey,
 ) -> Result<(StatusCode, Json<OrderOut>), ApiError> {
     let b: OrderIn = key.json()?;
-    let cashier = match &b.cashier {
-        Some(login) => Some(state.app.cashier_named(key.merchant(), login).await?),
-        None => None,
-    };
+    let cashier = cashier_of(&state, &key, b.cashier.as_deref()).await?;
     let new = NewDynamicOrder {
         amount: amount(&b.amount)?,
         merchant_ref: b.merchant_ref,
@@ -670,15 +781,15 @@ pub(crate) async fn charge_pay_code(
 ) -> Result<(StatusCode, Json<OrderOut>), ApiError> {
     let b: ChargeIn = key.json()?;
     let idem = idempotency_key(&headers)?;
+    let charge = PayCodeCharge {
+        code: b.pay_code,
+        amount: amount(&b.amount)?,
+        merchant_ref: b.merchant_ref,
+        cashier: cashier_of(&state, &key, b.cashier.as_deref()).await?,
+    };
     let view = state
         .app
-        .charge_pay_code(
-            key.merchant(),
-            &idem,
-            &b.pay_code,
-            amount(&b.amount)?,
-            b.merchant_ref,
-        )
+        .charge_pay_code_by(key.merchant(), &idem, charge)
         .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
@@ -747,11 +858,12 @@ pub(crate) async fn my_pay_code(
 #[derive(OpenApi)]
 #[openapi(
     paths(apply, create_operator, operator_login, audit, review_queue, approve, reject, suspend,
-        merchant_me, rotate_key, add_store, add_cashier, static_code, create_order, list_orders,
+        set_fee_schedule, merchant_me, rotate_key, add_store, add_cashier, static_code, create_order, list_orders,
         get_order, refund, charge_pay_code, scan, pay, my_pay_code),
     components(schemas(ApplicationIn, MerchantOut, KeyOut, ReviewOut, ReviewIn, OperatorIn,
         OperatorOut, OperatorLoginIn, OperatorSessionOut, AuditOut, OrderIn, RefundIn, ChargeIn,
-        ScanIn, PayIn, NameIn, IdOut, ScanOut, StaticCodeOut, PayCodeOut, RefundOut, OrderOut)),
+        ScanIn, PayIn, NameIn, IdOut, ScanOut, StaticCodeIn, StaticCodeOut, PayCodeOut, RefundOut, OrderOut, FeeScheduleIn,
+        FeeScheduleOut)),
     tags(
         (name = "merchants", description = "Merchant onboarding and the signed merchant API (Cardlife-Signature)"),
         (name = "operators", description = "Operator sessions, review and the audit log"),

@@ -165,6 +165,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/v1/operator/merchants/{id}/suspend",
             post(merchants::suspend),
         )
+        .route(
+            "/v1/operator/merchants/{id}/fee-schedules/{payment_type}",
+            put(merchants::set_fee_schedule),
+        )
         .route("/v1/merchant/me", get(merchants::merchant_me))
         .route("/v1/merchant/keys/rotate", post(merchants::rotate_key))
         .route("/v1/merchant/stores", post(merchants::add_store))

@@ -197,6 +197,7 @@ pub(crate) fn refusal(f: &'static FaceTexts, e: &AppError) -> Option<String> {
                 field: "password", ..
             } => f.err_password_login,
             M::InvalidField { field: "url", .. } => f.err_url,
+            M::WebhookDestination(_) => f.err_webhook_destination,
             other => {
                 let (_, code, _) = merchants_refusal(other);
                 return Some(format!("{} ({code})", f.err_refused));

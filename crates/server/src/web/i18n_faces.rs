@@ -142,6 +142,7 @@ pub(crate) struct FaceTexts {
     pub(crate) col_key: &'static str,
     pub(crate) col_attempts: &'static str,
     pub(crate) err_url: &'static str,
+    pub(crate) err_webhook_destination: &'static str,
 }
 
 /// 简体中文.
@@ -282,6 +283,7 @@ pub(crate) static FACES_ZH: FaceTexts = FaceTexts {
     col_key: "密钥编号",
     col_attempts: "投递记录",
     err_url: "请输入以 http:// 或 https:// 开头、不含用户名密码的完整地址。",
+    err_webhook_destination: "该地址不能接收通知：请使用 https，且域名须解析到公网地址（不接受内网、本机或链路本地地址）。",
 };
 
 /// English.
@@ -422,6 +424,7 @@ pub(crate) static FACES_EN: FaceTexts = FaceTexts {
     col_key: "Key id",
     col_attempts: "Attempts",
     err_url: "Enter a full http:// or https:// address without a user name or password.",
+    err_webhook_destination: "This address cannot receive webhooks: use https, on a host that resolves to public addresses (no internal, loopback or link-local ones).",
 };
 
 impl Lang {

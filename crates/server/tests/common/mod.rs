@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use cardlife_app::App;
 use cardlife_app::credit::CardKeys;
 use cardlife_app::customers::{DevOutbox, IdentityConfig, PasswordHashParams};
+use cardlife_app::merchants::WebhookDestinations;
 use cardlife_kernel::{FakeClock, Secret};
 use cardlife_server::{ServerConfig, router, serve};
 use cardlife_store::db::with_database;
@@ -187,6 +188,32 @@ async fn spawn_wrapped(
     pay_by_card: bool,
     wrap: Option<WrapFunding>,
 ) -> TestServer {
+    spawn_with_rules(url, dir, (dev, pay_by_card), wrap, None).await
+}
+
+/// Certificates the webhook client trusts besides the system's: the TLS receivers' test CA.
+pub fn test_webhook_roots() -> Vec<Vec<u8>> {
+    TEST_WEBHOOK_ROOTS.get().cloned().unwrap_or_default()
+}
+
+/// Set once by a test binary that runs a TLS receiver, before it spawns servers.
+pub static TEST_WEBHOOK_ROOTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+
+impl TestServer {
+    /// Another server on this store (ledger-only funding, its own fake clock at the
+    /// harness's start time) applying `rules` to webhook endpoints and deliveries.
+    pub async fn with_webhook_rules(&self, rules: WebhookDestinations) -> TestServer {
+        spawn_with_rules(&self.url, None, (false, false), None, Some(rules)).await
+    }
+}
+
+async fn spawn_with_rules(
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    (dev, pay_by_card): (bool, bool),
+    wrap: Option<WrapFunding>,
+    rules: Option<WebhookDestinations>,
+) -> TestServer {
     let db = Db::open(url).await.unwrap();
     db.migrate().await.unwrap();
     let clock = FakeClock::new("2026-04-01T02:00:00Z".parse().unwrap());
@@ -202,6 +229,10 @@ async fn spawn_wrapped(
     merchants.seal_key = Secret::new([11; 32]);
     merchants.lookup_key = Secret::new([13; 32]);
     merchants.paycode_key = Secret::new([17; 32]);
+    // Receivers in tests listen on 127.0.0.1 over http; the refusals are tested on servers
+    // made by `with_webhook_rules`.
+    merchants.webhook_destinations = rules.unwrap_or(WebhookDestinations::LOCAL);
+    merchants.webhook_extra_roots = test_webhook_roots();
     let ledger_funding = Arc::new(cardlife_app::merchants::LedgerCardFunding::new(
         ledger.clone(),
     ));

@@ -172,6 +172,41 @@ impl IncentiveStore {
         Ok(())
     }
 
+    /// Notes `staff` as the cashier of the static code `code` (inside the code's transaction).
+    pub async fn set_code_cashier(
+        tx: &mut Tx,
+        code: &str,
+        merchant: MerchantId,
+        staff: uuid::Uuid,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO static_code_cashiers (code_id, merchant_id, staff_id, \
+                   created_at_ns) VALUES ($1, $2, $3, $4)";
+        on_tx!(tx, |conn| {
+            sqlx::query(sql)
+                .bind(code)
+                .bind(merchant.as_uuid().to_string())
+                .bind(staff.to_string())
+                .bind(ns(at))
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The cashier a static code was issued for, if any.
+    pub async fn code_cashier(&self, code: &str) -> Result<Option<uuid::Uuid>, StoreError> {
+        let sql = "SELECT staff_id FROM static_code_cashiers WHERE code_id = $1";
+        let staff: Option<String> = on_pool!(&self.db, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
+        });
+        staff.map(|s| uuid_of(&s, "staff id")).transpose()
+    }
+
     /// The cashier of `order`, if one was noted.
     pub async fn cashier_of(&self, order: uuid::Uuid) -> Result<Option<uuid::Uuid>, StoreError> {
         let sql = "SELECT staff_id FROM order_cashiers WHERE order_id = $1";

@@ -5,6 +5,7 @@
 //! the open [`Tx`] so they commit with their audit entry; reads take the [`Db`].
 
 pub mod authorisations;
+pub mod fees;
 pub mod incentives;
 pub mod installment_terms;
 pub mod operators;
