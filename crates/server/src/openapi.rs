@@ -67,6 +67,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::webhooks::WebhooksApi::openapi());
     doc.merge(crate::routes::cashier_incentives::CashierIncentivesApi::openapi());
     doc.merge(crate::routes::merchant_installments::MerchantInstallmentsApi::openapi());
+    doc.merge(crate::routes::risk::RiskApi::openapi());
     doc
 }
 
