@@ -10,7 +10,7 @@ mod pages;
 
 use cardlife_app::risk::{CUSTOMER_DECISIONS_SHOWN, Policy};
 use common::merchant::{card, code, ledger_ok, onboard, open_card, pay, signed};
-use common::{INTERNAL_TOKEN, TestServer, servers_paying_by_card};
+use common::{INTERNAL_TOKEN, TestServer, servers, servers_paying_by_card};
 use pages::{Browser, OPERATOR, create_operator};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -49,13 +49,18 @@ async fn operator_token(s: &TestServer, login: &str, phone: &str, role: &str) ->
     b["token"].as_str().unwrap().to_owned()
 }
 
-/// A cardholder paying a static code `limit()` times; answers their token, the code's payload
-/// and the credit account.
-async fn pay_up_to_the_limit(s: &TestServer) -> (String, String, String, String) {
+/// An approved merchant's static code.
+async fn static_code(s: &TestServer) -> String {
     let (_, key) = onboard(s, "Tea Stall", "reviewer-risk").await;
     let (status, qr) = signed(s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
     assert_eq!(status, StatusCode::CREATED, "{qr}");
-    let payload = qr["payload"].as_str().unwrap().to_owned();
+    qr["payload"].as_str().unwrap().to_owned()
+}
+
+/// A cardholder paying a static code `limit()` times; answers their token, the code's payload
+/// and the credit account.
+async fn pay_up_to_the_limit(s: &TestServer) -> (String, String, String, String) {
+    let payload = static_code(s).await;
     let carol = s.register("13900000031").await;
     let account = open_card(s, &carol.id, "4111111111111111", 100_000, "2030-12").await;
     for i in 0..limit() {
@@ -213,5 +218,41 @@ async fn the_console_shows_decisions_in_words_on_the_risk_page_and_the_360_view(
         assert!(campaigns.cookie(OPERATOR).is_some());
         let refused = campaigns.get("/console/risk").await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn the_pay_page_re_renders_a_denied_payment_with_a_message_and_charges_nothing() {
+    for s in servers().await {
+        let payload = static_code(&s).await;
+        let mut c = Browser::new(&s);
+        c.register("13812345679", "cardholder-pw1").await;
+        let pay = |key: String| {
+            vec![
+                ("payload", payload.clone()),
+                ("amount", "1.00".to_owned()),
+                ("key", key),
+            ]
+        };
+        for i in 0..limit() {
+            let fields = pay(format!("page{i}"));
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let paid = c.post("/app/pay/confirm", &fields).await;
+            assert_eq!(paid.status, StatusCode::OK, "payment {i}: {}", paid.body);
+        }
+        let before = footprint(&s).await;
+        let fields = pay("pageover".to_owned());
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let over = c.post("/app/pay/confirm", &fields).await;
+        assert_eq!(
+            over.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            over.body
+        );
+        assert!(over.body.contains("为保障您的账户安全"), "{}", over.body);
+        assert_eq!(footprint(&s).await, before);
+        assert_eq!(s.count("risk_decisions").await, i64::from(limit()) + 1);
+        ledger_ok(&s).await;
     }
 }
