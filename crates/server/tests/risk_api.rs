@@ -9,7 +9,7 @@ mod common;
 mod pages;
 
 use cardlife_app::risk::{CUSTOMER_DECISIONS_SHOWN, Policy};
-use common::merchant::{card, code, ledger_ok, onboard, open_card, pay, signed};
+use common::merchant::{Keys, card, code, ledger_ok, onboard, open_card, pay, signed};
 use common::{INTERNAL_TOKEN, TestServer, servers, servers_paying_by_card};
 use pages::{Browser, OPERATOR, create_operator};
 use reqwest::{Method, StatusCode};
@@ -49,18 +49,18 @@ async fn operator_token(s: &TestServer, login: &str, phone: &str, role: &str) ->
     b["token"].as_str().unwrap().to_owned()
 }
 
-/// An approved merchant's static code.
-async fn static_code(s: &TestServer) -> String {
+/// An approved merchant's static code, and the merchant's keys.
+async fn static_code(s: &TestServer) -> (String, Keys) {
     let (_, key) = onboard(s, "Tea Stall", "reviewer-risk").await;
     let (status, qr) = signed(s, &key, Method::POST, "/v1/merchant/qr/static", None, None).await;
     assert_eq!(status, StatusCode::CREATED, "{qr}");
-    qr["payload"].as_str().unwrap().to_owned()
+    (qr["payload"].as_str().unwrap().to_owned(), key)
 }
 
 /// A cardholder paying a static code `limit()` times; answers their token, the code's payload
 /// and the credit account.
 async fn pay_up_to_the_limit(s: &TestServer) -> (String, String, String, String) {
-    let payload = static_code(s).await;
+    let (payload, _) = static_code(s).await;
     let carol = s.register("13900000031").await;
     let account = open_card(s, &carol.id, "4111111111111111", 100_000, "2030-12").await;
     for i in 0..limit() {
@@ -98,6 +98,40 @@ async fn a_velocity_burst_is_denied_at_the_limit_plus_one_and_charges_nothing() 
         let (status, b) = pay(&s, &token, "burst-over", body).await;
         assert_eq!((status, code(&b)), (StatusCode::FORBIDDEN, "RISK_DECLINED"));
         assert_eq!(s.count("risk_decisions").await, decisions + 2);
+        ledger_ok(&s).await;
+    }
+}
+
+async fn charge(s: &TestServer, key: &Keys, token: &str, idem: &str) -> (StatusCode, String) {
+    let (_, pc) = s.get("/v1/me/pay-code", Some(token)).await;
+    let body = json!({ "pay_code": pc["code"], "amount": "1.00" });
+    let path = "/v1/merchant/pay-code-charges";
+    let (status, b) = signed(s, key, Method::POST, path, Some(body), Some(idem)).await;
+    (status, code(&b).to_owned())
+}
+
+#[tokio::test]
+async fn a_pay_code_charge_over_the_limit_is_denied_until_the_window_closes() {
+    for s in servers_paying_by_card().await {
+        let (payload, key) = static_code(&s).await;
+        let dave = s.register("13900000051").await;
+        open_card(&s, &dave.id, "4111111111111111", 100_000, "2030-12").await;
+        for i in 0..limit() {
+            let body = json!({ "payload": payload, "amount": "1.00" });
+            let (status, b) = pay(&s, &dave.token, &format!("qr-{i}"), body).await;
+            assert_eq!(status, StatusCode::CREATED, "payment {i}: {b}");
+        }
+        let before = footprint(&s).await;
+        let (status, c) = charge(&s, &key, &dave.token, "charge-1").await;
+        assert_eq!(
+            (status, c.as_str()),
+            (StatusCode::FORBIDDEN, "RISK_DECLINED")
+        );
+        assert_eq!(footprint(&s).await, before);
+        // Ten minutes on, the short window has closed: the same payer pays again.
+        s.clock.advance(Policy::DEFAULT.velocity_short.window);
+        let (status, c) = charge(&s, &key, &dave.token, "charge-2").await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
         ledger_ok(&s).await;
     }
 }
@@ -224,7 +258,7 @@ async fn the_console_shows_decisions_in_words_on_the_risk_page_and_the_360_view(
 #[tokio::test]
 async fn the_pay_page_re_renders_a_denied_payment_with_a_message_and_charges_nothing() {
     for s in servers().await {
-        let payload = static_code(&s).await;
+        let (payload, _) = static_code(&s).await;
         let mut c = Browser::new(&s);
         c.register("13812345679", "cardholder-pw1").await;
         let pay = |key: String| {
