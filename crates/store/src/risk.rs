@@ -184,24 +184,26 @@ impl RiskStore {
         limit: u32,
     ) -> Result<Vec<DecisionRecord>, StoreError> {
         let limit = i64::from(limit.min(DECISIONS_PAGE_MAX));
-        let (sql, filter) = match outcome {
-            Some(o) => (
-                "SELECT id, customer_id, action, object_id, outcome, score, reasons, facts, \
-                 at_ns FROM risk_decisions WHERE outcome = $2 \
-                 ORDER BY at_ns DESC, id DESC LIMIT $1",
-                o,
-            ),
-            None => (
-                "SELECT id, customer_id, action, object_id, outcome, score, reasons, facts, \
-                 at_ns FROM risk_decisions WHERE outcome <> $2 \
-                 ORDER BY at_ns DESC, id DESC LIMIT $1",
-                "",
-            ),
+        let Some(outcome) = outcome else {
+            let sql = "SELECT id, customer_id, action, object_id, outcome, score, reasons, facts, \
+                       at_ns FROM risk_decisions ORDER BY at_ns DESC, id DESC LIMIT $1";
+            return on_pool!(&self.db, |pool| {
+                sqlx::query(sql)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(decision_row)
+                    .collect()
+            });
         };
+        let sql = "SELECT id, customer_id, action, object_id, outcome, score, reasons, facts, \
+                   at_ns FROM risk_decisions WHERE outcome = $2 \
+                   ORDER BY at_ns DESC, id DESC LIMIT $1";
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
                 .bind(limit)
-                .bind(filter)
+                .bind(outcome)
                 .fetch_all(pool)
                 .await?
                 .iter()
