@@ -81,6 +81,8 @@ pub struct Customer360 {
     pub debit_cards: Vec<(String, Timestamp)>,
     /// Payments.
     pub payments: Vec<PaymentRow>,
+    /// The newest risk decisions about them (docs/risk.md).
+    pub risk: Vec<crate::risk::DecisionView>,
 }
 
 /// A customer in the console: the stored row, their lifecycle stage and value tier.
@@ -190,7 +192,8 @@ impl App {
         Ok(rows.into_iter().map(|r| summary(r, now)).collect())
     }
 
-    /// One customer's 360 view: masked phone, registration, loans, debit cards, payments.
+    /// One customer's 360 view: masked phone, registration, loans, debit cards, payments, risk
+    /// decisions.
     pub async fn customer_360(
         &self,
         by: &Operator,
@@ -208,6 +211,7 @@ impl App {
             loans: store.loans_of(id).await?,
             debit_cards: store.debit_cards_of(id).await?,
             payments: store.payments_of(id).await?,
+            risk: self.customer_risk_decisions(id).await?,
         })
     }
 }

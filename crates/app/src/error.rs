@@ -60,6 +60,10 @@ pub enum AppError {
     /// A merchants, QR payments or operator rule refused the request.
     #[error(transparent)]
     Merchants(#[from] crate::merchants::MerchantsError),
+
+    /// Refused by a risk rule, or a bad risk query (docs/risk.md).
+    #[error(transparent)]
+    Risk(#[from] crate::risk::RiskError),
     /// A card installment request was refused (docs/api.md, "Card installments"); nothing
     /// changed.
     #[error(transparent)]

@@ -20,6 +20,7 @@
 //!   here so callers never name a store type.
 //! - [`rewards`]: coupon templates, claims, paying with a coupon, campaigns (docs/rewards.md).
 //! - [`credit`]: credit accounts, cards, authorisations, statements and the daily close.
+//! - [`risk`]: risk decisions on the payment path, recorded, and read by the console.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
 pub mod consents;
@@ -35,6 +36,7 @@ pub mod loans;
 pub mod merchants;
 pub mod quotes;
 pub mod rewards;
+pub mod risk;
 pub mod seed;
 pub mod session_reads;
 pub mod session_touch;
@@ -91,6 +93,7 @@ pub struct App {
     sequencers: Arc<flash_sales::Sequencers>,
     touches: Arc<session_touch::Touches>,
     session_reads: Arc<session_reads::SessionReads>,
+    risk: Arc<cardlife_risk::Policy>,
 }
 
 impl App {
@@ -116,6 +119,7 @@ impl App {
             sequencers: Arc::default(),
             touches: Arc::default(),
             session_reads: Arc::default(),
+            risk: Arc::new(cardlife_risk::Policy::DEFAULT),
         }
     }
 

@@ -458,7 +458,10 @@ async fn live(
     let refused = |e: &AppError| {
         matches!(
             e,
-            AppError::Declined { .. } | AppError::Merchants(_) | AppError::CommandRefused(_)
+            AppError::Declined { .. }
+                | AppError::Merchants(_)
+                | AppError::CommandRefused(_)
+                | AppError::Risk(_)
         )
     };
     match act {

@@ -68,6 +68,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::cashier_incentives::CashierIncentivesApi::openapi());
     doc.merge(crate::routes::merchant_installments::MerchantInstallmentsApi::openapi());
     doc.merge(crate::routes::special_installments::SpecialLimitsApi::openapi());
+    doc.merge(crate::routes::risk::RiskApi::openapi());
     doc
 }
 

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use cardlife_app::credit::DeclineCode;
 use cardlife_app::customers::CustomerError;
 use cardlife_app::quotes::QuoteError;
+use cardlife_app::risk::RiskError;
 use cardlife_app::{AppError, Missing};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -329,6 +330,22 @@ impl ApiError {
     }
 }
 
+/// Status, code and title of a risk refusal (docs/risk.md).
+fn risk_refusal(r: &RiskError) -> (StatusCode, &'static str, &'static str) {
+    match r {
+        RiskError::Declined { .. } => (
+            StatusCode::FORBIDDEN,
+            "RISK_DECLINED",
+            "Declined by risk rules",
+        ),
+        RiskError::UnknownOutcome => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_OUTCOME",
+            "Outcome must be allow, review or deny",
+        ),
+    }
+}
+
 /// Status, code and title of a refusal, by the rule that refused.
 fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
     use StatusCode as S;
@@ -379,6 +396,7 @@ fn refusal(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         AppError::Merchants(m) => crate::problem_merchants::merchants_refusal(m),
         AppError::Installment(i) => crate::problem_installments::installment_refusal(i),
         AppError::Rewards(r) => crate::problem_rewards::rewards_refusal(r),
+        AppError::Risk(r) => risk_refusal(r),
         AppError::BatchTooLarge { .. }
         | AppError::EmptyBatch
         | AppError::NotFound(_)
@@ -593,6 +611,7 @@ impl From<AppError> for ApiError {
                 Self::Internal(e)
             }
             AppError::Rewards(_) => Self::Refused(e),
+            AppError::Risk(_) => Self::Refused(e),
         }
     }
 }

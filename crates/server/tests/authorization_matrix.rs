@@ -39,6 +39,8 @@ const REVIEWERS: &[&str] = &["merchant_reviewer", "admin"];
 const AUDITORS: &[&str] = &["risk_officer", "admin"];
 const CAMPAIGN_MANAGERS: &[&str] = &["campaign_manager", "admin"];
 const CAMPAIGN_READERS: &[&str] = &["viewer", "campaign_manager", "risk_officer", "admin"];
+/// Risk decisions: like the customers pages.
+const RISK_READERS: &[&str] = &["viewer", "risk_officer", "admin"];
 
 /// Every route: method, path template, who may call it.
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -163,6 +165,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/internal/operators", Access::Internal),
     ("post", "/v1/operator/sessions", Access::Public),
     ("get", "/v1/operator/audit", Access::Operator(AUDITORS)),
+    (
+        "get",
+        "/v1/operator/risk-decisions",
+        Access::Operator(RISK_READERS),
+    ),
     (
         "get",
         "/v1/operator/merchants/review-queue",
@@ -533,6 +540,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),
     ("/console/audit", PageAccess::Operator(AUDITORS)),
     ("/console/customers", PageAccess::Operator(CUSTOMER_READERS)),
+    ("/console/risk", PageAccess::Operator(RISK_READERS)),
     ("/console/campaigns", PageAccess::Operator(CAMPAIGN_READERS)),
 ];
 

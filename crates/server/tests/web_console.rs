@@ -39,6 +39,7 @@ const PAGES: &[(&str, &[&str])] = &[
     ),
     ("/console/audit", &["risk_officer", "admin"]),
     ("/console/customers", &["viewer", "risk_officer", "admin"]),
+    ("/console/risk", &["viewer", "risk_officer", "admin"]),
 ];
 
 #[tokio::test]

@@ -18,6 +18,7 @@
 //! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
 //! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
 //! - [`session_touch`]: session activity written behind, many sessions per transaction.
+//! - [`risk`]: risk decisions and the per-customer risk profile the payment path reads.
 //! - `rows`: the row types both backends decode.
 
 pub mod audit;
@@ -35,6 +36,7 @@ pub mod loans;
 pub mod merchants;
 mod postgres;
 pub mod rewards;
+pub mod risk;
 mod rows;
 pub mod seed;
 pub mod session_touch;

@@ -5,7 +5,9 @@
 //!    another request → `IdempotencyKeyReused`; still running → `IdempotencyInProgress`);
 //! 2. one transaction authorises the order, books the payer's daily QR spend (optimistically,
 //!    so two payments cannot both pass the limit), marks a pay code used, notes the attempt
-//!    (`payment_attempts`, which keeps the key held until step 3 or recovery), and audits;
+//!    (`payment_attempts`, which keeps the key held until step 3 or recovery), records the
+//!    risk decision with the payer's new risk profile (`crate::risk`), and audits — a risk
+//!    deny is recorded on its own just before and refuses the payment;
 //! 3. the card account is authorised and captured through [`CardFunding`] with ids derived from
 //!    the order (a retry answers `exists` on the ledger), then one transaction records the
 //!    capture, the fee, the audit entry and the key's result.
@@ -40,6 +42,7 @@ use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
 use super::{Capture, CardFunding, MerchantsError, webhooks};
 use crate::rewards::coupons::CouponId;
+use crate::risk::payment::{PaymentAsked, PaymentRisk, write_payment_risk};
 use crate::{App, AppError};
 
 /// The longest idempotency key or merchant reference.
@@ -778,7 +781,17 @@ impl App {
             paid_with: None,
         };
         record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
-        self.book_authorisation(&p, &mut record, spent.as_ref(), &new_spend, now)
+        // Last check before anything is written: a deny leaves only its decision record.
+        let risk = self
+            .decide_payment(PaymentAsked {
+                payer: p.payer,
+                order: record.id,
+                amount: held,
+                channel: p.channel,
+                at: now,
+            })
+            .await?;
+        self.book_authorisation(&p, &mut record, (spent.as_ref(), &new_spend), &risk, now)
             .await?;
         // From here on the key stays held on failure (the attempt exists) until the order is
         // captured, cancelled, or recovered.
@@ -847,13 +860,14 @@ impl App {
         Ok(())
     }
 
-    /// Step 2: the order authorised, the spend booked, the pay code used, audited — at once.
+    /// Step 2: the order authorised, the spend booked, the pay code used, the risk decision
+    /// recorded, audited — at once.
     async fn book_authorisation(
         &self,
         p: &Payment,
         record: &mut OrderRecord,
-        old: Option<&SpendRecord>,
-        new: &DailySpend,
+        (old, new): (Option<&SpendRecord>, &DailySpend),
+        risk: &PaymentRisk,
         now: Timestamp,
     ) -> Result<(), AppError> {
         let mut tx = Tx::begin(self.db()).await?;
@@ -890,6 +904,7 @@ impl App {
             started_at: now,
         };
         SettlementStore::insert_attempt(&mut tx, &attempt).await?;
+        write_payment_risk(&mut tx, risk).await?;
         if let Some((used, keep_until)) = p.used_code {
             let token = used.token.value();
             if !OrderStore::take_paycode(&mut tx, token, used.issued_at, used.nonce, keep_until)

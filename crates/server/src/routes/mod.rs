@@ -22,6 +22,7 @@ pub(crate) mod ops;
 pub(crate) mod points;
 pub(crate) mod quotes;
 pub(crate) mod referral;
+pub(crate) mod risk;
 pub(crate) mod settlement;
 pub(crate) mod special_installments;
 pub(crate) mod webhooks;
@@ -149,6 +150,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/internal/operators", post(merchants::create_operator))
         .route("/v1/operator/sessions", post(merchants::operator_login))
         .route("/v1/operator/audit", get(merchants::audit))
+        .route("/v1/operator/risk-decisions", get(risk::decisions))
         .route(
             "/v1/operator/merchants/review-queue",
             get(merchants::review_queue),

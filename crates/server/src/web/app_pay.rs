@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::app_rewards::{CouponShown, coupon_message};
 use super::csrf::{CsrfForm, CsrfUpload};
 use super::face_forms;
+use super::forms;
 use super::page::Page;
 use super::qr_image::{self, Unreadable};
 use super::qr_svg;
@@ -267,6 +268,7 @@ pub(crate) async fn confirm(
         }
         .into_response(),
         Err(e) => match coupon_message(page.r, &e)
+            .or_else(|| forms::refusal(page.t, &e))
             .map(str::to_owned)
             .or_else(|| face_forms::refusal(f, &e))
         {

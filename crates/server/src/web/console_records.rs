@@ -1,6 +1,6 @@
 //! The console's records (docs/web.md, "Operator console"): the audit log (risk officer,
 //! admin) and the customers list with each customer's 360 view (viewer, risk officer, admin):
-//! masked phone, registration date, loans, debit cards (masked), payments.
+//! masked phone, registration date, loans, debit cards (masked), payments, risk decisions.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +13,7 @@ use jiff::Timestamp;
 
 use super::errors::ErrorPage;
 use super::i18n_lifecycle::LifecycleTexts;
+use super::i18n_risk::RiskTexts;
 use super::page::Page;
 use super::staff_session::OperatorPage;
 use crate::AppState;
@@ -48,6 +49,7 @@ pub(crate) struct CustomerPage {
     role: &'static str,
     c: Customer360,
     lt: &'static LifecycleTexts,
+    rt: &'static RiskTexts,
 }
 
 /// An instant as the business zone's local time, `YYYY-MM-DD HH:MM`.
@@ -123,6 +125,7 @@ pub(crate) async fn customer(
     match state.app.customer_360(&session.operator, id).await {
         Ok(c) => Ok(CustomerPage {
             lt: page.lang.lifecycle_texts(),
+            rt: page.lang.risk_texts(),
             page,
             login: session.operator.login.clone(),
             role: session.operator.role.as_str(),

@@ -5,6 +5,7 @@
 
 use cardlife_app::AppError;
 use cardlife_app::customers::CustomerError;
+use cardlife_app::risk::RiskError;
 
 use super::i18n::Texts;
 
@@ -119,6 +120,9 @@ pub(crate) fn refusal(t: &'static Texts, e: &AppError) -> Option<&'static str> {
         | AppError::Idempotency(_)
         | AppError::LedgerRefused(_)
         | AppError::Rewards(_) => return None,
+        AppError::Risk(RiskError::Declined { .. }) => t.err_risk_declined,
+        // Only the console filters by outcome, and it re-renders its own page.
+        AppError::Risk(RiskError::UnknownOutcome) => return None,
         // No page moves credit yet: the credit API answers these itself.
         AppError::InvalidAmount(_)
         | AppError::Declined { .. }

@@ -18,6 +18,8 @@
 //!   `card_forms`, `i18n_cards`: their field checks, once-per-form guard and strings.
 //! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
 //!   field checks and strings of the pay pages, portal and console; `qr_svg`: QR codes as SVG.
+//! - `console_risk`, `i18n_risk`: the console's risk decisions page and the strings it and the
+//!   360 view's risk section use (docs/risk.md).
 
 mod app_auth;
 mod app_bills;
@@ -35,6 +37,7 @@ mod console_auth;
 mod console_coupons;
 mod console_merchants;
 mod console_records;
+mod console_risk;
 mod cookies;
 mod csrf;
 mod dev;
@@ -49,6 +52,7 @@ mod i18n_identity;
 mod i18n_lifecycle;
 mod i18n_points;
 pub(crate) mod i18n_rewards;
+mod i18n_risk;
 mod merchant_auth;
 mod merchant_developer;
 mod merchant_portal;
@@ -165,6 +169,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/audit", get(console_records::audit))
         .route("/console/customers", get(console_records::customers))
         .route("/console/customers/{id}", get(console_records::customer))
+        .route("/console/risk", get(console_risk::page))
         .route("/console/campaigns", get(console_coupons::page))
         .route(
             "/console/campaigns/templates",
