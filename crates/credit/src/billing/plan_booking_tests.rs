@@ -285,6 +285,9 @@ fn the_payment_record_counts_minimums_met_on_time_and_the_worst_days_past_due_in
     let later = late.checked_add(jiff::Span::new().months(13)).unwrap();
     e.advance_to(later).unwrap();
     assert_eq!(e.payment_record(later).unwrap().worst_days_past_due_12m, 0);
+    clean(&e);
+}
+
 fn special(fen: i64, limit: i64) -> EventKind {
     EventKind::SpecialInstallment {
         amount: Money::cny(fen),
