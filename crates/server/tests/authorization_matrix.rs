@@ -513,6 +513,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/borrow", PageAccess::Cardholder),
     ("/app/cards", PageAccess::Cardholder),
     ("/app/rewards", PageAccess::Cardholder),
+    ("/app/group-buys", PageAccess::Cardholder),
     ("/app/points", PageAccess::Cardholder),
     ("/app/mall", PageAccess::Cardholder),
     ("/app/membership", PageAccess::Cardholder),
