@@ -292,7 +292,7 @@ impl App {
         by.require(Role::CampaignManager)?;
         check_terms(&new)?;
         let merchant = self.merchant_store().merchant(new.merchant).await?;
-        if !merchant.is_some_and(|m| m.status == "approved") {
+        if merchant.is_none_or(|m| m.status != "approved") {
             return Err(invalid("the merchant is not an approved merchant"));
         }
         let now = self.clock().now();
