@@ -9,11 +9,18 @@
 
 mod common;
 
-use cardlife_app::merchants::funding;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use cardlife_app::AppError;
+use cardlife_app::merchants::CardFunding;
+use cardlife_app::merchants::funding::{self, AuthId, FundingFuture, FundingRequest};
 use cardlife_app::rewards::group_buy_money::holding_account;
 use cardlife_kernel::MerchantId;
 use common::merchant::{card, code, ledger_account, ledger_ok, onboard, open_card};
-use common::{Customer, INTERNAL_TOKEN, TestServer, servers_paying_by_card};
+use common::{
+    Customer, INTERNAL_TOKEN, TestServer, servers_paying_by_card, servers_paying_by_card_wrapped,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -502,6 +509,78 @@ async fn bad_terms_bad_ids_and_cardless_customers_change_nothing() {
             "{b}"
         );
         assert_eq!(available(&s, &a, &acc_a).await, LIMIT - 2 * PRICE);
+        ledger_ok(&s).await;
+    }
+}
+
+/// Set to make the next card capture fail after the card was charged (a process stopping right
+/// after the capture, before it is recorded).
+static FAIL_NEXT_CAPTURE: AtomicBool = AtomicBool::new(false);
+
+#[derive(Debug)]
+struct StopsAfterCapture(Arc<dyn CardFunding>);
+
+fn stopping(inner: Arc<dyn CardFunding>) -> Arc<dyn CardFunding> {
+    Arc::new(StopsAfterCapture(inner))
+}
+
+impl CardFunding for StopsAfterCapture {
+    fn authorise(&self, r: FundingRequest) -> FundingFuture<'_, AuthId> {
+        self.0.authorise(r)
+    }
+
+    fn capture(&self, auth: AuthId, r: FundingRequest) -> FundingFuture<'_, ()> {
+        Box::pin(async move {
+            self.0.capture(auth, r).await?;
+            if FAIL_NEXT_CAPTURE.swap(false, Ordering::SeqCst) {
+                return Err(AppError::Unavailable);
+            }
+            Ok(())
+        })
+    }
+
+    fn void(&self, auth: AuthId, r: FundingRequest) -> FundingFuture<'_, ()> {
+        self.0.void(auth, r)
+    }
+
+    fn refund(&self, r: FundingRequest) -> FundingFuture<'_, ()> {
+        self.0.refund(r)
+    }
+}
+
+#[tokio::test]
+async fn a_completing_join_stopped_after_its_capture_is_finished_by_the_sweep_and_charged_once() {
+    for s in servers_paying_by_card_wrapped(stopping).await {
+        let (merchant, offer) = offer(&s, 2, false).await;
+        let (a, _) = cardholder(&s, 61).await;
+        let (b, acc_b) = cardholder(&s, 62).await;
+        let (status, started) = start(&s, &offer, &a, "a-start").await;
+        assert_eq!(status, StatusCode::CREATED, "{started}");
+        let group = started["group"]["id"].as_str().unwrap().to_owned();
+
+        // B's join completes the group, but the process "stops" after charging the card.
+        FAIL_NEXT_CAPTURE.store(true, Ordering::SeqCst);
+        let (status, failed) = join(&s, &group, &b, "b-join").await;
+        assert!(status.is_server_error(), "{status} {failed}");
+        assert_eq!(s.count("group_buy_members").await, 2);
+        // Nothing reached the merchant yet; the money waits on holding.
+        assert_eq!(ledger_account(&s, payable(&merchant)).await, (0, 0));
+        ledger_ok(&s).await;
+
+        // The sweep finishes it: B's capture recorded, both places paid to the merchant, once.
+        let run = sweep(&s).await;
+        assert_eq!(run["settled"], 1, "{run}");
+        assert_eq!(sweep(&s).await["settled"], 0);
+        assert_eq!(ledger_account(&s, payable(&merchant)).await, (0, 2 * PRICE));
+        assert_eq!(available(&s, &b, &acc_b).await, LIMIT - PRICE);
+        let (_, mine) = s
+            .get(&format!("/v1/me/group-buys/{group}"), Some(&b.token))
+            .await;
+        assert_eq!(
+            (&mine["group"]["state"], &mine["group"]["settled"]),
+            (&json!("completed"), &json!(true)),
+            "{mine}"
+        );
         ledger_ok(&s).await;
     }
 }

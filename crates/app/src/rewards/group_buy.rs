@@ -438,16 +438,16 @@ impl App {
         target: Target,
         attempt: &str,
     ) -> Result<MyGroupView, AppError> {
-        // (1) The rules on a snapshot; nothing written.
-        let mut tx = Tx::begin(self.db()).await?;
-        self.join_in(&mut tx, customer, offer, target, None).await?;
-        drop(tx);
-        // (2) Authorise the price, payable to the holding account.
         let key = derived_id(
             "group-buy-join",
             format!("{customer}\0{attempt}").as_bytes(),
             0,
         );
+        // (1) The rules on a snapshot; nothing written.
+        let mut tx = Tx::begin(self.db()).await?;
+        self.join_in(&mut tx, customer, offer, target, None).await?;
+        drop(tx);
+        // (2) Authorise the price, payable to the holding account.
         let request = FundingRequest {
             customer,
             amount: Money::cny(offer.price_fen),
@@ -483,16 +483,31 @@ impl App {
             self.merchants().funding.void(auth, request).await?;
             return Err(e);
         }
-        // (4) Capture, (5) pay the merchant if the group is complete.
-        let group = target.id().as_uuid();
-        let member = self.settle_member_capture(group, customer).await?;
+        let member = self
+            .group_buy_store()
+            .members(target.id().as_uuid())
+            .await?
+            .into_iter()
+            .find(|m| m.customer == customer)
+            .ok_or_else(|| corrupt("member"))?;
+        self.finish_join(member).await
+    }
+
+    /// Steps (4) and (5): capture, then pay the merchant if the group is complete.
+    async fn finish_join(&self, m: MemberRecord) -> Result<MyGroupView, AppError> {
+        let offer = self.stored_offer(m.offer).await?;
+        let member = if m.captured || m.refunded {
+            m
+        } else {
+            self.settle_member_capture(m.group, m.customer).await?
+        };
         let g = self
             .group_buy_store()
-            .group(group)
+            .group(member.group)
             .await?
             .ok_or_else(|| corrupt("group of a member"))?;
-        if status_of(&g.state)? == GroupStatus::Completed {
-            self.pay_out_group(&g, offer).await?;
+        if status_of(&g.state)? == GroupStatus::Completed && g.settled_at.is_none() {
+            self.pay_out_group(&g, &offer).await?;
         }
         self.my_group_of(&member).await
     }
