@@ -77,7 +77,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
 
 /// At start-up and then every minute: finish or void interrupted payments and expire unpaid
 /// orders, then settle every merchant's closed days (T+1; idempotent per merchant and day), as
-/// docs/merchants.md describes; then the daily points job for today (docs/rewards.md). A failed round is logged and tried again next time.
+/// docs/merchants.md describes; then the group-buy deadline sweep; then the daily points job for today (docs/rewards.md). A failed round is logged and tried again next time.
 pub(crate) async fn payment_jobs(app: cardlife_app::App) {
     use jiff::ToSpan;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -91,6 +91,11 @@ pub(crate) async fn payment_jobs(app: cardlife_app::App) {
             && let Err(e) = app.settle_through(yesterday).await
         {
             tracing::warn!(error = %e, "settlement run failed");
+        }
+        // Group buys whose window has ended complete (virtually) or fail and refund; money
+        // steps a failed join left undone are finished (docs/rewards.md, "Group buying").
+        if let Err(e) = app.settle_due_group_buys(app.clock().now()).await {
+            tracing::warn!(error = %e, "group-buy sweep failed");
         }
         // Points: lapse today's expiries, write advance notices, post the ledger outbox
         // (docs/rewards.md, "The daily points job"; idempotent per date).

@@ -215,6 +215,9 @@ pub enum RewardsError {
     /// No such order in the mall.
     #[error("mall order not found")]
     MallOrderNotFound,
+    /// No such group-buying offer or group.
+    #[error("group buy not found")]
+    GroupBuyNotFound,
     /// A points lot named by a redemption record is not in the account given.
     #[error("points lot {lot} not in this account")]
     UnknownLot {

@@ -19,6 +19,12 @@ id_kind!(
 id_kind!(FlashSaleKind, FlashSaleId, "fls", "a flash sale");
 id_kind!(GroupBuyKind, GroupBuyId, "grp", "a group-buying group");
 id_kind!(
+    GroupBuyOfferKind,
+    GroupBuyOfferId,
+    "gbo",
+    "a group-buying offer (the deal groups form for)"
+);
+id_kind!(
     PartnerKind,
     PartnerId,
     "ptn",

@@ -61,6 +61,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::coupons::CouponsApi::openapi());
     doc.merge(crate::routes::points::PointsApi::openapi());
     doc.merge(crate::routes::mall::MallApi::openapi());
+    doc.merge(crate::routes::group_buys::GroupBuysApi::openapi());
     doc.merge(crate::routes::membership::MembershipApi::openapi());
     doc.merge(crate::routes::referral::ReferralApi::openapi());
     doc.merge(crate::routes::settlement::SettlementApi::openapi());

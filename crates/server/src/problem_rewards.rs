@@ -39,9 +39,11 @@ pub(crate) fn rewards_refusal(e: &RewardsError) -> (StatusCode, &'static str, &'
             "The coupon is not reserved",
         ),
         R::CouponAlreadyRedeemed => (conflict, "COUPON_REDEEMED", "The coupon was redeemed"),
-        R::CouponNotFound | R::MallItemNotFound | R::MallOrderNotFound | R::UnknownInviteCode => {
-            (S::NOT_FOUND, "NOT_FOUND", "Not found")
-        }
+        R::CouponNotFound
+        | R::MallItemNotFound
+        | R::MallOrderNotFound
+        | R::GroupBuyNotFound
+        | R::UnknownInviteCode => (S::NOT_FOUND, "NOT_FOUND", "Not found"),
         R::DuplicateCouponId => (conflict, "DUPLICATE_ID", "Duplicate id"),
         R::GroupFull => (conflict, "GROUP_FULL", "The group is full"),
         R::GroupClosed | R::GroupDeadlinePassed { .. } => {

@@ -293,6 +293,19 @@ impl App {
                 amount: Money::cny(d.amount_fen),
             });
         }
+        // Completed group buys paid to the merchant that day (docs/rewards.md, "Group buying"):
+        // captures without a fee (the group price is the merchant's whole).
+        for (group, fen) in self
+            .group_buy_store()
+            .payouts(m.id.as_uuid(), from, to)
+            .await?
+        {
+            movements.push(Movement {
+                kind: MovementKind::Capture,
+                reference: cardlife_rewards::ids::GroupBuyId::from_uuid(group).to_string(),
+                amount: Money::cny(fen),
+            });
+        }
         for r in store.refunds(m.id, from, to).await? {
             movements.push(Movement {
                 kind: MovementKind::Refund,

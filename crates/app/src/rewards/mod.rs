@@ -5,6 +5,8 @@ pub mod campaigns;
 pub mod coupon_ledger;
 pub mod coupon_payment;
 pub mod coupons;
+pub mod group_buy;
+pub mod group_buy_money;
 pub mod mall;
 pub mod membership;
 pub mod payment_hooks;

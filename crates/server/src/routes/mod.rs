@@ -9,6 +9,7 @@ pub(crate) mod credit_installments;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
 pub(crate) mod flash_sales;
+pub(crate) mod group_buys;
 pub(crate) mod idempotent;
 pub(crate) mod identity;
 pub(crate) mod ledger;
@@ -253,6 +254,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/me/coupons", get(coupons::mine))
         .route("/v1/me/points", get(points::mine))
         .route("/v1/internal/points/expiry-runs", post(points::run_expiry))
+        .route("/v1/operator/group-buys", post(group_buys::create_offer))
+        .route("/v1/group-buys", get(group_buys::board))
+        .route("/v1/group-buys/{id}/groups", post(group_buys::start))
+        .route("/v1/group-buy-groups/{id}/members", post(group_buys::join))
+        .route("/v1/me/group-buys", get(group_buys::mine))
+        .route("/v1/me/group-buys/{id}", get(group_buys::my_group))
+        .route("/v1/internal/group-buys/settle", post(group_buys::settle))
         .route("/v1/mall/items", post(mall::list_item).get(mall::items))
         .route("/v1/mall/items/{id}", get(mall::item))
         .route("/v1/mall/orders", post(mall::order))

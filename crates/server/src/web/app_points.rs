@@ -282,13 +282,13 @@ fn refusal(r: &'static PointsTexts, e: &ApiError) -> Option<&'static str> {
     })
 }
 
-fn key_ok(key: &str) -> bool {
+pub(crate) fn key_ok(key: &str) -> bool {
     !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Runs `run` once per (customer, form, key): a second submit of the same form does nothing
 /// more. A refusal frees the key (nothing was written).
-async fn once_per_form<F>(
+pub(crate) async fn once_per_form<F>(
     state: &AppState,
     customer: CustomerId,
     form: &str,

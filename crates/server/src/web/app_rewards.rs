@@ -72,6 +72,8 @@ impl CouponShown {
 #[template(path = "app/rewards.html")]
 pub(crate) struct RewardsPage {
     page: Page,
+    /// The group-buying strings, for the link to it.
+    gb: &'static super::i18n_group_buy::GroupBuyTexts,
     claimable: Vec<ClaimableShown>,
     mine: Vec<CouponShown>,
     key: String,
@@ -157,6 +159,7 @@ async fn render(
             };
             let r = page.r;
             let body = RewardsPage {
+                gb: super::i18n_group_buy::group_buy_texts(page.lang),
                 claimable: claimable.into_iter().map(|(t, h)| shown(r, t, h)).collect(),
                 mine: mine.into_iter().map(|c| CouponShown::of(r, c)).collect(),
                 key: face_forms::idempotency_key(),

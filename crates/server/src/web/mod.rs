@@ -13,7 +13,8 @@
 //!   (dashboard), `console_merchants` (review), `console_records` (audit, customers), `dev` (the
 //!   SMS outbox); `assets` serves the embedded files.
 //! - `app_rewards`, `console_coupons`, `i18n_rewards`: the cardholder's coupons, the console's
-//!   coupon and campaign setup, and their strings.
+//!   coupon and campaign setup, and their strings; `app_group_buys`, `i18n_group_buy`: the
+//!   cardholder's group buys and their strings.
 //! - `app_bills`, `app_borrow`, `app_cards`: bills and repayment, loans, my cards;
 //!   `card_forms`, `i18n_cards`: their field checks, once-per-form guard and strings.
 //! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
@@ -25,6 +26,7 @@ mod app_auth;
 mod app_bills;
 mod app_borrow;
 mod app_cards;
+mod app_group_buys;
 mod app_home;
 mod app_identity;
 mod app_pay;
@@ -48,6 +50,7 @@ mod headers;
 mod i18n;
 mod i18n_cards;
 mod i18n_faces;
+mod i18n_group_buy;
 mod i18n_identity;
 mod i18n_lifecycle;
 mod i18n_points;
@@ -214,6 +217,9 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/paycode/qr", get(app_pay::paycode_fragment))
         .route("/app/rewards", get(app_rewards::rewards))
         .route("/app/rewards/claim", post(app_rewards::claim))
+        .route("/app/group-buys", get(app_group_buys::group_buys))
+        .route("/app/group-buys/start", post(app_group_buys::start))
+        .route("/app/group-buys/join", post(app_group_buys::join))
         .merge(card_routes())
         .merge(points_routes())
         .merge(merchant_routes())

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod coupons;
 pub mod flash_sale;
+pub mod group_buy;
 pub mod mall;
 pub mod membership;
 pub mod points;
