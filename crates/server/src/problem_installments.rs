@@ -82,5 +82,10 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
             "Merchant installment not offered",
         ),
         I::DuplicateTerm(_) => (invalid, "DUPLICATE_TERM", "Periods named twice"),
+        I::TermNotOffered(_) => (
+            invalid,
+            "INSTALLMENT_TERM_NOT_OFFERED",
+            "The card does not offer this installment term at this price",
+        ),
     }
 }

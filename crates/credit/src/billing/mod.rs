@@ -169,6 +169,7 @@ pub mod event;
 pub mod installment;
 pub mod interest;
 pub mod postings;
+pub mod pricing;
 pub mod product;
 pub mod statement;
 pub mod statement_run;
@@ -179,6 +180,7 @@ pub use engine::{Authorisation, ConvertiblePurchase, CreditLine, Engine, Outcome
 pub use error::{BillingError, DeclineCode, InstallmentRefusal};
 pub use event::{Event, EventKind, PurchaseRef, Terms};
 pub use installment::{Plan, Source};
+pub use pricing::{InstallmentPricing, OfferedTerm, PricedKind};
 pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
 pub use statement::{CycleTotals, LineKind, MinimumBasis, Statement};
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 use super::account::Bucket;
 use super::cycle::days_between;
 use super::error::BillingError;
+use super::pricing::InstallmentPricing;
 
 /// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
 /// next statement date (the shortest month has 28 days).
@@ -103,6 +104,9 @@ pub struct Product {
     /// Days an authorisation stays pending before it expires and its hold is released
     /// (1–30; default 7).
     pub authorisation_expiry_days: i32,
+    /// The installment terms offered, by kind, with their prices (docs/domain.md §4; default
+    /// 3, 6, 12 and 24 periods at 0.60 % per period).
+    pub installment_pricing: InstallmentPricing,
 }
 
 impl Default for Product {
@@ -129,6 +133,7 @@ impl Default for Product {
             authorisation_expiry_days: AUTHORISATION_EXPIRY_DAYS_DEFAULT,
             installment_min: Money::cny(50_000),
             installment_max: Money::cny(50_000_000),
+            installment_pricing: InstallmentPricing::default(),
         }
     }
 }
@@ -168,6 +173,9 @@ impl Product {
             ));
         }
         self.validate_amounts()?;
+        self.installment_pricing
+            .validate()
+            .map_err(BillingError::InvalidProduct)?;
         self.validate_order()
     }
 

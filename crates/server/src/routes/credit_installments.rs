@@ -43,11 +43,15 @@ pub(crate) struct InstallmentQuoteRequest {
     /// `cash`: the id of one of your bound debit cards (`GET /v1/me/debit-cards`), paid the
     /// amount.
     debit_card_id: Option<String>,
-    /// 1–60.
+    /// 1–60; for `bill`, `purchase` and `cash`, one of the terms the card's product offers
+    /// (default 3, 6, 12 or 24).
     periods: u32,
-    /// The fee rate per period, a decimal string (`"0.006"`); left out for `merchant`.
+    /// Optional for `bill`, `purchase` and `cash`, which the card's product prices for the
+    /// periods asked (`INSTALLMENT_TERM_NOT_OFFERED` if given and not that price); required
+    /// for `hardship` (a decimal string, `"0.003"`); left out for `merchant`.
     rate: Option<String>,
-    /// `per_period` (default) or `upfront`.
+    /// `per_period` or `upfront`: like `rate`, only a repetition of the product's price for
+    /// `bill`, `purchase` and `cash`; `per_period` by default for `hardship`.
     fee_mode: Option<String>,
 }
 
