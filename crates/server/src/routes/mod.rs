@@ -8,6 +8,7 @@ pub(crate) mod credit_doc;
 pub(crate) mod credit_installments;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
+pub(crate) mod dev_clock;
 pub(crate) mod flash_sales;
 pub(crate) mod idempotent;
 pub(crate) mod identity;

@@ -20,6 +20,7 @@
 //!   field checks and strings of the pay pages, portal and console; `qr_svg`: QR codes as SVG.
 
 mod app_auth;
+mod app_bill_installments;
 mod app_bills;
 mod app_borrow;
 mod app_cards;
@@ -46,6 +47,7 @@ mod i18n;
 mod i18n_cards;
 mod i18n_faces;
 mod i18n_identity;
+mod i18n_installments;
 mod i18n_lifecycle;
 mod i18n_points;
 pub(crate) mod i18n_rewards;
@@ -77,6 +79,14 @@ fn card_routes() -> Router<AppState> {
             get(app_bills::statement),
         )
         .route("/app/bills/{id}/repay", post(app_bills::repay))
+        .route(
+            "/app/bills/{id}/installment/quote",
+            post(app_bill_installments::quote),
+        )
+        .route(
+            "/app/bills/{id}/installment/book",
+            post(app_bill_installments::book),
+        )
         .route("/app/borrow", get(app_borrow::borrow))
         .route("/app/borrow/quote", post(app_borrow::quote))
         .route("/app/borrow/book", post(app_borrow::book))
