@@ -101,6 +101,28 @@ async fn a_bill_installment_is_priced_by_the_cards_product_and_other_terms_are_r
         let token = login(&s, &alice.phone).await;
         let quotes = format!("/v1/credit/accounts/{account}/installments/quotes");
 
+        // The offered terms, readable before asking: the product's list, the default where it
+        // names none, nothing where it offers nothing.
+        let terms_path = format!("/v1/credit/accounts/{account}/installments/terms");
+        let (status, terms) = s.get(&terms_path, Some(&token)).await;
+        assert_eq!(status, StatusCode::OK, "{terms}");
+        let periods = |kind: &str| -> Vec<u64> {
+            terms[kind]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["periods"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(periods("bill"), vec![12, 6]);
+        assert_eq!(periods("purchase"), vec![3, 6, 12, 24], "the default");
+        assert_eq!(periods("cash"), Vec::<u64>::new());
+        assert_eq!(terms["bill"][1]["fee_mode"], "upfront");
+        assert_eq!(terms["purchase"][0]["rate"], "0.006");
+        let bob = s.register("13900000073").await;
+        let (status, _) = s.get(&terms_path, Some(&bob.token)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another customer's account");
+
         // 6 periods: the product's 0.75 % upfront, though the request names no price.
         let bill =
             |periods: u32| json!({ "kind": "bill", "amount_fen": 600_000, "periods": periods });

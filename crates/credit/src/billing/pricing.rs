@@ -12,8 +12,8 @@ use crate::quote::FeeMode;
 
 /// The periods every default price list offers.
 pub const DEFAULT_PERIODS: [u32; 4] = [3, 6, 12, 24];
-/// The default fee per period, 0.60 % (docs/domain.md §4's worked example).
-pub const DEFAULT_RATE_E4: i64 = 60;
+/// The default fee per period in per mille: 0.6 % (docs/domain.md §4, the worked example).
+pub const DEFAULT_RATE_PER_MILLE: i64 = 6;
 /// The most decimals a price may have (plans store rates in 10⁻⁸).
 const RATE_DECIMALS_MAX: u32 = 8;
 
@@ -83,7 +83,7 @@ fn default_terms() -> Vec<OfferedTerm> {
         .iter()
         .map(|&periods| OfferedTerm {
             periods,
-            rate: Rate::new(Decimal::new(DEFAULT_RATE_E4, 4)),
+            rate: Rate::new(Decimal::new(DEFAULT_RATE_PER_MILLE, 3)),
             fee_mode: FeeMode::PerPeriod,
         })
         .collect()

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cardlife_app::installments::{
-    ConvertiblePurchaseView, InstallmentOffer, PlanView, QuoteRequest,
+    ConvertiblePurchaseView, InstallmentOffer, OfferedTermView, PlanView, QuoteRequest,
 };
 use cardlife_app::quotes::{InstallmentQuoteView, InstallmentRowView};
 use serde::Deserialize;
@@ -107,6 +107,41 @@ pub(crate) async fn purchases(
     Ok(Json(PurchaseList { purchases }))
 }
 
+/// The installment terms the card's product offers today, by kind.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(crate) struct OfferedTerms {
+    /// 账单分期: periods, fee rate per period and fee mode.
+    bill: Vec<OfferedTermView>,
+    /// 消费分期.
+    purchase: Vec<OfferedTermView>,
+    /// 现金分期.
+    cash: Vec<OfferedTermView>,
+}
+
+/// The terms a bill, purchase or cash quote may ask for on this account today (the product
+/// version in force prices them; a quote names only the periods).
+#[utoipa::path(get, path = "/v1/credit/accounts/{id}/installments/terms", tag = "credit",
+    params(("id" = Uuid, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "The offered terms", body = OfferedTerms),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn terms(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<OfferedTerms>, ApiError> {
+    let (customer, id) = (session.customer_id(), Uuid::from_u128(id));
+    let of = |kind| state.app.installment_offered_terms(customer, id, kind);
+    Ok(Json(OfferedTerms {
+        bill: of("bill").await?,
+        purchase: of("purchase").await?,
+        cash: of("cash").await?,
+    }))
+}
+
 /// An installment quote (bill or purchase): the APR first. Writes nothing; the booking's
 /// rules are checked on a copy of the account.
 #[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments/quotes", tag = "credit",
@@ -121,7 +156,7 @@ pub(crate) async fn purchases(
             INSTALLMENT_WINDOW_CLOSED, INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, \
             INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
-            MERCHANT_INSTALLMENT_NOT_OFFERED, \
+            MERCHANT_INSTALLMENT_NOT_OFFERED, INSTALLMENT_TERM_NOT_OFFERED, \
             INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, INVALID_BODY",
             body = Problem, content_type = "application/problem+json"),
     ),
@@ -271,13 +306,15 @@ pub(crate) async fn settle(
 /// The card installment routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(purchases, quote, book, list, settle),
+    paths(purchases, terms, quote, book, list, settle),
     components(schemas(
         InstallmentQuoteRequest,
         BookInstallmentRequest,
         SettleRequest,
         PlanList,
         PurchaseList,
+        OfferedTerms,
+        OfferedTermView,
         ConvertiblePurchaseView,
         PlanView,
         InstallmentOffer,

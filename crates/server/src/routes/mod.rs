@@ -68,6 +68,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(credit_installments::purchases),
         )
         .route(
+            "/v1/credit/accounts/{id}/installments/terms",
+            get(credit_installments::terms),
+        )
+        .route(
             "/v1/credit/accounts/{id}/installments/quotes",
             post(credit_installments::quote),
         )
