@@ -5,12 +5,15 @@
 //       consent, book) → repay;
 //   (b) a merchant applies on the portal, an operator (made through the internal API) approves
 //       it on the console, the merchant shows its static QR code, a cardholder pastes it on
-//       /app/pay and pays, the merchant sees the order, the console dashboard counts it.
+//       /app/pay and pays, the merchant sees the order, the console dashboard counts it; then the
+//       development clock moves past the statement day, the cardholder sees the payment on the
+//       bill, converts the bill into installments after reading the APR (consent ticked by
+//       hand), sees the plan and repays.
 // Screenshots: 390×844 for the app, 1280×800 for the portal and the console.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, MOBILE, customerId, face, launch, register, secret, startServer } from './harness.mjs';
+import { DESKTOP, MOBILE, customerId, face, launch, login as logIn, register, secret, startServer } from './harness.mjs';
 
 const PAN = '6225880137461233';
 const DEBIT = '6222020200112230';
@@ -150,7 +153,7 @@ test('a cardholder binds a card, reads the bill, borrows with explicit consent a
   });
 });
 
-test('a merchant applies, an operator approves, a cardholder pays its QR code, the console counts it', async (t) => {
+test('a merchant applies, an operator approves, a cardholder pays its QR code, the console counts it, the bill goes into installments', async (t) => {
   const server = await startServer();
   const browser = await launch();
   t.after(async () => {
@@ -218,9 +221,10 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     await shot('b06-merchant-qr-zh');
   });
 
+  const holderPhone = phoneOf('02');
   await t.test('a cardholder uploads a picture of the code on /app/pay and pays', async () => {
     const { context, page, shot } = holder;
-    await register(context, page, phoneOf('02'), 'walk-Password-2026');
+    await register(context, page, holderPhone, 'walk-Password-2026');
     // Payments are charged to the cardholder's card: open the credit account first.
     await openAccount(server, page, '4111111111111111');
     await page.goto('/app/pay');
@@ -233,11 +237,12 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     await page.click('[data-test=scan-picture]');
     await page.locator('[data-test=merchant]').waitFor();
     assert.match(await page.textContent('[data-test=merchant]'), /Walk/);
-    await page.fill('[data-test=amount]', '18.80');
+    // The static-code limit a day (500.00) is the card's smallest installment amount: the bill can be converted.
+    await page.fill('[data-test=amount]', '500.00');
     await shot('b07-pay-confirm-zh');
     await page.click('[data-test=pay]');
     await page.locator('[data-test=paid]').waitFor();
-    assert.match(await page.textContent('[data-test=paid-amount]'), /18\.80/);
+    assert.match(await page.textContent('[data-test=paid-amount]'), /500\.00/);
     await shot('b08-paid-zh');
   });
 
@@ -245,7 +250,7 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     const { page, shot } = merchant;
     await page.click('[data-test=nav-orders]');
     await page.locator('[data-test=order]').first().waitFor();
-    assert.match(await page.textContent('[data-test=order-amount]'), /18\.80/);
+    assert.match(await page.textContent('[data-test=order-amount]'), /500\.00/);
     await shot('b09-merchant-orders-zh');
   });
 
@@ -258,6 +263,59 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     await shot('b10-console-dashboard-zh');
     await page.click('[data-test=nav-customers]');
     await shot('b11-console-customers-zh');
+  });
+
+  await t.test('past the statement day the payment is on the bill', async () => {
+    const { page, shot } = holder;
+    // The account's statement day is the 7th (the default product): on the 8th it is cut.
+    await server.advanceToDay(8);
+    await logIn(page, holderPhone, 'walk-Password-2026');
+    await page.goto('/app/bills');
+    await page.click('[data-test=open-account]');
+    await page.locator('[data-test=statement]').first().click();
+    assert.match(await page.textContent('main'), /500\.00/);
+    await shot('b12-statement-zh');
+  });
+
+  await t.test('bill installment: the APR is read before consent, which is ticked by hand', async () => {
+    const { page, shot } = holder;
+    await page.goto('/app/bills');
+    await page.click('[data-test=open-account]');
+    await page.locator('[data-test=installment-section]').waitFor();
+    assert.equal(await page.inputValue('[data-test=installment-amount]'), '500.00');
+    await page.selectOption('[data-test=installment-periods]', '6');
+    await shot('b13-installment-form-zh');
+    await page.click('[data-test=installment-quote]');
+    await page.locator('[data-test=apr]').waitFor();
+    assert.ok(await page.isVisible('[data-test=apr]'), 'the APR is on screen');
+    const apr = (await page.textContent('[data-test=apr]')).trim();
+    assert.match(apr, /^\d+\.\d{2}%$/);
+    const size = (sel) => page.evaluate((s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize), sel);
+    assert.ok((await size('[data-test=apr]')) > 1.5 * (await size('[data-test=per-period-rate]')), 'APR more prominent');
+    const aprTop = await page.locator('[data-test=apr]').boundingBox();
+    const rateTop = await page.locator('[data-test=per-period-rate]').boundingBox();
+    assert.ok(aprTop.y < rateTop.y, 'the APR comes before the per-period rate');
+    assert.equal(await page.locator('[data-test=schedule] tbody tr').count(), 6);
+    assert.equal(await page.isChecked('[data-test=consent]'), false, 'consent is not pre-ticked');
+    await shot('b14-installment-quote-zh');
+    await page.click('[data-test=confirm-installment]');
+    await page.locator('[data-test=error]').waitFor();
+    await shot('b15-installment-consent-refused-zh');
+    await page.check('[data-test=consent]');
+    await page.click('[data-test=confirm-installment]');
+    await page.locator('[data-test=notice]').waitFor();
+    assert.equal(await page.locator('[data-test=plan]').count(), 1);
+    assert.match(await page.textContent('[data-test=plan-apr]'), new RegExp(apr.replace('.', '\\.')));
+    await page.locator('[data-test=plan-next]').waitFor();
+    await shot('b16-installment-booked-zh');
+  });
+
+  await t.test('then the cardholder repays', async () => {
+    const { page, shot } = holder;
+    await page.fill('[data-test=repay-amount]', '100.00');
+    await page.click('[data-test=repay]');
+    await page.locator('[data-test=notice]').waitFor();
+    await shot('b17-repaid-after-installment-zh');
   });
 
   await t.test('no console errors or CSP violations', () => {

@@ -128,6 +128,19 @@ export async function startServer() {
       assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(answer)}`);
       return answer;
     },
+    /** Moves the development clock (`POST /dev/clock`) a day at a time until the business
+     * date's day of the month is `day`, then closes the credit days that are over, so the
+     * statement of the day before is cut. Answers the business date reached. */
+    async advanceToDay(day) {
+      for (let i = 0; i < 31; i++) {
+        const { today } = await this.internal('/dev/clock', { advance_days: 1 });
+        if (Number(today.slice(8, 10)) === day) {
+          await this.internal('/v1/internal/credit/close-day', {});
+          return today;
+        }
+      }
+      throw new Error(`the clock never reached day ${day} of a month`);
+    },
     /** Stops the server and waits for it to exit (it removes its WAL files as it closes), then
      * scans its files and log for secrets in clear and removes its folder. */
     async stop() {
@@ -190,6 +203,17 @@ export async function register(context, page, phone, password) {
   await page.fill('input[name=code]', code);
   await page.fill('input[name=password]', password);
   await page.click('[data-test=submit]');
+  await page.waitForURL('**/app');
+}
+
+/** Logs `phone` in with its password (after a clock move the session has expired); ends on
+ * /app. */
+export async function login(page, phone, password) {
+  await page.goto('/app/login');
+  const form = page.locator('form:has(input[name=password])');
+  await form.locator('input[name=phone]').fill(phone);
+  await form.locator('input[name=password]').fill(password);
+  await form.locator('[data-test=submit]').click();
   await page.waitForURL('**/app');
 }
 

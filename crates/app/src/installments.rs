@@ -9,7 +9,7 @@
 //! booking; the engine's refusals are mapped by their type ([`InstallmentRefusal`]) and a
 //! refused booking writes nothing.
 
-use cardlife_credit::billing::{InstallmentRefusal, Plan, Source};
+use cardlife_credit::billing::{InstallmentRefusal, Plan, PricedKind, Source};
 use cardlife_credit::quote::plan::Purpose;
 use cardlife_credit::quote::{
     FeeMode, InstallmentQuote, InstallmentQuoteView, Periods, format_percent,
@@ -22,6 +22,10 @@ use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use crate::{App, AppError, Missing};
+
+mod pricing;
+
+pub use pricing::OfferedTermView;
 
 /// Why an installment request was refused (each a stable code, docs/api.md).
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +130,10 @@ pub enum InstallmentError {
     /// The merchant is not approved (pending, rejected or suspended).
     #[error("{0}")]
     MerchantNotApproved(String),
+    /// Periods the card's product does not offer for this kind, a `rate` or `fee_mode` other
+    /// than the product's price, or a quote whose price the product no longer offers.
+    #[error("{0}")]
+    TermNotOffered(String),
 }
 
 impl From<InstallmentError> for AppError {
@@ -264,6 +272,9 @@ pub struct PlanView {
     pub purpose: Option<&'static str>,
     /// The merchant a special-purpose plan paid, `mer_…`.
     pub merchant_id: Option<String>,
+    /// Fen the next statement bills of it (the next period's principal and fee); none once
+    /// the plan is fully billed, settled or cancelled.
+    pub next_payment_fen: Option<i64>,
 }
 
 impl From<&Plan> for PlanView {
@@ -292,6 +303,9 @@ impl From<&Plan> for PlanView {
                 ),
                 _ => None,
             },
+            next_payment_fen: p
+                .next_row()
+                .and_then(|r| r.principal.fen().checked_add(r.fee.fen())),
         }
     }
 }
@@ -367,6 +381,21 @@ impl QuoteToken {
             Rate::new(Decimal::new(self.r, 8)),
             mode,
         )?)
+    }
+
+    /// The kind the card's product prices, if this quote is of one (bill, purchase, cash).
+    fn priced_kind(&self) -> Option<PricedKind> {
+        // Special-purpose plans are priced by their own terms, not the card's price list.
+        if self.x.is_some() {
+            return None;
+        }
+        match (self.g, self.d, self.m) {
+            (Some(_), _, None) => Some(PricedKind::Purchase),
+            (Some(_), _, Some(_)) => None,
+            (None, Some(_), _) => Some(PricedKind::Cash),
+            (None, None, _) if self.h => None,
+            (None, None, _) => Some(PricedKind::Bill),
+        }
     }
 
     /// The booking event this quote stands for (`hold`: the purchase's card-local hold).
@@ -470,22 +499,33 @@ impl App {
         if !(1..=60).contains(&req.periods) {
             return Err(InstallmentError::PeriodsOutOfRange(req.periods).into());
         }
-        let r = match (kind, req.rate.as_deref()) {
+        let asked_rate = req.rate.as_deref().map(rate_e8).transpose()?;
+        let asked_upfront = match req.fee_mode.as_deref() {
+            None => None,
+            Some("per_period") => Some(false),
+            Some("upfront") => Some(true),
+            Some(_) => return Err(InstallmentError::UnknownFeeMode.into()),
+        };
+        let (r, upfront) = match (kind, asked_rate) {
             // The customer's rate of a merchant-paid plan is 0: the merchant's terms set its fee.
-            ("merchant", None) => 0,
+            ("merchant", None) => (0, asked_upfront.unwrap_or(false)),
             ("merchant", Some(_)) => {
                 return Err(InstallmentError::InvalidTerms(
                     "a merchant installment is free to you: leave \"rate\" out".into(),
                 )
                 .into());
             }
-            (_, Some(text)) => rate_e8(text)?,
-            (_, None) => return Err(InstallmentError::InvalidRate.into()),
-        };
-        let upfront = match req.fee_mode.as_deref() {
-            None | Some("per_period") => false,
-            Some("upfront") => true,
-            Some(_) => return Err(InstallmentError::UnknownFeeMode.into()),
+            // A hardship plan is priced case by case (docs/api.md): the caller's rate.
+            ("hardship", Some(r)) => (r, asked_upfront.unwrap_or(false)),
+            ("hardship", None) => return Err(InstallmentError::InvalidRate.into()),
+            (_, _) => {
+                let priced = pricing::priced_kind(kind).ok_or(InstallmentError::UnknownKind)?;
+                let price = self
+                    .product_price(customer, id, priced, req.periods)
+                    .await?;
+                pricing::check_asked(priced, req.periods, price, asked_rate, asked_upfront)?;
+                price
+            }
         };
         let amount = req.amount_fen.map(positive).transpose()?;
         let mut token_hold = None;
@@ -739,6 +779,10 @@ impl App {
                 None
             }
         };
+        if let Some(priced) = token.priced_kind() {
+            let price = self.product_price(customer, id, priced, token.p).await?;
+            pricing::check_still_offered(priced, token.p, price, (token.r, token.u))?;
+        }
         let svc = self.credit_service()?;
         svc.holder_command(
             id,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cardlife_app::customers::{DevOutbox, IdentityConfig, OtpKey, PhoneLookupKey};
-use cardlife_kernel::{Secret, SharedClock, SystemClock};
+use cardlife_kernel::{AheadClock, Secret, SharedClock, SystemClock};
 use cardlife_store::{Db, LedgerService};
 
 /// Options of the server.
@@ -30,7 +30,12 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
     let db = Db::open(database_url).await?;
     db.migrate().await?;
-    let clock: SharedClock = Arc::new(SystemClock);
+    // Development mode runs on the wall clock that `POST /dev/clock` can move ahead.
+    let dev_clock = dev_mode().then(AheadClock::new);
+    let clock: SharedClock = match &dev_clock {
+        Some(c) => c.shared(),
+        None => Arc::new(SystemClock),
+    };
     let ledger = LedgerService::start(&db, clock.clone()).await?;
     let outbox = Arc::new(DevOutbox::new(clock.clone()));
     let app = cardlife_app::App::new(db.clone(), ledger, clock)
@@ -63,6 +68,10 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
             "development mode (CARDLIFE_DEV=1): /dev/sms shows every one-time code sent"
         );
         config = config.with_dev_outbox(outbox);
+    }
+    if let Some(clock) = dev_clock {
+        tracing::warn!("development mode: POST /dev/clock moves the clock ahead");
+        config = config.with_dev_clock(clock);
     }
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;

@@ -1,6 +1,7 @@
 //! The injected source of "now": the system clock in production, a fake one in tests.
 
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
@@ -75,6 +76,42 @@ impl Clock for FakeClock {
     }
 }
 
+/// The wall clock moved ahead by an offset that only grows: development mode's clock, so a
+/// browser walk can reach a statement date and its installment window without waiting for the
+/// calendar (docs/web.md, "Development clock"). Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct AheadClock {
+    ahead_secs: Arc<AtomicI64>,
+}
+
+impl AheadClock {
+    /// The wall clock, not yet moved.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A [`SharedClock`] handle that sees every later `advance_days` on `self`.
+    pub fn shared(&self) -> SharedClock {
+        Arc::new(self.clone())
+    }
+
+    /// Moves the clock `days` (not negative) periods of 24 hours further ahead; returns the
+    /// new time. Time never goes back: business days already closed stay closed.
+    pub fn advance_days(&self, days: u32) -> Timestamp {
+        let secs = i64::from(days).saturating_mul(86_400);
+        self.ahead_secs.fetch_add(secs, Ordering::SeqCst);
+        self.now()
+    }
+}
+
+impl Clock for AheadClock {
+    fn now(&self) -> Timestamp {
+        let ahead = SignedDuration::from_secs(self.ahead_secs.load(Ordering::SeqCst));
+        let wall = SystemClock.now();
+        wall.saturating_add(ahead).unwrap_or(wall)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -93,6 +130,20 @@ mod tests {
         assert_eq!(clock.advance_days(2), ts("2026-04-02T17:00:00Z"));
         clock.set(ts("2026-01-01T00:00:00Z"));
         assert_eq!(clock.now(), ts("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn ahead_clock_runs_with_the_wall_clock_plus_whole_days_shared_by_its_handles() {
+        let clock = AheadClock::new();
+        let shared = clock.shared();
+        let before = SystemClock.now();
+        let moved = clock.advance_days(3);
+        let after = SystemClock.now();
+        let three = SignedDuration::from_secs(3 * 86_400);
+        assert!(moved >= before.saturating_add(three).unwrap());
+        assert!(shared.now() >= moved, "a handle sees the move");
+        assert!(shared.now() <= SystemClock.now().saturating_add(three).unwrap());
+        assert!(moved <= after.saturating_add(three).unwrap());
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod points;
 mod rate;
 mod secret;
 
-pub use clock::{Clock, FakeClock, SharedClock, SystemClock};
+pub use clock::{AheadClock, Clock, FakeClock, SharedClock, SystemClock};
 pub use date::BusinessZone;
 pub use error::{DecimalParseError, IdError, MoneyError, PointsError, RateError, ZoneError};
 pub use id::{

@@ -36,7 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use cardlife_app::App;
 use cardlife_app::customers::DevOutbox;
-use cardlife_kernel::Secret;
+use cardlife_kernel::{AheadClock, Secret};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
@@ -64,6 +64,8 @@ pub struct ServerConfig {
     request_timeout: Duration,
     /// Development mode: the outbox `/dev/sms` shows (docs/web.md).
     dev_outbox: Option<Arc<DevOutbox>>,
+    /// Development mode: the clock `POST /dev/clock` moves ahead (docs/web.md).
+    dev_clock: Option<AheadClock>,
 }
 
 /// Why a [`ServerConfig`] was refused.
@@ -95,6 +97,7 @@ impl ServerConfig {
             body_limit_bytes: BODY_LIMIT_BYTES,
             request_timeout: REQUEST_TIMEOUT,
             dev_outbox: None,
+            dev_clock: None,
         })
     }
 
@@ -122,6 +125,17 @@ impl ServerConfig {
     pub fn with_dev_outbox(self, outbox: Arc<DevOutbox>) -> Self {
         Self {
             dev_outbox: Some(outbox),
+            ..self
+        }
+    }
+
+    /// The same configuration with a development clock: `POST /dev/clock` (internal token)
+    /// moves `clock` ahead by whole days. Never in production (the binary sets it for
+    /// `CARDLIFE_DEV=1` only).
+    #[must_use]
+    pub fn with_dev_clock(self, clock: AheadClock) -> Self {
+        Self {
+            dev_clock: Some(clock),
             ..self
         }
     }
@@ -163,9 +177,11 @@ pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Rout
         metrics,
         openapi: Arc::new(openapi::document()),
     };
-    let routes = routes::routes()
-        .merge(web::routes(config.dev_outbox.clone()))
-        .with_state(state);
+    let mut routes = routes::routes().merge(web::routes(config.dev_outbox.clone()));
+    if let Some(clock) = config.dev_clock.clone() {
+        routes = routes.merge(routes::dev_clock::routes(clock));
+    }
+    let routes = routes.with_state(state);
     middleware::wrap(routes, &config)
 }
 

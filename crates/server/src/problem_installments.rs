@@ -100,5 +100,10 @@ pub(crate) fn installment_refusal(e: &I) -> (StatusCode, &'static str, &'static 
             "MERCHANT_NOT_APPROVED",
             "The merchant is not approved",
         ),
+        I::TermNotOffered(_) => (
+            invalid,
+            "INSTALLMENT_TERM_NOT_OFFERED",
+            "The card does not offer this installment term at this price",
+        ),
     }
 }

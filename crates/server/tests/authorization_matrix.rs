@@ -104,6 +104,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Customer,
     ),
     (
+        "get",
+        "/v1/credit/accounts/{id}/installments/terms",
+        Access::Customer,
+    ),
+    (
         "post",
         "/v1/credit/accounts/{id}/installments/quotes",
         Access::Customer,

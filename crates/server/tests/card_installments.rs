@@ -27,8 +27,9 @@ async fn close_days(s: &TestServer, key: &str) {
     assert_eq!(status, StatusCode::OK, "{c}");
 }
 
-fn quote_body(amount: i64, periods: u32, rate: &str) -> Value {
-    json!({ "kind": "bill", "amount_fen": amount, "periods": periods, "rate": rate })
+/// A bill quote: the card's product prices it (no `rate`).
+fn quote_body(amount: i64, periods: u32) -> Value {
+    json!({ "kind": "bill", "amount_fen": amount, "periods": periods })
 }
 
 /// `body` is refused with `status`/`code` and nothing is written.
@@ -84,7 +85,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice.token,
             None,
-            quote_body(100_000, 12, "0.006"),
+            quote_body(100_000, 12),
             StatusCode::UNPROCESSABLE_ENTITY,
             "INSTALLMENT_WINDOW_CLOSED",
         )
@@ -111,7 +112,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice_token,
             None,
-            quote_body(600_000, 61, "0.006"),
+            quote_body(600_000, 61),
             un,
             "PERIODS_OUT_OF_RANGE",
         )
@@ -121,7 +122,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice_token,
             None,
-            quote_body(600_000, 0, "0.006"),
+            quote_body(600_000, 0),
             un,
             "PERIODS_OUT_OF_RANGE",
         )
@@ -131,7 +132,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice_token,
             None,
-            quote_body(10_000, 12, "0.006"),
+            quote_body(10_000, 12),
             un,
             "AMOUNT_BELOW_MINIMUM",
         )
@@ -141,7 +142,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice_token,
             None,
-            quote_body(600_000, 12, "-0.006"),
+            json!({ "kind": "bill", "amount_fen": 600_000, "periods": 12, "rate": "-0.006" }),
             un,
             "NEGATIVE_RATE",
         )
@@ -151,7 +152,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &alice_token,
             None,
-            quote_body(700_000, 12, "0.006"),
+            quote_body(700_000, 12),
             un,
             "INSTALLMENT_EXCEEDS_UNCONVERTED",
         )
@@ -161,7 +162,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &quotes,
             &bob_token,
             None,
-            quote_body(600_000, 12, "0.006"),
+            quote_body(600_000, 12),
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
         )
@@ -174,7 +175,7 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &carol_quotes,
             &carol_token,
             None,
-            quote_body(150_000, 6, "0.006"),
+            quote_body(150_000, 6),
             un,
             "INSTALLMENT_OVER_PERMANENT_LIMIT",
         )
@@ -184,20 +185,14 @@ async fn a_bill_installment_is_quoted_booked_billed_and_settled_and_bad_input_ch
             &carol_quotes,
             &carol_token,
             None,
-            quote_body(100_000, 6, "0.006"),
+            quote_body(100_000, 6),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{ok}");
 
         // The quote: the APR first (docs/domain.md §4: 12 periods at 0.60% → 13.03%).
-        let (status, q, text) = post(
-            &s,
-            &quotes,
-            &alice_token,
-            None,
-            quote_body(600_000, 12, "0.006"),
-        )
-        .await;
+        let (status, q, text) =
+            post(&s, &quotes, &alice_token, None, quote_body(600_000, 12)).await;
         assert_eq!(status, StatusCode::OK, "{q}");
         assert!(text.starts_with(r#"{"apr_percent":"13.03""#), "{text}");
         let quote_id = q["quote_id"].as_str().unwrap().to_owned();

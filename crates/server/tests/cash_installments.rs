@@ -28,8 +28,7 @@ async fn bind(s: &TestServer, token: &str, number: &str) -> String {
 }
 
 fn cash(amount: i64, periods: u32, card: &str) -> Value {
-    json!({ "kind": "cash", "amount_fen": amount, "periods": periods, "rate": "0.006",
-            "debit_card_id": card })
+    json!({ "kind": "cash", "amount_fen": amount, "periods": periods, "debit_card_id": card })
 }
 
 /// The account view, its plans, the stored credit events and the ledger's transfers.
@@ -101,7 +100,7 @@ async fn a_cash_installment_is_paid_to_the_holders_own_debit_card_and_billed_by_
             &quotes,
             &alice.token,
             None,
-            json!({ "kind": "cash", "amount_fen": 500_000, "periods": 12, "rate": "0.006" }),
+            json!({ "kind": "cash", "amount_fen": 500_000, "periods": 12 }),
             un,
             "DEBIT_CARD_REQUIRED",
         )

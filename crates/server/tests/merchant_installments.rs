@@ -168,9 +168,10 @@ async fn a_purchase_at_a_merchant_paying_the_fee_is_free_and_the_merchant_pays_o
                 json!({"kind": "merchant", "purchase_id": purchase, "periods": 61}),
                 "PERIODS_OUT_OF_RANGE",
             ),
+            // A plan the holder pays for is priced by the card's product, which offers no 5.
             (
-                json!({"kind": "purchase", "purchase_id": purchase, "periods": 6}),
-                "INVALID_RATE",
+                json!({"kind": "purchase", "purchase_id": purchase, "periods": 5}),
+                "INSTALLMENT_TERM_NOT_OFFERED",
             ),
         ] {
             let (status, p, _) =

@@ -33,12 +33,14 @@ async fn days_pass(s: &TestServer, days: i64, key: &str) {
     assert_eq!(status, StatusCode::OK, "{c}");
 }
 
-fn purchase_quote(purchase: &str, periods: u32, rate: &str) -> Value {
-    json!({ "kind": "purchase", "purchase_id": purchase, "periods": periods, "rate": rate })
+/// A purchase quote: the card's product prices it (no `rate`).
+fn purchase_quote(purchase: &str, periods: u32) -> Value {
+    json!({ "kind": "purchase", "purchase_id": purchase, "periods": periods })
 }
 
-fn bill_quote(amount: i64, periods: u32, rate: &str) -> Value {
-    json!({ "kind": "bill", "amount_fen": amount, "periods": periods, "rate": rate })
+/// A bill quote, priced by the product.
+fn bill_quote(amount: i64, periods: u32) -> Value {
+    json!({ "kind": "bill", "amount_fen": amount, "periods": periods })
 }
 
 /// Everything a refusal must leave as it was: the holder's account view, its plans, its
@@ -120,7 +122,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice.token,
             None,
-            purchase_quote(&big, 12, "0.006"),
+            purchase_quote(&big, 12),
             un,
             "PURCHASE_NOT_POSTED",
         )
@@ -154,7 +156,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&big, 61, "0.006"),
+            purchase_quote(&big, 61),
             un,
             "PERIODS_OUT_OF_RANGE",
         )
@@ -166,7 +168,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&big, 12, "-0.006"),
+            json!({ "kind": "purchase", "purchase_id": big, "periods": 12, "rate": "-0.006" }),
             un,
             "NEGATIVE_RATE",
         )
@@ -179,7 +181,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&small, 3, "0.006"),
+            purchase_quote(&small, 3),
             un,
             "AMOUNT_BELOW_MINIMUM",
         )
@@ -191,7 +193,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            json!({ "kind": "purchase", "periods": 3, "rate": "0.006" }),
+            json!({ "kind": "purchase", "periods": 3 }),
             un,
             "INVALID_PURCHASE_ID",
         )
@@ -203,7 +205,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote("0190a0b0-0000-7000-8000-000000000000", 3, "0.006"),
+            purchase_quote("0190a0b0-0000-7000-8000-000000000000", 3),
             un,
             "PURCHASE_UNKNOWN",
         )
@@ -216,7 +218,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &alice_token,
             None,
             json!({ "kind": "purchase", "purchase_id": big, "amount_fen": 100_000,
-                    "periods": 3, "rate": "0.006" }),
+                    "periods": 3 }),
             un,
             "INVALID_AMOUNT",
         )
@@ -228,7 +230,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &bob_token,
             None,
-            purchase_quote(&big, 12, "0.006"),
+            purchase_quote(&big, 12),
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
         )
@@ -242,21 +244,15 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&carol_buy, 3, "0.006"),
+            purchase_quote(&carol_buy, 3),
             un,
             "PURCHASE_UNKNOWN",
         )
         .await;
 
         // The quote: the APR before anything else (12 periods at 0.60% → 13.03%).
-        let (status, q, text) = post(
-            &s,
-            &quotes,
-            &alice_token,
-            None,
-            purchase_quote(&big, 12, "0.006"),
-        )
-        .await;
+        let (status, q, text) =
+            post(&s, &quotes, &alice_token, None, purchase_quote(&big, 12)).await;
         assert_eq!(status, StatusCode::OK, "{q}");
         assert!(text.starts_with(r#"{"apr_percent":"13.03""#), "{text}");
         assert_eq!(
@@ -329,7 +325,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&big, 6, "0.006"),
+            purchase_quote(&big, 6),
             un,
             "PURCHASE_ALREADY_CONVERTED",
         )
@@ -386,7 +382,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &quotes,
             &alice_token,
             None,
-            purchase_quote(&small, 3, "0.006"),
+            purchase_quote(&small, 3),
             un,
             "PURCHASE_ALREADY_BILLED",
         )
@@ -404,7 +400,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(150_000, 6, "0.006"),
+            bill_quote(150_000, 6),
             un,
             "INSTALLMENT_OVER_PERMANENT_LIMIT",
         )
@@ -416,7 +412,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(100_000, 61, "0.006"),
+            bill_quote(100_000, 61),
             un,
             "PERIODS_OUT_OF_RANGE",
         )
@@ -428,7 +424,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(40_000, 6, "0.006"),
+            bill_quote(40_000, 6),
             un,
             "AMOUNT_BELOW_MINIMUM",
         )
@@ -440,7 +436,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(100_000, 6, "-0.001"),
+            json!({ "kind": "bill", "amount_fen": 100_000, "periods": 6, "rate": "-0.001" }),
             un,
             "NEGATIVE_RATE",
         )
@@ -450,7 +446,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(100_000, 6, "0.006"),
+            bill_quote(100_000, 6),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{q}");
@@ -483,7 +479,7 @@ async fn a_captured_purchase_is_converted_by_its_id_and_every_bad_input_changes_
             &carol_quotes,
             &carol_token2,
             None,
-            bill_quote(50_000, 6, "0.006"),
+            bill_quote(50_000, 6),
             un,
             "INSTALLMENT_OVER_PERMANENT_LIMIT",
         )
@@ -539,7 +535,7 @@ async fn a_qr_payment_converted_into_installments_is_cancelled_by_its_full_refun
             &format!("{base}/quotes"),
             &token,
             None,
-            purchase_quote(&purchase, 6, "0.006"),
+            purchase_quote(&purchase, 6),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{q}");

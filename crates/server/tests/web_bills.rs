@@ -413,3 +413,290 @@ async fn every_new_form_refuses_a_missing_csrf_token_and_bad_input() {
         assert_eq!(written(&s).await, before, "{}", s.backend);
     }
 }
+
+/// A cardholder with a 600.00 purchase on the statement of 7 April, logged in on 8 April: the
+/// browser and the account id.
+async fn with_statement<'a>(s: &'a TestServer, phone: &str, pan: &str) -> (Browser<'a>, String) {
+    let (mut b, id) = holder(s, phone, pan).await;
+    let auth = internal(
+        s,
+        "/v1/internal/credit/authorisations",
+        &format!("auth-{phone}"),
+        json!({"card_number": pan, "amount_fen": 60_000}),
+    )
+    .await;
+    let auth_id = auth["id"].as_str().unwrap();
+    internal(
+        s,
+        &format!("/v1/internal/credit/authorisations/{auth_id}/capture"),
+        &format!("cap-{phone}"),
+        json!({"amount_fen": 60_000}),
+    )
+    .await;
+    s.clock.advance_days(7);
+    internal(
+        s,
+        "/v1/internal/credit/close-day",
+        &format!("close-{phone}"),
+        json!({}),
+    )
+    .await;
+    b.get("/app/login").await;
+    let login = b
+        .post("/app/login", &[("phone", phone), ("password", PASSWORD)])
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    (b, id)
+}
+
+#[tokio::test]
+async fn a_cardholder_reads_a_bill_installments_apr_before_consenting_and_books_it_once() {
+    for s in servers().await {
+        let (mut b, id) = with_statement(&s, "13811110011", PAN).await;
+        let account = b.get(&format!("/app/bills/{id}")).await;
+        assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+        assert!(account.body.contains("data-test=\"installment-section\""));
+        assert!(account.body.contains("账单分期"), "zh-CN by default");
+        assert_eq!(hidden_value(&account.body, "installment-amount"), "600.00");
+        for n in ["3", "6", "12", "24"] {
+            assert!(
+                account.body.contains(&format!("<option value=\"{n}\"")),
+                "the product's {n} periods are offered"
+            );
+        }
+
+        // The quote page: APR first and in the large style, then EAR, the schedule, the cost.
+        let quote_path = format!("/app/bills/{id}/installment/quote");
+        let before = written(&s).await;
+        let quote = b
+            .post(&quote_path, &[("amount", "600.00"), ("periods", "12")])
+            .await;
+        assert_eq!(quote.status, StatusCode::OK, "{}", quote.body);
+        assert_eq!(written(&s).await, before, "a quote writes nothing");
+        let apr = quote.body.find("data-test=\"apr\"").unwrap();
+        let ear = quote.body.find("data-test=\"ear\"").unwrap();
+        let rate = quote.body.find("data-test=\"per-period-rate\"").unwrap();
+        assert!(
+            apr < ear && ear < rate,
+            "the APR comes first, the per-period rate last"
+        );
+        assert!(
+            quote
+                .body
+                .contains("class=\"apr-value\" data-test=\"apr\">13.03%")
+        );
+        assert_eq!(quote.body.matches("<tr><td>").count(), 12, "the schedule");
+        assert!(quote.body.contains("43.20"), "the total fee: 12 × 3.60");
+        assert!(quote.body.contains("643.20"), "the total to repay");
+        let consent_box = &quote.body[quote.body.find("name=\"consent\"").unwrap()..];
+        let consent_box = &consent_box[..consent_box.find('>').unwrap()];
+        assert!(!consent_box.contains("checked"), "never ticked by default");
+        let fields: Vec<(String, String)> = ["quote_id", "amount", "periods", "key"]
+            .iter()
+            .map(|n| ((*n).to_owned(), hidden(&quote.body, n)))
+            .collect();
+        let form = |consent: bool| {
+            let mut f: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            if consent {
+                f.push(("consent", "yes"));
+            }
+            f
+        };
+
+        // Unticked: the quote again with the message, nothing booked.
+        let book_path = format!("/app/bills/{id}/installment/book");
+        let unticked = b.post(&book_path, &form(false)).await;
+        assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unticked.body.contains("data-test=\"error\""));
+        assert!(
+            unticked.body.contains("请勾选同意账单分期协议"),
+            "{}",
+            unticked.body
+        );
+        assert!(unticked.body.contains("13.03%"), "the quote is shown again");
+        assert_eq!(written(&s).await, before);
+
+        // Ticked: booked; the account page lists the plan and what the next statement bills.
+        let booked = b.post(&book_path, &form(true)).await;
+        assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
+        assert!(
+            booked.body.contains("data-test=\"notice\""),
+            "{}",
+            booked.body
+        );
+        assert!(booked.body.contains("data-test=\"plan\""));
+        assert!(
+            booked.body.contains("2026-05-07"),
+            "the next statement date"
+        );
+        assert!(
+            booked.body.contains("¥ 53.60"),
+            "50.00 principal + 3.60 fee"
+        );
+        assert!(
+            !booked.body.contains("data-test=\"installment-quote\""),
+            "the whole statement is converted: nothing left to offer"
+        );
+        let after = written(&s).await;
+        assert_ne!(after, before, "the plan was written");
+        let again = b.post(&book_path, &form(true)).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert_eq!(written(&s).await, after, "booked once");
+        assert_eq!(again.body.matches("data-test=\"plan\"").count(), 1);
+
+        // In English.
+        b.post("/app/prefs", &[("lang", "en"), ("back", "/app/bills")])
+            .await;
+        let en = b.get(&format!("/app/bills/{id}")).await;
+        assert!(en.body.contains("My installments"), "{}", en.body);
+        for page in [format!("/app/bills/{id}"), "/app/bills".to_owned()] {
+            no_full_numbers(&b.get(&page).await.body);
+        }
+    }
+}
+
+/// The `value` of the input with `data-test` `name`.
+fn hidden_value(body: &str, name: &str) -> String {
+    let at = body.find(&format!("data-test=\"{name}\"")).unwrap();
+    let tag_start = body[..at].rfind('<').unwrap();
+    let tag = &body[tag_start..at];
+    let v = tag.find("value=\"").unwrap() + "value=\"".len();
+    tag[v..v + tag[v..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_bill_installment_forms_refuse_bad_input_a_missing_csrf_token_and_a_stranger() {
+    for s in servers().await {
+        let (mut b, id) = with_statement(&s, "13811110012", PAN).await;
+        let quote_path = format!("/app/bills/{id}/installment/quote");
+        let book_path = format!("/app/bills/{id}/installment/book");
+        let quote = b
+            .post(&quote_path, &[("amount", "600.00"), ("periods", "6")])
+            .await;
+        assert_eq!(quote.status, StatusCode::OK, "{}", quote.body);
+        let quote_id = hidden(&quote.body, "quote_id");
+        let before = written(&s).await;
+
+        for (path, fields) in [
+            (&quote_path, vec![("amount", "600.00"), ("periods", "6")]),
+            (
+                &book_path,
+                vec![
+                    ("quote_id", quote_id.as_str()),
+                    ("amount", "600.00"),
+                    ("periods", "6"),
+                    ("consent", "yes"),
+                    ("key", "k1"),
+                ],
+            ),
+        ] {
+            let refused = b.post_raw(path, &fields, &[]).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        }
+
+        let long = "9".repeat(40);
+        let script = "<script>alert(1)</script>";
+        let bad_amounts = [
+            ("", "请填写"),
+            (long.as_str(), ""),
+            ("abc", ""),
+            ("-5", ""),
+            (script, ""),
+            ("700.00", "超过本期账单可分期的金额"),
+            ("100.00", "低于本卡的最低分期金额"),
+        ];
+        for (value, says) in bad_amounts {
+            let page = b
+                .post(&quote_path, &[("amount", value), ("periods", "6")])
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{value:?}: {}",
+                page.body
+            );
+            assert!(
+                page.body.contains("data-test=\"installment-error\""),
+                "{value:?}"
+            );
+            assert!(page.body.contains(says), "{value:?} should say {says:?}");
+            assert!(!page.body.contains("<script>alert"), "escaped");
+        }
+        for value in ["", long.as_str(), "abc", "-5", script, "5", "60"] {
+            let page = b
+                .post(&quote_path, &[("amount", "600.00"), ("periods", value)])
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{value:?}: {}",
+                page.body
+            );
+            assert!(
+                page.body.contains("data-test=\"installment-error\""),
+                "{value:?}"
+            );
+            assert!(!page.body.contains("<script>alert"), "escaped");
+        }
+        assert!(
+            b.post(&quote_path, &[("amount", "600.00"), ("periods", "5")])
+                .await
+                .body
+                .contains("请选择本卡提供的分期期数")
+        );
+        // A booking form with a bad key, or tampered amount, books nothing.
+        let bad_key = b
+            .post(
+                &book_path,
+                &[
+                    ("quote_id", quote_id.as_str()),
+                    ("amount", "600.00"),
+                    ("periods", "6"),
+                    ("consent", "yes"),
+                    ("key", "<script>"),
+                ],
+            )
+            .await;
+        assert_eq!(bad_key.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad_quote = b
+            .post(
+                &book_path,
+                &[
+                    ("quote_id", "iq_zz"),
+                    ("amount", "600.00"),
+                    ("periods", "6"),
+                    ("consent", "yes"),
+                    ("key", "k2"),
+                ],
+            )
+            .await;
+        assert_eq!(bad_quote.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(written(&s).await, before, "{}", s.backend);
+
+        // Another customer's account: the 404 page, whatever the form says.
+        let (mut stranger, _) = holder(&s, "13811110013", "4111111111111111").await;
+        let before = written(&s).await;
+        let quote = stranger
+            .post(&quote_path, &[("amount", "600.00"), ("periods", "6")])
+            .await;
+        assert_eq!(quote.status, StatusCode::NOT_FOUND, "{}", quote.body);
+        let book = stranger
+            .post(
+                &book_path,
+                &[
+                    ("quote_id", quote_id.as_str()),
+                    ("amount", "600.00"),
+                    ("periods", "6"),
+                    ("consent", "yes"),
+                    ("key", "k3"),
+                ],
+            )
+            .await;
+        assert_eq!(book.status, StatusCode::NOT_FOUND, "{}", book.body);
+        assert!(!book.body.contains("622588******1233"));
+        assert_eq!(written(&s).await, before);
+    }
+}

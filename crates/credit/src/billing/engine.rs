@@ -459,6 +459,11 @@ impl Engine {
         &self.product
     }
 
+    /// The product version in force on `date` (a quote's day may be ahead of the open day).
+    pub fn product_on(&self, date: Date) -> &Product {
+        self.versions.version_on(date)
+    }
+
     /// The hold id of the latest authorisation received ([`EventKind::Authorise`]).
     pub fn last_hold(&self) -> Option<u128> {
         self.last_hold

@@ -169,6 +169,7 @@ pub mod event;
 pub mod installment;
 pub mod interest;
 pub mod postings;
+pub mod pricing;
 pub mod product;
 pub mod special;
 pub mod statement;
@@ -182,6 +183,7 @@ pub use engine::{
 pub use error::{BillingError, DeclineCode, InstallmentRefusal};
 pub use event::{Event, EventKind, PurchaseRef, Terms};
 pub use installment::{Plan, Source};
+pub use pricing::{InstallmentPricing, OfferedTerm, PricedKind};
 pub use product::{EarlySettlement, Product, ProductVersions, RevolvingInterest};
 pub use statement::{CycleTotals, LineKind, MinimumBasis, Statement};
 

@@ -10,6 +10,7 @@ use super::account::Bucket;
 use super::cycle::days_between;
 use super::error::BillingError;
 use super::special::SpecialAmounts;
+use super::pricing::InstallmentPricing;
 
 /// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
 /// next statement date (the shortest month has 28 days).
@@ -106,6 +107,9 @@ pub struct Product {
     pub authorisation_expiry_days: i32,
     /// The amount range of each purpose of special-purpose plans (专项分期).
     pub special_amounts: SpecialAmounts,
+    /// The installment terms offered, by kind, with their prices (docs/domain.md §4; default
+    /// 3, 6, 12 and 24 periods at 0.60 % per period).
+    pub installment_pricing: InstallmentPricing,
 }
 
 impl Default for Product {
@@ -133,6 +137,7 @@ impl Default for Product {
             installment_min: Money::cny(50_000),
             installment_max: Money::cny(50_000_000),
             special_amounts: SpecialAmounts::default(),
+            installment_pricing: InstallmentPricing::default(),
         }
     }
 }
@@ -173,6 +178,9 @@ impl Product {
         }
         self.validate_amounts()?;
         self.special_amounts.validate()?;
+        self.installment_pricing
+            .validate()
+            .map_err(BillingError::InvalidProduct)?;
         self.validate_order()
     }
 

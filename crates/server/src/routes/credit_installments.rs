@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cardlife_app::installments::{
-    ConvertiblePurchaseView, InstallmentOffer, PlanView, QuoteRequest,
+    ConvertiblePurchaseView, InstallmentOffer, OfferedTermView, PlanView, QuoteRequest,
 };
 use cardlife_app::quotes::{InstallmentQuoteView, InstallmentRowView};
 use serde::Deserialize;
@@ -45,11 +45,15 @@ pub(crate) struct InstallmentQuoteRequest {
     /// `cash`: the id of one of your bound debit cards (`GET /v1/me/debit-cards`), paid the
     /// amount.
     debit_card_id: Option<String>,
-    /// 1–60.
+    /// 1–60; for `bill`, `purchase` and `cash`, one of the terms the card's product offers
+    /// (default 3, 6, 12 or 24).
     periods: u32,
-    /// The fee rate per period, a decimal string (`"0.006"`); left out for `merchant`.
+    /// Optional for `bill`, `purchase` and `cash`, which the card's product prices for the
+    /// periods asked (`INSTALLMENT_TERM_NOT_OFFERED` if given and not that price); required
+    /// for `hardship` (a decimal string, `"0.003"`); left out for `merchant`.
     rate: Option<String>,
-    /// `per_period` (default) or `upfront`.
+    /// `per_period` or `upfront`: like `rate`, only a repetition of the product's price for
+    /// `bill`, `purchase` and `cash`; `per_period` by default for `hardship`.
     fee_mode: Option<String>,
     /// `special`: what the plan finances — `auto`, `travel`, `education` or
     /// `home_improvement`; it takes that purpose's special limit, not the credit limit.
@@ -110,6 +114,41 @@ pub(crate) async fn purchases(
     Ok(Json(PurchaseList { purchases }))
 }
 
+/// The installment terms the card's product offers today, by kind.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(crate) struct OfferedTerms {
+    /// 账单分期: periods, fee rate per period and fee mode.
+    bill: Vec<OfferedTermView>,
+    /// 消费分期.
+    purchase: Vec<OfferedTermView>,
+    /// 现金分期.
+    cash: Vec<OfferedTermView>,
+}
+
+/// The terms a bill, purchase or cash quote may ask for on this account today (the product
+/// version in force prices them; a quote names only the periods).
+#[utoipa::path(get, path = "/v1/credit/accounts/{id}/installments/terms", tag = "credit",
+    params(("id" = Uuid, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "The offered terms", body = OfferedTerms),
+        (status = 401, description = "UNAUTHORIZED", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NOT_FOUND", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])))]
+pub(crate) async fn terms(
+    session: CustomerSession,
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<OfferedTerms>, ApiError> {
+    let (customer, id) = (session.customer_id(), Uuid::from_u128(id));
+    let of = |kind| state.app.installment_offered_terms(customer, id, kind);
+    Ok(Json(OfferedTerms {
+        bill: of("bill").await?,
+        purchase: of("purchase").await?,
+        cash: of("cash").await?,
+    }))
+}
+
 /// An installment quote (bill or purchase): the APR first. Writes nothing; the booking's
 /// rules are checked on a copy of the account.
 #[utoipa::path(post, path = "/v1/credit/accounts/{id}/installments/quotes", tag = "credit",
@@ -124,7 +163,7 @@ pub(crate) async fn purchases(
             INSTALLMENT_WINDOW_CLOSED, INSTALLMENT_EXCEEDS_UNCONVERTED, INSTALLMENT_OVER_PERMANENT_LIMIT, \
             INSTALLMENT_NOT_CONVERTIBLE, INVALID_PURCHASE_ID, PURCHASE_UNKNOWN, PURCHASE_NOT_POSTED, \
             PURCHASE_ALREADY_BILLED, PURCHASE_REPAID, PURCHASE_ALREADY_CONVERTED, DEBIT_CARD_REQUIRED, \
-            MERCHANT_INSTALLMENT_NOT_OFFERED, \
+            MERCHANT_INSTALLMENT_NOT_OFFERED, INSTALLMENT_TERM_NOT_OFFERED, \
             INSUFFICIENT_CREDIT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, HARDSHIP_REQUIRES_DELINQUENCY, \
             UNKNOWN_PURPOSE, NO_SPECIAL_LIMIT, SPECIAL_LIMIT_EXCEEDED, MERCHANT_REQUIRED, MERCHANT_UNKNOWN, \
             MERCHANT_NOT_APPROVED, INVALID_BODY",
@@ -279,13 +318,15 @@ pub(crate) async fn settle(
 /// The card installment routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(purchases, quote, book, list, settle),
+    paths(purchases, terms, quote, book, list, settle),
     components(schemas(
         InstallmentQuoteRequest,
         BookInstallmentRequest,
         SettleRequest,
         PlanList,
         PurchaseList,
+        OfferedTerms,
+        OfferedTermView,
         ConvertiblePurchaseView,
         PlanView,
         InstallmentOffer,

@@ -8,6 +8,7 @@ pub(crate) mod credit_doc;
 pub(crate) mod credit_installments;
 pub(crate) mod credit_internal;
 pub(crate) mod customers;
+pub(crate) mod dev_clock;
 pub(crate) mod flash_sales;
 pub(crate) mod group_buys;
 pub(crate) mod idempotent;
@@ -68,6 +69,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/v1/credit/accounts/{id}/installments/purchases",
             get(credit_installments::purchases),
+        )
+        .route(
+            "/v1/credit/accounts/{id}/installments/terms",
+            get(credit_installments::terms),
         )
         .route(
             "/v1/credit/accounts/{id}/installments/quotes",

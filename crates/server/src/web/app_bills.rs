@@ -14,11 +14,13 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::app_bill_installments::{self, Section};
 use super::card_forms;
 use super::csrf::CsrfForm;
 use super::errors::ErrorPage;
 use super::face_forms;
 use super::i18n_cards::CardTexts;
+use super::i18n_installments::InstallmentTexts;
 use super::page::Page;
 use super::session::PageSession;
 use crate::AppState;
@@ -94,6 +96,18 @@ pub(crate) struct AccountPage {
     key: String,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// The bill installment strings and section (docs/web.md, "Bill installments").
+    i: &'static InstallmentTexts,
+    installment: Section,
+}
+
+/// What the installment form sent, shown again with its message (`amount: None`: the form was
+/// not sent, so it is prefilled with the statement's balance).
+#[derive(Debug, Default)]
+pub(crate) struct Echo {
+    pub(crate) amount: Option<String>,
+    pub(crate) periods: String,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -169,7 +183,9 @@ pub(crate) async fn bills(
     }
 }
 
-async fn account_page(
+/// The account page; `error` is the repayment form's message, `echo` the installment form's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn account_page(
     state: &AppState,
     session: &PageSession,
     page: Page,
@@ -177,24 +193,29 @@ async fn account_page(
     amount: &str,
     error: Option<String>,
     notice: Option<&'static str>,
+    echo: Echo,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(id) else {
         return ErrorPage::not_found(page).into_response();
     };
     let customer = session.customer_id();
     let loaded = async {
-        let account = state.app.credit_account(customer, id).await?;
-        let account = shown(state, page.c, customer, &account).await?;
+        let view = state.app.credit_account(customer, id).await?;
+        let account = shown(state, page.c, customer, &view).await?;
         let statements = state.app.credit_statements(customer, id).await?;
-        Ok::<_, ApiError>((account, statements))
+        let i = page.lang.installment_texts();
+        let installment =
+            app_bill_installments::section(state, i, customer, &view, &statements, echo).await?;
+        Ok::<_, ApiError>((account, statements, installment))
     };
     match loaded.await {
-        Ok((account, statements)) => {
-            let status = if error.is_some() {
+        Ok((account, statements, installment)) => {
+            let status = if error.is_some() || installment.error.is_some() {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {
                 StatusCode::OK
             };
+            let i = page.lang.installment_texts();
             let body = AccountPage {
                 page,
                 account,
@@ -203,6 +224,8 @@ async fn account_page(
                 key: face_forms::idempotency_key(),
                 error,
                 notice,
+                i,
+                installment,
             };
             (status, body).into_response()
         }
@@ -217,7 +240,7 @@ pub(crate) async fn account(
     page: Page,
     Path(id): Path<String>,
 ) -> Response {
-    account_page(&state, &session, page, &id, "", None, None).await
+    account_page(&state, &session, page, &id, "", None, None, Echo::default()).await
 }
 
 /// `GET /app/bills/{id}/statements/{date}`: one statement with its lines.
@@ -273,7 +296,10 @@ pub(crate) async fn repay(
         let session = &session;
         let id = id.clone();
         let amount = form.amount.clone();
-        async move { account_page(&state, session, page, &id, &amount, Some(error), None).await }
+        async move {
+            let echo = Echo::default();
+            account_page(&state, session, page, &id, &amount, Some(error), None, echo).await
+        }
     };
     let Ok(account_id) = Uuid::parse_str(&id) else {
         return ErrorPage::not_found(page).into_response();
@@ -295,7 +321,17 @@ pub(crate) async fn repay(
             } else {
                 c.already_done
             };
-            account_page(&state, &session, page, &id, "", None, Some(notice)).await
+            account_page(
+                &state,
+                &session,
+                page,
+                &id,
+                "",
+                None,
+                Some(notice),
+                Echo::default(),
+            )
+            .await
         }
         Err(Ok(message)) => again(page, message).await,
         Err(Err(e)) => failed(page, e),

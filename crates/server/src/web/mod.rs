@@ -23,6 +23,7 @@
 //!   360 view's risk section use (docs/risk.md).
 
 mod app_auth;
+mod app_bill_installments;
 mod app_bills;
 mod app_borrow;
 mod app_cards;
@@ -52,6 +53,7 @@ mod i18n_cards;
 mod i18n_faces;
 mod i18n_group_buy;
 mod i18n_identity;
+mod i18n_installments;
 mod i18n_lifecycle;
 mod i18n_points;
 pub(crate) mod i18n_rewards;
@@ -85,6 +87,14 @@ fn card_routes() -> Router<AppState> {
             get(app_bills::statement),
         )
         .route("/app/bills/{id}/repay", post(app_bills::repay))
+        .route(
+            "/app/bills/{id}/installment/quote",
+            post(app_bill_installments::quote),
+        )
+        .route(
+            "/app/bills/{id}/installment/book",
+            post(app_bill_installments::book),
+        )
         .route("/app/borrow", get(app_borrow::borrow))
         .route("/app/borrow/quote", post(app_borrow::quote))
         .route("/app/borrow/book", post(app_borrow::book))

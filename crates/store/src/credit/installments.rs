@@ -3,7 +3,7 @@
 //! checked by the same rules as the booking and writes nothing), the purchases a purchase
 //! installment may convert, named by their main-ledger id, and that id's card-local hold.
 
-use cardlife_credit::billing::Event;
+use cardlife_credit::billing::{Event, InstallmentPricing};
 use cardlife_kernel::Money;
 use jiff::civil::Date;
 use uuid::Uuid;
@@ -45,6 +45,21 @@ impl CreditService {
             kind: event.kind(),
         })?;
         Ok(())
+    }
+
+    /// The installment terms one of the holder's accounts offers on `today` (of the product
+    /// version in force that day, or on the account's open day if that is later).
+    pub async fn installment_pricing(
+        &self,
+        id: Uuid,
+        customer_id: Uuid,
+        today: Date,
+    ) -> Result<InstallmentPricing, CreditError> {
+        let slot = self.slot(id)?;
+        let live = slot.lock().await;
+        Self::owned(&live, Some(customer_id))?;
+        let day = live.engine.today().map_or(today, |open| open.max(today));
+        Ok(live.engine.product_on(day).installment_pricing.clone())
     }
 
     /// The purchases of one of the holder's accounts a purchase installment may convert today.
