@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 use super::account::Bucket;
 use super::cycle::days_between;
 use super::error::BillingError;
-use super::special::SpecialAmounts;
 use super::pricing::InstallmentPricing;
+use super::special::SpecialAmounts;
 
 /// The longest `due_days + grace_days` may be, so every late-fee day falls on or before the
 /// next statement date (the shortest month has 28 days).

@@ -270,6 +270,8 @@ async fn quoted(
         periods,
         rate: None,
         fee_mode: None,
+        purpose: None,
+        merchant_id: None,
     };
     match state
         .app
