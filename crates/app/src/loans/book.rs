@@ -10,7 +10,7 @@ use cardlife_credit::loan::{
 use cardlife_credit::quote::{Annualised, LoanQuote, Periods, RepaymentMethod, format_percent};
 use cardlife_kernel::{AccountId, BusinessZone, CustomerId, Money, Rate};
 use cardlife_store::StoreError;
-use cardlife_store::loans::{EventRecord, LoanRecord, LoanStore, LoanSummary, QuoteRecord};
+use cardlife_store::loans::{Booked, EventRecord, LoanRecord, LoanStore, LoanSummary, QuoteRecord};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -335,8 +335,24 @@ impl App {
             mode: None,
             debit_card_id: Some(card.id),
         };
-        if !self.loan_store().insert_loan(&record, &first, now).await? {
-            return Err(LoanRefusal::QuoteUsed.into());
+        // The cap was checked above on what was owed then; the store checks it again inside
+        // the booking's own transaction, so a concurrent booking cannot slip past it.
+        let cap = self.loans_config().loan.customer_cap();
+        match self
+            .loan_store()
+            .insert_loan(&record, &first, now, cap.fen())
+            .await?
+        {
+            Booked::Inserted => {}
+            Booked::QuoteUsed => return Err(LoanRefusal::QuoteUsed.into()),
+            Booked::CapExceeded { outstanding_fen } => {
+                return Err(LoanError::CustomerCapExceeded {
+                    outstanding: Money::cny(outstanding_fen),
+                    amount: Money::cny(quote.amount_fen),
+                    cap,
+                }
+                .into());
+            }
         }
         self.mirror_accounts(id).await?;
         self.mirror_postings(id, 1, &postings).await?;

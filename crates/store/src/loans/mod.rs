@@ -15,6 +15,7 @@ use sqlx::Row;
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::tx::{Tx, on_tx};
 
 /// A stored loan quote: the terms a booking accepts, until it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +128,26 @@ pub struct EventRecord {
     pub mode: Option<String>,
     /// The debit card paid to or from.
     pub debit_card_id: Option<uuid::Uuid>,
+}
+
+/// Principal a customer owes on loans and credit lines. PostgreSQL sums BIGINT as NUMERIC:
+/// cast back, one query text for both.
+const OUTSTANDING: &str = "SELECT CAST((SELECT COALESCE(SUM(principal_fen), 0) FROM loans \
+                           WHERE customer_id = $1) + (SELECT COALESCE(SUM(drawn_fen), 0) \
+                           FROM credit_lines WHERE customer_id = $1) AS BIGINT)";
+
+/// What booking a loan came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booked {
+    /// The loan and its first event are stored.
+    Inserted,
+    /// A loan was booked from this quote already.
+    QuoteUsed,
+    /// The customer would owe more than the cap; what they owe now.
+    CapExceeded {
+        /// Principal owed on loans and lines, fen.
+        outstanding_fen: i64,
+    },
 }
 
 /// The loans tables.
@@ -321,25 +342,51 @@ impl LoanStore {
         row.map(quote_from).transpose()
     }
 
-    /// Books a loan with its first event; `Ok(false)` (nothing written) when its quote was
-    /// already booked.
+    /// Books a loan with its first event, unless its quote was already booked or the customer
+    /// would then owe more than `cap_fen` on loans and lines (nothing written either way).
+    ///
+    /// The cap is checked inside the insert's transaction, with the customer's bookings
+    /// serialised — the write lock taken at `BEGIN IMMEDIATE` on SQLite, the customer's row
+    /// locked on PostgreSQL — so two concurrent bookings cannot both fit under it.
     pub async fn insert_loan(
         &self,
         loan: &LoanRecord,
         first: &EventRecord,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+        cap_fen: i64,
+    ) -> Result<Booked, StoreError> {
         let sql = "INSERT INTO loans (id, customer_id, quote_id, product, method, amount_fen, \
                    periods, annual_rate, debit_card_id, booked_on, status, principal_fen, \
                    interest_fen, penalty_fen, days_past_due, worst_days_past_due, events, \
                    created_at_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
                    $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING";
+        let customer = loan.customer.as_uuid().to_string();
         let s = &loan.summary;
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let inserted = sqlx::query(sql)
+        let mut tx = Tx::begin(&self.db).await?;
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT id FROM customers WHERE id = $1 FOR UPDATE")
+                .bind(&customer)
+                .execute(&mut **t)
+                .await?;
+        }
+        let owed: i64 = on_tx!(&mut tx, |conn| {
+            sqlx::query_scalar::<_, i64>(OUTSTANDING)
+                .bind(&customer)
+                .fetch_one(conn)
+                .await
+        })?;
+        if owed
+            .checked_add(loan.amount_fen)
+            .is_none_or(|total| total > cap_fen)
+        {
+            return Ok(Booked::CapExceeded {
+                outstanding_fen: owed,
+            });
+        }
+        let inserted = on_tx!(&mut tx, |conn| {
+            sqlx::query(sql)
                 .bind(loan.id.to_string())
-                .bind(loan.customer.as_uuid().to_string())
+                .bind(&customer)
                 .bind(loan.quote_id.to_string())
                 .bind(&loan.product)
                 .bind(&loan.method)
@@ -356,19 +403,21 @@ impl LoanStore {
                 .bind(s.worst_days_past_due)
                 .bind(1_i64)
                 .bind(ns(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if inserted == 0 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if inserted == 0 {
+            return Ok(Booked::QuoteUsed);
+        }
+        on_tx!(&mut tx, |conn| {
             bind_event(sqlx::query(INSERT_EVENT), loan.id, first, now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok::<bool, StoreError>(true)
-        })
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })?;
+        tx.commit().await?;
+        Ok(Booked::Inserted)
     }
 
     /// Whether a loan was booked from quote `id`.
@@ -485,12 +534,8 @@ impl LoanStore {
 
     /// Principal the customer owes on loans not closed plus what they have drawn on lines.
     pub async fn outstanding_principal(&self, customer: CustomerId) -> Result<i64, StoreError> {
-        // PostgreSQL sums BIGINT as NUMERIC: cast back, one query text for both.
-        let sql = "SELECT CAST((SELECT COALESCE(SUM(principal_fen), 0) FROM loans \
-                   WHERE customer_id = $1) + (SELECT COALESCE(SUM(drawn_fen), 0) \
-                   FROM credit_lines WHERE customer_id = $1) AS BIGINT)";
         let total: i64 = on_pool!(&self.db, |pool| {
-            sqlx::query_scalar::<_, i64>(sql)
+            sqlx::query_scalar::<_, i64>(OUTSTANDING)
                 .bind(customer.as_uuid().to_string())
                 .fetch_one(pool)
                 .await
