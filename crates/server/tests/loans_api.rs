@@ -811,38 +811,36 @@ async fn an_interest_only_loan_is_booked_over_the_api_and_repaid_with_its_bullet
 }
 
 #[tokio::test]
-async fn two_bookings_racing_past_the_per_customer_cap_book_only_one() {
+async fn bookings_racing_past_the_per_customer_cap_book_only_what_fits() {
     for s in servers().await {
         let c = s.register("13800000041").await;
         let card = card(&s, &c, CARD_A).await;
-        // Each quote fits under the 200,000.00 cap on its own; together they do not.
-        let a = quote(&s, &c, 15_000_000, 12, "equal_installment").await;
-        let b = quote(&s, &c, 15_000_000, 12, "equal_installment").await;
-        let body =
-            |q: &Value| json!({ "quote_id": q["id"], "consent": true, "debit_card_id": card });
+        // Each quote fits under the 200,000.00 cap on its own; three of them fit together.
+        let mut quotes = Vec::new();
+        for _ in 0..8 {
+            quotes.push(quote(&s, &c, 6_000_000, 12, "equal_installment").await);
+        }
         let before = s.count("loans").await;
-        let (first, second) = tokio::join!(
-            post_key(&s, "/v1/loans", &c.token, Some("race-a"), body(&a)),
-            post_key(&s, "/v1/loans", &c.token, Some("race-b"), body(&b)),
-        );
-        let mut statuses = [first.0, second.0];
-        statuses.sort();
-        assert_eq!(
-            statuses,
-            [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
-            "{} / {}",
-            first.1,
-            second.1
-        );
-        let refused = if first.0 == StatusCode::CREATED {
-            &second.1
-        } else {
-            &first.1
-        };
-        assert_eq!(refused["code"], "CUSTOMER_CAP_EXCEEDED", "{refused}");
-        assert_eq!(s.count("loans").await, before + 1, "{}", s.backend);
+        let answers = futures_util::future::join_all(quotes.iter().enumerate().map(|(i, q)| {
+            let body = json!({ "quote_id": q["id"], "consent": true, "debit_card_id": card });
+            let key = format!("race-{i}");
+            let token = c.token.clone();
+            let s = &s;
+            async move { post_key(s, "/v1/loans", &token, Some(&key), body).await }
+        }))
+        .await;
+        let booked = answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::CREATED)
+            .count();
+        assert_eq!(booked, 3, "{answers:?}");
+        for (status, body) in answers.iter().filter(|(st, _)| *st != StatusCode::CREATED) {
+            assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["code"], "CUSTOMER_CAP_EXCEEDED", "{body}");
+        }
+        assert_eq!(s.count("loans").await, before + 3, "{}", s.backend);
         let (_, o) = s.get("/v1/loans/offer", Some(&c.token)).await;
-        assert_eq!(o["outstanding"], "150000.00", "{o}");
+        assert_eq!(o["outstanding"], "180000.00", "{o}");
         ledger_ok(&s).await;
     }
 }
