@@ -43,7 +43,7 @@ pub enum InstallmentError {
     #[error("fee_mode must be per_period or upfront")]
     UnknownFeeMode,
     /// A kind other than `bill`, `purchase`, `merchant`, `cash` or `hardship`.
-    #[error("kind must be bill, purchase, merchant, cash or hardship")]
+    #[error("kind must be bill, purchase, merchant, cash, hardship or special")]
     UnknownKind,
     /// A hardship plan on an account that is not past due.
     #[error("{0}")]
@@ -518,6 +518,11 @@ impl App {
             // A hardship plan is priced case by case (docs/api.md): the caller's rate.
             ("hardship", Some(r)) => (r, asked_upfront.unwrap_or(false)),
             ("hardship", None) => return Err(InstallmentError::InvalidRate.into()),
+            // A special-purpose plan carries the rate of its programme with the merchant
+            // (promotions differ by purpose and partner): the caller's rate, shown back in the
+            // quote with its APR before consent.
+            ("special", Some(r)) => (r, asked_upfront.unwrap_or(false)),
+            ("special", None) => return Err(InstallmentError::InvalidRate.into()),
             (_, _) => {
                 let priced = pricing::priced_kind(kind).ok_or(InstallmentError::UnknownKind)?;
                 let price = self
