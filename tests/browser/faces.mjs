@@ -13,6 +13,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { DESKTOP, MOBILE, customerId, face, launch, login as logIn, register, secret, startServer } from './harness.mjs';
 
 const PAN = '6225880137461233';
@@ -316,6 +317,35 @@ test('a merchant applies, an operator approves, a cardholder pays its QR code, t
     await page.click('[data-test=repay]');
     await page.locator('[data-test=notice]').waitFor();
     await shot('b17-repaid-after-installment-zh');
+  });
+
+  await t.test('the merchant is settled T+1 and downloads the day\'s reconciliation file', async () => {
+    const { page, shot } = merchant;
+    // Every closed day up to yesterday (the walk's clock is a week on from the payment).
+    const { settled } = await server.internal('/v1/internal/settlement/run', {});
+    assert.ok(Array.isArray(settled));
+    await page.goto('/merchant/settlements');
+    if (page.url().includes('/merchant/login')) {
+      // A week on, the staff session has idled out.
+      await page.fill('input[name=login]', login);
+      await page.fill('input[name=password]', 'shop-secret-1');
+      await page.click('[data-test=submit]');
+      await page.waitForURL('**/merchant');
+      await page.click('[data-test=nav-settlements]');
+    }
+    const day = page.locator('[data-test=settlement]').filter({ hasText: '500.00' }).first();
+    await day.waitFor();
+    await shot('b18-merchant-settlements-zh');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      day.locator('[data-test=csv]').click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^business_date,merchant_id,kind,reference,amount,currency/);
+    assert.match(csv, /,capture,/);
+    const payout = (await day.locator('[data-test=payout]').textContent()).trim();
+    const total = csv.split('\n').find((l) => l.includes(',total,'));
+    assert.ok(total && total.includes(payout), `${total} pays ${payout}`);
   });
 
   await t.test('no console errors or CSP violations', () => {

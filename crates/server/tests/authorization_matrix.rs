@@ -556,6 +556,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/merchant/orders", PageAccess::MerchantStaff),
     ("/merchant/developer", PageAccess::MerchantStaff),
     ("/merchant/cashier-rewards", PageAccess::MerchantStaff),
+    ("/merchant/settlements", PageAccess::MerchantStaff),
     ("/console", PageAccess::Operator(EVERY_ROLE)),
     ("/console/dashboard/data", PageAccess::Operator(EVERY_ROLE)),
     ("/console/merchants", PageAccess::Operator(QUEUE_READERS)),

@@ -76,6 +76,99 @@ async fn approved_with_code<'a>(
 }
 
 #[tokio::test]
+async fn the_portal_lists_settled_days_and_downloads_their_reconciliation_file() {
+    for s in servers().await {
+        let (mut m, payload) = approved_with_code(&s, "Dumpling Bar", "dumpling").await;
+        let empty = m.get("/merchant/settlements").await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+        assert!(empty.body.contains("data-test=\"no-settlements\""));
+
+        let mut c = Browser::new(&s);
+        c.register("13812345680", "cardholder-pw1").await;
+        let confirm = c.post("/app/pay/scan", &[("payload", &payload)]).await;
+        let key = hidden(&confirm.body, "key");
+        let paid = c
+            .post(
+                "/app/pay/confirm",
+                &[("payload", &payload), ("amount", "100.00"), ("key", &key)],
+            )
+            .await;
+        assert!(paid.body.contains("data-test=\"paid\""), "{}", paid.body);
+
+        // Next morning the day is settled T+1.
+        s.clock.advance(jiff::SignedDuration::from_hours(24));
+        let (status, run) = s
+            .post(
+                "/v1/internal/settlement/run",
+                Some(common::INTERNAL_TOKEN),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let day = run["settled"][0]["business_date"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let payout = run["settled"][0]["payout"].as_str().unwrap().to_owned();
+
+        // A day on, the staff session has idled out: log in again.
+        let relogin = m
+            .post(
+                "/merchant/login",
+                &[("login", "dumpling"), ("password", "shop-secret-1")],
+            )
+            .await;
+        assert_eq!(relogin.status, StatusCode::SEE_OTHER, "{}", relogin.body);
+        let list = m.get("/merchant/settlements").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(
+            list.body.contains(&format!("data-date=\"{day}\"")),
+            "{}",
+            list.body
+        );
+        assert!(list.body.contains("100.00"), "the captures: {}", list.body);
+        assert!(
+            list.body.contains(&payout),
+            "the payout {payout}: {}",
+            list.body
+        );
+
+        let csv = m
+            .get(&format!("/merchant/settlements/{day}/reconciliation.csv"))
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+        assert!(
+            csv.headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("attachment"),
+        );
+        assert!(
+            csv.body
+                .starts_with("business_date,merchant_id,kind,reference,amount,currency")
+        );
+        let total = csv.body.lines().find(|l| l.contains(",total,")).unwrap();
+        assert!(total.contains(&payout), "{total} pays {payout}");
+
+        // Another merchant's staff does not see this merchant's day; a malformed day is not
+        // found; nobody logged out reads either.
+        let (mut other, _) = approved_with_code(&s, "Other Shop", "othershop").await;
+        let foreign = other
+            .get(&format!("/merchant/settlements/{day}/reconciliation.csv"))
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.body);
+        let odd = m
+            .get("/merchant/settlements/2026-4-1/reconciliation.csv")
+            .await;
+        assert_eq!(odd.status, StatusCode::NOT_FOUND);
+        let anonymous = Browser::new(&s)
+            .get(&format!("/merchant/settlements/{day}/reconciliation.csv"))
+            .await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
 async fn a_cardholder_pays_by_uploading_a_picture_of_the_printed_code() {
     for s in servers().await {
         let (_m, payload) = approved_with_code(&s, "Tea House", "teahouse").await;

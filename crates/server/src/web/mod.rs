@@ -62,6 +62,7 @@ mod merchant_auth;
 mod merchant_developer;
 mod merchant_portal;
 mod merchant_rewards;
+mod merchant_settlements;
 mod page;
 mod qr_image;
 mod qr_svg;
@@ -141,6 +142,14 @@ fn merchant_routes() -> Router<AppState> {
         .route(
             "/merchant/cashier-rewards",
             get(merchant_rewards::cashier_rewards),
+        )
+        .route(
+            "/merchant/settlements",
+            get(merchant_settlements::settlements),
+        )
+        .route(
+            "/merchant/settlements/{date}/reconciliation.csv",
+            get(merchant_settlements::reconciliation),
         )
         .route(
             "/merchant/developer/keys",
