@@ -23,6 +23,7 @@
 //! - [`risk`]: risk decisions on the payment path, recorded, and read by the console.
 //! - [`ledger`]: the ledger types callers need, re-exported so the server depends on `app` only.
 
+pub mod card_binding;
 pub mod consents;
 pub mod console;
 pub mod credit;

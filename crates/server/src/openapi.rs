@@ -52,6 +52,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::customers::CustomersApi::openapi());
     doc.merge(crate::routes::consents::ConsentsApi::openapi());
     doc.merge(crate::routes::identity::IdentityApi::openapi());
+    doc.merge(crate::routes::card_binding::CardBindingApi::openapi());
     doc.merge(crate::routes::quotes::QuotesApi::openapi());
     doc.merge(crate::routes::credit_doc::CreditApi::openapi());
     doc.merge(crate::routes::credit_installments::InstallmentsApi::openapi());

@@ -72,6 +72,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("put", "/v1/me/real-name", Access::Customer),
     ("delete", "/v1/me/real-name", Access::Customer),
     ("get", "/v1/me/devices", Access::Customer),
+    ("get", "/v1/me/credit-cards", Access::Customer),
+    ("post", "/v1/me/credit-cards", Access::Customer),
     ("delete", "/v1/me/devices/{id}", Access::Customer),
     ("post", "/v1/quotes/installment", Access::Public),
     ("post", "/v1/quotes/loan", Access::Public),

@@ -700,3 +700,65 @@ async fn the_bill_installment_forms_refuse_bad_input_a_missing_csrf_token_and_a_
         assert_eq!(written(&s).await, before);
     }
 }
+
+#[tokio::test]
+async fn my_cards_binds_an_own_credit_card_by_number_and_expiry_and_refuses_the_rest() {
+    for s in servers().await {
+        let (mut b, _) = holder(&s, "13811110061", PAN).await;
+        b.get("/app/cards").await;
+        let before = s.count("credit_card_bindings").await;
+        for (number, expires, message) in [
+            (
+                PAN,
+                "2031-12",
+                "没有找到您名下卡号和有效期都一致的本行信用卡",
+            ),
+            (
+                "4111111111111111",
+                "2030-12",
+                "没有找到您名下卡号和有效期都一致的本行信用卡",
+            ),
+            (PAN, "", "请按卡面填写有效期"),
+            ("abc", "2030-12", "请输入正确的银行卡号"),
+            ("<script>alert(1)</script>", "2030-12", "内容过长"),
+            ("<b>12</b>", "2030-12", "请输入正确的银行卡号"),
+        ] {
+            let refused = b
+                .post(
+                    "/app/cards/credit",
+                    &[("card_number", number), ("expires", expires)],
+                )
+                .await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{number}");
+            assert!(refused.body.contains(message), "{number}: {}", refused.body);
+            assert!(!refused.body.contains("<script>alert"), "nothing is echoed");
+            no_full_numbers(&refused.body);
+        }
+        let forged = b
+            .post_raw(
+                "/app/cards/credit",
+                &[("card_number", PAN), ("expires", "2030-12")],
+                &[],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "no CSRF token");
+        assert_eq!(
+            s.count("credit_card_bindings").await,
+            before,
+            "{}",
+            s.backend
+        );
+
+        let bound = b
+            .post(
+                "/app/cards/credit",
+                &[("card_number", PAN), ("expires", "2030-12")],
+            )
+            .await;
+        assert_eq!(bound.status, StatusCode::OK, "{}", bound.body);
+        assert!(bound.body.contains("信用卡已绑定"), "{}", bound.body);
+        assert!(bound.body.contains("data-test=\"bound\""), "{}", bound.body);
+        no_full_numbers(&bound.body);
+        assert_eq!(s.count("credit_card_bindings").await, before + 1);
+    }
+}

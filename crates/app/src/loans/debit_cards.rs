@@ -57,7 +57,13 @@ impl App {
             .await?
         {
             Bound::New(r) => {
-                let first = self.debit_cards().list(customer).await?.len() == 1;
+                // The first card of any kind: no other debit card and no own credit card bound.
+                let credit_bound = match self.credit() {
+                    Ok(_) => self.bound_credit_cards(customer).await?.len(),
+                    Err(_) => 0,
+                };
+                let first =
+                    self.debit_cards().list(customer).await?.len() == 1 && credit_bound == 0;
                 let card = cardlife_kernel::CardId::from_uuid(r.id);
                 self.campaigns_on_card_bound(customer, card, first).await;
                 Ok((r.into(), true))

@@ -1,5 +1,6 @@
 //! The route table. Every handler names its authentication extractor in its signature.
 
+pub(crate) mod card_binding;
 pub(crate) mod cashier_incentives;
 pub(crate) mod consents;
 pub(crate) mod coupons;
@@ -147,6 +148,10 @@ pub(crate) fn routes() -> Router<AppState> {
                 .delete(identity::erase_real_name),
         )
         .route("/v1/me/devices", get(identity::devices))
+        .route(
+            "/v1/me/credit-cards",
+            get(card_binding::list).post(card_binding::bind),
+        )
         .route("/v1/me/devices/{id}", delete(identity::remove_device))
         .route(
             "/v1/me/logout-everywhere",

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cardlife_app::loans::DebitCardView;
+use cardlife_app::{AppError, Missing};
 use serde::Deserialize;
 
 use super::app_bills::{AccountShown, accounts_of, failed};
@@ -24,6 +25,8 @@ pub(crate) struct CardsPage {
     page: Page,
     accounts: Vec<AccountShown>,
     debit_cards: Vec<DebitCardView>,
+    /// The bound own-bank credit cards, masked as the accounts show them.
+    bound: Vec<String>,
     error: Option<String>,
     notice: Option<&'static str>,
 }
@@ -46,10 +49,19 @@ async fn cards_page(
     let loaded = async {
         let accounts = accounts_of(state, page.c, customer).await?;
         let debit_cards = state.app.debit_cards_of(customer).await?;
-        Ok::<_, ApiError>((accounts, debit_cards))
+        let bound = match state.app.bound_credit_cards(customer).await {
+            Ok(cards) => cards
+                .into_iter()
+                .map(|c| format!("{}******{}", c.first6, c.last4))
+                .collect(),
+            // A server without the credit context has no credit cards to bind.
+            Err(AppError::Unavailable) => Vec::new(),
+            Err(e) => return Err(ApiError::from(e)),
+        };
+        Ok::<_, ApiError>((accounts, debit_cards, bound))
     };
     match loaded.await {
-        Ok((accounts, debit_cards)) => {
+        Ok((accounts, debit_cards, bound)) => {
             let status = if error.is_some() {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {
@@ -59,6 +71,7 @@ async fn cards_page(
                 page,
                 accounts,
                 debit_cards,
+                bound,
                 error,
                 notice,
             };
@@ -75,6 +88,52 @@ pub(crate) async fn cards(
     page: Page,
 ) -> Response {
     cards_page(&state, &session, page, None, None).await
+}
+
+/// The credit bind form (never echoed back).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct BindCreditForm {
+    card_number: String,
+    expires: String,
+}
+
+/// `POST /app/cards/credit`: binds one of the customer's own credit cards by its number and
+/// expiry month (binding it again is harmless).
+pub(crate) async fn bind_credit(
+    session: PageSession,
+    State(state): State<AppState>,
+    mut page: Page,
+    CsrfForm(form): CsrfForm<BindCreditForm>,
+) -> Response {
+    "/app/cards".clone_into(&mut page.path);
+    let (f, c) = (page.f, page.c);
+    let number = match card_forms::card_number(f, c, &form.card_number) {
+        Ok(n) => n,
+        Err(e) => return cards_page(&state, &session, page, Some(e.to_owned()), None).await,
+    };
+    match state
+        .app
+        .bind_credit_card(session.customer_id(), &number, &form.expires)
+        .await
+    {
+        Ok((_, fresh)) => {
+            let notice = if fresh { c.credit_bound } else { c.bound_again };
+            cards_page(&state, &session, page, None, Some(notice)).await
+        }
+        Err(AppError::NotFound(Missing::Card)) => {
+            let e = c.err_not_your_card.to_owned();
+            cards_page(&state, &session, page, Some(e), None).await
+        }
+        Err(AppError::InvalidCard(m)) if m.contains("expiry") => {
+            let e = c.err_expiry.to_owned();
+            cards_page(&state, &session, page, Some(e), None).await
+        }
+        Err(e) => match card_forms::refusal(f, c, e) {
+            Ok(m) => cards_page(&state, &session, page, Some(m), None).await,
+            Err(e) => failed(page, e),
+        },
+    }
 }
 
 /// `POST /app/cards/debit`: binds a debit card (binding the same number again is harmless).

@@ -101,6 +101,7 @@ fn card_routes() -> Router<AppState> {
         .route("/app/borrow/book", post(app_borrow::book))
         .route("/app/cards", get(app_cards::cards))
         .route("/app/cards/debit", post(app_cards::bind_debit))
+        .route("/app/cards/credit", post(app_cards::bind_credit))
 }
 
 /// My points, the points mall and the membership card (docs/web.md, "Points, mall and

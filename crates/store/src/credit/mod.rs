@@ -18,6 +18,7 @@
 //! - `cards`: PAN tokenisation. `view`: what reads answer. `error`: [`CreditError`].
 //! - `writer`: the group commit of events.
 
+mod bindings;
 mod cards;
 mod command;
 mod error;
