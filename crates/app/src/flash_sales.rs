@@ -39,6 +39,8 @@ pub const STOCK_MAX: u32 = 10_000_000;
 pub const ITEM_LEN_MAX: usize = 200;
 /// The longest `Idempotency-Key`, in bytes.
 pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 200;
+/// Most sales [`App::visible_flash_sales`] lists.
+pub const VISIBLE_SALES_MAX: u32 = 50;
 
 /// A sale to schedule.
 #[derive(Debug, Clone)]
@@ -192,6 +194,17 @@ impl App {
             .await?
             .ok_or(AppError::NotFound(Missing::FlashSale))?;
         view_of(record)
+    }
+
+    /// The sales a cardholder can see: on sale now or upcoming (not ended), most recently
+    /// scheduled first, at most [`VISIBLE_SALES_MAX`].
+    pub async fn visible_flash_sales(&self) -> Result<Vec<FlashSaleView>, AppError> {
+        self.flash_store()
+            .not_ended(self.clock().now(), VISIBLE_SALES_MAX)
+            .await?
+            .into_iter()
+            .map(view_of)
+            .collect()
     }
 
     /// Claims one unit of `sale` for `customer`, answered once the decision is durable.

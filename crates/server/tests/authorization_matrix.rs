@@ -236,6 +236,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/v1/credit-lines/{id}/repayments", Access::Customer),
     ("post", "/v1/internal/loans/close-day", Access::Internal),
     ("post", "/v1/flash-sales", Access::Internal),
+    ("get", "/v1/flash-sales", Access::Public),
     ("get", "/v1/flash-sales/{id}", Access::Public),
     ("post", "/v1/flash-sales/{id}/claims", Access::Customer),
     (
@@ -549,6 +550,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/cards", PageAccess::Cardholder),
     ("/app/rewards", PageAccess::Cardholder),
     ("/app/group-buys", PageAccess::Cardholder),
+    ("/app/flash-sales", PageAccess::Cardholder),
     ("/app/points", PageAccess::Cardholder),
     ("/app/mall", PageAccess::Cardholder),
     ("/app/membership", PageAccess::Cardholder),

@@ -1,7 +1,7 @@
 //! Flash sales under `/v1/flash-sales` (docs/rewards.md): operators schedule a sale
-//! ([`InternalKey`] until operator roles exist), anyone reads its terms, and a logged-in customer
-//! claims a unit ([`CustomerSession`] + `Idempotency-Key`). A claim is answered once its decision
-//! is durable: 201 with the reservation, or 409 `SOLD_OUT` / `ALREADY_CLAIMED`, 422
+//! ([`InternalKey`] until operator roles exist), anyone reads its terms or the list of sales not
+//! yet ended, and a logged-in customer claims a unit ([`CustomerSession`] + `Idempotency-Key`).
+//! A claim is answered once its decision is durable: 201 with the reservation, or 409 `SOLD_OUT` / `ALREADY_CLAIMED`, 422
 //! `SALE_NOT_OPEN`.
 
 use axum::Json;
@@ -83,6 +83,13 @@ impl From<FlashSaleView> for Sale {
     }
 }
 
+/// The sales a cardholder can see.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SaleList {
+    /// On sale now or upcoming (not ended), most recently scheduled first; at most 50.
+    sales: Vec<Sale>,
+}
+
 /// A won claim: one unit reserved for the customer, to be paid at `price_fen`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Claim {
@@ -161,6 +168,19 @@ pub(crate) async fn schedule(
     Ok((StatusCode::CREATED, Json(sale.into())))
 }
 
+/// The sales on sale now or upcoming, with their durable remaining stock.
+#[utoipa::path(get, path = "/v1/flash-sales", tag = "rewards",
+    responses((status = 200, description = "Not-ended sales, most recently scheduled first (at most 50)", body = SaleList)))]
+pub(crate) async fn sales(
+    _: Public,
+    State(state): State<AppState>,
+) -> Result<Json<SaleList>, ApiError> {
+    let sales = state.app.visible_flash_sales().await?;
+    Ok(Json(SaleList {
+        sales: sales.into_iter().map(Sale::from).collect(),
+    }))
+}
+
 /// A flash sale's terms and its durable remaining stock.
 #[utoipa::path(get, path = "/v1/flash-sales/{id}", tag = "rewards",
     params(("id" = String, Path, description = "`fls_…`")),
@@ -219,8 +239,8 @@ pub(crate) async fn claim(
 /// The flash-sale part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(schedule, sale, claim),
-    components(schemas(NewSale, Sale, Claim)),
+    paths(schedule, sales, sale, claim),
+    components(schemas(NewSale, Sale, SaleList, Claim)),
     tags((name = "rewards", description = "Flash sales, coupons and points"))
 )]
 pub(crate) struct FlashSalesApi;

@@ -248,7 +248,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/credit-lines/{id}/draws", post(loans::draw))
         .route("/v1/credit-lines/{id}/repayments", post(loans::repay_line))
         .route("/v1/internal/loans/close-day", post(loans::close_day))
-        .route("/v1/flash-sales", post(flash_sales::schedule))
+        .route(
+            "/v1/flash-sales",
+            get(flash_sales::sales).post(flash_sales::schedule),
+        )
         .route("/v1/flash-sales/{id}", get(flash_sales::sale))
         .route("/v1/flash-sales/{id}/claims", post(flash_sales::claim))
         .route(

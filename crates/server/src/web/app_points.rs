@@ -299,20 +299,40 @@ pub(crate) async fn once_per_form<F>(
 where
     F: std::future::Future<Output = Result<String, AppError>>,
 {
+    once_per_form_answer(state, customer, form, key, request, run)
+        .await
+        .map(|_| ())
+}
+
+/// [`once_per_form`], answering what `run` answered the first time (a second submit gets the
+/// first one's answer back, so the page can show it again).
+pub(crate) async fn once_per_form_answer<F>(
+    state: &AppState,
+    customer: CustomerId,
+    form: &str,
+    key: &str,
+    request: &str,
+    run: F,
+) -> Result<String, ApiError>
+where
+    F: std::future::Future<Output = Result<String, AppError>>,
+{
     let scope = format!("{customer}:web.{form}");
-    if state
+    if let Some(done) = state
         .app
         .idempotency_begin(&scope, Some(key), request.as_bytes())
         .await?
-        .is_some()
     {
-        return Ok(());
+        return Ok(done.body);
     }
     match run.await {
         Ok(body) => {
-            let answer = cardlife_app::idempotency::StoredAnswer { status: 200, body };
+            let answer = cardlife_app::idempotency::StoredAnswer {
+                status: 200,
+                body: body.clone(),
+            };
             state.app.idempotency_finish(&scope, key, &answer).await?;
-            Ok(())
+            Ok(body)
         }
         Err(e) => {
             let e = ApiError::from(e);

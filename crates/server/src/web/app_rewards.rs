@@ -74,6 +74,8 @@ pub(crate) struct RewardsPage {
     page: Page,
     /// The group-buying strings, for the link to it.
     gb: &'static super::i18n_group_buy::GroupBuyTexts,
+    /// The flash-sale strings, for the link to it.
+    fs: &'static super::i18n_flash_sale::FlashSaleTexts,
     claimable: Vec<ClaimableShown>,
     mine: Vec<CouponShown>,
     key: String,
@@ -160,6 +162,7 @@ async fn render(
             let r = page.r;
             let body = RewardsPage {
                 gb: super::i18n_group_buy::group_buy_texts(page.lang),
+                fs: super::i18n_flash_sale::flash_sale_texts(page.lang),
                 claimable: claimable.into_iter().map(|(t, h)| shown(r, t, h)).collect(),
                 mine: mine.into_iter().map(|c| CouponShown::of(r, c)).collect(),
                 key: face_forms::idempotency_key(),

@@ -14,7 +14,8 @@
 //!   SMS outbox); `assets` serves the embedded files.
 //! - `app_rewards`, `console_coupons`, `i18n_rewards`: the cardholder's coupons, the console's
 //!   coupon and campaign setup, and their strings; `app_group_buys`, `i18n_group_buy`: the
-//!   cardholder's group buys and their strings.
+//!   cardholder's group buys and their strings; `app_flash_sales`, `i18n_flash_sale`: the
+//!   cardholder's flash sales and their strings.
 //! - `app_bills`, `app_borrow`, `app_cards`: bills and repayment, loans, my cards;
 //!   `card_forms`, `i18n_cards`: their field checks, once-per-form guard and strings.
 //! - `staff_session`: the operator and merchant page sessions; `face_forms`, `i18n_faces`: the
@@ -27,6 +28,7 @@ mod app_bill_installments;
 mod app_bills;
 mod app_borrow;
 mod app_cards;
+mod app_flash_sales;
 mod app_group_buys;
 mod app_home;
 mod app_identity;
@@ -51,6 +53,7 @@ mod headers;
 mod i18n;
 mod i18n_cards;
 mod i18n_faces;
+mod i18n_flash_sale;
 mod i18n_group_buy;
 mod i18n_identity;
 mod i18n_installments;
@@ -240,6 +243,8 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/group-buys", get(app_group_buys::group_buys))
         .route("/app/group-buys/start", post(app_group_buys::start))
         .route("/app/group-buys/join", post(app_group_buys::join))
+        .route("/app/flash-sales", get(app_flash_sales::flash_sales))
+        .route("/app/flash-sales/{id}/claim", post(app_flash_sales::claim))
         .merge(card_routes())
         .merge(points_routes())
         .merge(merchant_routes())

@@ -222,6 +222,28 @@ impl FlashSaleStore {
         })
     }
 
+    /// The sales not yet ended at `now` (on sale or upcoming), most recently scheduled first,
+    /// at most `limit` of them.
+    pub async fn not_ended(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<FlashSaleRecord>, StoreError> {
+        let sql = "SELECT id, item, stock, remaining, per_user_limit, price_fen, currency, \
+                   starts_at_ns, ends_at_ns FROM flash_sales WHERE ends_at_ns > $1 \
+                   ORDER BY created_at_ns DESC, id DESC LIMIT $2";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(ns(now))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(sale_from)
+                .collect()
+        })
+    }
+
     /// Every claim of a sale, in `seq` order (to rebuild the sequencer).
     pub async fn claims(&self, sale: Uuid) -> Result<Vec<ClaimRecord>, StoreError> {
         let sql = "SELECT seq, customer_id, nth, idempotency_key, claimed_at_ns \
