@@ -83,6 +83,35 @@ pub struct Customer360 {
     pub payments: Vec<PaymentRow>,
     /// The newest risk decisions about them (docs/risk.md).
     pub risk: Vec<crate::risk::DecisionView>,
+    /// Their card accounts with the cards (masked) and the newest statements.
+    pub accounts: Vec<CardAccountRow>,
+    /// What they hold in rewards, when the rewards context runs.
+    pub rewards: Option<RewardsHeld>,
+}
+
+/// How many statements of each account the 360 view shows (newest first).
+pub const STATEMENTS_SHOWN_MAX: usize = 3;
+
+/// One card account in the 360 view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardAccountRow {
+    /// The account as of today.
+    pub account: cardlife_store::credit::AccountView,
+    /// Its cards, masked (first 6 + last 4).
+    pub cards: Vec<String>,
+    /// Its newest statements.
+    pub statements: Vec<cardlife_store::credit::StatementView>,
+}
+
+/// The rewards a customer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardsHeld {
+    /// Points usable today.
+    pub points: cardlife_kernel::Points,
+    /// Coupons claimed and still usable.
+    pub coupons_available: usize,
+    /// The membership tier's code.
+    pub tier: String,
 }
 
 /// A customer in the console: the stored row, their lifecycle stage and value tier.
@@ -212,7 +241,47 @@ impl App {
             debit_cards: store.debit_cards_of(id).await?,
             payments: store.payments_of(id).await?,
             risk: self.customer_risk_decisions(id).await?,
+            accounts: self.card_accounts_360(id).await?,
+            rewards: self.rewards_360(id).await?,
         })
+    }
+
+    async fn card_accounts_360(&self, id: CustomerId) -> Result<Vec<CardAccountRow>, AppError> {
+        let Ok(credit) = self.credit() else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        for account in self.credit_accounts(id).await? {
+            let cards = credit
+                .cards(account.id, id.as_uuid())
+                .await?
+                .into_iter()
+                .map(|c| format!("{}******{}", c.first6, c.last4))
+                .collect();
+            let mut statements = credit.statements(account.id, id.as_uuid()).await?;
+            statements.truncate(STATEMENTS_SHOWN_MAX);
+            rows.push(CardAccountRow {
+                account,
+                cards,
+                statements,
+            });
+        }
+        Ok(rows)
+    }
+
+    async fn rewards_360(&self, id: CustomerId) -> Result<Option<RewardsHeld>, AppError> {
+        let points = match self.my_points(id).await {
+            Ok(p) => p.balance,
+            Err(AppError::Unavailable) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let coupons = self.my_coupons(id).await?;
+        let tier = self.my_membership(id).await?.tier.code;
+        Ok(Some(RewardsHeld {
+            points,
+            coupons_available: coupons.iter().filter(|c| c.state == "available").count(),
+            tier,
+        }))
     }
 }
 

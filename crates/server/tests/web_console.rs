@@ -224,3 +224,48 @@ async fn the_console_login_refuses_bad_input_and_sets_no_session() {
         assert_eq!(b.console_login("admin1").await.location(), "/console");
     }
 }
+
+#[tokio::test]
+async fn the_360_view_shows_card_accounts_their_statements_and_rewards_held() {
+    for s in servers().await {
+        let c = s.register("13812340077").await;
+        common::credit::open(&s, &c.id, "4111111111111111", 1_000_000).await;
+        common::credit::buy(&s, "4111111111111111", 123_400, "c360").await;
+        // A week on, the 7 April statement is cut.
+        s.clock.advance_days(7);
+        let (status, closed, _) = common::credit::post(
+            &s,
+            "/v1/internal/credit/close-day",
+            common::INTERNAL_TOKEN,
+            None,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{closed}");
+
+        create_operator(&s, "op-360", "13900000099", "viewer").await;
+        let mut viewer = Browser::new(&s);
+        viewer.console_login("op-360").await;
+        let view = viewer.get(&format!("/console/customers/{}", c.id)).await;
+        assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+        let accounts = &view.body[view.body.find("data-test=\"card-accounts\"").unwrap()..];
+        assert!(accounts.contains("411111******1111"), "{}", view.body);
+        assert!(accounts.contains("10000.00"), "the limit: {}", view.body);
+        assert!(
+            accounts.contains("data-test=\"statement\""),
+            "{}",
+            view.body
+        );
+        assert!(
+            accounts.contains("1,234.00") || accounts.contains("1234.00"),
+            "{}",
+            view.body
+        );
+        assert!(
+            !view.body.contains("4111111111111111"),
+            "never the full number"
+        );
+        let rewards = &view.body[view.body.find("data-test=\"rewards\"").unwrap()..];
+        assert!(rewards.contains("data-test=\"tier\""), "{}", view.body);
+    }
+}
