@@ -224,6 +224,8 @@ async fn the_console_shows_decisions_in_words_on_the_risk_page_and_the_360_view(
         let denied = rows(&page.body);
         assert_eq!(denied.len(), 1);
         assert!(denied[0].contains("data-outcome=\"deny\""));
+        // The order is named as people see it, not as stored.
+        assert!(denied[0].contains("<code>ord_"), "{}", denied[0]);
         assert!(page.body.contains("10 分钟内支付过于频繁"));
         assert!(
             page.body

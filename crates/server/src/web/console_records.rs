@@ -59,6 +59,14 @@ pub(crate) fn local(at: &Timestamp) -> String {
         .to_string()
 }
 
+/// A payment order's stored id as people see it (`ord_…`); any other text as it is.
+pub(crate) fn order_label(stored: &str) -> String {
+    match uuid::Uuid::parse_str(stored) {
+        Ok(id) => cardlife_app::merchants::vocabulary::PaymentOrderId::from_uuid(id).to_string(),
+        Err(_) => stored.to_owned(),
+    }
+}
+
 /// Fen as yuan, `12.50`.
 pub(crate) fn yuan(fen: &i64) -> String {
     Money::cny(*fen).to_string()
