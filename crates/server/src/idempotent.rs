@@ -134,6 +134,16 @@ where
 }
 
 /// A JSON answer (stored under a key), marked `Idempotent-Replayed` when it was replayed.
+/// The request's `Idempotency-Key` as text (empty when missing or not visible ASCII), for use
+/// cases that derive ids of their own from it; whether it is acceptable is [`once`]'s to say.
+pub(crate) fn key_text(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub(crate) fn json_answer(status: StatusCode, body: String, replayed: bool) -> Response {
     let mut response = (status, body).into_response();
     response

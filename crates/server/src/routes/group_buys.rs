@@ -22,7 +22,7 @@ use super::idempotent::once;
 use crate::AppState;
 use crate::auth::{CustomerSession, InternalKey, OperatorSession, Public};
 use crate::extract::JsonBody;
-use crate::idempotent::IDEMPOTENCY_KEY;
+use crate::idempotent::key_text;
 use crate::problem::{ApiError, Problem};
 
 /// An offer to set up.
@@ -223,14 +223,6 @@ fn group_id(text: &str) -> Result<GroupBuyId, ApiError> {
     })
 }
 
-fn attempt_of(headers: &HeaderMap) -> String {
-    headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 impl OfferIn {
     /// The use case's terms; an unreadable merchant id is a bad term like any other.
     pub(crate) fn terms(self) -> Result<NewGroupBuyOffer, ApiError> {
@@ -315,7 +307,7 @@ pub(crate) async fn start(
     JsonBody(body): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
     let customer = session.customer_id();
-    let attempt = attempt_of(&headers);
+    let attempt = key_text(&headers);
     let run = async {
         let offer = offer_id(&id)?;
         let mine = state.app.start_group_buy(customer, offer, &attempt).await?;
@@ -357,7 +349,7 @@ pub(crate) async fn join(
     JsonBody(body): JsonBody<Empty>,
 ) -> Result<Response, ApiError> {
     let customer = session.customer_id();
-    let attempt = attempt_of(&headers);
+    let attempt = key_text(&headers);
     let run = async {
         let group = group_id(&id)?;
         let mine = state.app.join_group_buy(customer, group, &attempt).await?;

@@ -19,7 +19,7 @@ use super::idempotent::once;
 use crate::AppState;
 use crate::auth::{CustomerSession, InternalKey, Public};
 use crate::extract::JsonBody;
-use crate::idempotent::IDEMPOTENCY_KEY;
+use crate::idempotent::key_text;
 use crate::problem::{ApiError, Problem};
 
 /// An item to list.
@@ -252,11 +252,7 @@ pub(crate) async fn order(
     JsonBody(body): JsonBody<NewOrder>,
 ) -> Result<Response, ApiError> {
     let customer = session.customer_id();
-    let attempt = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let attempt = key_text(&headers);
     let run = async {
         let item = item_id(&body.item_id)?;
         let placed = state

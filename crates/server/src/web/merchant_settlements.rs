@@ -56,14 +56,11 @@ pub(crate) async fn reconciliation(
     State(state): State<AppState>,
     Path(date): Path<String>,
 ) -> Response {
+    // A real calendar day written `YYYY-MM-DD`, nothing else, before anything is read.
     let well_formed = date.len() == DATE_LEN
-        && date.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
+        && date
+            .parse::<jiff::civil::Date>()
+            .is_ok_and(|d| d.to_string() == date);
     if !well_formed {
         return StatusCode::NOT_FOUND.into_response();
     }

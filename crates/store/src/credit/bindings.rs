@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::error::CreditError;
 use super::view::CardView;
 use super::{CreditService, uuid};
-use crate::db::Db;
+use crate::both::on_pool;
 
 impl CreditService {
     /// The holder's card with this number, masked. An unknown number and another holder's card
@@ -21,22 +21,13 @@ impl CreditService {
                    JOIN credit_accounts a ON a.id = c.account_id \
                    WHERE c.pan_lookup = $1 AND a.customer_id = $2";
         type Row = (String, String, String, String, String);
-        let row: Option<Row> = match &self.db {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql)
-                    .bind(&lookup)
-                    .bind(&customer)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql)
-                    .bind(&lookup)
-                    .bind(&customer)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let row: Option<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(sql)
+                .bind(&lookup)
+                .bind(&customer)
+                .fetch_optional(pool)
+                .await?
+        });
         let (id, account_id, first6, last4, expires) = row.ok_or(CreditError::CardNotFound)?;
         Ok(CardView {
             id: uuid(&id)?,
@@ -59,22 +50,15 @@ impl CreditService {
         let at = i64::try_from(now.as_nanosecond())
             .map_err(|_| CreditError::Corrupt("binding time".into()))?;
         let (card, customer) = (card.to_string(), customer_id.to_string());
-        let done = match &self.db {
-            Db::Sqlite(pool) => sqlx::query(sql)
+        let done = on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
                 .bind(&card)
                 .bind(&customer)
                 .bind(at)
                 .execute(pool)
                 .await?
-                .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(sql)
-                .bind(&card)
-                .bind(&customer)
-                .bind(at)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
+                .rows_affected()
+        });
         Ok(done == 1)
     }
 
@@ -86,10 +70,9 @@ impl CreditService {
         let sql = "SELECT card_id, bound_at_ns FROM credit_card_bindings \
                    WHERE customer_id = $1 ORDER BY bound_at_ns, card_id";
         let customer = customer_id.to_string();
-        let rows: Vec<(String, i64)> = match &self.db {
-            Db::Sqlite(pool) => sqlx::query_as(sql).bind(&customer).fetch_all(pool).await?,
-            Db::Postgres(pool) => sqlx::query_as(sql).bind(&customer).fetch_all(pool).await?,
-        };
+        let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(sql).bind(&customer).fetch_all(pool).await?
+        });
         rows.into_iter()
             .map(|(card, at)| {
                 let at = Timestamp::from_nanosecond(i128::from(at))
