@@ -467,3 +467,123 @@ async fn a_keyed_authorisation_commits_once_replays_its_answer_and_survives_a_re
         store.drop_store().await;
     }
 }
+
+/// Inserts `key` in its own transaction, held open for a moment while `during` runs, so a
+/// command that peeked at the key before meets it taken when its own commit writes.
+async fn take_key_while<F: std::future::Future>(db: &cardlife_store::Db, key: &str, during: F) {
+    use cardlife_store::Db;
+    use sqlx::Connection;
+    let insert = "INSERT INTO idempotency_keys \
+                  (scope, idem_key, request_hash, status, response, created_at_ns) \
+                  VALUES ('network', $1, $2, NULL, NULL, 1)";
+    let hold = std::time::Duration::from_millis(300);
+    match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await.unwrap();
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query(insert)
+                .bind(key)
+                .bind(&[0_u8; 32][..])
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let (_, ()) = tokio::join!(during, async {
+                tokio::time::sleep(hold).await;
+                tx.commit().await.unwrap();
+            });
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(insert)
+                .bind(key)
+                .bind(&[0_u8; 32][..])
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let (_, ()) = tokio::join!(during, async {
+                tokio::time::sleep(hold).await;
+                tx.commit().await.unwrap();
+            });
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_authorisation_whose_key_is_taken_meanwhile_writes_neither_event_nor_hold() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let held = svc
+            .authorise_keyed(
+                CardRef::Pan(pan(PAN)),
+                Money::cny(700),
+                false,
+                D1,
+                &keyed("first", "700"),
+                &answer_of,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(held, Keyed::Ran { .. }));
+        let rows = row_counts(&store.db).await.unwrap();
+        let transfers = ledger.reader().check().await.unwrap().transfers;
+        let before = svc.account(account.id, None, D1).await.unwrap();
+
+        // The key is free when the command looks, taken when its commit writes: the commit
+        // writes neither its event nor its hold, and the account is as it was.
+        let request = keyed("raced", "900");
+        let run = svc.authorise_keyed(
+            CardRef::Pan(pan(PAN)),
+            Money::cny(900),
+            false,
+            D1,
+            &request,
+            &answer_of,
+        );
+        let mut outcome = None;
+        take_key_while(&store.db, "raced", async { outcome = Some(run.await) }).await;
+        assert!(
+            matches!(outcome, Some(Err(CreditError::KeyReused))),
+            "{outcome:?}"
+        );
+        assert_eq!(row_counts(&store.db).await.unwrap(), rows);
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_eq!(svc.account(account.id, None, D1).await.unwrap(), before);
+        assert_ledger_clean(&ledger).await;
+
+        // The next command on the account commits its event and hold together, and a whole
+        // restart finds both.
+        let next = svc
+            .authorise_keyed(
+                CardRef::Pan(pan(PAN)),
+                Money::cny(300),
+                false,
+                D1,
+                &keyed("next", "300"),
+                &answer_of,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(next, Keyed::Ran { .. }));
+        let after = svc.account(account.id, None, D1).await.unwrap();
+        assert_eq!(after.pending, Money::cny(1_000));
+        let transfers = ledger.reader().check().await.unwrap().transfers;
+        drop(svc);
+        let db = store.reopen().await;
+        let ledger = start(&db, &clock).await;
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        let svc = CreditService::start(&db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(svc.account(account.id, None, D1).await.unwrap(), after);
+        assert_eq!(ledger.reader().check().await.unwrap().transfers, transfers);
+        assert_ledger_clean(&ledger).await;
+        db.close().await;
+        store.drop_store().await;
+    }
+}

@@ -1,11 +1,13 @@
 //! The card's ledger mirrored to the main ledger with deterministic ids: the high 64 bits are
 //! [`NAMESPACE`] | the account's number, the low 64 bits the engine's local id. Replaying an
 //! account rebuilds the same transfers with the same ids, so mirroring them again answers
-//! `exists` and creates nothing twice (docs/architecture.md, the credit path).
+//! `exists` and creates nothing twice (docs/architecture.md, the credit path). A command's own
+//! changes travel in its event's commit ([`super::writer`]); [`mirror`] submits the rest.
 
 use cardlife_ledger::{Account, Transfer};
 
 use super::error::CreditError;
+use super::writer::MirrorOutcome;
 use crate::ledger::LedgerService;
 
 /// Marks the high 64 bits of every credit-account id on the main ledger ("CR" in the top two
@@ -46,7 +48,33 @@ fn transfer(number: u64, t: &Transfer) -> Transfer {
     }
 }
 
-/// Submits the engine's new accounts and transfers; `ok` and `exists` are both success.
+/// The engine's new accounts and transfers in main-ledger ids (what a command's commit carries
+/// with its event: [`super::writer::Mirrored`]).
+pub(crate) fn to_main(
+    number: u64,
+    accounts: &[Account],
+    transfers: &[Transfer],
+) -> (Vec<Account>, Vec<Transfer>) {
+    (
+        accounts.iter().map(|a| account(number, a)).collect(),
+        transfers.iter().map(|t| transfer(number, t)).collect(),
+    )
+}
+
+/// Whether the ledger took every account and transfer of a command's commit (`ok` and
+/// `exists` are both success); the first refusal otherwise.
+pub(crate) fn check(outcome: &MirrorOutcome) -> Result<(), CreditError> {
+    if let Some(r) = outcome.accounts.iter().find(|r| !r.is_success()) {
+        return Err(CreditError::Mirror(format!("account: {}", r.as_str())));
+    }
+    if let Some(r) = outcome.transfers.iter().find(|r| !r.is_success()) {
+        return Err(CreditError::Mirror(format!("transfer: {}", r.as_str())));
+    }
+    Ok(())
+}
+
+/// Submits the engine's new accounts and transfers on their own (at start-up, after the days
+/// close, or what a command's commit could not carry); `ok` and `exists` are both success.
 pub async fn mirror(
     ledger: &LedgerService,
     number: u64,

@@ -6,17 +6,18 @@
 //! (deterministic). Commands on one account are serialised by its mutex. An authorisation on
 //! the day open is applied to the engine in place (every refusal is found before it changes
 //! anything: `Engine::receive_in_place`); any other command to a clone of the engine first
-//! (a refused command changes and writes nothing). Its event is then appended through the
-//! [`writer`] (one durable commit for many accounts' events, with the idempotency key and
-//! stored answer of an authorisation in the same commit), the clone replaces the engine, and
-//! the engine's new ledger accounts and transfers are mirrored to the main ledger with
-//! deterministic ids ([`mirror`]), so a replay after a crash answers `exists` and creates
-//! nothing twice. If the write fails after an in-place change, the account is rebuilt from its
-//! stored events.
+//! (a refused command changes and writes nothing). Its event — with the idempotency key and
+//! stored answer of an authorisation — and the engine's new ledger accounts and transfers,
+//! mirrored to the main ledger with deterministic ids ([`mirror`]), are then made durable in
+//! one commit of the ledger's group committer, shared with every other command queued
+//! meanwhile ([`writer`]); the clone replaces the engine. Event and mirror are durable together
+//! or not at all; a replay at start-up mirrors again whatever the ledger lacks (`exists` for
+//! the rest), so nothing is created twice. If the commit fails after an in-place change, the
+//! account is rebuilt from its stored events.
 //!
 //! - `command`: the stored event format. `sql`: the tables on either backend.
 //! - `cards`: PAN tokenisation. `view`: what reads answer. `error`: [`CreditError`].
-//! - `writer`: the group commit of events.
+//! - `writer`: a command's rows in the ledger's group commit.
 
 mod bindings;
 mod cards;
@@ -26,7 +27,7 @@ mod installments;
 pub mod mirror;
 mod sql;
 mod view;
-mod writer;
+pub(crate) mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -51,7 +52,7 @@ pub use installments::{PurchaseView, SpecialState};
 pub use view::{AccountView, AuthorisationView, CardView, StatementLine, StatementView};
 pub use writer::KeyRow;
 
-use writer::{Append, EventWriter, Written};
+use writer::{Append, Mirrored, Written};
 
 use crate::db::Db;
 use crate::idempotency::{Claim, IdempotencyStore};
@@ -197,7 +198,6 @@ pub struct CreditService {
     keys: Arc<CardKeys>,
     accounts: Arc<std::sync::RwLock<Registry>>,
     open_lock: Arc<Mutex<()>>,
-    writer: EventWriter,
     in_flight: Arc<std::sync::Mutex<HashSet<(String, String)>>>,
 }
 
@@ -277,7 +277,6 @@ impl CreditService {
             keys: Arc::new(keys),
             accounts: Arc::new(std::sync::RwLock::new(Registry::default())),
             open_lock: Arc::new(Mutex::new(())),
-            writer: EventWriter::start(db.clone()),
             in_flight: Arc::new(std::sync::Mutex::new(HashSet::new())),
         };
         for row in sql::accounts(db).await? {
@@ -540,7 +539,7 @@ impl CreditService {
         } else {
             None
         };
-        let staged = match in_place {
+        let mut staged = match in_place {
             Some(Ok(())) => None,
             Some(Err(e)) => {
                 if !e.refused_unchanged() {
@@ -585,17 +584,55 @@ impl CreditService {
             event: json,
             key: key_row,
         };
-        match self.writer.append(append).await {
-            Ok(Written::Durable) => {
+        // The ledger changes the event implies, with any a failed mirror left: they go in the
+        // event's commit when they fit one, else on their own once the event is durable.
+        let (new_accounts, new_transfers) = match staged.as_mut() {
+            Some(next) => next.postings_mut().take_changes(),
+            None => live.engine.postings_mut().take_changes(),
+        };
+        let mut accounts = live.unsent.0.clone();
+        accounts.extend(new_accounts);
+        let mut transfers = live.unsent.1.clone();
+        transfers.extend(new_transfers);
+        let carried = accounts.len() <= cardlife_ledger::BATCH_MAX
+            && transfers.len() <= cardlife_ledger::BATCH_MAX;
+        let (main_accounts, main_transfers) = if carried {
+            mirror::to_main(live.number, &accounts, &transfers)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let committed = self
+            .ledger
+            .commit_credit(Mirrored {
+                append,
+                accounts: main_accounts,
+                transfers: main_transfers,
+            })
+            .await
+            .map_err(|e| CreditError::WriteFailed(e.to_string()));
+        match committed.map(|o| (o.written, o)) {
+            Ok((Written::Durable, outcome)) => {
                 if let Some(next) = staged {
                     live.engine = next;
                 }
                 live.resolved.extend(resolved);
                 live.next_seq += 1;
+                let mirrored = if carried {
+                    mirror::check(&outcome)
+                } else {
+                    Ok(())
+                };
+                // Anything not taken is submitted again now, or by the next command.
+                live.unsent = if carried && mirrored.is_ok() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    (accounts, transfers)
+                };
+                mirrored?;
                 self.sync(live).await?;
                 Ok(Applied::Durable(answer))
             }
-            Ok(Written::KeyTaken) => {
+            Ok((Written::KeyTaken, _)) => {
                 if staged.is_none() {
                     self.rebuild(live).await?;
                 }

@@ -1,24 +1,22 @@
-//! The credit event writer: one task appends the events of many accounts, with the
-//! idempotency records and stored answers that go with them, in one durable commit.
+//! A credit command's rows, written inside the ledger's group commit: one durable commit holds
+//! the command's event, its idempotency key with the stored answer, and the ledger accounts and
+//! transfers the event implies (the mirror, [`super::mirror`]).
 //!
-//! A command sends its event (and, for a request under an `Idempotency-Key`, the key's row
-//! with the answer already in it) and waits while its account stays locked. The writer takes
-//! everything queued, inserts the keys first (`ON CONFLICT DO NOTHING … RETURNING`), then the
-//! events whose key was new (or that had none), commits once and answers each command: written,
-//! or its key was taken meanwhile (its event was not written). The busier the store, the more
-//! commands share one fsync — the pattern of the ledger's group committer
-//! (`crate::ledger::group_commit`).
+//! A command sends a [`Mirrored`] to the ledger's group committer
+//! (`crate::ledger::LedgerService::commit_credit`) and waits while its account stays locked.
+//! The committer takes everything queued — other accounts' commands and plain ledger batches
+//! alike — and, in one transaction: inserts the keys first (`ON CONFLICT DO NOTHING …
+//! RETURNING`), then the events whose key was new (or that had none) with [`write_sqlite`] /
+//! [`write_postgres`]; applies to the ledger the accounts and transfers of exactly those
+//! commands (a command whose key was taken meanwhile applies nothing); writes the ledger's
+//! changes; commits once and answers each command. So a command waits for one fsync, shared
+//! by every command in the group, and event and mirror are durable together or not at all.
 
 use std::collections::HashSet;
 
-use tokio::sync::{mpsc, oneshot};
+use cardlife_ledger::{Account, CreateAccountResult, CreateTransferResult, Transfer};
+use sqlx::{PgConnection, SqliteConnection};
 
-use super::error::CreditError;
-use crate::both::on_pool;
-use crate::db::Db;
-
-/// Commands waiting for the writer (callers wait beyond this).
-const QUEUE_DEPTH_MAX: usize = 4096;
 /// Rows per multi-row `INSERT` (SQLite binds at most 32,766 values per statement).
 const ROWS_PER_INSERT: usize = 512;
 
@@ -49,6 +47,21 @@ pub(crate) struct Append {
     pub key: Option<KeyRow>,
 }
 
+/// A command's event with the ledger changes it implies, in main-ledger ids.
+#[derive(Debug)]
+pub(crate) struct Mirrored {
+    pub append: Append,
+    pub accounts: Vec<Account>,
+    pub transfers: Vec<Transfer>,
+}
+
+impl Mirrored {
+    /// Ledger events it carries (at least one: it takes a place in a commit even without any).
+    pub fn events(&self) -> usize {
+        (self.accounts.len() + self.transfers.len()).max(1)
+    }
+}
+
 /// What became of an append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Written {
@@ -58,132 +71,90 @@ pub(crate) enum Written {
     KeyTaken,
 }
 
-struct Job {
-    append: Append,
-    reply: oneshot::Sender<Result<Written, CreditError>>,
+/// What one [`Mirrored`] came to, once its commit is durable.
+#[derive(Debug)]
+pub(crate) struct MirrorOutcome {
+    /// Whether its event was written.
+    pub written: Written,
+    /// The ledger's answer for each account (none when the key was taken).
+    pub accounts: Vec<CreateAccountResult>,
+    /// The ledger's answer for each transfer (none when the key was taken).
+    pub transfers: Vec<CreateTransferResult>,
 }
 
-/// The handle commands send their events through. Cheap to clone.
-#[derive(Debug, Clone)]
-pub(crate) struct EventWriter {
-    tx: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("append", &self.append).finish()
-    }
-}
-
-impl EventWriter {
-    /// Starts the writer task on `db`; it stops when the last handle is dropped.
-    pub fn start(db: Db) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH_MAX);
-        tokio::spawn(run(db, rx));
-        Self { tx }
-    }
-
-    /// Appends one event; durable (or refused for its key) when this returns.
-    pub async fn append(&self, append: Append) -> Result<Written, CreditError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job { append, reply })
-            .await
-            .map_err(|_| CreditError::WriteFailed("the event writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| CreditError::WriteFailed("the event writer has stopped".into()))?
-    }
-}
-
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    let mut inbox: Vec<Job> = Vec::with_capacity(QUEUE_DEPTH_MAX);
-    loop {
-        if rx.recv_many(&mut inbox, QUEUE_DEPTH_MAX).await == 0 {
-            return;
+/// Writes the keys, then the events whose key was new, on `$conn` (inside the commit's
+/// transaction); one [`Written`] per append, in order. One body for both backends.
+macro_rules! write_rows {
+    ($conn:expr, $appends:expr) => {{
+        let conn = $conn;
+        let appends: &[&Append] = $appends;
+        let keyed: Vec<&KeyRow> = appends.iter().filter_map(|a| a.key.as_ref()).collect();
+        let mut taken_by_us: HashSet<(String, String)> = HashSet::new();
+        for chunk in keyed.chunks(ROWS_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO idempotency_keys \
+                 (scope, idem_key, request_hash, status, response, created_at_ns) ",
+            );
+            q.push_values(chunk, |mut row, k| {
+                row.push_bind(k.scope.as_str())
+                    .push_bind(k.key.as_str())
+                    .push_bind(k.hash.as_slice())
+                    .push_bind(i64::from(k.status))
+                    .push_bind(k.response.as_str())
+                    .push_bind(k.created_at_ns);
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING scope, idem_key");
+            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
+            taken_by_us.extend(rows);
         }
-        // Let the callers just answered send again, and take what they sent into this commit.
-        tokio::task::yield_now().await;
-        while inbox.len() < QUEUE_DEPTH_MAX {
-            match rx.try_recv() {
-                Ok(job) => inbox.push(job),
-                Err(_) => break,
-            }
-        }
-        let appends: Vec<&Append> = inbox.iter().map(|j| &j.append).collect();
-        match commit(&db, &appends).await {
-            Ok(written) => {
-                for (job, w) in inbox.drain(..).zip(written) {
-                    let _ = job.reply.send(Ok(w));
+        let written: Vec<Written> = appends
+            .iter()
+            .map(|a| match &a.key {
+                Some(k) if !taken_by_us.contains(&(k.scope.clone(), k.key.clone())) => {
+                    Written::KeyTaken
                 }
-            }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::error!(error = %message, "credit event commit failed");
-                for job in inbox.drain(..) {
-                    let _ = job
-                        .reply
-                        .send(Err(CreditError::WriteFailed(message.clone())));
-                }
-            }
+                _ => Written::Durable,
+            })
+            .collect();
+        let events: Vec<&&Append> = appends
+            .iter()
+            .zip(&written)
+            .filter(|(_, w)| **w == Written::Durable)
+            .map(|(a, _)| a)
+            .collect();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut q =
+                sqlx::QueryBuilder::new("INSERT INTO credit_events (account_id, seq, day, event) ");
+            q.push_values(chunk, |mut row, a| {
+                row.push_bind(a.account_id.as_str())
+                    .push_bind(a.seq)
+                    .push_bind(a.day.as_str())
+                    .push_bind(a.event.as_str());
+            });
+            q.build().execute(&mut *conn).await?;
         }
-    }
+        Ok(written)
+    }};
 }
 
-/// Writes the keys, then the events whose key was new, in one transaction.
-async fn commit(db: &Db, appends: &[&Append]) -> Result<Vec<Written>, sqlx::Error> {
-    let keyed: Vec<&KeyRow> = appends.iter().filter_map(|a| a.key.as_ref()).collect();
-    on_pool!(db, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let mut taken_by_us: HashSet<(String, String)> = HashSet::new();
-            for chunk in keyed.chunks(ROWS_PER_INSERT) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO idempotency_keys \
-                     (scope, idem_key, request_hash, status, response, created_at_ns) ",
-                );
-                q.push_values(chunk, |mut row, k| {
-                    row.push_bind(k.scope.as_str())
-                        .push_bind(k.key.as_str())
-                        .push_bind(k.hash.as_slice())
-                        .push_bind(i64::from(k.status))
-                        .push_bind(k.response.as_str())
-                        .push_bind(k.created_at_ns);
-                });
-                q.push(" ON CONFLICT DO NOTHING RETURNING scope, idem_key");
-                let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                taken_by_us.extend(rows);
-            }
-            let written: Vec<Written> = appends
-                .iter()
-                .map(|a| match &a.key {
-                    Some(k) if !taken_by_us.contains(&(k.scope.clone(), k.key.clone())) => {
-                        Written::KeyTaken
-                    }
-                    _ => Written::Durable,
-                })
-                .collect();
-            let events: Vec<&&Append> = appends
-                .iter()
-                .zip(&written)
-                .filter(|(_, w)| **w == Written::Durable)
-                .map(|(a, _)| a)
-                .collect();
-            for chunk in events.chunks(ROWS_PER_INSERT) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO credit_events (account_id, seq, day, event) ",
-                );
-                q.push_values(chunk, |mut row, a| {
-                    row.push_bind(a.account_id.as_str())
-                        .push_bind(a.seq)
-                        .push_bind(a.day.as_str())
-                        .push_bind(a.event.as_str());
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(written)
-        }
-        .await
-    })
+/// [`write_rows!`] on the embedded store's writer connection.
+pub(crate) async fn write_sqlite(
+    conn: &mut SqliteConnection,
+    appends: &[&Append],
+) -> Result<Vec<Written>, sqlx::Error> {
+    if appends.is_empty() {
+        return Ok(Vec::new());
+    }
+    write_rows!(conn, appends)
+}
+
+/// [`write_rows!`] on a PostgreSQL writer's transaction.
+pub(crate) async fn write_postgres(
+    conn: &mut PgConnection,
+    appends: &[&Append],
+) -> Result<Vec<Written>, sqlx::Error> {
+    if appends.is_empty() {
+        return Ok(Vec::new());
+    }
+    write_rows!(conn, appends)
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::credit::writer::{Append, MirrorOutcome, Mirrored, Written};
 use crate::error::StoreError;
 
 /// Requests waiting for the writer (back-pressure beyond this).
@@ -30,6 +31,9 @@ pub(crate) enum Batch {
     Transfers(Vec<Transfer>),
     /// Release holds whose timeout has passed.
     Sweep,
+    /// A credit command's event and key with the ledger changes it implies, all durable in
+    /// this commit or none of them (`crate::credit::writer`).
+    Credit(Box<Mirrored>),
 }
 
 impl Batch {
@@ -38,8 +42,22 @@ impl Batch {
             Self::Accounts(a) => a.len(),
             Self::Transfers(t) => t.len(),
             Self::Sweep => 1,
+            Self::Credit(m) => m.events(),
         }
     }
+
+    fn credit(&self) -> Option<&Append> {
+        match self {
+            Self::Credit(m) => Some(&m.append),
+            _ => None,
+        }
+    }
+}
+
+/// The events of the credit commands among `batches`, in order (written before the ledger's
+/// changes, in the same transaction).
+pub(crate) fn credit_appends(batches: &[Batch]) -> Vec<&Append> {
+    batches.iter().filter_map(Batch::credit).collect()
 }
 
 /// The answer to one batch.
@@ -48,6 +66,7 @@ pub(crate) enum Outcome {
     Accounts(Vec<CreateAccountResult>),
     Transfers(Vec<CreateTransferResult>),
     Swept(usize),
+    Credit(MirrorOutcome),
 }
 
 /// A batch and where to send its answer (none for the writer's own sweeps).
@@ -68,14 +87,34 @@ pub(crate) trait Backend: Send + 'static {
     ) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
 }
 
-/// Applies queued batches, in order, to a ledger: the one step both writers share.
-pub(crate) fn apply(ledger: &mut Ledger, batches: &[Batch], now: u64) -> Vec<Outcome> {
+/// Applies queued batches, in order, to a ledger: the one step both writers share. `written`
+/// says, for each credit command in order, whether its event was written: one whose key was
+/// taken applies nothing.
+pub(crate) fn apply(
+    ledger: &mut Ledger,
+    batches: &[Batch],
+    now: u64,
+    written: &[Written],
+) -> Vec<Outcome> {
+    let mut written = written.iter();
     batches
         .iter()
         .map(|b| match b {
             Batch::Accounts(a) => Outcome::Accounts(ledger.create_accounts(a, now)),
             Batch::Transfers(t) => Outcome::Transfers(ledger.create_transfers(t, now)),
             Batch::Sweep => Outcome::Swept(ledger.expire_pending(now)),
+            Batch::Credit(m) => Outcome::Credit(match written.next() {
+                Some(Written::Durable) => MirrorOutcome {
+                    written: Written::Durable,
+                    accounts: ledger.create_accounts(&m.accounts, now),
+                    transfers: ledger.create_transfers(&m.transfers, now),
+                },
+                Some(Written::KeyTaken) | None => MirrorOutcome {
+                    written: Written::KeyTaken,
+                    accounts: Vec::new(),
+                    transfers: Vec::new(),
+                },
+            }),
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-pub(crate) use group_commit::{Backend, Batch, Outcome, apply};
+pub(crate) use group_commit::{Backend, Batch, Outcome, apply, credit_appends};
 pub use read::{AccountFilter, PAGE_SIZE_MAX, Reader};
 
 use crate::db::Db;
@@ -99,7 +99,9 @@ impl LedgerService {
         check_size(accounts.len())?;
         match self.submit(Batch::Accounts(accounts)).await? {
             Outcome::Accounts(results) => Ok(results),
-            Outcome::Transfers(_) | Outcome::Swept(_) => Err(StoreError::WriterStopped),
+            Outcome::Transfers(_) | Outcome::Swept(_) | Outcome::Credit(_) => {
+                Err(StoreError::WriterStopped)
+            }
         }
     }
 
@@ -114,7 +116,9 @@ impl LedgerService {
         check_size(transfers.len())?;
         match self.submit(Batch::Transfers(transfers)).await? {
             Outcome::Transfers(results) => Ok(results),
-            Outcome::Accounts(_) | Outcome::Swept(_) => Err(StoreError::WriterStopped),
+            Outcome::Accounts(_) | Outcome::Swept(_) | Outcome::Credit(_) => {
+                Err(StoreError::WriterStopped)
+            }
         }
     }
 
@@ -123,7 +127,26 @@ impl LedgerService {
     pub async fn expire_due(&self) -> Result<usize, StoreError> {
         match self.submit(Batch::Sweep).await? {
             Outcome::Swept(n) => Ok(n),
-            Outcome::Accounts(_) | Outcome::Transfers(_) => Err(StoreError::WriterStopped),
+            Outcome::Accounts(_) | Outcome::Transfers(_) | Outcome::Credit(_) => {
+                Err(StoreError::WriterStopped)
+            }
+        }
+    }
+
+    /// Writes a credit command's event (with its key) and applies the ledger changes it
+    /// implies in one durable commit, shared with whatever else is queued (at most
+    /// [`BATCH_MAX`] accounts and as many transfers). Answers once durable.
+    pub(crate) async fn commit_credit(
+        &self,
+        mirrored: crate::credit::writer::Mirrored,
+    ) -> Result<crate::credit::writer::MirrorOutcome, StoreError> {
+        check_size(mirrored.accounts.len())?;
+        check_size(mirrored.transfers.len())?;
+        match self.submit(Batch::Credit(Box::new(mirrored))).await? {
+            Outcome::Credit(outcome) => Ok(outcome),
+            Outcome::Accounts(_) | Outcome::Transfers(_) | Outcome::Swept(_) => {
+                Err(StoreError::WriterStopped)
+            }
         }
     }
 

@@ -19,7 +19,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome, apply};
+use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends};
 use crate::rows::{
     ACCOUNT_COLUMNS, AccountRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64, bits_to_i64, uuid,
 };
@@ -50,24 +50,34 @@ impl SharedLedger {
         now: u64,
     ) -> Result<Vec<Outcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Credit events and their keys first: a command whose key was taken applies nothing.
+        let written =
+            crate::credit::writer::write_postgres(&mut tx, &credit_appends(batches)).await?;
         let mut accounts = BTreeSet::new();
         let mut transfers = BTreeSet::new();
+        let mut named = |list: &[Transfer], accounts: &mut BTreeSet<u128>| {
+            for t in list {
+                accounts.extend(
+                    [t.debit_account_id, t.credit_account_id]
+                        .into_iter()
+                        .filter(|id| *id != 0),
+                );
+                transfers.extend([t.id, t.pending_id].into_iter().filter(|id| *id != 0));
+            }
+        };
+        let mut due = Vec::new();
         for b in batches {
             match b {
                 Batch::Accounts(list) => accounts.extend(list.iter().map(|a| a.id)),
-                Batch::Transfers(list) => {
-                    for t in list {
-                        accounts.extend(
-                            [t.debit_account_id, t.credit_account_id]
-                                .into_iter()
-                                .filter(|id| *id != 0),
-                        );
-                        transfers.extend([t.id, t.pending_id].into_iter().filter(|id| *id != 0));
-                    }
+                Batch::Transfers(list) => named(list, &mut accounts),
+                Batch::Credit(m) => {
+                    accounts.extend(m.accounts.iter().map(|a| a.id));
+                    named(&m.transfers, &mut accounts);
                 }
-                Batch::Sweep => transfers.extend(due_holds(&mut tx, now).await?),
+                Batch::Sweep => due.extend(due_holds(&mut tx, now).await?),
             }
         }
+        transfers.extend(due);
         // Holds name their accounts; lock those too so settling them is safe.
         for (debit, credit) in hold_accounts(&mut tx, &transfers).await? {
             accounts.extend([debit, credit]);
@@ -82,7 +92,7 @@ impl SharedLedger {
         for (t, pending) in read_transfers(&mut tx, &transfers).await? {
             ledger.load_transfer(t, pending);
         }
-        let outcomes = apply(&mut ledger, batches, now);
+        let outcomes = apply(&mut ledger, batches, now, &written);
         let changes = ledger.take_changes();
         if !changes.is_empty() {
             write(&mut tx, &changes, &ledger).await?;

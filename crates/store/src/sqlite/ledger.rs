@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::memory::Memory;
 use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome, apply};
+use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends};
 use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid};
 
 /// Rows per multi-row statement at most. Statements are cut in power-of-two sizes so a handful
@@ -191,10 +191,15 @@ impl Backend for EmbeddedLedger {
         // Readers wait while a commit is in flight, so they never see what is not yet durable.
         let mut memory = self.memory.write().await;
         let started = std::time::Instant::now();
+        let appends = credit_appends(batches);
+        let mut tx = self.conn.begin().await?;
+        // Credit events and their keys first: a command whose key was taken applies nothing.
+        // Memory is untouched until this has succeeded.
+        let written = crate::credit::writer::write_sqlite(&mut tx, &appends).await?;
         let ledger = &mut memory.ledger;
-        let outcomes = apply(ledger, batches, now);
+        let outcomes = apply(ledger, batches, now, &written);
         let changes = ledger.take_changes();
-        if changes.is_empty() {
+        if changes.is_empty() && appends.is_empty() {
             return Ok(outcomes);
         }
         let applied = started.elapsed();
@@ -211,14 +216,15 @@ impl Backend for EmbeddedLedger {
         } else {
             Vec::new()
         };
-        if let Err(e) = write(
-            &mut self.conn,
-            &changes,
-            ledger,
-            fold.then_some(folded.as_slice()),
-        )
-        .await
+        let result = match write(&mut tx, &changes, ledger, fold.then_some(folded.as_slice())).await
         {
+            Ok(()) => tx.commit().await,
+            Err(e) => {
+                drop(tx);
+                Err(e)
+            }
+        };
+        if let Err(e) = result {
             // Memory ran ahead of the disk: throw it away and believe the file.
             let stored = load(&mut self.conn).await?;
             (self.log_rows, self.unfolded) = (stored.log_rows, stored.logged.clone());
@@ -237,6 +243,7 @@ impl Backend for EmbeddedLedger {
         tracing::debug!(
             transfers = changes.transfers.len(),
             accounts = changes.updated_accounts.len(),
+            credit_events = appends.len(),
             fold,
             apply_us = applied.as_micros(),
             total_us = started.elapsed().as_micros(),
@@ -259,36 +266,33 @@ fn pow2_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// Writes one commit: new accounts, the balance log, transfers, holds, history; and, when
-/// `fold` is given, folds the log into `ledger_accounts` with those current balances.
+/// Writes one commit's ledger rows in the open transaction `tx`: new accounts, the balance
+/// log, transfers, holds, history; and, when `fold` is given, folds the log into
+/// `ledger_accounts` with those current balances. The caller commits.
 async fn write(
-    conn: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     c: &ChangeSet,
     ledger: &Ledger,
     fold: Option<&[Account]>,
 ) -> Result<(), sqlx::Error> {
     let started = std::time::Instant::now();
-    let mut tx = conn.begin().await?;
-    run_chunks(&mut tx, &c.new_accounts, upsert_accounts).await?;
+    run_chunks(&mut *tx, &c.new_accounts, upsert_accounts).await?;
     match fold {
-        None => run_chunks(&mut tx, &c.updated_accounts, append_balances).await?,
+        None => run_chunks(&mut *tx, &c.updated_accounts, append_balances).await?,
         Some(accounts) => {
-            run_chunks(&mut tx, accounts, upsert_accounts).await?;
+            run_chunks(&mut *tx, accounts, upsert_accounts).await?;
             sqlx::query("DELETE FROM ledger_account_log")
                 .execute(&mut *tx)
                 .await?;
         }
     }
     let balances = started.elapsed();
-    run_chunks(&mut tx, &c.transfers, insert_transfers).await?;
-    run_chunks(&mut tx, &changed_holds(c, ledger), upsert_holds).await?;
-    run_chunks(&mut tx, &c.history, insert_history).await?;
-    let statements = started.elapsed();
-    tx.commit().await?;
+    run_chunks(&mut *tx, &c.transfers, insert_transfers).await?;
+    run_chunks(&mut *tx, &changed_holds(c, ledger), upsert_holds).await?;
+    run_chunks(&mut *tx, &c.history, insert_history).await?;
     tracing::trace!(
         balances_us = balances.as_micros(),
-        statements_us = statements.as_micros(),
-        commit_us = (started.elapsed() - statements).as_micros(),
+        statements_us = started.elapsed().as_micros(),
         "embedded write"
     );
     Ok(())
