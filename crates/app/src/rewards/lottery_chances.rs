@@ -127,7 +127,14 @@ impl App {
         let spend = LotteryStore::spend_by_month(tx, lottery.id, customer).await?;
         let mut rows = Vec::new();
         for (month, net) in &spend {
-            rows.extend(chances_for(lottery, &rule, customer, (month, *net), event, now));
+            rows.extend(chances_for(
+                lottery,
+                &rule,
+                customer,
+                (month.as_str(), *net),
+                event,
+                now,
+            ));
         }
         if !rows.is_empty() {
             LotteryStore::grant_chances(tx, &rows).await?;

@@ -178,7 +178,7 @@ impl LotteryInput {
                 if self.points_budget.trim().is_empty() {
                     "0"
                 } else {
-                    &self.points_budget
+                    self.points_budget.as_str()
                 },
                 "the points budget is 0 to 10,000,000 points",
             )?)),

@@ -156,6 +156,7 @@ pub(crate) struct LotteryOut {
     name: String,
     tiers: Vec<TierIn>,
     /// The target segment: `stages`, `value_tiers`, `card_bins` (empty = any).
+    #[schema(value_type = Object)]
     segment: serde_json::Value,
     prizes: Vec<PrizeOut>,
     budget: String,
