@@ -8,6 +8,10 @@
 mod common;
 
 use common::merchant::{Keys, code, ledger_ok, onboard, pay, signed};
+use cardlife_app::App;
+use cardlife_app::rewards::lottery::{LotteryId, RandomSource, SeededRandom};
+use cardlife_kernel::CustomerId;
+use cardlife_store::LedgerService;
 use common::{Customer, INTERNAL_TOKEN, TestServer, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -385,5 +389,56 @@ async fn stock_and_budgets_hold_under_concurrent_draws() {
         assert_eq!(s.count("lottery_draws").await, 20);
         assert_eq!(s.count("coupons").await, 3);
         ledger_ok(&s).await;
+    }
+}
+
+/// Over 400 draws from a seeded source through the use case (the one the API calls with the
+/// CSPRNG), on each store: the observed frequency of the 20 % prize lies within 5 standard
+/// deviations of 80, and every recorded random value replays to the recorded prize.
+#[tokio::test]
+async fn seeded_draws_match_the_stated_odds_and_replay_from_their_random_values() {
+    for s in servers().await {
+        let manager = operator(&s, "lm5", "campaign_manager", "13800001501").await;
+        let t = template(&s, &manager, "1.00", 10_000).await;
+        let mut body = lottery(
+            "概率",
+            json!([{ "name": "一元券", "odds_bp": 2000, "kind": "coupon", "template": t, "stock": 10000 },
+                   { "name": "谢谢参与", "odds_bp": 8000, "kind": "none" }]),
+            "10000.00",
+            0,
+            json!({}),
+        );
+        body["tiers"] = json!([{ "min_spend": "10.00", "draws": 100 }]);
+        let l = create(&s, &manager, body).await;
+        let id = LotteryId::parse(l["id"].as_str().unwrap()).unwrap();
+        let (_, keys) = onboard(&s, "Corner Shop", "lrev5").await;
+        // The same store through the use case, with a seeded source.
+        let shared = s.clock.shared();
+        let ledger = LedgerService::start(&s.db, shared.clone()).await.unwrap();
+        let app = App::new(s.db.clone(), ledger, shared);
+        let mut rng = SeededRandom::new(2026);
+        let mut expected = SeededRandom::new(2026);
+        let mut won = 0_u32;
+        for i in 0..4 {
+            let c = s.register(&format!("1393001{:04}", 50 + i)).await;
+            spend(&s, &keys, &c, "10.00", &format!("p-{i}")).await;
+            let customer = CustomerId::parse(&c.id).unwrap();
+            for n in 0..100 {
+                let d = app
+                    .draw_lottery_with(customer, id, &format!("k-{n}"), &mut rng)
+                    .await
+                    .unwrap();
+                assert_eq!(d.random_value, expected.next_u64());
+                let terms_pick = if d.random_value < u64::MAX / 5 + 1 { 0 } else { 1 };
+                assert_eq!(d.picked, terms_pick, "{d:?}");
+                if d.no_prize.is_none() {
+                    won += 1;
+                }
+            }
+        }
+        let (mean, sd) = (80.0_f64, (400.0_f64 * 0.2 * 0.8).sqrt());
+        assert!((f64::from(won) - mean).abs() <= 5.0 * sd, "{won} of 400 won");
+        assert_eq!(s.count("lottery_draws").await, 400);
+        assert_eq!(i64::from(won), s.count("coupons").await);
     }
 }

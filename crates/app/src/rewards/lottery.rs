@@ -15,6 +15,7 @@ use cardlife_rewards::campaign::SpendTierRule;
 use cardlife_rewards::ids::CouponTemplateId;
 pub use cardlife_rewards::lottery::{
     DrawId, LotteryId, LotteryPrize, LotteryTerms, NoPrizeReason, ODDS_TOTAL_BP, PrizeKind,
+    RandomSource, SeededRandom,
 };
 use cardlife_store::audit;
 use cardlife_store::rewards::lottery::{DrawRecord, LotteryRecord, LotteryStore, PrizeRecord};

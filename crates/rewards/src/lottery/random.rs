@@ -33,6 +33,12 @@ impl RandomSource for SeededRandom {
 /// CSPRNG; this crate does no I/O).
 pub struct OsRandom<F: FnMut() -> u64 + Send>(pub F);
 
+impl<F: FnMut() -> u64 + Send> std::fmt::Debug for OsRandom<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OsRandom")
+    }
+}
+
 impl<F: FnMut() -> u64 + Send> RandomSource for OsRandom<F> {
     fn next_u64(&mut self) -> u64 {
         (self.0)()
