@@ -393,8 +393,11 @@ pub(crate) async fn draws(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<AuditDrawOut>>, ApiError> {
+    // The role first: a caller without it learns nothing about the id's shape.
+    let by = session.operator();
+    by.require_any(&[Role::Viewer, Role::CampaignManager, Role::RiskOfficer])?;
     let id = lottery_id(&id)?;
-    let list = state.app.lottery_draws(session.operator(), id).await?;
+    let list = state.app.lottery_draws(by, id).await?;
     Ok(Json(
         list.into_iter()
             .map(|d| AuditDrawOut {
