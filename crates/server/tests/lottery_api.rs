@@ -7,11 +7,11 @@
 
 mod common;
 
-use common::merchant::{Keys, code, ledger_ok, onboard, pay, signed};
 use cardlife_app::App;
 use cardlife_app::rewards::lottery::{LotteryId, RandomSource, SeededRandom};
 use cardlife_kernel::CustomerId;
 use cardlife_store::LedgerService;
+use common::merchant::{Keys, code, ledger_ok, onboard, pay, signed};
 use common::{Customer, INTERNAL_TOKEN, TestServer, servers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -207,7 +207,11 @@ async fn spend_tiers_grant_chances_draws_use_them_and_refunds_suspend_them() {
         // 10.00 reaches the first tier: one chance.
         spend(&s, &keys, &c, "10.00", "p-1").await;
         let m = mine(&s, &c, id).await;
-        assert_eq!((m["available"].clone(), m["month_spend"].clone()), (json!(1), json!("10.00")), "{m}");
+        assert_eq!(
+            (m["available"].clone(), m["month_spend"].clone()),
+            (json!(1), json!("10.00")),
+            "{m}"
+        );
 
         // One draw uses it; the same key answers the same draw; another key finds none left.
         let (status, d) = draw(&s, &c, id, "d-1").await;
@@ -216,9 +220,16 @@ async fn spend_tiers_grant_chances_draws_use_them_and_refunds_suspend_them() {
         assert_eq!(status, StatusCode::CREATED, "{again}");
         assert_eq!(again["id"], d["id"]);
         let (status, b) = draw(&s, &c, id, "d-2").await;
-        assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "NO_DRAW_CHANCE"), "{b}");
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::CONFLICT, "NO_DRAW_CHANCE"),
+            "{b}"
+        );
         assert_eq!(s.count("lottery_draws").await, 1);
-        assert!(d["random_value"].as_str().unwrap().parse::<u64>().is_ok(), "{d}");
+        assert!(
+            d["random_value"].as_str().unwrap().parse::<u64>().is_ok(),
+            "{d}"
+        );
 
         // 25.00 more takes the month to 35.00: the second tier's two chances.
         let second = spend(&s, &keys, &c, "25.00", "p-2").await;
@@ -248,7 +259,11 @@ async fn spend_tiers_grant_chances_draws_use_them_and_refunds_suspend_them() {
             .count();
         assert_eq!(suspended, 2, "{m}");
         let (status, b) = draw(&s, &c, id, "d-3").await;
-        assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "NO_DRAW_CHANCE"), "{b}");
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::CONFLICT, "NO_DRAW_CHANCE"),
+            "{b}"
+        );
 
         // Spending again restores them (granted once: still three chances in all).
         spend(&s, &keys, &c, "20.00", "p-3").await;
@@ -263,7 +278,10 @@ async fn spend_tiers_grant_chances_draws_use_them_and_refunds_suspend_them() {
 
         // The operator's audit list shows every draw with its random value.
         let (status, draws) = s
-            .get(&format!("/v1/operator/lotteries/{id}/draws"), Some(&manager))
+            .get(
+                &format!("/v1/operator/lotteries/{id}/draws"),
+                Some(&manager),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{draws}");
         assert_eq!(draws.as_array().unwrap().len(), 3, "{draws}");
@@ -280,25 +298,49 @@ async fn out_of_segment_customers_get_nothing() {
         let by_bin = create(
             &s,
             &manager,
-            lottery("卡 BIN 专享", prizes.clone(), "0", 0, json!({ "card_bins": ["999999"] })),
+            lottery(
+                "卡 BIN 专享",
+                prizes.clone(),
+                "0",
+                0,
+                json!({ "card_bins": ["999999"] }),
+            ),
         )
         .await;
         let by_stage = create(
             &s,
             &manager,
-            lottery("沉睡唤醒", prizes.clone(), "0", 0, json!({ "stages": ["dormant"] })),
+            lottery(
+                "沉睡唤醒",
+                prizes.clone(),
+                "0",
+                0,
+                json!({ "stages": ["dormant"] }),
+            ),
         )
         .await;
         let by_value = create(
             &s,
             &manager,
-            lottery("高价值", prizes.clone(), "0", 0, json!({ "value_tiers": ["high"] })),
+            lottery(
+                "高价值",
+                prizes.clone(),
+                "0",
+                0,
+                json!({ "value_tiers": ["high"] }),
+            ),
         )
         .await;
         let active = create(
             &s,
             &manager,
-            lottery("活跃客户", prizes, "0", 0, json!({ "stages": ["active"], "value_tiers": ["low"] })),
+            lottery(
+                "活跃客户",
+                prizes,
+                "0",
+                0,
+                json!({ "stages": ["active"], "value_tiers": ["low"] }),
+            ),
         )
         .await;
         let (_, keys) = onboard(&s, "Book Shop", "lrev3").await;
@@ -310,7 +352,11 @@ async fn out_of_segment_customers_get_nothing() {
             assert_eq!(m["available"], 0, "{m}");
             assert_eq!(m["month_spend"], "0.00", "{m}");
             let (status, b) = draw(&s, &c, id, &format!("x-{id}")).await;
-            assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "NO_DRAW_CHANCE"), "{b}");
+            assert_eq!(
+                (status, code(&b)),
+                (StatusCode::CONFLICT, "NO_DRAW_CHANCE"),
+                "{b}"
+            );
         }
         // In the segment (active, low value after one payment): three chances.
         let m = mine(&s, &c, active["id"].as_str().unwrap()).await;
@@ -370,7 +416,10 @@ async fn stock_and_budgets_hold_under_concurrent_draws() {
             if d["outcome"] == "prize" {
                 won += 1;
             } else {
-                assert!(["stock_out", "budget_out"].contains(&d["reason"].as_str().unwrap()), "{d}");
+                assert!(
+                    ["stock_out", "budget_out"].contains(&d["reason"].as_str().unwrap()),
+                    "{d}"
+                );
             }
         }
         assert_eq!(won, 5, "three coupons and two points prizes");
@@ -429,7 +478,11 @@ async fn seeded_draws_match_the_stated_odds_and_replay_from_their_random_values(
                     .await
                     .unwrap();
                 assert_eq!(d.random_value, expected.next_u64());
-                let terms_pick = if d.random_value < u64::MAX / 5 + 1 { 0 } else { 1 };
+                let terms_pick = if d.random_value < u64::MAX / 5 + 1 {
+                    0
+                } else {
+                    1
+                };
                 assert_eq!(d.picked, terms_pick, "{d:?}");
                 if d.no_prize.is_none() {
                     won += 1;
@@ -437,7 +490,10 @@ async fn seeded_draws_match_the_stated_odds_and_replay_from_their_random_values(
             }
         }
         let (mean, sd) = (80.0_f64, (400.0_f64 * 0.2 * 0.8).sqrt());
-        assert!((f64::from(won) - mean).abs() <= 5.0 * sd, "{won} of 400 won");
+        assert!(
+            (f64::from(won) - mean).abs() <= 5.0 * sd,
+            "{won} of 400 won"
+        );
         assert_eq!(s.count("lottery_draws").await, 400);
         assert_eq!(i64::from(won), s.count("coupons").await);
     }

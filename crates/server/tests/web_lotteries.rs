@@ -45,7 +45,12 @@ async fn lottery_pages_check_roles_csrf_and_input_and_draw_once_per_form() {
 
         let mut m = Browser::new(&s);
         m.console_login("lcm-web").await;
-        assert!(m.get("/console/campaigns").await.body.contains("/console/lotteries"));
+        assert!(
+            m.get("/console/campaigns")
+                .await
+                .body
+                .contains("/console/lotteries")
+        );
         let fields = lottery_fields("月度抽奖", PRIZES);
         assert_eq!(
             m.post_raw("/console/lotteries", &fields, &[]).await.status,
@@ -53,15 +58,34 @@ async fn lottery_pages_check_roles_csrf_and_input_and_draw_once_per_form() {
             "no CSRF token"
         );
         for (name, prizes) in [
-            ("月度抽奖", "100 积分 | 4000 | points:100 | 5\n谢谢参与 | 5000 | none"),
+            (
+                "月度抽奖",
+                "100 积分 | 4000 | points:100 | 5\n谢谢参与 | 5000 | none",
+            ),
             ("<script>alert(1)</script>", PRIZES),
-            ("月度抽奖", "100 积分 | 4000 | cash:100 | 5\n谢谢参与 | 6000 | none"),
+            (
+                "月度抽奖",
+                "100 积分 | 4000 | cash:100 | 5\n谢谢参与 | 6000 | none",
+            ),
             ("月度抽奖", "just one field"),
         ] {
-            let answer = m.post("/console/lotteries", &lottery_fields(name, prizes)).await;
-            assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} {prizes}");
-            assert!(answer.body.contains("data-test=\"lottery-error\""), "{}", answer.body);
-            assert!(!answer.body.contains("<script>alert(1)</script>"), "escaped");
+            let answer = m
+                .post("/console/lotteries", &lottery_fields(name, prizes))
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name} {prizes}"
+            );
+            assert!(
+                answer.body.contains("data-test=\"lottery-error\""),
+                "{}",
+                answer.body
+            );
+            assert!(
+                !answer.body.contains("<script>alert(1)</script>"),
+                "escaped"
+            );
         }
         assert_eq!(s.count("lotteries").await, 0);
         let done = m.post("/console/lotteries", &fields).await;
@@ -76,12 +100,19 @@ async fn lottery_pages_check_roles_csrf_and_input_and_draw_once_per_form() {
         let mut holder = Browser::new(&s);
         holder.get("/app/login").await;
         let login = holder
-            .post("/app/login", &[("phone", &c.phone), ("password", &c.password)])
+            .post(
+                "/app/login",
+                &[("phone", &c.phone), ("password", &c.password)],
+            )
             .await;
         assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
         let page = holder.get("/app/lotteries").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("40.00%") && page.body.contains("60.00%"), "{}", page.body);
+        assert!(
+            page.body.contains("40.00%") && page.body.contains("60.00%"),
+            "{}",
+            page.body
+        );
         assert!(!page.body.contains("data-test=\"draw\""));
 
         // 10.00 paid: one chance, one draw form; submitting it twice draws once.
@@ -107,14 +138,26 @@ async fn lottery_pages_check_roles_csrf_and_input_and_draw_once_per_form() {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let first = holder.post("/app/lotteries/draw", &form).await;
         assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-        assert!(first.body.contains("data-test=\"result\""), "{}", first.body);
+        assert!(
+            first.body.contains("data-test=\"result\""),
+            "{}",
+            first.body
+        );
         let again = holder.post("/app/lotteries/draw", &form).await;
-        assert_eq!(again.status, StatusCode::OK, "the same form again answers the same draw");
+        assert_eq!(
+            again.status,
+            StatusCode::OK,
+            "the same form again answers the same draw"
+        );
         assert_eq!(s.count("lottery_draws").await, 1);
         let other = [form[0], ("key", "anotherform1")];
         let refused = holder.post("/app/lotteries/draw", &other).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.body.contains("没有可用的抽奖次数"), "{}", refused.body);
+        assert!(
+            refused.body.contains("没有可用的抽奖次数"),
+            "{}",
+            refused.body
+        );
         assert_eq!(s.count("lottery_draws").await, 1);
     }
 }

@@ -226,9 +226,7 @@ impl App {
         let mut out = Vec::new();
         for c in self.campaign_store().running(trigger_kind, now).await? {
             let rule = rule_of(&c)?;
-            let profile = self
-                .segment_profile(customer, stage, &rule.segment)
-                .await?;
+            let profile = self.segment_profile(customer, stage, &rule.segment).await?;
             let qualifies = rule.is_running(now)
                 && rule.segment.contains(&profile)
                 && rule.trigger.units(kind) > 0;

@@ -148,7 +148,10 @@ fn prize_row(idx: usize, p: &LotteryPrize) -> PrizeRecord {
 }
 
 /// The terms of a stored lottery (prizes in order, budgets).
-pub(crate) fn terms_of(l: &LotteryRecord, prizes: &[PrizeRecord]) -> Result<LotteryTerms, AppError> {
+pub(crate) fn terms_of(
+    l: &LotteryRecord,
+    prizes: &[PrizeRecord],
+) -> Result<LotteryTerms, AppError> {
     Ok(LotteryTerms {
         prizes: prizes.iter().map(prize_of).collect::<Result<_, _>>()?,
         budget: Money::cny(l.budget_fen),
@@ -160,7 +163,10 @@ pub(crate) fn rule_of(l: &LotteryRecord) -> Result<SpendTierRule, AppError> {
     serde_json::from_str(&l.rule_json).map_err(|_| corrupt("lottery rule"))
 }
 
-pub(crate) fn lottery_view(l: &LotteryRecord, prizes: &[PrizeRecord]) -> Result<LotteryView, AppError> {
+pub(crate) fn lottery_view(
+    l: &LotteryRecord,
+    prizes: &[PrizeRecord],
+) -> Result<LotteryView, AppError> {
     let awarded = |p: &PrizeRecord| u32::try_from(p.awarded).unwrap_or(0);
     Ok(LotteryView {
         id: LotteryId::from_uuid(l.id),
@@ -198,7 +204,10 @@ pub(crate) fn draw_view(d: &DrawRecord, prizes: &[PrizeRecord]) -> Result<DrawVi
         lottery: LotteryId::from_uuid(d.lottery),
         customer: d.customer,
         chance: cardlife_rewards::lottery::ChanceId::from_uuid(d.chance),
-        random_value: d.random_value.parse().map_err(|_| corrupt("draw random value"))?,
+        random_value: d
+            .random_value
+            .parse()
+            .map_err(|_| corrupt("draw random value"))?,
         picked,
         picked_name: prizes
             .get(picked)

@@ -18,8 +18,10 @@ use cardlife_rewards::RewardsError;
 use cardlife_rewards::lottery::{
     DrawOutcome, Left, LotteryId, NoPrizeReason, OsRandom, PrizeKind, RandomSource,
 };
-use cardlife_store::rewards::lottery::{ChanceRecord, DrawRecord, LotteryRecord, LotteryStore, PrizeRecord};
 use cardlife_store::rewards::coupons::TemplateRecord;
+use cardlife_store::rewards::lottery::{
+    ChanceRecord, DrawRecord, LotteryRecord, LotteryStore, PrizeRecord,
+};
 use cardlife_store::tx::Tx;
 use jiff::Timestamp;
 
@@ -70,7 +72,8 @@ impl App {
         key: &str,
     ) -> Result<DrawView, AppError> {
         let mut rng = OsRandom(rand::random::<u64>);
-        self.draw_lottery_with(customer, lottery, key, &mut rng).await
+        self.draw_lottery_with(customer, lottery, key, &mut rng)
+            .await
     }
 
     /// Draws once with `rng` as the source of the random value (see the module docs). The
@@ -102,12 +105,21 @@ impl App {
         let (spend, chances) = self.sync_chances(&mut tx, &l, customer, "draw").await?;
         let chance = usable(&spend, &chances).ok_or(refused(RewardsError::NoDrawChance))?;
         let terms = terms_of(&l, &prizes)?;
-        let picked = terms.pick(roll).ok_or(refused(RewardsError::InvalidConfig {
-            reason: "the odds must sum to 10,000 basis points",
-        }))?;
+        let picked = terms
+            .pick(roll)
+            .ok_or(refused(RewardsError::InvalidConfig {
+                reason: "the odds must sum to 10,000 basis points",
+            }))?;
         let draw_id = uuid::Uuid::now_v7();
         let settled = self
-            .settle_in(&mut tx, (&l, &prizes, &terms), &templates, customer, (picked, draw_id), now)
+            .settle_in(
+                &mut tx,
+                (&l, &prizes, &terms),
+                &templates,
+                customer,
+                (picked, draw_id),
+                now,
+            )
             .await?;
         LotteryStore::use_chance(&mut tx, chance, now).await?;
         let (outcome, reason) = match settled.outcome {

@@ -74,7 +74,11 @@ fn count(text: &str, reason: &'static str) -> Result<u32, AppError> {
 }
 
 fn budget(text: &str, reason: &'static str) -> Result<Money, AppError> {
-    let text = if text.trim().is_empty() { "0" } else { text.trim() };
+    let text = if text.trim().is_empty() {
+        "0"
+    } else {
+        text.trim()
+    };
     match Money::parse_cny(text) {
         Ok(m) if m.fen() >= 0 && m.fen() <= AMOUNT_FEN_MAX => Ok(m),
         _ => Err(bad(reason)),

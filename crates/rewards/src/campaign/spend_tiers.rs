@@ -12,8 +12,8 @@ use cardlife_kernel::Money;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::segment::Segment;
 use super::rule::SpendTier;
+use super::segment::Segment;
 use crate::error::RewardsError;
 
 /// Most tiers a rule may list.
@@ -57,7 +57,11 @@ impl SpendTierRule {
         if self.tiers.iter().any(|t| t.min_spend.fen() == 0) {
             return Err(invalid("a spend tier's minimum must be positive"));
         }
-        if self.tiers.iter().any(|t| t.units == 0 || t.units > UNITS_MAX) {
+        if self
+            .tiers
+            .iter()
+            .any(|t| t.units == 0 || t.units > UNITS_MAX)
+        {
             return Err(invalid("a spend tier gives 1 to 100 draws"));
         }
         let ascending = self.tiers.windows(2).all(|w| {

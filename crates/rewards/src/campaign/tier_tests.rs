@@ -86,6 +86,9 @@ fn segments_by_stage_value_and_bin() {
     let unknown = Profile::at_stage(LifecycleStage::Active);
     assert!(!seg.contains(&unknown));
     assert!(Segment::everyone().contains(&unknown));
-    assert_eq!(CustomerStage::parse("financing"), Some(CustomerStage::Financing));
+    assert_eq!(
+        CustomerStage::parse("financing"),
+        Some(CustomerStage::Financing)
+    );
     assert_eq!(ValueBand::parse("none"), Some(ValueBand::None));
 }

@@ -28,7 +28,12 @@ use cardlife_kernel::id_kind;
 
 id_kind!(LotteryKind, LotteryId, "ltr", "a lottery (抽奖活动)");
 id_kind!(DrawKind, DrawId, "drw", "one lottery draw");
-id_kind!(ChanceKind, ChanceId, "chc", "one draw chance held by a customer");
+id_kind!(
+    ChanceKind,
+    ChanceId,
+    "chc",
+    "one draw chance held by a customer"
+);
 
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,12 @@ fn terms() -> LotteryTerms {
     LotteryTerms {
         prizes: vec![
             prize("50 off", 100, coupon(5_000), 10),
-            prize("100 points", 900, PrizeKind::Points(Points::new(100)), 1_000),
+            prize(
+                "100 points",
+                900,
+                PrizeKind::Points(Points::new(100)),
+                1_000,
+            ),
             prize("5 off", 3_000, coupon(500), 1_000),
             prize("Thanks", 6_000, PrizeKind::Nothing, 0),
         ],
@@ -122,7 +127,7 @@ fn a_planted_bias_is_caught_by_the_frequency_check() {
     let mut hits = 0_u32;
     for _ in 0..n {
         let roll = rng.next_u64();
-        let biased = if roll % 100 == 0 { 0 } else { roll };
+        let biased = if roll.is_multiple_of(100) { 0 } else { roll };
         if t.pick(biased) == Some(0) {
             hits += 1;
         }

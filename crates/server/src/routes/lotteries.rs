@@ -181,7 +181,12 @@ impl From<LotteryView> for LotteryOut {
                     PrizeKind::Coupon {
                         template,
                         face_value,
-                    } => ("coupon", Some(template.to_string()), Some(face_value.to_string()), None),
+                    } => (
+                        "coupon",
+                        Some(template.to_string()),
+                        Some(face_value.to_string()),
+                        None,
+                    ),
                     PrizeKind::Points(pts) => ("points", None, None, Some(pts.value())),
                     PrizeKind::Nothing => ("none", None, None, None),
                 };
@@ -264,7 +269,12 @@ impl From<DrawView> for DrawOut {
             random_value: d.random_value.to_string(),
             picked: d.picked,
             prize: d.picked_name,
-            outcome: if d.no_prize.is_none() { "prize" } else { "no_prize" }.to_owned(),
+            outcome: if d.no_prize.is_none() {
+                "prize"
+            } else {
+                "no_prize"
+            }
+            .to_owned(),
             reason: d.no_prize.map(|r| r.code().to_owned()),
             coupon: d
                 .coupon

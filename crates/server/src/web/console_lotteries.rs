@@ -276,7 +276,8 @@ pub(crate) async fn create(
     ];
     let dirty = all.iter().any(|v| {
         v.chars().count() > FIELD_LEN_MAX
-            || v.chars().any(|c| (c.is_control() && c != '\n' && c != '\r') || c == '<' || c == '>')
+            || v.chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\r') || c == '<' || c == '>')
     });
     if dirty {
         let m = page.f.err_markup.to_owned();

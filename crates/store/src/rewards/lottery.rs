@@ -533,7 +533,11 @@ impl LotteryStore {
     }
 
     /// Marks `chance` used; fails unless it was available.
-    pub async fn use_chance(tx: &mut Tx, chance: uuid::Uuid, at: Timestamp) -> Result<(), StoreError> {
+    pub async fn use_chance(
+        tx: &mut Tx,
+        chance: uuid::Uuid,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         let sql = "UPDATE draw_chances SET state = 'used', used_at_ns = $2 \
                    WHERE id = $1 AND state = 'available'";
         let used = on_tx!(tx, |conn| {
@@ -547,7 +551,9 @@ impl LotteryStore {
         if used == 1 {
             Ok(())
         } else {
-            Err(StoreError::CommitFailed("the chance was already used".to_owned()))
+            Err(StoreError::CommitFailed(
+                "the chance was already used".to_owned(),
+            ))
         }
     }
 
@@ -620,7 +626,11 @@ impl LotteryStore {
     }
 
     /// A lottery's draws, newest first, at most `limit` (the console's audit list).
-    pub async fn draws(&self, lottery: uuid::Uuid, limit: u32) -> Result<Vec<DrawRecord>, StoreError> {
+    pub async fn draws(
+        &self,
+        lottery: uuid::Uuid,
+        limit: u32,
+    ) -> Result<Vec<DrawRecord>, StoreError> {
         let sql = format!(
             "SELECT {DRAW} FROM lottery_draws WHERE lottery_id = $1 \
              ORDER BY drawn_at_ns DESC, id DESC LIMIT $2"
