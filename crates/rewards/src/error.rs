@@ -218,6 +218,20 @@ pub enum RewardsError {
     /// No such group-buying offer or group.
     #[error("group buy not found")]
     GroupBuyNotFound,
+    /// No such lottery.
+    #[error("lottery not found")]
+    LotteryNotFound,
+    /// The customer holds no usable draw chance in this lottery.
+    #[error("no draw chance")]
+    NoDrawChance,
+    /// The lottery is not running at that instant (its window is `[starts_at, ends_at)`).
+    #[error("lottery closed: the window is {starts_at} to {ends_at}")]
+    LotteryClosed {
+        /// Start of the window.
+        starts_at: Timestamp,
+        /// End of the window (exclusive).
+        ends_at: Timestamp,
+    },
     /// A points lot named by a redemption record is not in the account given.
     #[error("points lot {lot} not in this account")]
     UnknownLot {

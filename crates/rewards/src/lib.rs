@@ -11,6 +11,9 @@
 //! - [`membership`]: star value from weighted scores, tier ladder, effective-dated tier history.
 //! - [`group_buy`]: groups of k within a window; completion, failure and the refunds due.
 //! - [`campaign`]: event-triggered rules with budgets that can never be exceeded.
+//! - [`lottery`]: draws with stated odds (basis points summing to 10,000), stock and budgets;
+//!   a prize that would not fit becomes "no prize". Monthly spend tiers grant the chances
+//!   ([`campaign::SpendTierRule`]).
 //! - [`mall`]: the points mall — items in points or points + cash, stock, orders and refunds.
 //! - [`referral`]: invite codes and one-level rewards on the invitee's first qualifying spend.
 //! - Shared vocabulary: [`Mcc`] and its exclusion list, [`CardBin`], [`TierCode`], the typed ids
@@ -25,6 +28,7 @@ mod error;
 pub mod flash_sale;
 pub mod group_buy;
 pub mod ids;
+pub mod lottery;
 pub mod mall;
 mod mcc;
 pub mod membership;

@@ -60,6 +60,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::loans::LoansApi::openapi());
     doc.merge(crate::routes::flash_sales::FlashSalesApi::openapi());
     doc.merge(crate::routes::coupons::CouponsApi::openapi());
+    doc.merge(crate::routes::lotteries::LotteriesApi::openapi());
     doc.merge(crate::routes::points::PointsApi::openapi());
     doc.merge(crate::routes::mall::MallApi::openapi());
     doc.merge(crate::routes::group_buys::GroupBuysApi::openapi());

@@ -66,6 +66,9 @@ pub(crate) fn rewards_refusal(e: &RewardsError) -> (StatusCode, &'static str, &'
             "EVALUATION_OUT_OF_ORDER",
             "An evaluation comes after the last one",
         ),
+        R::LotteryNotFound => (S::NOT_FOUND, "NOT_FOUND", "Not found"),
+        R::NoDrawChance => (conflict, "NO_DRAW_CHANCE", "No draw chance left"),
+        R::LotteryClosed { .. } => (invalid, "LOTTERY_CLOSED", "The lottery is not running"),
         R::Money(_) | R::Points(_) | R::UnknownLot { .. } => {
             (S::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal error")
         }

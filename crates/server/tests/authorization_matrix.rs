@@ -266,6 +266,23 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Customer,
     ),
     ("get", "/v1/me/coupons", Access::Customer),
+    (
+        "post",
+        "/v1/operator/lotteries",
+        Access::Operator(CAMPAIGN_MANAGERS),
+    ),
+    (
+        "get",
+        "/v1/operator/lotteries",
+        Access::Operator(CAMPAIGN_READERS),
+    ),
+    (
+        "get",
+        "/v1/operator/lotteries/{id}/draws",
+        Access::Operator(CAMPAIGN_READERS),
+    ),
+    ("get", "/v1/me/lotteries", Access::Customer),
+    ("post", "/v1/me/lotteries/{id}/draws", Access::Customer),
     ("get", "/v1/me/points", Access::Customer),
     ("post", "/v1/internal/points/expiry-runs", Access::Internal),
     (
@@ -549,6 +566,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/app/borrow", PageAccess::Cardholder),
     ("/app/cards", PageAccess::Cardholder),
     ("/app/rewards", PageAccess::Cardholder),
+    ("/app/lotteries", PageAccess::Cardholder),
     ("/app/group-buys", PageAccess::Cardholder),
     ("/app/flash-sales", PageAccess::Cardholder),
     ("/app/points", PageAccess::Cardholder),
@@ -568,6 +586,7 @@ const PAGE_MATRIX: &[(&str, PageAccess)] = &[
     ("/console/customers", PageAccess::Operator(CUSTOMER_READERS)),
     ("/console/risk", PageAccess::Operator(RISK_READERS)),
     ("/console/campaigns", PageAccess::Operator(CAMPAIGN_READERS)),
+    ("/console/lotteries", PageAccess::Operator(CAMPAIGN_READERS)),
 ];
 
 async fn page_get(s: &TestServer, path: &str, cookie: Option<&str>) -> (StatusCode, String) {

@@ -11,13 +11,14 @@
 //!
 //! Triggers wired: a customer's first card binding, and every captured payment (amount, the
 //! merchant's MCC, the business date's weekday). The profile a segment sees is derived at the
-//! event: stage `New` at a first binding, `Active` at a payment, no tags (none are stored yet).
-
-use std::collections::BTreeSet;
+//! event (`campaigns_segment.rs`): the engine's coarse stage (`New` at a first binding, `Active`
+//! at a payment), the console's lifecycle stage and value tier, the BINs of the customer's
+//! credit cards; no tags (none are stored yet). A captured payment also counts toward the
+//! running lotteries' monthly spend tiers (`lottery_chances.rs`).
 
 use cardlife_kernel::{CustomerId, Money};
 use cardlife_rewards::RewardsError;
-use cardlife_rewards::campaign::{Budget, EventKind, LifecycleStage, Profile, Segment, Variant};
+use cardlife_rewards::campaign::{Budget, EventKind, LifecycleStage, Segment, Variant};
 pub use cardlife_rewards::campaign::{CampaignRule, Grant, Reward, Trigger};
 use cardlife_rewards::ids::CampaignId;
 use cardlife_store::audit;
@@ -221,14 +222,11 @@ impl App {
             EventKind::Payment { .. } => ("payment", LifecycleStage::Active),
             EventKind::MonthlySpend { .. } => return Ok(Vec::new()),
         };
-        let profile = Profile {
-            tags: BTreeSet::new(),
-            stage,
-        };
         let now = self.clock().now();
         let mut out = Vec::new();
         for c in self.campaign_store().running(trigger_kind, now).await? {
             let rule = rule_of(&c)?;
+            let profile = self.segment_profile(customer, stage, &rule.segment).await?;
             let qualifies = rule.is_running(now)
                 && rule.segment.contains(&profile)
                 && rule.trigger.units(kind) > 0;
@@ -337,6 +335,7 @@ impl App {
         amount: Money,
         mcc: &str,
     ) {
+        self.lotteries_on_payment(customer, order, amount).await;
         let Some(mcc) = mcc
             .parse::<u16>()
             .ok()

@@ -23,9 +23,11 @@
 //!   `Err(PointsBudgetExhausted)` and nothing changes. Hence Σ awarded ≤ budget, always. A drawn
 //!   prize that does not fit is refused the same way (its event may be offered again).
 
-mod mix;
+pub(crate) mod mix;
 pub(crate) use mix::mix_u128s;
 mod rule;
+mod segment;
+mod spend_tiers;
 
 use std::collections::BTreeMap;
 
@@ -34,9 +36,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use rule::{
-    Budget, CampaignRule, Event, EventKind, Grant, LifecycleStage, Lottery, Prize, Profile, Reward,
-    Segment, SpendTier, Trigger, Variant,
+    Budget, CampaignRule, Event, EventKind, Grant, Lottery, Prize, Reward, SpendTier, Trigger,
+    Variant,
 };
+pub use segment::{CustomerStage, LifecycleStage, Profile, Segment, ValueBand};
+pub use spend_tiers::{SpendTierRule, TIERS_MAX, TierGrant, UNITS_MAX, month_of};
 
 use crate::error::RewardsError;
 use crate::ids::{CampaignId, TriggerEventId};
@@ -228,3 +232,5 @@ fn unit(reward: &Reward, seed: u64) -> AwardItem {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tier_tests;

@@ -1,7 +1,5 @@
 //! A campaign rule as data: trigger, target segment, rewards per A/B variant, budget, window, limit.
 
-use std::collections::BTreeSet;
-
 use cardlife_kernel::{CardId, CustomerId, Money, Points};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -10,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::RewardsError;
 use crate::ids::{CampaignId, CouponTemplateId, TriggerEventId};
 use crate::mcc::Mcc;
+
+use super::segment::Segment;
 
 /// A business event that may trigger a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,55 +151,6 @@ impl Trigger {
                 Ok(())
             }
         }
-    }
-}
-
-/// Where a customer is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum LifecycleStage {
-    /// Applied or signed up, no card yet.
-    Prospect,
-    /// First card within the onboarding period.
-    New,
-    /// Spending regularly.
-    Active,
-    /// No spend for a while.
-    Dormant,
-    /// Closed or lost.
-    Churned,
-}
-
-/// The small customer profile segments look at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    /// Marketing tags (e.g. `"student"`, `"high-value"`).
-    pub tags: BTreeSet<String>,
-    /// Lifecycle stage.
-    pub stage: LifecycleStage,
-}
-
-/// Who a campaign targets: a predicate on [`Profile`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Segment {
-    /// Allowed stages; empty = any.
-    pub stages: Vec<LifecycleStage>,
-    /// Tags the customer must all have.
-    pub require_tags: Vec<String>,
-    /// Tags the customer must have none of.
-    pub exclude_tags: Vec<String>,
-}
-
-impl Segment {
-    /// Everybody.
-    pub fn everyone() -> Self {
-        Self::default()
-    }
-
-    /// Whether `profile` is in the segment.
-    pub fn contains(&self, profile: &Profile) -> bool {
-        (self.stages.is_empty() || self.stages.contains(&profile.stage))
-            && self.require_tags.iter().all(|t| profile.tags.contains(t))
-            && !self.exclude_tags.iter().any(|t| profile.tags.contains(t))
     }
 }
 

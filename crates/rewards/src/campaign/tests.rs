@@ -5,7 +5,6 @@ use crate::mcc::Mcc;
 use cardlife_kernel::CardId;
 use jiff::civil::date;
 use proptest::prelude::*;
-use std::collections::BTreeSet;
 
 fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(1_780_000_000 + secs).unwrap()
@@ -16,10 +15,7 @@ fn cus(n: u128) -> CustomerId {
 }
 
 fn profile() -> Profile {
-    Profile {
-        tags: BTreeSet::new(),
-        stage: LifecycleStage::New,
-    }
+    Profile::at_stage(LifecycleStage::New)
 }
 
 fn rule(trigger: Trigger, reward: Reward, budget: Budget, per_customer: u32) -> CampaignRule {
@@ -116,6 +112,7 @@ fn per_customer_limit_and_window_and_segment() {
         stages: vec![LifecycleStage::Active],
         require_tags: vec![],
         exclude_tags: vec![],
+        ..Segment::default()
     };
     let mut c2 = Campaign::new(r).unwrap();
     assert_eq!(c2.on_event(&bind(4, 4), &profile(), ts(1)), Ok(None));

@@ -17,6 +17,7 @@ pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod loan_codes;
 pub(crate) mod loans;
+pub(crate) mod lotteries;
 pub(crate) mod mall;
 pub(crate) mod membership;
 pub(crate) mod merchant_installments;
@@ -265,6 +266,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/coupons/claimable", get(coupons::claimable))
         .route("/v1/coupons/claimable/{id}/claims", post(coupons::claim))
         .route("/v1/me/coupons", get(coupons::mine))
+        .route(
+            "/v1/operator/lotteries",
+            post(lotteries::create).get(lotteries::list),
+        )
+        .route("/v1/operator/lotteries/{id}/draws", get(lotteries::draws))
+        .route("/v1/me/lotteries", get(lotteries::mine))
+        .route("/v1/me/lotteries/{id}/draws", post(lotteries::draw))
         .route("/v1/me/points", get(points::mine))
         .route("/v1/internal/points/expiry-runs", post(points::run_expiry))
         .route("/v1/operator/group-buys", post(group_buys::create_offer))

@@ -32,6 +32,7 @@ mod app_flash_sales;
 mod app_group_buys;
 mod app_home;
 mod app_identity;
+mod app_lotteries;
 mod app_pay;
 mod app_points;
 mod app_rewards;
@@ -40,6 +41,7 @@ mod card_forms;
 mod console;
 mod console_auth;
 mod console_coupons;
+mod console_lotteries;
 mod console_merchants;
 mod console_records;
 mod console_risk;
@@ -58,6 +60,7 @@ mod i18n_group_buy;
 mod i18n_identity;
 mod i18n_installments;
 mod i18n_lifecycle;
+mod i18n_lottery;
 mod i18n_points;
 pub(crate) mod i18n_rewards;
 mod i18n_risk;
@@ -205,6 +208,10 @@ fn console_routes() -> Router<AppState> {
             "/console/campaigns/new",
             post(console_coupons::create_campaign),
         )
+        .route(
+            "/console/lotteries",
+            get(console_lotteries::page).post(console_lotteries::create),
+        )
 }
 
 /// The page routes, with the CSRF token and the security headers on every answer. `dev_outbox`
@@ -241,6 +248,8 @@ pub(crate) fn routes(dev_outbox: Option<Arc<DevOutbox>>) -> Router<AppState> {
         .route("/app/rewards", get(app_rewards::rewards))
         .route("/app/rewards/claim", post(app_rewards::claim))
         .route("/app/group-buys", get(app_group_buys::group_buys))
+        .route("/app/lotteries", get(app_lotteries::lotteries))
+        .route("/app/lotteries/draw", post(app_lotteries::draw))
         .route("/app/group-buys/start", post(app_group_buys::start))
         .route("/app/group-buys/join", post(app_group_buys::join))
         .route("/app/flash-sales", get(app_flash_sales::flash_sales))

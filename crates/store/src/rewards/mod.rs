@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod coupons;
 pub mod flash_sale;
 pub mod group_buy;
+pub mod lottery;
 pub mod mall;
 pub mod membership;
 pub mod points;
