@@ -789,3 +789,89 @@ async fn partial_refunds_return_their_share_and_the_last_one_gives_the_coupon_ba
         ledger_ok(&s).await;
     }
 }
+
+#[tokio::test]
+async fn campaign_segments_leave_out_of_segment_customers_with_nothing() {
+    for s in servers().await {
+        let manager = operator(&s, "cm9", "campaign_manager", "13800000209").await;
+        let gift = create_template(
+            &s,
+            &manager,
+            fixed_template("定向礼 3 元", "3.00", "1000.00", 1000, false),
+        )
+        .await;
+        let campaign = |name: &str, segment: Value| {
+            json!({ "name": name, "trigger": "payment", "min_amount": "10.00",
+                    "template_a": gift["id"], "budget": "100.00", "starts_at": "2026-03-01",
+                    "ends_at": "2026-05-01", "per_customer": 1, "segment": segment })
+        };
+        // A code that is not a stage, a tier or a BIN is refused and writes nothing.
+        for bad in [
+            json!({ "stages": ["vip"] }),
+            json!({ "value_tiers": ["gold"] }),
+            json!({ "card_bins": ["12ab56"] }),
+        ] {
+            let (status, b) = s
+                .post(
+                    "/v1/operator/campaigns",
+                    Some(&manager),
+                    campaign("bad", bad),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+            assert_eq!(b["code"], "INVALID_TERMS", "{b}");
+        }
+        assert_eq!(s.count("campaigns").await, 0);
+        for (name, segment) in [
+            ("BIN 专享", json!({ "card_bins": ["999999"] })),
+            ("沉睡唤醒", json!({ "stages": ["dormant"] })),
+            ("高价值", json!({ "value_tiers": ["high"] })),
+            (
+                "活跃客户",
+                json!({ "stages": ["active"], "value_tiers": ["low"] }),
+            ),
+        ] {
+            let (status, c) = s
+                .post(
+                    "/v1/operator/campaigns",
+                    Some(&manager),
+                    campaign(name, segment.clone()),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{c}");
+            for (k, v) in segment.as_object().unwrap() {
+                assert_eq!(&c["segment"][k], v, "{c}");
+            }
+        }
+        let (_, keys) = onboard(&s, "Tea House", "rev9").await;
+        let payer = s.register("13920019999").await;
+        let order = dynamic_order(&s, &keys, "30.00").await;
+        let (status, _) = pay(
+            &s,
+            &payer.token,
+            "p-seg",
+            json!({ "payload": order["qr_payload"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        // Only the campaign whose segment holds an active, low-value payer granted.
+        let mine = my_coupons(&s, &payer).await;
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        let (_, calendar) = s.get("/v1/operator/campaigns", Some(&manager)).await;
+        let granted: Vec<(&str, &str)> = calendar
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["granted"].as_str().unwrap()))
+            .collect();
+        for (name, amount) in granted {
+            let expected = if name == "活跃客户" {
+                "3.00"
+            } else {
+                "0.00"
+            };
+            assert_eq!(amount, expected, "{name}: {calendar}");
+        }
+        ledger_ok(&s).await;
+    }
+}

@@ -4,14 +4,15 @@
 //! `INVALID_TERMS` with the reason, and nothing is written.
 
 use cardlife_kernel::{BusinessZone, Money, Points};
-use cardlife_rewards::campaign::{CustomerStage, Segment, SpendTier, SpendTierRule, ValueBand};
+use cardlife_rewards::RewardsError;
+use cardlife_rewards::campaign::{SpendTier, SpendTierRule};
 use cardlife_rewards::ids::CouponTemplateId;
 use cardlife_rewards::lottery::{LotteryPrize, LotteryTerms, PrizeKind};
-use cardlife_rewards::{CardBin, RewardsError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::lottery::NewLottery;
+use super::segment_terms::SegmentInput;
 use crate::AppError;
 
 /// Largest amount accepted, fen (10,000,000.00).
@@ -142,37 +143,18 @@ fn prize(p: &PrizeInput) -> Result<LotteryPrize, AppError> {
     })
 }
 
-fn segment(i: &LotteryInput) -> Result<Segment, AppError> {
-    let stages = i
-        .stages
-        .iter()
-        .map(|s| CustomerStage::parse(s.trim()).ok_or(bad("a lifecycle stage is delinquent, financing, active, dormant, unactivated or prospect")))
-        .collect::<Result<_, _>>()?;
-    let value_tiers = i
-        .value_tiers
-        .iter()
-        .map(|s| ValueBand::parse(s.trim()).ok_or(bad("a value tier is high, medium, low or none")))
-        .collect::<Result<_, _>>()?;
-    let card_bins = i
-        .card_bins
-        .iter()
-        .map(|b| CardBin::parse(b.trim()).map_err(|_| bad("a card BIN is 6 to 8 digits")))
-        .collect::<Result<_, _>>()?;
-    Ok(Segment {
-        customer_stages: stages,
-        value_tiers,
-        card_bins,
-        ..Segment::everyone()
-    })
-}
-
 impl LotteryInput {
     /// The domain's lottery, or the first thing wrong with it.
     pub fn parse(&self) -> Result<NewLottery, AppError> {
         super::coupons::check_name(&self.name)?;
         let rule = SpendTierRule {
             tiers: self.tiers.iter().map(tier).collect::<Result<_, _>>()?,
-            segment: segment(self)?,
+            segment: SegmentInput {
+                stages: self.stages.clone(),
+                value_tiers: self.value_tiers.clone(),
+                card_bins: self.card_bins.clone(),
+            }
+            .parse()?,
         };
         rule.validate().map_err(AppError::Rewards)?;
         let terms = LotteryTerms {

@@ -19,4 +19,5 @@ pub mod payment_hooks;
 pub mod points;
 pub mod points_ledger;
 pub mod referral;
+pub mod segment_terms;
 pub mod terms;

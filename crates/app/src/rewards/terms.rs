@@ -6,7 +6,7 @@ use cardlife_kernel::{BusinessZone, MerchantId, Money, Rate};
 use cardlife_rewards::CardBin;
 use cardlife_rewards::Mcc;
 use cardlife_rewards::RewardsError;
-use cardlife_rewards::campaign::{Segment, Trigger};
+use cardlife_rewards::campaign::Trigger;
 use cardlife_rewards::coupon::{Caps, Discount, FundingSource, Scope, Validity};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use super::campaigns::NewCampaign;
 use super::coupons::{CouponTemplateId, NewCouponTemplate, PartnerId};
+use super::segment_terms::SegmentInput;
 use crate::AppError;
 
 /// The largest amount a template or campaign takes (10,000,000.00 yuan).
@@ -93,6 +94,8 @@ pub struct CampaignTerms {
     pub ends_at: String,
     /// Awards per customer.
     pub per_customer: String,
+    /// Who it targets (every list empty: everybody).
+    pub segment: SegmentInput,
 }
 
 fn bad(reason: &'static str) -> AppError {
@@ -303,7 +306,7 @@ impl CampaignTerms {
         Ok(NewCampaign {
             name: self.name.trim().to_owned(),
             trigger,
-            segment: Segment::everyone(),
+            segment: self.segment.parse()?,
             variants,
             budget: amount(&self.budget, "the budget is a positive amount in yuan")?,
             starts_at: instant(

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::idempotent::once;
+use super::segment_in::{SegmentIn, segment_out};
 use crate::AppState;
 use crate::auth::{CustomerSession, OperatorSession};
 use crate::extract::JsonBody;
@@ -260,6 +261,9 @@ pub(crate) struct CampaignIn {
     ends_at: String,
     /// Awards per customer.
     per_customer: u32,
+    /// Who it targets (omitted: everybody).
+    #[serde(default)]
+    segment: SegmentIn,
 }
 
 /// A campaign, as the calendar lists it.
@@ -280,6 +284,9 @@ pub(crate) struct CampaignOut {
     starts_at: String,
     ends_at: String,
     per_customer: u32,
+    /// The target segment: `stages`, `value_tiers`, `card_bins` (empty = any).
+    #[schema(value_type = Object)]
+    segment: serde_json::Value,
 }
 
 impl From<CampaignView> for CampaignOut {
@@ -345,6 +352,7 @@ impl From<CampaignView> for CampaignOut {
             starts_at: c.rule.starts_at.to_string(),
             ends_at: c.rule.ends_at.to_string(),
             per_customer: c.rule.per_customer,
+            segment: segment_out(&c.rule.segment),
         }
     }
 }
@@ -434,6 +442,7 @@ pub(crate) async fn create_campaign(
         starts_at: b.starts_at,
         ends_at: b.ends_at,
         per_customer: b.per_customer.to_string(),
+        segment: b.segment.into(),
     };
     let c = state.app.create_campaign(by, terms.parse()?).await?;
     Ok((StatusCode::CREATED, Json(c.into())))

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::idempotent::once;
+use super::segment_in::{SegmentIn, segment_out};
 use crate::AppState;
 use crate::auth::{CustomerSession, OperatorSession};
 use crate::extract::JsonBody;
@@ -51,21 +52,6 @@ pub(crate) struct PrizeIn {
     /// Units that may be awarded (coupon and points prizes).
     #[serde(default)]
     stock: Option<u32>,
-}
-
-/// Who a lottery targets; every list empty = everybody.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SegmentIn {
-    /// Lifecycle stages: delinquent, financing, active, dormant, unactivated, prospect.
-    #[serde(default)]
-    stages: Vec<String>,
-    /// Value tiers: high, medium, low, none.
-    #[serde(default)]
-    value_tiers: Vec<String>,
-    /// Card BINs (6–8 digits).
-    #[serde(default)]
-    card_bins: Vec<String>,
 }
 
 /// A lottery to create.
@@ -216,11 +202,7 @@ impl From<LotteryView> for LotteryOut {
                     draws: t.units,
                 })
                 .collect(),
-            segment: serde_json::json!({
-                "stages": seg.customer_stages.iter().map(|s| s.code()).collect::<Vec<_>>(),
-                "value_tiers": seg.value_tiers.iter().map(|v| v.code()).collect::<Vec<_>>(),
-                "card_bins": seg.card_bins.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            }),
+            segment: segment_out(seg),
             prizes,
             budget: l.budget.to_string(),
             awarded: l.awarded.to_string(),

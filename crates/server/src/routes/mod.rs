@@ -27,6 +27,7 @@ pub(crate) mod points;
 pub(crate) mod quotes;
 pub(crate) mod referral;
 pub(crate) mod risk;
+pub(crate) mod segment_in;
 pub(crate) mod settlement;
 pub(crate) mod special_installments;
 pub(crate) mod webhooks;

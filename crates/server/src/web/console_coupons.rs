@@ -13,6 +13,7 @@ use cardlife_app::AppError;
 use cardlife_app::merchants::operators::Role;
 use cardlife_app::rewards::campaigns::Trigger;
 use cardlife_app::rewards::coupons::{CouponRefusal, FundingSource};
+use cardlife_app::rewards::segment_terms::{SegmentInput, describe};
 use cardlife_app::rewards::terms::{CampaignTerms, TemplateTerms};
 use serde::Deserialize;
 
@@ -57,6 +58,7 @@ pub(crate) struct CampaignRow {
     granted: String,
     grants: u32,
     variants: String,
+    segment: String,
 }
 
 /// The template form, echoed back when refused.
@@ -101,6 +103,9 @@ pub(crate) struct CampaignForm {
     starts_at: String,
     ends_at: String,
     per_customer: String,
+    stages: String,
+    value_tiers: String,
+    card_bins: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -206,6 +211,7 @@ async fn render(
                 granted: c.granted.to_string(),
                 grants: c.grants,
                 variants,
+                segment: describe(&c.rule.segment).unwrap_or_else(|| page.l().everyone.to_owned()),
                 name: c.name,
             }
         })
@@ -378,6 +384,9 @@ pub(crate) async fn create_campaign(
         &f.starts_at,
         &f.ends_at,
         &f.per_customer,
+        &f.stages,
+        &f.value_tiers,
+        &f.card_bins,
     ]
     .map(String::as_str);
     if let Err(m) = fields_clean(&page, &all) {
@@ -397,6 +406,7 @@ pub(crate) async fn create_campaign(
         starts_at: f.starts_at.clone(),
         ends_at: f.ends_at.clone(),
         per_customer: f.per_customer.clone(),
+        segment: SegmentInput::from_text(&f.stages, &f.value_tiers, &f.card_bins),
     };
     let result = match terms.parse() {
         Ok(new) => state.app.create_campaign(&session.operator, new).await,

@@ -14,6 +14,7 @@ use cardlife_app::AppError;
 use cardlife_app::rewards::coupons::CouponRefusal;
 use cardlife_app::rewards::lottery::{DrawView, LotteryView, NoPrizeReason, PrizeKind};
 use cardlife_app::rewards::lottery_terms::LotteryInput;
+use cardlife_app::rewards::segment_terms::describe;
 use serde::Deserialize;
 
 use super::console_coupons::{CAMPAIGN_MANAGERS, CAMPAIGN_READERS};
@@ -128,11 +129,6 @@ pub(crate) fn outcome_text(l: &'static LotteryTexts, d: &DrawView) -> &'static s
 }
 
 fn row(l: &'static LotteryTexts, v: LotteryView, draws: Vec<DrawView>) -> LotteryRow {
-    let seg = &v.rule.segment;
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(seg.customer_stages.iter().map(|s| s.code().to_owned()));
-    parts.extend(seg.value_tiers.iter().map(|s| s.code().to_owned()));
-    parts.extend(seg.card_bins.iter().map(ToString::to_string));
     LotteryRow {
         id: v.id.to_string(),
         window: format!("{} – {}", local(&v.starts_at), local(&v.ends_at)),
@@ -143,11 +139,7 @@ fn row(l: &'static LotteryTexts, v: LotteryView, draws: Vec<DrawView>) -> Lotter
             .map(|t| format!("≥ ¥{} → {}", t.min_spend, t.units))
             .collect::<Vec<_>>()
             .join(" · "),
-        segment: if parts.is_empty() {
-            l.everyone.to_owned()
-        } else {
-            parts.join(", ")
-        },
+        segment: describe(&v.rule.segment).unwrap_or_else(|| l.everyone.to_owned()),
         budget: v.budget.to_string(),
         awarded: v.awarded.to_string(),
         points: format!("{} / {}", v.points_awarded.value(), v.points_budget.value()),
