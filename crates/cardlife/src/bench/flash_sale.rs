@@ -117,6 +117,8 @@ struct Step {
     /// CPU time this process (the server under test; the generator runs apart) spent per
     /// attempt during the step, in microseconds.
     server_cpu_us_per_attempt: Option<f64>,
+    /// CPU time the generator's process spent per attempt, in microseconds.
+    generator_cpu_us_per_attempt: Option<f64>,
 }
 
 /// The printed result (the common fields of every case, then this case's own).
@@ -225,6 +227,7 @@ async fn claims(
         sold_out_after_s: report.last_done_s,
         checks_passed: false,
         server_cpu_us_per_attempt,
+        generator_cpu_us_per_attempt: report.generator_cpu_us_per_request,
     })
 }
 

@@ -86,6 +86,8 @@ pub struct LoadReport {
     pub last_done_s: Option<f64>,
     /// Answers by status (`"0"`: transport errors).
     pub statuses: BTreeMap<String, u64>,
+    /// CPU time the generator itself spent per request over the schedule, in microseconds.
+    pub generator_cpu_us_per_request: Option<f64>,
 }
 
 impl LoadReport {
@@ -246,6 +248,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
         connections.push(Connection::open(&spec.addr).await?);
     }
     let total = requests.len();
+    let cpu_before = super::cpu::used();
     let shared = Rc::new(Shared {
         requests,
         due: RefCell::new(VecDeque::new()),
@@ -281,6 +284,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
         w.await?;
     }
     let elapsed = shared.start.elapsed();
+    let cpu_after = super::cpu::used();
     let t = shared.tally.borrow();
     let side = Side::with_latency(t.done + t.refused, elapsed, &t.latencies);
     Ok(LoadReport {
@@ -296,6 +300,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
         failed: t.failed,
         last_done_s: t.last_done.map(|d| super::stats::round2(d.as_secs_f64())),
         statuses: t.statuses.clone(),
+        generator_cpu_us_per_request: super::cpu::per_op_us(cpu_before, cpu_after, total as u64),
     })
 }
 
