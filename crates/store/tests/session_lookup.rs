@@ -50,8 +50,11 @@ async fn packed_token_reads_find_each_known_session_once_and_skip_unknown_ones()
             .unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].1.0.id(), sessions[7].id());
-        let mut asked: Vec<SessionTokenHash> =
-            sessions.iter().step_by(2).map(Session::token_hash).collect();
+        let mut asked: Vec<SessionTokenHash> = sessions
+            .iter()
+            .step_by(2)
+            .map(Session::token_hash)
+            .collect();
         asked.push(sessions[0].token_hash());
         asked.push(unknown);
         let mut packed = customers.sessions_by_packed_tokens(&asked).await.unwrap();

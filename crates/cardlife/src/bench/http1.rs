@@ -226,9 +226,11 @@ mod tests {
                 let n = s.read(&mut buf).await.unwrap();
                 seen.extend_from_slice(&buf[..n]);
             }
-            s.write_all(b"HTTP/1.1 409 Conflict\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
-                .await
-                .unwrap();
+            s.write_all(
+                b"HTTP/1.1 409 Conflict\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            )
+            .await
+            .unwrap();
         });
         let mut c = Connection::open(&addr).await.unwrap();
         let req = b"POST /x HTTP/1.1\r\nhost: t\r\ncontent-length: 0\r\n\r\n";

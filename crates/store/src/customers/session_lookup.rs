@@ -46,10 +46,8 @@ where
 {
     let id: String = r.try_get("id")?;
     let customer: String = r.try_get("customer_id")?;
-    let hash = SessionTokenHash::from_bytes(bytes32(
-        r.try_get("token_hash")?,
-        "session token hash",
-    )?);
+    let hash =
+        SessionTokenHash::from_bytes(bytes32(r.try_get("token_hash")?, "session token hash")?);
     let session = Session::from_parts(
         id.parse::<uuid::Uuid>()
             .map(SessionId::from_uuid)
