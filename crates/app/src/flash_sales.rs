@@ -1,11 +1,14 @@
 //! Flash sales (docs/rewards.md): scheduling a sale, and claims decided by one in-process
 //! sequencer per sale with group commit.
 //!
-//! Every claim of a sale goes through one writer task (the *sequencer*), which owns the sale's
-//! counters in memory. It takes every queued claim at once (up to [`CLAIM_BATCH_MAX`]), answers
-//! what memory alone settles (outside the window, the customer's limit reached, sold out — all
-//! monotonic, so never wrong), and commits the rest in **one** transaction that locks the sale's
-//! row and decides them from the database's own figures. Nobody is answered before the batch
+//! Every claim of a sale that may win goes through one writer task (the *sequencer*), which
+//! keeps what is durable about the sale in memory. What that memory alone settles (a replayed
+//! key, outside the window, the customer's limit reached, sold out — all monotonic, and memory
+//! changes only after a commit, so never wrong) is answered by the caller's own task without
+//! queueing: once a sale is sold out, a claim costs no trip through the writer. The writer takes
+//! every queued claim at once (up to [`CLAIM_BATCH_MAX`]), settles again what memory now
+//! settles, and commits the rest in **one** transaction that locks the sale's row and decides
+//! them from the database's own figures. Nobody is answered before the batch
 //! holding their decision is durable, refusals included (a refusal decided after a win waits for
 //! that win's commit). Memory is rebuilt from the store when a sale's sequencer starts, and on
 //! PostgreSQL the locked row makes processes sharing one database agree.
@@ -15,7 +18,7 @@
 //! (sale, customer): the same key again answers the same win, marked `replayed`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cardlife_kernel::{CustomerId, Money, SharedClock};
 use cardlife_rewards::flash_sale::{FlashSale, FlashSaleTerms};
@@ -100,8 +103,16 @@ pub struct ClaimView {
 /// The sequencers of the sales claimed so far in this process.
 #[derive(Debug, Default)]
 pub(crate) struct Sequencers {
-    running: Mutex<HashMap<FlashSaleId, mpsc::Sender<ClaimRequest>>>,
+    running: Mutex<HashMap<FlashSaleId, Sequencer>>,
     starting: tokio::sync::Mutex<()>,
+}
+
+/// A running sequencer: its queue, and what it knows to be durable (read by callers too, so what
+/// memory settles is answered without queueing).
+#[derive(Debug, Clone)]
+struct Sequencer {
+    queue: mpsc::Sender<ClaimRequest>,
+    known: Arc<Known>,
 }
 
 #[derive(Debug)]
@@ -222,14 +233,24 @@ impl App {
         {
             return Err(invalid("an Idempotency-Key is 1 to 200 bytes"));
         }
+        let sequencer = self.sequencer(sale).await?;
+        // What durable memory settles (a replayed key, the window, the customer's limit, sold
+        // out) is answered here; only a claim that may win waits for the writer.
+        if let Some(answer) =
+            sequencer
+                .known
+                .settle(customer, idempotency_key.as_deref(), self.clock().now())
+        {
+            return answer;
+        }
         let (reply, answer) = oneshot::channel();
         let request = ClaimRequest {
             customer,
             key: idempotency_key,
             reply,
         };
-        let queue = self.sequencer(sale).await?;
-        queue
+        sequencer
+            .queue
             .send(request)
             .await
             .map_err(|_| AppError::Unavailable)?;
@@ -244,8 +265,8 @@ impl App {
             .ok_or(AppError::NotFound(Missing::FlashSale))
     }
 
-    /// The queue of `sale`'s sequencer, starting it (from the store) on first use.
-    async fn sequencer(&self, sale: FlashSaleId) -> Result<mpsc::Sender<ClaimRequest>, AppError> {
+    /// `sale`'s sequencer, starting it (from the store) on first use.
+    async fn sequencer(&self, sale: FlashSaleId) -> Result<Sequencer, AppError> {
         let sequencers = self.sequencers();
         if let Some(tx) = running(sequencers, sale) {
             return Ok(tx);
@@ -258,26 +279,30 @@ impl App {
         let store = self.flash_store();
         let state = Memory::load(&store, &view).await?;
         let (tx, rx) = mpsc::channel(CLAIM_QUEUE_MAX);
-        let writer = Writer {
-            store,
+        let known = Arc::new(Known {
             terms: terms_of(&view),
             price: view.price,
+            memory: Mutex::new(state),
+        });
+        let writer = Writer {
+            store,
             clock: self.clock().clone(),
-            memory: state,
+            known: known.clone(),
         };
         tokio::spawn(writer.run(rx));
+        let sequencer = Sequencer { queue: tx, known };
         sequencers
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(sale, tx.clone());
-        Ok(tx)
+            .insert(sale, sequencer.clone());
+        Ok(sequencer)
     }
 }
 
-fn running(s: &Sequencers, sale: FlashSaleId) -> Option<mpsc::Sender<ClaimRequest>> {
+fn running(s: &Sequencers, sale: FlashSaleId) -> Option<Sequencer> {
     let map = s.running.lock().unwrap_or_else(|p| p.into_inner());
-    map.get(&sale).filter(|tx| !tx.is_closed()).cloned()
+    map.get(&sale).filter(|q| !q.queue.is_closed()).cloned()
 }
 
 /// What the sequencer knows: a lower bound of what is durable (exact on the embedded store,
@@ -337,13 +362,67 @@ impl Memory {
     }
 }
 
+/// A sale's terms and what its writer knows to be durable. Memory changes only after a commit,
+/// so whatever it settles is final: callers may read it without queueing.
+#[derive(Debug)]
+struct Known {
+    terms: FlashSaleTerms,
+    price: Money,
+    memory: Mutex<Memory>,
+}
+
+impl Known {
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn view(&self, c: &ClaimRecord, replayed: bool) -> ClaimView {
+        ClaimView {
+            sale: self.terms.id,
+            seq: c.seq,
+            nth: c.nth,
+            price: self.price,
+            claimed_at: c.claimed_at,
+            replayed,
+        }
+    }
+
+    /// What memory alone settles: a replayed key, outside the window, the limit, sold out.
+    fn settle(
+        &self,
+        customer: CustomerId,
+        key: Option<&str>,
+        now: Timestamp,
+    ) -> Option<Result<ClaimView, AppError>> {
+        let memory = self.memory();
+        if let Some(c) = memory.by_key(customer, key) {
+            return Some(Ok(self.view(c, true)));
+        }
+        let t = &self.terms;
+        let refusal = if now < t.starts_at {
+            RewardsError::SaleNotStarted {
+                starts_at: t.starts_at,
+            }
+        } else if now >= t.ends_at {
+            RewardsError::SaleEnded { ends_at: t.ends_at }
+        } else if memory.won_by(customer) >= t.per_user_limit {
+            RewardsError::AlreadyClaimed {
+                limit: t.per_user_limit,
+            }
+        } else if memory.sold >= t.stock {
+            RewardsError::StockExhausted
+        } else {
+            return None;
+        };
+        Some(Err(AppError::Rewards(refusal)))
+    }
+}
+
 /// The single writer of one sale.
 struct Writer {
     store: FlashSaleStore,
-    terms: FlashSaleTerms,
-    price: Money,
     clock: SharedClock,
-    memory: Memory,
+    known: Arc<Known>,
 }
 
 /// What became of one request of a batch.
@@ -357,17 +436,6 @@ impl Writer {
         let mut batch = Vec::with_capacity(CLAIM_BATCH_MAX);
         while rx.recv_many(&mut batch, CLAIM_BATCH_MAX).await > 0 {
             self.decide(&mut batch).await;
-        }
-    }
-
-    fn view(&self, c: &ClaimRecord, replayed: bool) -> ClaimView {
-        ClaimView {
-            sale: self.terms.id,
-            seq: c.seq,
-            nth: c.nth,
-            price: self.price,
-            claimed_at: c.claimed_at,
-            replayed,
         }
     }
 
@@ -390,29 +458,9 @@ impl Writer {
         }
     }
 
-    /// What memory alone settles: a replayed key, outside the window, the limit, sold out.
     fn settle(&self, r: &ClaimRequest, now: Timestamp) -> Outcome {
-        if let Some(c) = self.memory.by_key(r.customer, r.key.as_deref()) {
-            return Outcome::Answered(Ok(self.view(c, true)));
-        }
-        let t = &self.terms;
-        let refusal = if now < t.starts_at {
-            Some(RewardsError::SaleNotStarted {
-                starts_at: t.starts_at,
-            })
-        } else if now >= t.ends_at {
-            Some(RewardsError::SaleEnded { ends_at: t.ends_at })
-        } else if self.memory.won_by(r.customer) >= t.per_user_limit {
-            Some(RewardsError::AlreadyClaimed {
-                limit: t.per_user_limit,
-            })
-        } else if self.memory.sold >= t.stock {
-            Some(RewardsError::StockExhausted)
-        } else {
-            None
-        };
-        match refusal {
-            Some(e) => Outcome::Answered(Err(AppError::Rewards(e))),
+        match self.known.settle(r.customer, r.key.as_deref(), now) {
+            Some(answer) => Outcome::Answered(answer),
             None => Outcome::Candidate,
         }
     }
@@ -429,7 +477,7 @@ impl Writer {
             candidates.iter().map(|&i| batch[i].customer).collect();
         customers.sort_unstable();
         customers.dedup();
-        let terms = self.terms;
+        let terms = self.known.terms;
         let mut decided: Vec<(usize, Result<ClaimRecord, RewardsError>)> = Vec::new();
         let mut sold_after = None;
         let result = self
@@ -459,13 +507,14 @@ impl Writer {
         match result {
             Ok(_) => {
                 if let Some(sold) = sold_after {
-                    self.memory.sold = self.memory.sold.max(sold);
+                    let mut memory = self.known.memory();
+                    memory.sold = memory.sold.max(sold);
                 }
                 for (i, d) in decided {
                     outcomes[i] = match d {
                         Ok(w) => {
-                            let view = self.view(&w, false);
-                            self.memory.remember(w);
+                            let view = self.known.view(&w, false);
+                            self.known.memory().remember(w);
                             Outcome::Answered(Ok(view))
                         }
                         Err(e) => Outcome::Answered(self.refused(&batch[i], e).await),
@@ -487,13 +536,14 @@ impl Writer {
         if matches!(e, RewardsError::AlreadyClaimed { .. }) && r.key.is_some() {
             let theirs = self
                 .store
-                .claims_of(self.terms.id.as_uuid(), r.customer)
+                .claims_of(self.known.terms.id.as_uuid(), r.customer)
                 .await?;
+            let mut memory = self.known.memory();
             for c in theirs {
-                self.memory.remember(c);
+                memory.remember(c);
             }
-            if let Some(c) = self.memory.by_key(r.customer, r.key.as_deref()) {
-                return Ok(self.view(c, true));
+            if let Some(c) = memory.by_key(r.customer, r.key.as_deref()) {
+                return Ok(self.known.view(c, true));
             }
         }
         Err(AppError::Rewards(e))

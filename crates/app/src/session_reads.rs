@@ -2,7 +2,8 @@
 //! reads its session from the store — no cache, so a logout, a rotation, a device sign-out or a
 //! logout-everywhere written by any process is seen by the next request. What is saved is the
 //! per-query cost: concurrent requests queue their token hashes here and one task reads them in
-//! one `WHERE token_hash IN (…)` query, with at most [`READS_IN_FLIGHT`] such queries at once.
+//! one query (the hashes packed in one bound blob), with at most [`READS_IN_FLIGHT`] such
+//! queries at once.
 //! Under light load a batch is one request (the same query as before); under a burst the
 //! batches grow while earlier queries run, so a thousand requests cost a handful of queries.
 
@@ -84,14 +85,11 @@ async fn run(store: CustomerStore, mut rx: mpsc::Receiver<Read>) {
     }
 }
 
-/// One query for the batch; its size padded to a power of two (repeating the last hash) so
-/// only a few query texts exist and each connection's statement cache keeps them prepared.
+/// One query for the batch, its hashes packed in one bound parameter (one query text whatever
+/// the batch size, kept prepared by each connection's statement cache).
 async fn answer(store: &CustomerStore, batch: Vec<Read>) {
-    let mut hashes: Vec<SessionTokenHash> = batch.iter().map(|r| r.hash).collect();
-    if let Some(&last) = hashes.last() {
-        hashes.resize(hashes.len().next_power_of_two(), last);
-    }
-    match store.sessions_by_tokens(&hashes).await {
+    let hashes: Vec<SessionTokenHash> = batch.iter().map(|r| r.hash).collect();
+    match store.sessions_by_packed_tokens(&hashes).await {
         Ok(found) => {
             let found: HashMap<SessionTokenHash, _> = found.into_iter().collect();
             for r in batch {

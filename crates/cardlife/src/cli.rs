@@ -64,6 +64,10 @@ enum Command {
     },
     /// Build a small world on a simulated clock, check it and serve it (docs/demo.md).
     Demo(crate::demo::DemoArgs),
+    /// The benchmarks' open-loop load generator, run by `bench` as a child process: terms and
+    /// requests on stdin, the report as JSON on stdout (not a user command).
+    #[command(name = "bench-load", hide = true)]
+    BenchLoad,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +128,10 @@ impl Cli {
             Some(Command::Quote { command }) => crate::quote::run(command),
             Some(Command::Qr { command }) => crate::qr::run(command),
             Some(Command::Demo(args)) => crate::demo::run(args).await,
+            Some(Command::BenchLoad) => {
+                bench::load_gen::child_main()?;
+                Ok(ExitCode::SUCCESS)
+            }
         }
     }
 }

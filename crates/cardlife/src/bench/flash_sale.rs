@@ -5,9 +5,10 @@
 //! - **Ours**: the real router over a fresh embedded store (or `--database-url`), customers
 //!   seeded in bulk with sessions (setup, not timed), claims sent to
 //!   `POST /v1/flash-sales/{id}/claims` with a bearer token and an `Idempotency-Key`.
-//! - **Open loop** through the shared generator (`open_loop`): attempt *i* is due at
+//! - **Open loop** from the generator in its own process (`load_gen`): attempt *i* is due at
 //!   `start + i / rate` and its latency is measured from that instant (no coordinated
-//!   omission); at most [`IN_FLIGHT_MAX`] in flight over a pooled HTTP/1.1 client.
+//!   omission); at most [`CONNECTIONS`] in flight over keep-alive HTTP/1.1 connections. Both
+//!   sides are driven by it the same way.
 //! - **Workload**: one attempt in [`RETRY_ONE_IN`] is a retry by a customer who already tried
 //!   (a new key: an `ALREADY_CLAIMED` or `SOLD_OUT`); the others are distinct customers in a
 //!   seeded random order. Each run is a fresh sale.
@@ -26,8 +27,7 @@
 //!   is a stored claim. A failed check fails the command.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -42,15 +42,17 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
+use super::cpu;
 use super::env::Stores;
-use super::open_loop::{self, Outcome};
+use super::load_gen::{self, LoadRequest, LoadSpec};
+use super::open_loop;
 use super::stats::{Side, round2};
 use super::{Machine, Options};
 
 /// The latency objective the rate search holds to.
 pub const P99_SLO_MS: f64 = 20.0;
-/// Requests in flight at most (the open-loop generator's connection pool).
-const IN_FLIGHT_MAX: usize = 2_048;
+/// Keep-alive connections of the generator (the most requests in flight).
+const CONNECTIONS: usize = 512;
 /// One attempt in this many is a retry by a customer who already tried.
 const RETRY_ONE_IN: usize = 11;
 /// The price of the unit sold, in fen.
@@ -112,6 +114,11 @@ struct Step {
     sold_out_after_s: Option<f64>,
     slo_met: bool,
     checks_passed: bool,
+    /// CPU time this process (the server under test; the generator runs apart) spent per
+    /// attempt during the step, in microseconds.
+    server_cpu_us_per_attempt: Option<f64>,
+    /// CPU time the generator's process spent per attempt, in microseconds.
+    generator_cpu_us_per_attempt: Option<f64>,
 }
 
 /// The printed result (the common fields of every case, then this case's own).
@@ -142,7 +149,7 @@ struct FlashSaleResult {
 #[derive(Debug, Clone)]
 struct Attempt {
     user: usize,
-    key: HeaderValue,
+    key: String,
 }
 
 /// `n` attempts: distinct customers in a seeded order, one in [`RETRY_ONE_IN`] a retry.
@@ -162,7 +169,7 @@ fn attempts(users: usize, n: usize, salt: u64) -> anyhow::Result<Vec<Attempt>> {
         tried.push(user);
         out.push(Attempt {
             user,
-            key: HeaderValue::from_str(&format!("k{salt}-{i}"))?,
+            key: format!("k{salt}-{i}"),
         });
     }
     Ok(out)
@@ -175,76 +182,60 @@ fn distinct(attempts: &[Attempt]) -> usize {
     seen.len()
 }
 
-/// Sends `attempts` to `url` open-loop at `rate` (the shared generator, docs/benchmarks.md):
-/// 201 is a win, 409 a refusal (already claimed, sold out), anything else a failure.
+/// Sends `attempts` to `path` on `addr` open-loop at `rate` from the out-of-process generator
+/// (`load_gen`, docs/benchmarks.md): 201 is a win, 409 a refusal (already claimed, sold out),
+/// anything else a failure.
 async fn claims(
-    client: &reqwest::Client,
-    url: &str,
-    tokens: &Arc<Vec<HeaderValue>>,
+    addr: &str,
+    path: &str,
+    tokens: &[String],
     attempts: &[Attempt],
     rate: f64,
 ) -> anyhow::Result<Step> {
-    let attempts: Arc<Vec<Attempt>> = Arc::new(attempts.to_vec());
-    let last_win: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
-    let url: Arc<str> = Arc::from(url);
-    let first_due = tokio::time::Instant::now() + open_loop::LEAD;
-    let send = {
-        let (client, tokens, attempts, last_win) = (
-            client.clone(),
-            tokens.clone(),
-            attempts.clone(),
-            last_win.clone(),
-        );
-        move |i: u64| {
-            let attempt = &attempts[i as usize];
-            let request = client
-                .post(&*url)
-                .header(reqwest::header::AUTHORIZATION, tokens[attempt.user].clone())
-                .header("idempotency-key", attempt.key.clone());
-            let last_win = last_win.clone();
-            async move {
-                let status = match request.send().await {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        let _ = response.bytes().await;
-                        status
-                    }
-                    Err(_) => 0,
-                };
-                match status {
-                    201 => {
-                        let at = first_due.elapsed();
-                        let mut w = last_win.lock().unwrap_or_else(|p| p.into_inner());
-                        *w = Some(w.map_or(at, |w| w.max(at)));
-                        Outcome::Done
-                    }
-                    409 => Outcome::Refused,
-                    _ => Outcome::Failed,
-                }
-            }
-        }
+    let requests: Vec<LoadRequest> = attempts
+        .iter()
+        .map(|a| LoadRequest {
+            path: path.to_owned(),
+            headers: vec![
+                format!("authorization: {}", tokens[a.user]),
+                format!("idempotency-key: {}", a.key),
+            ],
+        })
+        .collect();
+    let spec = LoadSpec {
+        addr: addr.to_owned(),
+        method: "POST".to_owned(),
+        rate,
+        connections: CONNECTIONS,
+        done: vec![201],
+        refused: vec![409],
     };
-    let run = open_loop::run_n(rate, attempts.len() as u64, IN_FLIGHT_MAX, send).await?;
-    let last_win = *last_win.lock().unwrap_or_else(|p| p.into_inner());
-    let side = run.side.clone();
+    let cpu_before = cpu::used();
+    let report = load_gen::drive(&spec, &requests).await?;
+    let cpu_after = cpu::used();
+    let run = report.run();
+    let server_cpu_us_per_attempt =
+        cpu::per_op_us(cpu_before, cpu_after, run.side.ops + run.failed);
     Ok(Step {
         offered_per_sec: rate,
         attempts: run.done + run.refused + run.failed,
         slo_met: run.within(P99_SLO_MS),
-        side,
+        side: run.side,
         won: run.done,
         refused: run.refused,
         errors: run.failed,
-        sold_out_after_s: last_win.map(|d| round2(d.as_secs_f64())),
+        sold_out_after_s: report.last_done_s,
         checks_passed: false,
+        server_cpu_us_per_attempt,
+        generator_cpu_us_per_attempt: report.generator_cpu_us_per_request,
     })
 }
 
 /// Our side: the real server over `db`, `users` customers seeded with sessions.
 struct Ours {
     app: App,
-    url_base: String,
-    tokens: Arc<Vec<HeaderValue>>,
+    addr: String,
+    tokens: Vec<String>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -257,10 +248,7 @@ impl Ours {
         let mut tokens = Vec::with_capacity(users);
         for chunk in phones.chunks(20_000) {
             for c in app.seed_customers(chunk).await? {
-                tokens.push(HeaderValue::from_str(&format!(
-                    "Bearer {}",
-                    c.token.expose_secret()
-                ))?);
+                tokens.push(format!("Bearer {}", c.token.expose_secret()));
             }
         }
         let token = cardlife_kernel::Secret::new(format!("bench-{}", "x".repeat(40)));
@@ -270,7 +258,7 @@ impl Ours {
             .handle();
         let router = cardlife_server::router(app.clone(), config, metrics);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url_base = format!("http://{}", listener.local_addr()?);
+        let addr = listener.local_addr()?.to_string();
         let server = tokio::spawn(cardlife_server::serve(
             listener,
             router,
@@ -278,8 +266,8 @@ impl Ours {
         ));
         Ok(Self {
             app,
-            url_base,
-            tokens: Arc::new(tokens),
+            addr,
+            tokens,
             server,
         })
     }
@@ -301,16 +289,10 @@ impl Ours {
     }
 
     /// One run on a fresh sale; checks it from the database.
-    async fn run(
-        &self,
-        client: &reqwest::Client,
-        stock: u32,
-        attempts: &[Attempt],
-        rate: f64,
-    ) -> anyhow::Result<Step> {
+    async fn run(&self, stock: u32, attempts: &[Attempt], rate: f64) -> anyhow::Result<Step> {
         let sale = self.sale(stock).await?;
-        let url = format!("{}/v1/flash-sales/{sale}/claims", self.url_base);
-        let mut step = claims(client, &url, &self.tokens, attempts, rate).await?;
+        let path = format!("/v1/flash-sales/{sale}/claims");
+        let mut step = claims(&self.addr, &path, &self.tokens, attempts, rate).await?;
         let audit = self.app.flash_sale_audit(sale).await?;
         let expected = u64::from(stock).min(distinct(attempts) as u64);
         let budget = i64::from(stock) * PRICE_FEN;
@@ -401,7 +383,7 @@ async fn baseline_txn(pool: &PgPool, sale: i64, user: i64) -> Result<bool, sqlx:
 
 struct Baseline {
     pool: PgPool,
-    url_base: String,
+    addr: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     drop_db: Option<(String, String)>,
 }
@@ -409,7 +391,7 @@ struct Baseline {
 impl Baseline {
     /// The baseline on `stores.baseline` when it is PostgreSQL, else on a fresh database of the
     /// default server; `Err(reason)` when there is no PostgreSQL to run it on.
-    async fn start(stores: &Stores, tokens: &[HeaderValue]) -> Result<Self, String> {
+    async fn start(stores: &Stores, tokens: &[String]) -> Result<Self, String> {
         let (pool, drop_db) = match &stores.baseline {
             Db::Postgres(pool) => (pool.clone(), None),
             Db::Sqlite(_) => {
@@ -446,8 +428,9 @@ impl Baseline {
         let users: HashMap<HeaderValue, i64> = tokens
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i as i64))
-            .collect();
+            .map(|(i, t)| Ok((HeaderValue::from_str(t)?, i as i64)))
+            .collect::<Result<_, axum::http::header::InvalidHeaderValue>>()
+            .map_err(|e| e.to_string())?;
         let state = BaselineState {
             pool: pool.clone(),
             users: Arc::new(users),
@@ -458,14 +441,14 @@ impl Baseline {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
-        let url_base = format!(
-            "http://{}",
-            listener.local_addr().map_err(|e| e.to_string())?
-        );
+        let addr = listener
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .to_string();
         let server = tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(Self {
             pool,
-            url_base,
+            addr,
             server,
             drop_db,
         })
@@ -473,8 +456,7 @@ impl Baseline {
 
     async fn run(
         &self,
-        client: &reqwest::Client,
-        tokens: &Arc<Vec<HeaderValue>>,
+        tokens: &[String],
         sale: i64,
         stock: u32,
         attempts: &[Attempt],
@@ -485,8 +467,8 @@ impl Baseline {
             .bind(i64::from(stock))
             .execute(&self.pool)
             .await?;
-        let url = format!("{}/claims/{sale}", self.url_base);
-        let mut step = claims(client, &url, tokens, attempts, rate).await?;
+        let path = format!("/claims/{sale}");
+        let mut step = claims(&self.addr, &path, tokens, attempts, rate).await?;
         let (n,): (i64,) = sqlx::query_as("SELECT n FROM flash_stock WHERE id = $1")
             .bind(sale)
             .fetch_one(&self.pool)
@@ -525,10 +507,6 @@ impl Baseline {
     }
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
-    open_loop::client(IN_FLIGHT_MAX)
-}
-
 /// The highest offered rate whose step met the objective; else the fastest step.
 fn best(steps: &[Step]) -> Option<&Step> {
     steps
@@ -555,8 +533,13 @@ where
         |s: &Step| s.slo_met,
         |s: &Step| {
             format!(
-                "{:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} ms, won {}",
-                s.side.per_sec, s.side.p50_ms, s.side.p99_ms, s.side.p999_ms, s.won
+                "{:>9.0}/s achieved, p50 {:?} p99 {:?} p99.9 {:?} ms, won {}, server CPU {:?} µs/attempt",
+                s.side.per_sec,
+                s.side.p50_ms,
+                s.side.p99_ms,
+                s.side.p999_ms,
+                s.won,
+                s.server_cpu_us_per_attempt
             )
         },
     )
@@ -573,31 +556,28 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
         plan.users
     );
     let ours = Ours::start(&stores.ours, plan.users).await?;
-    let client = client()?;
 
     let ours_steps = search(&plan.rates, |i, rate| {
         let n = ((rate * plan.step_seconds) as usize).max(1);
         let attempts = attempts(plan.users, n, i as u64 + 1);
-        let (ours, client, stock) = (&ours, &client, plan.stock);
-        async move { ours.run(client, stock, &attempts?, rate).await }
+        let (ours, stock) = (&ours, plan.stock);
+        async move { ours.run(stock, &attempts?, rate).await }
     })
     .await?;
     let chosen = best(&ours_steps).map_or(plan.rates[0], |s| s.offered_per_sec);
     let full_n = plan.users + plan.users / (RETRY_ONE_IN - 1);
     let full_attempts = attempts(plan.users, full_n, 0)?;
     eprintln!("flash-sale: full run, {full_n} attempts at {chosen}/s");
-    let full = ours
-        .run(&client, plan.stock, &full_attempts, chosen)
-        .await?;
+    let full = ours.run(plan.stock, &full_attempts, chosen).await?;
 
     let (baseline_steps, skipped) = match Baseline::start(&stores, &ours.tokens).await {
         Ok(base) => {
             let steps = search(&plan.baseline_rates, |i, rate| {
                 let n = ((rate * plan.baseline_seconds) as usize).max(1);
                 let attempts = attempts(plan.users, n, 1_000 + i as u64);
-                let (base, client, tokens, stock) = (&base, &client, &ours.tokens, plan.stock);
+                let (base, tokens, stock) = (&base, &ours.tokens, plan.stock);
                 async move {
-                    base.run(client, tokens, i as i64 + 1, stock, &attempts?, rate)
+                    base.run(tokens, i as i64 + 1, stock, &attempts?, rate)
                         .await
                 }
             })

@@ -6,10 +6,13 @@
 
 mod authorize;
 mod baseline;
+mod cpu;
 mod env;
 mod flash_sale;
+mod http1;
 mod ladder;
 mod ledger;
+pub mod load_gen;
 mod open_loop;
 mod pay;
 mod points;

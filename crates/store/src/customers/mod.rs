@@ -16,6 +16,7 @@ use crate::error::StoreError;
 use crate::tx::{Tx, on_tx};
 
 mod identity;
+mod session_lookup;
 
 pub use identity::{DeviceRecord, RealNameRecord};
 
