@@ -104,11 +104,7 @@ async fn world(url: String, after: AfterCapture) -> World {
 /// A fresh store on every backend the run has.
 async fn worlds(after: AfterCapture) -> Vec<World> {
     let dir = tempfile::tempdir().unwrap();
-    let mut sqlite = world(
-        format!("sqlite://{}/pay.db", dir.path().display()),
-        after,
-    )
-    .await;
+    let mut sqlite = world(format!("sqlite://{}/pay.db", dir.path().display()), after).await;
     sqlite._dir = Some(dir);
     let mut all = vec![sqlite];
     if let Ok(admin) = std::env::var("CARDLIFE_TEST_DATABASE_URL") {

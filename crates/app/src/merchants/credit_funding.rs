@@ -174,15 +174,21 @@ impl CardFunding for CreditCardFunding {
                 scope: FUNDING_SCOPE.to_owned(),
                 key,
                 hash,
-                created_at_ns: i64::try_from(self.clock.now().as_nanosecond())
-                    .unwrap_or(i64::MAX),
+                created_at_ns: i64::try_from(self.clock.now().as_nanosecond()).unwrap_or(i64::MAX),
             };
             let answer = |view: &cardlife_store::credit::AuthorisationView| {
                 (201, uuid::Uuid::from_u128(view.id).to_string())
             };
             let id = match self
                 .credit
-                .authorise_keyed(CardRef::Id(card.id), r.amount, false, today, &request, &answer)
+                .authorise_keyed(
+                    CardRef::Id(card.id),
+                    r.amount,
+                    false,
+                    today,
+                    &request,
+                    &answer,
+                )
                 .await?
             {
                 Keyed::Ran { body, .. } | Keyed::Replayed { body, .. } => auth_of_answer(&body)?,

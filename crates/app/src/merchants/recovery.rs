@@ -103,7 +103,10 @@ impl App {
         }
         let left = self.run_stale_follow_ups(before, SWEEP_BATCH).await?;
         if left > 0 {
-            tracing::info!(orders = left, "payment follow-ups left by a stopped process ran");
+            tracing::info!(
+                orders = left,
+                "payment follow-ups left by a stopped process ran"
+            );
         }
         for id in store.expired_orders(now, SWEEP_BATCH).await? {
             let Some(mut record) = orders.order(id).await? else {
