@@ -719,9 +719,13 @@ impl App {
                     .as_ref()
                     .map_or_else(uuid::Uuid::now_v7, |o| o.id);
                 let m = (p.merchant.id, p.merchant.mcc.as_str());
-                let held = self
+                let held = match self
                     .reserve_coupon(p.payer, coupon, order, m, p.amount)
-                    .await?;
+                    .await
+                {
+                    Ok(held) => held,
+                    Err(e) => return Err(self.key_taken_meanwhile(&p, e).await),
+                };
                 match self
                     .take_payment_priced(p, Some((order, held.discount)))
                     .await
@@ -742,6 +746,18 @@ impl App {
             }
         };
         Ok(record)
+    }
+
+    /// A duplicate of a running payment with a coupon finds the coupon held by the first before
+    /// it reaches the key: it is answered as a duplicate, like one without a coupon.
+    async fn key_taken_meanwhile(&self, p: &Payment, refused: AppError) -> AppError {
+        match self.order_store().peek_key(&p.scope, &p.key).await {
+            Ok(Some(Claim::Existing { request_hash, .. })) if request_hash != p.hash.as_slice() => {
+                MerchantsError::IdempotencyKeyReused.into()
+            }
+            Ok(Some(_)) => MerchantsError::IdempotencyInProgress.into(),
+            Ok(None) | Err(_) => refused,
+        }
     }
 
     /// Steps 2 and 3 for an order of id `order` priced `p.amount − discount` when a coupon
