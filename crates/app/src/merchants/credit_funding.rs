@@ -18,9 +18,12 @@ use cardlife_kernel::{BusinessZone, Money, SharedClock};
 use cardlife_ledger::{CreateTransferResult, Transfer, TransferFlags};
 use cardlife_store::LedgerService;
 use cardlife_store::credit::{
-    AccountView, CardRef, CreditError, CreditService, StoredEvent, mirror,
+    AccountView, CardRef, CreditError, CreditService, Keyed, KeyedRequest, StoredEvent, mirror,
 };
+use cardlife_store::idempotency::{Claim, IdempotencyStore};
+use cardlife_store::{Db, StoreError};
 use jiff::civil::Date;
+use sha2::{Digest, Sha256};
 
 use super::MerchantsError;
 use super::funding::{AuthId, CardFunding, FundingFuture, FundingRequest, LEDGER_CNY, derived_id};
@@ -32,6 +35,46 @@ pub const CODE_CLEARING_TO_MERCHANT: u16 = 303;
 pub const CODE_MERCHANT_TO_CLEARING: u16 = 304;
 /// The local id of merchant clearing in every card's chart (credit/src/billing/postings.rs).
 const MERCHANT_CLEARING: u128 = 10;
+
+/// The idempotency scope of the card authorisations that pay orders.
+const FUNDING_SCOPE: &str = "card-funding";
+
+/// The credit authorisation of a payment is keyed by the payment's order: the key, the event
+/// and the authorisation id (the stored answer) commit together in the credit writer, so the
+/// order → authorisation link is durable exactly when the hold is, with no commit of its own.
+fn funding_key(idempotency_key: u128) -> (String, [u8; 32]) {
+    let key = format!("{idempotency_key:032x}");
+    let hash = Sha256::new()
+        .chain_update(FUNDING_SCOPE.as_bytes())
+        .chain_update([0])
+        .chain_update(key.as_bytes())
+        .finalize()
+        .into();
+    (key, hash)
+}
+
+fn auth_of_answer(body: &str) -> Result<u128, AppError> {
+    uuid::Uuid::try_parse(body)
+        .map(|u| u.as_u128())
+        .map_err(|_| AppError::Storage(StoreError::Corrupt("card funding answer")))
+}
+
+/// The credit authorisation placed for the payment keyed `idempotency_key` (its order), as
+/// stored with the authorisation: what recovery takes after a restart. `None` when none was
+/// placed (or the payment was not paid by credit card).
+pub(crate) async fn placed_authorisation(
+    db: &Db,
+    idempotency_key: u128,
+) -> Result<Option<u128>, AppError> {
+    let (key, hash) = funding_key(idempotency_key);
+    let found = IdempotencyStore::new(db.clone())
+        .peek(FUNDING_SCOPE, &key, &hash)
+        .await?;
+    match found {
+        Some(Claim::Done { response, .. }) => auth_of_answer(&response).map(Some),
+        _ => Ok(None),
+    }
+}
 
 /// The payer's primary credit account (docs/merchants.md): the earliest-opened active account;
 /// when none is active, the earliest-opened one (so its status declines with a precise code).
@@ -126,15 +169,35 @@ impl CardFunding for CreditCardFunding {
             // The card that expires last (a renewed card replaces the old one).
             cards.sort_by(|a, b| b.expires.cmp(&a.expires));
             let card = cards.first().ok_or(MerchantsError::NoCard)?;
-            let view = self
+            let (key, hash) = funding_key(r.idempotency_key);
+            let request = KeyedRequest {
+                scope: FUNDING_SCOPE.to_owned(),
+                key,
+                hash,
+                created_at_ns: i64::try_from(self.clock.now().as_nanosecond()).unwrap_or(i64::MAX),
+            };
+            let answer = |view: &cardlife_store::credit::AuthorisationView| {
+                (201, uuid::Uuid::from_u128(view.id).to_string())
+            };
+            let id = match self
                 .credit
-                .authorise(CardRef::Id(card.id), r.amount, false, today)
-                .await?;
+                .authorise_keyed(
+                    CardRef::Id(card.id),
+                    r.amount,
+                    false,
+                    today,
+                    &request,
+                    &answer,
+                )
+                .await?
+            {
+                Keyed::Ran { body, .. } | Keyed::Replayed { body, .. } => auth_of_answer(&body)?,
+            };
             self.by_key
                 .lock()
                 .map_err(|_| funding("lock poisoned"))?
-                .insert(r.idempotency_key, view.id);
-            Ok(AuthId(view.id))
+                .insert(r.idempotency_key, id);
+            Ok(AuthId(id))
         })
     }
 

@@ -3,6 +3,7 @@
 //! orders, pay codes and refunds (`orders`), the card-funding seam (`funding`), sealing of
 //! secrets at rest (`seal`) and merchant webhooks (`webhooks`).
 
+pub mod after_capture;
 pub mod credit_funding;
 pub mod error;
 pub mod fees;
@@ -34,6 +35,7 @@ use cardlife_store::merchants::{KeyRecord, MerchantRecord, MerchantStore};
 use cardlife_store::tx::Tx;
 use jiff::{SignedDuration, Timestamp};
 
+pub use after_capture::AfterCapture;
 pub use error::MerchantsError;
 
 /// The payments vocabulary callers need (refusal predicates, order ids, request signing),
@@ -82,6 +84,9 @@ pub struct MerchantsConfig {
     /// Certificates (DER) trusted for webhook endpoints besides the system's roots: a
     /// private CA, or a test receiver's own certificate.
     pub webhook_extra_roots: Vec<Vec<u8>>,
+    /// When a captured payment's points, referral, cashier reward and campaigns run: before
+    /// its answer, or after it from a durable queue (`after_capture`).
+    pub after_capture: AfterCapture,
 }
 
 impl MerchantsConfig {
@@ -100,6 +105,7 @@ impl MerchantsConfig {
             order_ttl: SignedDuration::from_mins(15),
             webhook_destinations: WebhookDestinations::PRODUCTION,
             webhook_extra_roots: Vec::new(),
+            after_capture: AfterCapture::Inline,
         }
     }
 }
@@ -120,6 +126,7 @@ impl MerchantsConfig {
             order_ttl: self.order_ttl,
             webhook_destinations: self.webhook_destinations,
             webhook_extra_roots: self.webhook_extra_roots.clone(),
+            after_capture: self.after_capture,
         }
     }
 }
@@ -129,6 +136,7 @@ impl std::fmt::Debug for MerchantsConfig {
         f.debug_struct("MerchantsConfig")
             .field("order_ttl", &self.order_ttl)
             .field("webhook_destinations", &self.webhook_destinations)
+            .field("after_capture", &self.after_capture)
             .finish_non_exhaustive()
     }
 }

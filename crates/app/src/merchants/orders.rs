@@ -1,19 +1,24 @@
 //! QR codes, payment orders, pay codes and refunds (docs/merchants.md).
 //!
-//! A payment runs in three steps, each safe to repeat:
-//! 1. the idempotency key is claimed (same key + same request → the stored order; same key +
-//!    another request → `IdempotencyKeyReused`; still running → `IdempotencyInProgress`);
-//! 2. one transaction authorises the order, books the payer's daily QR spend (optimistically,
-//!    so two payments cannot both pass the limit), marks a pay code used, notes the attempt
-//!    (`payment_attempts`, which keeps the key held until step 3 or recovery), records the
-//!    risk decision with the payer's new risk profile (`crate::risk`), and audits — a risk
-//!    deny is recorded on its own just before and refuses the payment;
+//! A payment runs in three steps, each safe to repeat (docs/merchants.md, "The commits of one
+//! payment"):
+//! 1. the idempotency key is read, not claimed (same key + same request → the stored order;
+//!    same key + another request → `IdempotencyKeyReused`; still running →
+//!    `IdempotencyInProgress`), and the payment is checked and its risk decided on reads;
+//! 2. one transaction claims the key, authorises the order, books the payer's daily QR spend
+//!    (optimistically, so two payments cannot both pass the limit), marks a pay code used,
+//!    notes the attempt (`payment_attempts`, which keeps the key held until step 3 or
+//!    recovery), records the risk decision with the payer's new risk profile
+//!    (`crate::risk`), and audits — a risk deny is recorded on its own just before and
+//!    refuses the payment; a concurrent duplicate finds the key taken and writes nothing;
 //! 3. the card account is authorised and captured through [`CardFunding`] with ids derived from
-//!    the order (a retry answers `exists` on the ledger), then one transaction records the
-//!    capture, the fee, the audit entry and the key's result.
+//!    the order (a retry answers `exists`; the credit authorisation is keyed by the order, so
+//!    it is found again after a restart), then one transaction records the capture, the fee,
+//!    the audit entry, the webhook, the key's result and, when they run after the answer, the
+//!    payment's follow-ups (`after_capture`).
 //!
-//! A refusal before step 2 changes nothing and frees the key. A payment stopped between steps 2
-//! and 3 is finished or voided by the recovery sweep (`recovery`).
+//! A refusal before step 2 writes nothing. A payment stopped between steps 2 and 3 is finished
+//! or voided by the recovery sweep (`recovery`).
 
 use std::collections::HashMap;
 
@@ -27,7 +32,6 @@ use cardlife_payments::paycode::{self, TokenRef, UsedPayCode};
 use cardlife_payments::qr::{DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, Tag};
 use cardlife_store::StoreError;
 use cardlife_store::audit::{self, AuditEntry};
-use cardlife_store::merchants::authorisations::AuthorisationStore;
 use cardlife_store::merchants::incentives::IncentiveStore;
 use cardlife_store::merchants::orders::{
     Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
@@ -303,6 +307,8 @@ struct Payment {
     actor: (&'static str, String),
     scope: String,
     key: String,
+    /// What the key is bound to (the request's hash); claimed with the authorisation.
+    hash: [u8; 32],
     /// The payer's coupon to apply (docs/rewards.md, "Paying with a coupon").
     coupon: Option<CouponId>,
     /// The staff member credited with a new order (a pay-code charge naming them, a static
@@ -548,7 +554,33 @@ impl App {
     ) -> Result<Option<OrderRecord>, AppError> {
         check_token(key, "Idempotency-Key")?;
         let now = self.clock().now();
-        match self.order_store().claim_key(scope, key, hash, now).await? {
+        let claim = self.order_store().claim_key(scope, key, hash, now).await?;
+        self.claimed_before(claim, hash).await
+    }
+
+    /// What a key already answers, read without claiming it: a payment claims its key in its
+    /// authorisation transaction (`book_authorisation`), so a refusal before it writes
+    /// nothing. `Some(order)` when the same request finished.
+    async fn answered(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &[u8; 32],
+    ) -> Result<Option<OrderRecord>, AppError> {
+        check_token(key, "Idempotency-Key")?;
+        match self.order_store().peek_key(scope, key).await? {
+            None => Ok(None),
+            Some(claim) => self.claimed_before(claim, hash).await,
+        }
+    }
+
+    /// The answer a key's row gives: free (`None`), the stored order, or why not.
+    async fn claimed_before(
+        &self,
+        claim: Claim,
+        hash: &[u8; 32],
+    ) -> Result<Option<OrderRecord>, AppError> {
+        match claim {
             Claim::New => Ok(None),
             Claim::Existing { request_hash, .. } if request_hash != hash.as_slice() => {
                 Err(MerchantsError::IdempotencyKeyReused.into())
@@ -616,20 +648,20 @@ impl App {
                 request_hash(&["pay_qr", payload, &amount_text, &c.to_string()])
             }
         };
-        if let Some(done) = self.claim(&scope, key, &hash).await? {
+        if let Some(done) = self.answered(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
-        let result = self
-            .pay_qr_claimed(payer, &scope, key, payload, (amount, coupon))
-            .await;
-        self.under_key(&scope, key, result).await
+        let order = self
+            .pay_qr_unclaimed(payer, (&scope, key, hash), payload, (amount, coupon))
+            .await?;
+        self.order_view(order).await
     }
 
-    async fn pay_qr_claimed(
+    /// The payment under a key found free; the key is claimed with the authorisation.
+    async fn pay_qr_unclaimed(
         &self,
         payer: CustomerId,
-        scope: &str,
-        key: &str,
+        (scope, key, hash): (&str, &str, [u8; 32]),
         payload: &str,
         (amount, coupon): (Option<Money>, Option<CouponId>),
     ) -> Result<OrderRecord, AppError> {
@@ -669,6 +701,7 @@ impl App {
             actor: ("customer", payer.as_uuid().to_string()),
             scope: scope.to_owned(),
             key: key.to_owned(),
+            hash,
             coupon,
             cashier,
         })
@@ -676,10 +709,8 @@ impl App {
     }
 
     /// Steps 2 and 3 of the module comment, with the payer's coupon reserved before and
-    /// redeemed or released after (`crate::rewards::coupon_payment`), and the payment offered to
-    /// the running campaigns once captured.
+    /// redeemed or released after (`crate::rewards::coupon_payment`).
     async fn take_payment(&self, p: Payment) -> Result<OrderRecord, AppError> {
-        let (payer, goods, mcc) = (p.payer, p.amount, p.merchant.mcc.clone());
         let record = match p.coupon {
             None => self.take_payment_priced(p, None).await?,
             Some(coupon) => {
@@ -688,9 +719,13 @@ impl App {
                     .as_ref()
                     .map_or_else(uuid::Uuid::now_v7, |o| o.id);
                 let m = (p.merchant.id, p.merchant.mcc.as_str());
-                let held = self
+                let held = match self
                     .reserve_coupon(p.payer, coupon, order, m, p.amount)
-                    .await?;
+                    .await
+                {
+                    Ok(held) => held,
+                    Err(e) => return Err(self.key_taken_meanwhile(&p, e).await),
+                };
                 match self
                     .take_payment_priced(p, Some((order, held.discount)))
                     .await
@@ -710,9 +745,19 @@ impl App {
                 }
             }
         };
-        self.campaigns_on_payment(payer, record.id, goods, &mcc)
-            .await;
         Ok(record)
+    }
+
+    /// A duplicate of a running payment with a coupon finds the coupon held by the first before
+    /// it reaches the key: it is answered as a duplicate, like one without a coupon.
+    async fn key_taken_meanwhile(&self, p: &Payment, refused: AppError) -> AppError {
+        match self.order_store().peek_key(&p.scope, &p.key).await {
+            Ok(Some(Claim::Existing { request_hash, .. })) if request_hash != p.hash.as_slice() => {
+                MerchantsError::IdempotencyKeyReused.into()
+            }
+            Ok(Some(_)) => MerchantsError::IdempotencyInProgress.into(),
+            Ok(None) | Err(_) => refused,
+        }
     }
 
     /// Steps 2 and 3 for an order of id `order` priced `p.amount − discount` when a coupon
@@ -795,17 +840,17 @@ impl App {
             .await?;
         // From here on the key stays held on failure (the attempt exists) until the order is
         // captured, cancelled, or recovered.
+        // The funding side keeps the authorisation findable by the order (a keyed credit
+        // authorisation, or a hold id derived from the order), in the authorisation's own
+        // commit: recovery after a restart takes this very hold without a note of ours.
         let auth = match self.funding().authorise(request).await {
             Ok(auth) => auth,
             Err(e) => {
-                self.cancel_after_failure(&mut record, now).await?;
+                self.cancel_after_failure(&mut record, (&p.scope, &p.key), now)
+                    .await?;
                 return Err(e);
             }
         };
-        // Durable before the capture, so recovery after a restart takes this very hold.
-        AuthorisationStore::new(self.db().clone())
-            .note(record.id, auth.0, now)
-            .await?;
         order.capture(now).map_err(MerchantsError::from)?;
         self.funding().capture(auth, request).await?;
         self.record_capture(
@@ -820,8 +865,9 @@ impl App {
         Ok(record)
     }
 
-    /// Step 3's transaction: the capture, its fee, the audit entry and the key's result; the
-    /// attempt is forgotten. Also how recovery finishes an interrupted payment.
+    /// Step 3's transaction: the capture, its fee, the audit entry, the webhook, the key's
+    /// result and the queued follow-ups; the attempt is forgotten. Then the follow-ups run (or
+    /// are handed to a task). Also how recovery finishes an interrupted payment.
     pub(crate) async fn record_capture(
         &self,
         merchant: &MerchantRecord,
@@ -854,14 +900,14 @@ impl App {
         let (subject, data) = (record.id.to_string(), webhooks::order_data(record));
         webhooks::enqueue(&mut tx, merchant.id, "order.paid", &subject, data, now).await?;
         OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
+        self.queue_after_capture(&mut tx, record.id, now).await?;
         tx.commit().await?;
-        self.points_after_capture(merchant, record).await;
-        self.incentive_after_capture(record).await;
+        self.run_after_capture(merchant, record).await;
         Ok(())
     }
 
-    /// Step 2: the order authorised, the spend booked, the pay code used, the risk decision
-    /// recorded, audited — at once.
+    /// Step 2: the key claimed, the order authorised, the spend booked, the pay code used, the
+    /// risk decision recorded, audited — at once.
     async fn book_authorisation(
         &self,
         p: &Payment,
@@ -871,6 +917,15 @@ impl App {
         now: Timestamp,
     ) -> Result<(), AppError> {
         let mut tx = Tx::begin(self.db()).await?;
+        // The key first: a concurrent duplicate waits here for this transaction, then finds
+        // the key taken and writes nothing.
+        match OrderStore::claim_key_in(&mut tx, &p.scope, &p.key, &p.hash, now).await? {
+            Claim::New => {}
+            Claim::Existing { request_hash, .. } if request_hash != p.hash.as_slice() => {
+                return Err(MerchantsError::IdempotencyKeyReused.into());
+            }
+            Claim::Existing { .. } => return Err(MerchantsError::IdempotencyInProgress.into()),
+        }
         if p.existing.is_some() {
             if !OrderStore::update(&mut tx, record).await? {
                 return Err(MerchantsError::Conflict.into());
@@ -930,12 +985,14 @@ impl App {
         Ok(())
     }
 
+    /// The funding side refused: the order cancelled and its key freed, in one transaction.
     async fn cancel_after_failure(
         &self,
         record: &mut OrderRecord,
+        key: (&str, &str),
         now: Timestamp,
     ) -> Result<(), AppError> {
-        self.cancel_authorised(record, "funding refused", None, now)
+        self.cancel_authorised(record, "funding refused", Some(key), now)
             .await
     }
 
@@ -1058,18 +1115,20 @@ impl App {
                 &staff.to_string(),
             ]),
         };
-        if let Some(done) = self.claim(&scope, key, &hash).await? {
+        if let Some(done) = self.answered(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
-        let result = self.charge_claimed(merchant, &scope, key, charge).await;
-        self.under_key(&scope, key, result).await
+        let order = self
+            .charge_unclaimed(merchant, (&scope, key, hash), charge)
+            .await?;
+        self.order_view(order).await
     }
 
-    async fn charge_claimed(
+    /// The charge under a key found free; the key is claimed with the authorisation.
+    async fn charge_unclaimed(
         &self,
         merchant: MerchantId,
-        scope: &str,
-        key: &str,
+        (scope, key, hash): (&str, &str, [u8; 32]),
         charge: PayCodeCharge,
     ) -> Result<OrderRecord, AppError> {
         let PayCodeCharge {
@@ -1122,6 +1181,7 @@ impl App {
             actor: ("merchant", merchant.as_uuid().to_string()),
             scope: scope.to_owned(),
             key: key.to_owned(),
+            hash,
             coupon: None,
             cashier,
         })

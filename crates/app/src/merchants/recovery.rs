@@ -22,6 +22,7 @@ use cardlife_store::tx::Tx;
 use jiff::SignedDuration;
 
 use super::MerchantsError;
+use super::credit_funding::placed_authorisation;
 use super::funding::{AuthId, FundingRequest, hold_id};
 use super::orders::{OrderView, audit_entry_for};
 use crate::{App, AppError};
@@ -68,12 +69,7 @@ impl App {
                 idempotency_key: record.id.as_u128(),
                 paid_with: None,
             };
-            // The authorisation noted when it was placed; the derived hold id for a payment
-            // interrupted before the note (the funding side then finds nothing, or its own).
-            let auth = AuthorisationStore::new(self.db().clone())
-                .of_order(record.id)
-                .await?
-                .map_or(AuthId(hold_id(record.id)), AuthId);
+            let auth = self.authorisation_of(record.id).await?;
             match self.funding().capture(auth, request).await {
                 Ok(()) => {
                     self.record_capture(
@@ -105,6 +101,13 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
+        let left = self.run_stale_follow_ups(before, SWEEP_BATCH).await?;
+        if left > 0 {
+            tracing::info!(
+                orders = left,
+                "payment follow-ups left by a stopped process ran"
+            );
+        }
         for id in store.expired_orders(now, SWEEP_BATCH).await? {
             let Some(mut record) = orders.order(id).await? else {
                 continue;
@@ -126,6 +129,20 @@ impl App {
             tx.commit().await?;
         }
         Ok(report)
+    }
+
+    /// The authorisation that pays `order`: the credit authorisation stored under the order's
+    /// key with the hold itself; one noted in `payment_authorisations` (how payments linked
+    /// them before); else the hold id derived from the order (the ledger-only funding's own,
+    /// or nothing, and the funding side then refuses).
+    async fn authorisation_of(&self, order: uuid::Uuid) -> Result<AuthId, AppError> {
+        if let Some(id) = placed_authorisation(self.db(), order.as_u128()).await? {
+            return Ok(AuthId(id));
+        }
+        Ok(AuthorisationStore::new(self.db().clone())
+            .of_order(order)
+            .await?
+            .map_or(AuthId(hold_id(order)), AuthId))
     }
 
     /// The merchant cancels one of its unpaid orders; its code stops paying. A paid, cancelled

@@ -36,7 +36,7 @@ use cardlife_app::credit::CardKeys;
 use cardlife_app::merchants::operators::{NewOperator, Role};
 use cardlife_app::merchants::vocabulary::PaymentOrderId;
 use cardlife_app::merchants::vocabulary::signing::{self, SigningKey};
-use cardlife_app::merchants::{Application, Decision, funding};
+use cardlife_app::merchants::{AfterCapture, Application, Decision, MerchantsConfig, funding};
 use cardlife_kernel::{Clock, MerchantId, Money, Secret, SharedClock, SystemClock};
 use cardlife_store::{Db, LedgerService};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,18 @@ const LIMIT_FEN: i64 = 2_000_000;
 const CONFLICT_RETRIES: usize = 5;
 /// The internal token of the server under test.
 const TOKEN: &str = "bench-internal-token-0123456789abcdefghijklmnop";
+
+/// How long the checks wait for queued follow-ups (points, campaigns) to drain.
+const FOLLOW_UPS_WAIT: Duration = Duration::from_secs(30);
+
+/// When a payment's follow-ups run: queued after the answer (the design the bench measures),
+/// or before it with `CARDLIFE_BENCH_PAY_AFTER_CAPTURE=inline` (for an A/B run).
+fn after_capture() -> AfterCapture {
+    match std::env::var("CARDLIFE_BENCH_PAY_AFTER_CAPTURE").as_deref() {
+        Ok("inline") => AfterCapture::Inline,
+        _ => AfterCapture::Queued,
+    }
+}
 
 /// Sizes of one run.
 #[derive(Debug, Clone)]
@@ -132,7 +144,10 @@ impl Ours {
     async fn start(db: &Db, plan: &Plan) -> anyhow::Result<Self> {
         let clock: SharedClock = Arc::new(SystemClock);
         let ledger = LedgerService::start(db, clock.clone()).await?;
+        let mut merchants_config = MerchantsConfig::random();
+        merchants_config.after_capture = after_capture();
         let app = App::new(db.clone(), ledger.clone(), clock)
+            .with_merchants(merchants_config)
             .with_credit(CardKeys::new([3; 32], [5; 32]))
             .await?;
         let phones: Vec<String> = (0..plan.payers).map(|i| format!("136{i:08}")).collect();
@@ -328,10 +343,14 @@ impl Ours {
     async fn check(&self, paid: &Paid) -> anyhow::Result<bool> {
         let paid = std::mem::take(&mut *paid.lock().unwrap_or_else(|p| p.into_inner()));
         let mut ok = true;
+        let drained = follow_ups_drained(&self.db).await?;
         let mut fail = |what: String| {
             eprintln!("pay check FAILED: {what}");
             ok = false;
         };
+        if !drained {
+            fail(format!("follow-ups still queued after {FOLLOW_UPS_WAIT:?}"));
+        }
         let mut ids: Vec<&str> = Vec::with_capacity(paid.len());
         for (_, m, amount, id) in &paid {
             ids.push(id);
@@ -399,6 +418,26 @@ impl Ours {
             fail(format!("ledger: {v}"));
         }
         Ok(ok && report.ok())
+    }
+}
+
+/// Waits until no payment's follow-ups are queued; `false` if some still are after
+/// [`FOLLOW_UPS_WAIT`].
+async fn follow_ups_drained(db: &Db) -> anyhow::Result<bool> {
+    let sql = "SELECT COUNT(*) FROM payment_follow_ups";
+    let started = std::time::Instant::now();
+    loop {
+        let (queued,): (i64,) = match db {
+            Db::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+            Db::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+        };
+        if queued == 0 {
+            return Ok(true);
+        }
+        if started.elapsed() > FOLLOW_UPS_WAIT {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -687,6 +726,10 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     let mut extra = serde_json::Map::new();
     extra.insert("payers".into(), plan.payers.into());
     extra.insert("merchants".into(), plan.merchants.into());
+    extra.insert(
+        "after_capture".into(),
+        format!("{:?}", after_capture()).to_lowercase().into(),
+    );
     extra.insert(
         "conflict_retries".into(),
         ours.retried.load(Ordering::Relaxed).into(),

@@ -6,6 +6,7 @@
 
 pub mod authorisations;
 pub mod fees;
+pub mod follow_ups;
 pub mod incentives;
 pub mod installment_terms;
 pub mod operators;

@@ -435,6 +435,66 @@ impl OrderStore {
         })
     }
 
+    /// Claims an idempotency key inside `tx`, so the claim commits with the work it guards
+    /// (or not at all). A concurrent claim of the same key waits for the first to commit or
+    /// roll back, then finds its row.
+    pub async fn claim_key_in(
+        tx: &mut Tx,
+        scope: &str,
+        key: &str,
+        request_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let insert = "INSERT INTO payment_idempotency (scope, idem_key, request_hash, created_at_ns) \
+                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+        let inserted = on_tx!(tx, |conn| {
+            sqlx::query(insert)
+                .bind(scope)
+                .bind(key)
+                .bind(request_hash.as_slice())
+                .bind(ns(now))
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        if inserted == 1 {
+            return Ok(Claim::New);
+        }
+        let select = "SELECT request_hash, result FROM payment_idempotency \
+                      WHERE scope = $1 AND idem_key = $2";
+        on_tx!(tx, |conn| {
+            let row = sqlx::query(select)
+                .bind(scope)
+                .bind(key)
+                .fetch_one(conn)
+                .await?;
+            Ok(Claim::Existing {
+                request_hash: row.try_get("request_hash")?,
+                result: row.try_get("result")?,
+            })
+        })
+    }
+
+    /// What a key holds, without claiming it: `None` when it is free.
+    pub async fn peek_key(&self, scope: &str, key: &str) -> Result<Option<Claim>, StoreError> {
+        let select = "SELECT request_hash, result FROM payment_idempotency \
+                      WHERE scope = $1 AND idem_key = $2";
+        on_pool!(&self.db, |pool| {
+            let row = sqlx::query(select)
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            Ok(Some(Claim::Existing {
+                request_hash: row.try_get("request_hash")?,
+                result: row.try_get("result")?,
+            }))
+        })
+    }
+
     /// Records what the request holding `key` produced, inside its transaction.
     pub async fn finish_key(
         tx: &mut Tx,

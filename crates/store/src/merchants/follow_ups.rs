@@ -1,0 +1,70 @@
+//! The queue of work a captured payment leaves for after its answer (`payment_follow_ups`,
+//! docs/merchants.md, "After the answer"): a row written in the capture's transaction, deleted
+//! once the work has run; the recovery sweep takes rows left behind by a stopped process.
+
+use jiff::Timestamp;
+
+use super::{ns, uuid_of};
+use crate::both::on_pool;
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::tx::{Tx, on_tx};
+
+/// The follow-up queue.
+#[derive(Debug, Clone)]
+pub struct FollowUpStore {
+    db: Db,
+}
+
+impl FollowUpStore {
+    /// The table of `db` (migrated).
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Queues `order`'s follow-ups inside the capture's transaction.
+    pub async fn enqueue(tx: &mut Tx, order: uuid::Uuid, at: Timestamp) -> Result<(), StoreError> {
+        let sql = "INSERT INTO payment_follow_ups (order_id, queued_at_ns) VALUES ($1, $2) \
+                   ON CONFLICT (order_id) DO NOTHING";
+        on_tx!(tx, |conn| {
+            sqlx::query(sql)
+                .bind(order.to_string())
+                .bind(ns(at))
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Forgets `order`'s follow-ups: they have run.
+    pub async fn done(&self, order: uuid::Uuid) -> Result<(), StoreError> {
+        let sql = "DELETE FROM payment_follow_ups WHERE order_id = $1";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(order.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Orders whose follow-ups were queued before `before`, oldest first, at most `limit`.
+    pub async fn queued_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let sql = "SELECT order_id FROM payment_follow_ups WHERE queued_at_ns < $1 \
+                   ORDER BY queued_at_ns LIMIT $2";
+        let ids: Vec<String> = on_pool!(&self.db, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(ns(before))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        ids.iter().map(|id| uuid_of(id, "order id")).collect()
+    }
+}
