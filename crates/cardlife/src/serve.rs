@@ -58,6 +58,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     if dev_mode() {
         merchants.webhook_destinations = cardlife_app::merchants::WebhookDestinations::LOCAL;
     }
+    // A payment answers once captured; its points, cashier reward and campaign offers run after
+    // the answer from a durable queue the recovery sweep finishes (docs/merchants.md).
+    merchants.after_capture = cardlife_app::merchants::AfterCapture::Queued;
     let app = app.with_merchants(merchants);
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let webhooks = tokio::spawn(webhook_deliveries(app.clone()));
