@@ -138,12 +138,11 @@ pub(crate) fn unpack_line(v: i64) -> Result<Line, StoreError> {
     if amount <= 0 {
         return Err(StoreError::Corrupt("posted line amount"));
     }
-    let Some(bucket) = BUCKETS.get(((v >> 1) & 7) as usize) else {
-        return Err(StoreError::Corrupt("posted line bucket"));
-    };
     Ok(Line {
         kind,
-        bucket: *bucket,
+        bucket: *BUCKETS
+            .get(((v >> 1) & 7) as usize)
+            .ok_or(StoreError::Corrupt("posted line bucket"))?,
         amount: Money::cny(amount),
         by_previous_grace: v & 1 == 1,
     })
