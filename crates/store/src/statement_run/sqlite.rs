@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use cardlife_credit::billing::statement_run::{CycleFold, Line, RunTerms};
-use sqlx::{AssertSqlSafe, Connection, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, Connection, Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
 
 use super::{
@@ -157,19 +157,21 @@ async fn read_range(
          WHERE p.statement_date = $1 AND p.account_no >= $2 AND p.account_no < $3",
         opening = OPENING_COLUMNS.replace(", ", " || ',' || ")
     );
-    let (openings,): (Option<String>,) = sqlx::query_as(AssertSqlSafe(sql))
+    // Both values are read in place from their rows, not copied again: a range's lines are
+    // megabytes.
+    let openings_row = sqlx::query(AssertSqlSafe(sql))
         .bind(yyyymmdd(spec.previous_date))
         .bind(lo)
         .bind(hi)
         .fetch_one(&mut *conn)
         .await?;
-    let Some(openings) = openings else {
+    let Some(openings) = openings_row.try_get::<Option<&str>, _>(0)? else {
         return Ok((Vec::new(), 0));
     };
     // Then the range's lines in one pass over the clustered key (cycle, account_no, line_no),
     // each line's stored 16-byte record concatenated into one value: no grouping, no sort, no
     // value computed or printed per line.
-    let (records,): (Option<Vec<u8>>,) = sqlx::query_as(
+    let records_row = sqlx::query(
         "SELECT CAST(group_concat(l.record, '') AS BLOB) FROM credit_posted_lines l \
          WHERE l.cycle = $1 AND l.account_no >= $2 AND l.account_no < $3",
     )
@@ -178,13 +180,15 @@ async fn read_range(
     .bind(hi)
     .fetch_one(&mut *conn)
     .await?;
-    let records = records.unwrap_or_default();
+    let records: &[u8] = records_row
+        .try_get::<Option<&[u8]>, _>(0)?
+        .unwrap_or_default();
     let terms = RunTerms {
         product: &spec.product,
         statement_date: spec.statement_date,
     };
     let last_on_time = yyyymmdd(previous_last_on_time(spec)?);
-    let mut lines = Records::new(&records, lo, last_on_time)?;
+    let mut lines = Records::new(records, lo, last_on_time)?;
     let mut rows = Vec::with_capacity(RANGE_ACCOUNTS as usize);
     let mut folded = 0;
     let mut previous = None;
@@ -340,5 +344,64 @@ impl Writer {
         let done = q.execute(&mut *conn).await?;
         self.written += done.rows_affected();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use cardlife_credit::billing::{Bucket, LineKind};
+
+    use super::*;
+
+    /// One record as migration 0026 stores it.
+    fn record(account_no: i64, amount: i64, kind: i64, bucket: i64, posted_on: i64) -> Vec<u8> {
+        let mut out = ((account_no & 0xffff_ffff) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&((amount * 8 + kind) * 8 + bucket).to_be_bytes());
+        out.extend_from_slice(&(posted_on as u32).to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn records_name_their_account_and_line_and_must_ascend() {
+        // A range starting just below 2^32: the low 32 bits wrap inside it.
+        let lo = (1i64 << 32) - 2;
+        let mut bytes = record(lo, 1_234, 5, 1, 20260320);
+        bytes.extend(record(lo + 3, 99, 7, 5, 20260330));
+        let mut records = Records::new(&bytes, lo, 20260325).unwrap();
+        let (account, line) = records.peek().unwrap().unwrap();
+        assert_eq!(account, lo);
+        assert_eq!(
+            (
+                line.kind,
+                line.bucket,
+                line.amount.fen(),
+                line.by_previous_grace
+            ),
+            (Some(LineKind::Payment), Some(Bucket::Fee), 1_234, true)
+        );
+        records.advance();
+        let (account, line) = records.peek().unwrap().unwrap();
+        assert_eq!(account, lo + 3);
+        assert_eq!(
+            (
+                line.kind,
+                line.bucket,
+                line.amount.fen(),
+                line.by_previous_grace
+            ),
+            (None, Some(Bucket::Purchase), 99, false)
+        );
+        records.advance();
+        assert!(records.peek().unwrap().is_none());
+
+        let mut backwards = record(lo + 3, 1, 0, 5, 20260320);
+        backwards.extend(record(lo + 1, 1, 0, 5, 20260320));
+        let mut records = Records::new(&backwards, lo, 20260325).unwrap();
+        records.peek().unwrap();
+        records.advance();
+        assert!(records.peek().is_err());
+        assert!(Records::new(&backwards[..15], lo, 20260325).is_err());
     }
 }
