@@ -44,9 +44,16 @@ const SETUP_ACCOUNTS_PER_COMMIT: usize = 50_000;
 /// Lines per setup insert statement (7 values each).
 const SETUP_LINES_PER_INSERT: usize = 512;
 
+/// Overrides the number of accounts (a profile of a mid-sized run); unset in the measured runs.
+const ACCOUNTS_VAR: &str = "CARDLIFE_BENCH_STATEMENT_ACCOUNTS";
+
 /// Accounts in the run.
 pub fn accounts_for(quick: bool) -> usize {
-    if quick { 20_000 } else { 1_000_000 }
+    std::env::var(ACCOUNTS_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(if quick { 20_000 } else { 1_000_000 })
 }
 
 /// One generated line.

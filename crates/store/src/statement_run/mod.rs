@@ -3,10 +3,10 @@
 //! same rules the engine cuts with ([`cardlife_credit::billing::statement_run`]).
 //!
 //! - [`run`]: the run on either store. On SQLite ([`sqlite`]) the previous rows and the lines are
-//!   read in key order in parallel account ranges, each account's lines packed by SQLite into one
-//!   text value, folded in Rust and written in one durable transaction with a prepared
-//!   multi-row insert. On PostgreSQL ([`postgres`]) the same fold reads one ordered stream and
-//!   writes with `UNNEST` arrays.
+//!   read in key order in parallel account ranges, each range's lines as one value of stored
+//!   16-byte records, folded in Rust and written in one durable transaction with a prepared
+//!   multi-row insert. On PostgreSQL ([`postgres`]) the same fold reads one ordered stream of
+//!   lines packed per account and writes with `UNNEST` arrays.
 //! - [`baseline`]: the obvious SQL (`INSERT … SELECT … GROUP BY`) the run is measured and
 //!   tested against.
 //!
@@ -127,13 +127,8 @@ const BUCKETS: [Option<Bucket>; 6] = [
     Some(Bucket::Purchase),
 ];
 
-/// The SQL expression packing one line into an integer, `$4` being the previous statement's
-/// last on-time day: amount × 128 + kind × 16 + bucket × 2 + (posted by that day).
-/// [`unpack_line`] reads it back.
-pub(crate) const PACKED_LINE: &str =
-    "((l.amount_fen * 8 + l.kind) * 8 + l.bucket) * 2 + (l.posted_on <= $4)";
-
-/// One packed line back.
+/// A line packed into an integer: amount × 128 + kind × 16 + bucket × 2 + (posted by the
+/// previous statement's last on-time day). [`unpack_line`] reads it back.
 pub(crate) fn unpack_line(v: i64) -> Result<Line, StoreError> {
     let kind = match (v >> 4) & 7 {
         7 => None,
