@@ -574,6 +574,26 @@ impl App {
         }
     }
 
+    /// A payment under a key found free that was refused: when a concurrent request with the
+    /// same key got there first (it paid the order this one then found paid, or holds the key),
+    /// the answer is the key's — its stored order, 409 while it runs, 422 for another body —
+    /// not this request's refusal. A key still free keeps the refusal.
+    async fn or_answered(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &[u8; 32],
+        result: Result<OrderRecord, AppError>,
+    ) -> Result<OrderRecord, AppError> {
+        match result {
+            Ok(order) => Ok(order),
+            Err(refusal) => match self.answered(scope, key, hash).await? {
+                Some(done) => Ok(done),
+                None => Err(refusal),
+            },
+        }
+    }
+
     /// The answer a key's row gives: free (`None`), the stored order, or why not.
     async fn claimed_before(
         &self,
@@ -651,9 +671,10 @@ impl App {
         if let Some(done) = self.answered(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
-        let order = self
+        let result = self
             .pay_qr_unclaimed(payer, (&scope, key, hash), payload, (amount, coupon))
-            .await?;
+            .await;
+        let order = self.or_answered(&scope, key, &hash, result).await?;
         self.order_view(order).await
     }
 
@@ -1118,9 +1139,10 @@ impl App {
         if let Some(done) = self.answered(&scope, key, &hash).await? {
             return self.order_view(done).await;
         }
-        let order = self
+        let result = self
             .charge_unclaimed(merchant, (&scope, key, hash), charge)
-            .await?;
+            .await;
+        let order = self.or_answered(&scope, key, &hash, result).await?;
         self.order_view(order).await
     }
 
