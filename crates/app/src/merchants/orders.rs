@@ -574,10 +574,12 @@ impl App {
         }
     }
 
-    /// A payment under a key found free that was refused: when a concurrent request with the
-    /// same key got there first (it paid the order this one then found paid, or holds the key),
-    /// the answer is the key's — its stored order, 409 while it runs, 422 for another body —
-    /// not this request's refusal. A key still free keeps the refusal.
+    /// A payment under a key found free that the payments domain refused: when a concurrent
+    /// request with the same key got there first (it paid the order this one then found paid,
+    /// or holds the key), the answer is the key's — its stored order, 409 while it runs, 422 for
+    /// another body — not this request's refusal. A key still free keeps the refusal, and so
+    /// does a failure that is not a refusal (storage, an unavailable card side: the request's
+    /// own attempt may hold its key).
     async fn or_answered(
         &self,
         scope: &str,
@@ -587,10 +589,11 @@ impl App {
     ) -> Result<OrderRecord, AppError> {
         match result {
             Ok(order) => Ok(order),
-            Err(refusal) => match self.answered(scope, key, hash).await? {
+            Err(refusal @ AppError::Merchants(_)) => match self.answered(scope, key, hash).await? {
                 Some(done) => Ok(done),
                 None => Err(refusal),
             },
+            Err(other) => Err(other),
         }
     }
 
