@@ -20,6 +20,7 @@ use serde::Deserialize;
 use super::app_rewards::coupon_message;
 use super::csrf::CsrfForm;
 use super::face_forms;
+use super::face_forms::fields_clean;
 use super::page::Page;
 use super::staff_session::OperatorPage;
 use crate::AppState;
@@ -258,19 +259,6 @@ pub(crate) async fn page(
     Ok(render(&state, &session, page, (None, None), None, notice).await)
 }
 
-/// Every field of a form: no longer than [`FIELD_LEN_MAX`], no markup or control characters.
-fn fields_clean(page: &Page, fields: &[&str]) -> Result<(), String> {
-    for v in fields {
-        if v.chars().count() > FIELD_LEN_MAX {
-            return Err(page.f.err_too_long.to_owned());
-        }
-        if v.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-            return Err(page.f.err_markup.to_owned());
-        }
-    }
-    Ok(())
-}
-
 /// The message for a refusal of these forms: the terms' own reason, or a coupon sentence;
 /// `None` when the failure is the server's.
 fn message(page: &Page, e: &AppError) -> Option<String> {
@@ -315,7 +303,7 @@ pub(crate) async fn create_template(
         &f.per_day,
     ]
     .map(String::as_str);
-    if let Err(m) = fields_clean(&page, &all) {
+    if let Err(m) = fields_clean(page.f, &all, FIELD_LEN_MAX, false).map_err(str::to_owned) {
         let refusal = Some(Refusal::Template(m));
         return Ok(render(&state, &session, page, (Some(form), None), refusal, None).await);
     }
@@ -389,7 +377,7 @@ pub(crate) async fn create_campaign(
         &f.card_bins,
     ]
     .map(String::as_str);
-    if let Err(m) = fields_clean(&page, &all) {
+    if let Err(m) = fields_clean(page.f, &all, FIELD_LEN_MAX, false).map_err(str::to_owned) {
         let refusal = Some(Refusal::Campaign(m));
         return Ok(render(&state, &session, page, (None, Some(form)), refusal, None).await);
     }

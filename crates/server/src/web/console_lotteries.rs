@@ -14,13 +14,13 @@ use cardlife_app::AppError;
 use cardlife_app::rewards::coupons::CouponRefusal;
 use cardlife_app::rewards::lottery::{DrawView, LotteryView, NoPrizeReason, PrizeKind};
 use cardlife_app::rewards::lottery_terms::LotteryInput;
-use cardlife_app::rewards::segment_terms::describe;
+use cardlife_app::rewards::segment_terms::{SegmentInput, describe};
 use serde::Deserialize;
 
 use super::console_coupons::{CAMPAIGN_MANAGERS, CAMPAIGN_READERS};
 use super::console_records::local;
 use super::csrf::CsrfForm;
-use super::face_forms;
+use super::face_forms::{self, fields_clean};
 use super::i18n_lottery::LotteryTexts;
 use super::page::Page;
 use super::staff_session::OperatorPage;
@@ -237,14 +237,6 @@ fn message(page: &Page, e: &AppError) -> Option<String> {
     }
 }
 
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `POST /console/lotteries`.
 pub(crate) async fn create(
     session: OperatorPage,
@@ -265,25 +257,22 @@ pub(crate) async fn create(
         &f.stages,
         &f.value_tiers,
         &f.card_bins,
-    ];
-    let dirty = all.iter().any(|v| {
-        v.chars().count() > FIELD_LEN_MAX
-            || v.chars()
-                .any(|c| (c.is_control() && c != '\n' && c != '\r') || c == '<' || c == '>')
-    });
-    if dirty {
-        let m = page.f.err_markup.to_owned();
+    ]
+    .map(String::as_str);
+    if let Err(m) = fields_clean(page.f, &all, FIELD_LEN_MAX, true) {
+        let m = m.to_owned();
         return Ok(render(&state, &session, page, Some(form), Some(m), None).await);
     }
+    let segment = SegmentInput::from_text(&f.stages, &f.value_tiers, &f.card_bins);
     let input = LotteryInput {
         name: f.name.clone(),
         budget: f.budget.clone(),
         points_budget: f.points_budget.clone(),
         starts_at: f.starts_at.clone(),
         ends_at: f.ends_at.clone(),
-        stages: list(&f.stages),
-        value_tiers: list(&f.value_tiers),
-        card_bins: list(&f.card_bins),
+        stages: segment.stages,
+        value_tiers: segment.value_tiers,
+        card_bins: segment.card_bins,
         ..LotteryInput::default()
     };
     let result = match input.with_text(&f.tiers, &f.prizes).and_then(|i| i.parse()) {

@@ -39,6 +39,27 @@ pub(crate) fn text(f: &'static FaceTexts, raw: &str, max: usize) -> Result<Strin
     Ok(v.to_owned())
 }
 
+/// Every field of a console form as typed: at most `max` characters, no markup, no control
+/// characters (line breaks too when `lines` allows them, for multi-line fields). The first
+/// problem's message.
+pub(crate) fn fields_clean(
+    f: &'static FaceTexts,
+    fields: &[&str],
+    max: usize,
+    lines: bool,
+) -> Result<(), &'static str> {
+    let control = |c: char| c.is_control() && !(lines && (c == '\n' || c == '\r'));
+    for v in fields {
+        if v.chars().count() > max {
+            return Err(f.err_too_long);
+        }
+        if v.chars().any(|c| control(c) || c == '<' || c == '>') {
+            return Err(f.err_markup);
+        }
+    }
+    Ok(())
+}
+
 /// Optional free text: empty is `None`.
 pub(crate) fn optional_text(
     f: &'static FaceTexts,
