@@ -106,9 +106,98 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     response
 }
 
+/// Answers `TIMEOUT` once a request has taken `limit`. The handler runs in a task of its own and
+/// always finishes: a request past its limit, or whose client hung up, stops waiting for the
+/// answer, never the work. A handler dropped at an `.await` could stop between a durable commit
+/// and the bookkeeping that follows it (a credit account's next event number, say), leaving
+/// memory and disk apart; run to the end, its result is also what a retry with the same
+/// idempotency key is answered.
 async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
+    let work = tokio::spawn(next.run(req));
+    match tokio::time::timeout(limit, work).await {
+        Ok(Ok(response)) => response,
+        // A panic carries on to `CatchPanicLayer`, which answers and logs it.
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(_cancelled)) => ApiError::Internal(cardlife_app::AppError::Unavailable).into_response(),
         Err(_elapsed) => ApiError::Timeout.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::routing::post;
+    use tokio::sync::{Notify, oneshot};
+    use tower::ServiceExt;
+
+    use super::*;
+    use cardlife_kernel::Secret;
+
+    /// A route whose handler says it `started`, waits for `go`, then reports on `done` that it
+    /// ran to its end.
+    fn slow_route(started: Arc<Notify>, go: Arc<Notify>, done: oneshot::Sender<()>) -> Router {
+        let done = Arc::new(std::sync::Mutex::new(Some(done)));
+        Router::new().route(
+            "/slow",
+            post(move || async move {
+                started.notify_one();
+                go.notified().await;
+                if let Some(done) = done.lock().unwrap().take() {
+                    done.send(()).unwrap();
+                }
+                "finished"
+            }),
+        )
+    }
+
+    fn config(limit: Duration) -> ServerConfig {
+        ServerConfig::new(Secret::new("t".repeat(32)))
+            .unwrap()
+            .with_request_timeout(limit)
+    }
+
+    fn request() -> Request {
+        Request::post("/slow").body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_handler_past_the_time_limit_still_runs_to_its_end() {
+        let (started, go) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let (done, finished) = oneshot::channel();
+        let app = wrap(
+            slow_route(started, go.clone(), done),
+            &config(Duration::from_millis(20)),
+        );
+        let response = app.oneshot(request()).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        go.notify_one();
+        tokio::time::timeout(Duration::from_secs(10), finished)
+            .await
+            .expect("the handler finishes after its answer timed out")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_handler_whose_caller_stops_waiting_still_runs_to_its_end() {
+        let (started, go) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let (done, finished) = oneshot::channel();
+        let app = wrap(
+            slow_route(started.clone(), go.clone(), done),
+            &config(Duration::from_secs(60)),
+        );
+        let call = tokio::spawn(app.oneshot(request()));
+        started.notified().await;
+        // The client hangs up: the server drops the request's future.
+        call.abort();
+        assert!(call.await.unwrap_err().is_cancelled());
+        go.notify_one();
+        tokio::time::timeout(Duration::from_secs(10), finished)
+            .await
+            .expect("the handler finishes after its caller went away")
+            .unwrap();
     }
 }

@@ -112,6 +112,11 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
     let pool = SqlitePoolOptions::new()
         .max_connections(POOL_CONNECTIONS_MAX)
         .acquire_timeout(BUSY_TIMEOUT)
+        // SQLite's own busy handler sleeps whole milliseconds; ours wakes within microseconds of
+        // the write lock coming free (`cardlife_sqlite_wait`).
+        .after_connect(|conn, _| {
+            Box::pin(async move { cardlife_sqlite_wait::install(conn, BUSY_TIMEOUT).await })
+        })
         .connect_with(options)
         .await?;
     check_durable(&pool).await?;
