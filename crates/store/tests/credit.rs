@@ -587,3 +587,49 @@ async fn an_authorisation_whose_key_is_taken_meanwhile_writes_neither_event_nor_
         store.drop_store().await;
     }
 }
+
+/// A command whose caller stops waiting (its future dropped, as a server drops a request's
+/// handler) at any point — before its commit is queued, while it waits for the commit, after —
+/// leaves the account consistent: the next command settles it first, so it neither reuses the
+/// abandoned command's event number nor loses its durable effect.
+#[tokio::test]
+async fn a_command_abandoned_at_any_point_leaves_the_account_consistent() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        for step in 0..60u64 {
+            let abandoned = {
+                let svc = svc.clone();
+                tokio::spawn(async move {
+                    svc.authorise(CardRef::Pan(pan(PAN)), Money::cny(100), false, D1)
+                        .await
+                })
+            };
+            // Abandon it after a different delay each time: some before they reach the
+            // writer, some while their commit is queued or running, some after.
+            tokio::time::sleep(std::time::Duration::from_micros(step * 40)).await;
+            abandoned.abort();
+            let _ = abandoned.await;
+            svc.authorise(CardRef::Pan(pan(PAN)), Money::cny(100), false, D1)
+                .await
+                .unwrap_or_else(|e| panic!("the command after the one abandoned at step {step}: {e}"));
+        }
+        let before = svc.account(account.id, Some(customer), D1).await.unwrap();
+        assert!(before.pending >= Money::cny(60 * 100), "{before:?}");
+        assert_ledger_clean(&ledger).await;
+        // What memory says is what the store says: a restart replays to the same account.
+        let again = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let after = again.account(account.id, Some(customer), D1).await.unwrap();
+        assert_eq!(
+            (after.pending, after.available_credit),
+            (before.pending, before.available_credit)
+        );
+    }
+}

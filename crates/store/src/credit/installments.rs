@@ -34,7 +34,7 @@ impl CreditService {
         today: Date,
     ) -> Result<(), CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))?;
         let day = live.engine.today().map_or(today, |open| open.max(today));
         let mut copy = live.engine.clone();
@@ -56,7 +56,7 @@ impl CreditService {
         today: Date,
     ) -> Result<InstallmentPricing, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))?;
         let day = live.engine.today().map_or(today, |open| open.max(today));
         Ok(live.engine.product_on(day).installment_pricing.clone())
@@ -69,7 +69,7 @@ impl CreditService {
         customer_id: Uuid,
     ) -> Result<Vec<PurchaseView>, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))?;
         Ok(live
             .engine
@@ -122,7 +122,7 @@ impl CreditService {
         customer_id: Option<Uuid>,
     ) -> Result<SpecialState, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, customer_id)?;
         let used = cardlife_credit::quote::plan::Purpose::ALL
             .into_iter()

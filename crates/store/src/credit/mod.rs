@@ -42,7 +42,7 @@ use cardlife_customers::Pan;
 use cardlife_kernel::{Money, round_half_up_to_fen};
 use cardlife_ledger::{Account, Transfer, TransferFlags};
 use jiff::civil::Date;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use cards::CardKeys;
@@ -56,7 +56,7 @@ use writer::{Append, Mirrored, Written};
 
 use crate::db::Db;
 use crate::idempotency::{Claim, IdempotencyStore};
-use crate::ledger::LedgerService;
+use crate::ledger::{CreditCommit, LedgerService};
 
 /// Months without a customer transaction after which a zero-balance card is dormant (rule 12).
 pub const DORMANT_AFTER_MONTHS: u32 = 18;
@@ -177,6 +177,12 @@ struct Live {
     unsent: (Vec<Account>, Vec<Transfer>),
     /// Authorisations captured or reversed, by hold (the engine forgets them).
     resolved: HashMap<u128, Resolved>,
+    /// A command began changing this account and has not finished: its caller stopped waiting
+    /// (its future was dropped) somewhere between changing the engine and recording the
+    /// outcome. The next command settles it first ([`CreditService::lock`]).
+    unsettled: bool,
+    /// The commit such a command left queued, if it got that far.
+    in_doubt: Option<CreditCommit>,
 }
 
 /// What became of an authorisation the engine no longer holds.
@@ -368,6 +374,8 @@ impl CreditService {
             closed_through,
             unsent: (Vec::new(), Vec::new()),
             resolved,
+            unsettled: false,
+            in_doubt: None,
         })
     }
 
@@ -402,6 +410,21 @@ impl CreditService {
             reg.by_number.get(&number).copied()
         };
         id.map_or(Err(CreditError::AuthorisationNotFound), |id| self.slot(id))
+    }
+
+    /// Locks an account, first settling a command whose caller stopped waiting: its queued
+    /// commit (if any) is waited for, so the store is final, and the account is rebuilt from it.
+    async fn lock<'a>(&self, slot: &'a Slot) -> Result<MutexGuard<'a, Live>, CreditError> {
+        let mut live = slot.lock().await;
+        if live.unsettled {
+            if let Some(mut commit) = live.in_doubt.take() {
+                // Its outcome is in the store either way; the rebuild reads it from there.
+                let _ = commit.outcome().await;
+            }
+            self.rebuild(&mut live).await?;
+            tracing::warn!(account = %live.id, "settled a credit command its caller abandoned");
+        }
+        Ok(live)
     }
 
     /// Every account id, in number order.
@@ -500,6 +523,8 @@ impl CreditService {
             closed_through: None,
             unsent: (Vec::new(), Vec::new()),
             resolved: HashMap::new(),
+            unsettled: false,
+            in_doubt: None,
         };
         let view = account_view(&live, today)?;
         self.register(live).await?;
@@ -519,7 +544,24 @@ impl CreditService {
 
     /// Applies one event and appends it durably, with `key`'s row and the answer `key` makes
     /// from the account as the event leaves it (see the module documentation).
+    ///
+    /// The account is marked unsettled while the command runs; only a command that reaches its
+    /// end clears the mark, so one whose future is dropped part-way leaves it for
+    /// [`Self::lock`] to settle.
     async fn apply_keyed(
+        &self,
+        live: &mut Live,
+        event: StoredEvent,
+        today: Date,
+        key: Option<(&KeyedRequest, Answer<'_>)>,
+    ) -> Result<Applied, CreditError> {
+        live.unsettled = true;
+        let applied = self.apply_unsettled(live, event, today, key).await;
+        live.unsettled = false;
+        applied
+    }
+
+    async fn apply_unsettled(
         &self,
         live: &mut Live,
         event: StoredEvent,
@@ -601,15 +643,23 @@ impl CreditService {
         } else {
             (Vec::new(), Vec::new())
         };
-        let committed = self
+        let sent = self
             .ledger
-            .commit_credit(Mirrored {
+            .send_credit(Mirrored {
                 append,
                 accounts: main_accounts,
                 transfers: main_transfers,
             })
-            .await
-            .map_err(|e| CreditError::WriteFailed(e.to_string()));
+            .await;
+        let committed = match sent {
+            Ok(commit) => {
+                let outcome = live.in_doubt.insert(commit).outcome().await;
+                live.in_doubt = None;
+                outcome
+            }
+            Err(e) => Err(e),
+        }
+        .map_err(|e| CreditError::WriteFailed(e.to_string()));
         match committed.map(|o| (o.written, o)) {
             Ok((Written::Durable, outcome)) => {
                 if let Some(next) = staged {
@@ -662,7 +712,7 @@ impl CreditService {
         today: Date,
     ) -> Result<AccountView, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, customer_id)?;
         account_view(&live, today)
     }
@@ -676,7 +726,7 @@ impl CreditService {
         today: Date,
     ) -> Result<PaymentRecord, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))?;
         let as_of = live.engine.today().map_or(today, |open| open.max(today));
         Ok(live.engine.payment_record(as_of)?)
@@ -691,7 +741,7 @@ impl CreditService {
         let mut out = Vec::new();
         for id in self.ids()? {
             let slot = self.slot(id)?;
-            let live = slot.lock().await;
+            let live = self.lock(&slot).await?;
             if live.customer_id == customer_id {
                 out.push(account_view(&live, today)?);
             }
@@ -719,7 +769,7 @@ impl CreditService {
 
     async fn exists_for(&self, id: Uuid, customer_id: Uuid) -> Result<(), CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))
     }
 
@@ -760,7 +810,7 @@ impl CreditService {
         today: Date,
     ) -> Result<AccountView, CreditError> {
         let slot = self.slot(id)?;
-        let mut live = slot.lock().await;
+        let mut live = self.lock(&slot).await?;
         Self::owned(&live, customer_id)?;
         self.apply(&mut live, event, today).await?;
         account_view(&live, today)
@@ -775,7 +825,7 @@ impl CreditService {
         today: Date,
     ) -> Result<AuthorisationView, CreditError> {
         let slot = self.slot(self.card_account(&card)?)?;
-        let mut live = slot.lock().await;
+        let mut live = self.lock(&slot).await?;
         let amount_fen = amount.fen();
         self.apply(
             &mut live,
@@ -805,7 +855,7 @@ impl CreditService {
             return found;
         }
         let slot = self.slot(self.card_account(&card)?)?;
-        let mut live = slot.lock().await;
+        let mut live = self.lock(&slot).await?;
         let amount_fen = amount.fen();
         let make =
             |live: &Live, engine: &Engine| Ok(answer(&pending_view(live, engine, amount, cash)?));
@@ -873,7 +923,7 @@ impl CreditService {
         customer_id: Uuid,
     ) -> Result<Vec<cardlife_credit::billing::Plan>, CreditError> {
         let slot = self.slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         Self::owned(&live, Some(customer_id))?;
         Ok(live.engine.plans().to_vec())
     }
@@ -881,7 +931,7 @@ impl CreditService {
     /// An authorisation by id.
     pub async fn authorisation(&self, id: u128) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
-        let live = slot.lock().await;
+        let live = self.lock(&slot).await?;
         authorisation_view(&live, id, hold)
     }
 
@@ -893,7 +943,7 @@ impl CreditService {
         today: Date,
     ) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
-        let mut live = slot.lock().await;
+        let mut live = self.lock(&slot).await?;
         authorisation_view(&live, id, hold)?;
         let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
         let event = StoredEvent::Capture {
@@ -907,7 +957,7 @@ impl CreditService {
     /// Reverses (voids) an authorisation.
     pub async fn reverse(&self, id: u128, today: Date) -> Result<AuthorisationView, CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
-        let mut live = slot.lock().await;
+        let mut live = self.lock(&slot).await?;
         authorisation_view(&live, id, hold)?;
         let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
         self.apply(&mut live, StoredEvent::Reverse { hold: hold64 }, today)
@@ -921,7 +971,7 @@ impl CreditService {
         let mut closed = 0;
         for id in self.ids()? {
             let slot = self.slot(id)?;
-            let mut live = slot.lock().await;
+            let mut live = self.lock(&slot).await?;
             let next = last
                 .tomorrow()
                 .map_err(|e| CreditError::Corrupt(e.to_string()))?;

@@ -3,7 +3,7 @@
 //! transfers the event implies (the mirror, [`super::mirror`]).
 //!
 //! A command sends a [`Mirrored`] to the ledger's group committer
-//! (`crate::ledger::LedgerService::commit_credit`) and waits while its account stays locked.
+//! (`crate::ledger::LedgerService::send_credit`) and waits while its account stays locked.
 //! The committer takes everything queued — other accounts' commands and plain ledger batches
 //! alike — and, in one transaction: inserts the keys first (`ON CONFLICT DO NOTHING …
 //! RETURNING`), then the events whose key was new (or that had none) with [`write_sqlite`] /

@@ -133,21 +133,18 @@ impl LedgerService {
         }
     }
 
-    /// Writes a credit command's event (with its key) and applies the ledger changes it
-    /// implies in one durable commit, shared with whatever else is queued (at most
-    /// [`BATCH_MAX`] accounts and as many transfers). Answers once durable.
-    pub(crate) async fn commit_credit(
+    /// Queues a credit command's event (with its key) and the ledger changes it implies, to be
+    /// written in one durable commit shared with whatever else is queued (at most
+    /// [`BATCH_MAX`] accounts and as many transfers). The [`CreditCommit`] answers once the
+    /// commit is done; sending and answering are apart so that a caller can leave the answer
+    /// where a later caller finds it.
+    pub(crate) async fn send_credit(
         &self,
         mirrored: crate::credit::writer::Mirrored,
-    ) -> Result<crate::credit::writer::MirrorOutcome, StoreError> {
+    ) -> Result<CreditCommit, StoreError> {
         check_size(mirrored.accounts.len())?;
         check_size(mirrored.transfers.len())?;
-        match self.submit(Batch::Credit(Box::new(mirrored))).await? {
-            Outcome::Credit(outcome) => Ok(outcome),
-            Outcome::Accounts(_) | Outcome::Transfers(_) | Outcome::Swept(_) => {
-                Err(StoreError::WriterStopped)
-            }
-        }
+        self.send(Batch::Credit(Box::new(mirrored))).await.map(CreditCommit)
     }
 
     /// Reads.
@@ -156,6 +153,14 @@ impl LedgerService {
     }
 
     async fn submit(&self, batch: Batch) -> Result<Outcome, StoreError> {
+        self.send(batch)
+            .await?
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Queues `batch` for the writer; the receiver gets its answer once the commit is done.
+    async fn send(&self, batch: Batch) -> Result<Answer, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(group_commit::Request {
@@ -164,7 +169,28 @@ impl LedgerService {
             })
             .await
             .map_err(|_| StoreError::WriterStopped)?;
-        answer.await.map_err(|_| StoreError::WriterStopped)?
+        Ok(answer)
+    }
+}
+
+type Answer = oneshot::Receiver<Result<Outcome, StoreError>>;
+
+/// A credit command queued for the writer: awaiting it gives the commit's outcome. The writer
+/// answers every request it takes, so a caller that stopped waiting can leave this behind for
+/// the next caller to await: once it answers, the commit has happened or failed, and the store
+/// says which.
+#[derive(Debug)]
+pub(crate) struct CreditCommit(Answer);
+
+impl CreditCommit {
+    /// The commit's outcome (waits for it).
+    pub(crate) async fn outcome(&mut self) -> Result<crate::credit::writer::MirrorOutcome, StoreError> {
+        match (&mut self.0).await.map_err(|_| StoreError::WriterStopped)?? {
+            Outcome::Credit(outcome) => Ok(outcome),
+            Outcome::Accounts(_) | Outcome::Transfers(_) | Outcome::Swept(_) => {
+                Err(StoreError::WriterStopped)
+            }
+        }
     }
 }
 
