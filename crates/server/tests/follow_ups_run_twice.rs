@@ -253,7 +253,10 @@ async fn follow_ups_run_again_after_a_stop_apply_nothing_twice() {
         assert!(once[0] > 0, "the inviter was rewarded: {once:?}");
         assert_eq!(once[3], 1, "one cashier reward: {once:?}");
         assert_eq!(once[5], 1, "one coupon: {once:?}");
-        assert_eq!(once[7], 2, "both payments counted for the lottery: {once:?}");
+        assert_eq!(
+            once[7], 2,
+            "both payments counted for the lottery: {once:?}"
+        );
         assert_eq!(once[8], 1, "one chance: {once:?}");
         assert_eq!(once[9], 1, "the referral rewarded: {once:?}");
         assert_eq!(once[12], 50, "the cashier's reward on the ledger: {once:?}");

@@ -128,7 +128,13 @@ async fn a_points_prize_whose_credit_failed_stays_owed_and_the_sweep_credits_it_
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{o}");
-        let (status, paid) = pay(&s, &c.token, "owed-pay", json!({ "payload": o["qr_payload"] })).await;
+        let (status, paid) = pay(
+            &s,
+            &c.token,
+            "owed-pay",
+            json!({ "payload": o["qr_payload"] }),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{paid}");
         let earned = balance(&s, &c).await;
         assert_eq!(earned, 10, "1 point per whole CNY of the payment");
@@ -151,19 +157,13 @@ async fn a_points_prize_whose_credit_failed_stays_owed_and_the_sweep_credits_it_
         assert_eq!(sweep(&s).await, OwedPointsReport::default());
         // Older, with the credit still failing: it stays owed.
         s.clock.advance(SignedDuration::from_mins(2));
-        assert_eq!(
-            sweep(&s).await,
-            OwedPointsReport { paid: 0, failed: 1 }
-        );
+        assert_eq!(sweep(&s).await, OwedPointsReport { paid: 0, failed: 1 });
         assert_eq!(s.count("lottery_points_owed").await, 1);
         assert_eq!(balance(&s, &c).await, earned);
 
         // The credit works again: the sweep credits the draw once and forgets the debt.
         allow_lottery_credits(&s).await;
-        assert_eq!(
-            sweep(&s).await,
-            OwedPointsReport { paid: 1, failed: 0 }
-        );
+        assert_eq!(sweep(&s).await, OwedPointsReport { paid: 1, failed: 0 });
         assert_eq!(s.count("lottery_points_owed").await, 0);
         assert_eq!(balance(&s, &c).await, earned + 100);
         assert_eq!(s.count("points_movements WHERE kind = 'lottery'").await, 1);
@@ -181,10 +181,7 @@ async fn a_points_prize_whose_credit_failed_stays_owed_and_the_sweep_credits_it_
         )
         .await;
         assert_eq!(s.count("lottery_points_owed").await, 1);
-        assert_eq!(
-            sweep(&s).await,
-            OwedPointsReport { paid: 1, failed: 0 }
-        );
+        assert_eq!(sweep(&s).await, OwedPointsReport { paid: 1, failed: 0 });
         assert_eq!(s.count("lottery_points_owed").await, 0);
         assert_eq!(balance(&s, &c).await, earned + 100, "credited once");
         assert_eq!(s.count("points_movements WHERE kind = 'lottery'").await, 1);

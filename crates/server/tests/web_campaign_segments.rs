@@ -204,7 +204,8 @@ async fn campaign_form_segment_fields_are_stored_shown_checked_and_target_the_gr
         open_card(&s, &outside.id, "4111111111111111", 100_000, "2030-12").await;
         for (c, key) in [(&outside, "seg-pay-out"), (&inside, "seg-pay-in")] {
             let o = order(&s, &keys, "30.00").await;
-            let (status, paid) = pay(&s, &c.token, key, json!({ "payload": o["qr_payload"] })).await;
+            let (status, paid) =
+                pay(&s, &c.token, key, json!({ "payload": o["qr_payload"] })).await;
             assert_eq!(status, StatusCode::CREATED, "{paid}");
         }
         assert!(
