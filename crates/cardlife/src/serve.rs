@@ -88,8 +88,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
 }
 
 /// At start-up and then every minute: finish or void interrupted payments and expire unpaid
-/// orders, then settle every merchant's closed days (T+1; idempotent per merchant and day), as
-/// docs/merchants.md describes; then the group-buy deadline sweep; then the daily points job for today (docs/rewards.md). A failed round is logged and tried again next time.
+/// orders, then credit lottery points still owed (docs/rewards.md), then settle every
+/// merchant's closed days (T+1; idempotent per merchant and day), as docs/merchants.md
+/// describes; then the group-buy deadline sweep; then the daily points job for today (docs/rewards.md). A failed round is logged and tried again next time.
 pub(crate) async fn payment_jobs(app: cardlife_app::App) {
     use jiff::ToSpan;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -98,6 +99,10 @@ pub(crate) async fn payment_jobs(app: cardlife_app::App) {
         tick.tick().await;
         if let Err(e) = app.recover_payments().await {
             tracing::warn!(error = %e, "payment recovery sweep failed");
+        }
+        // Lottery points whose credit after the draw failed are credited, once per draw.
+        if let Err(e) = app.pay_owed_lottery_points().await {
+            tracing::warn!(error = %e, "lottery points sweep failed");
         }
         if let Ok(yesterday) = app.business_date().checked_sub(1.day())
             && let Err(e) = app.settle_through(yesterday).await

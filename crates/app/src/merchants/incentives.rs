@@ -332,6 +332,11 @@ impl App {
 
     async fn reward_cashier(&self, record: &OrderRecord) -> Result<(), AppError> {
         let store = self.incentive_store();
+        if let Some(granted) = store.reward(record.id).await? {
+            // The work ran before (the recovery sweep after a stopped process): the reward is
+            // granted once, and its transfer — possibly cut off by the stop — is made sure of.
+            return self.pay_granted_reward(&granted).await;
+        }
         let Some(staff) = store.cashier_of(record.id).await? else {
             return Ok(());
         };
@@ -383,35 +388,41 @@ impl App {
             return Ok(());
         }
         tx.commit().await?;
-        let payable = cashier_payable_account(staff);
-        let paid = async {
-            ensure_accounts(
-                self.ledger_service(),
-                vec![Account::new(
-                    payable,
-                    LEDGER_CNY,
-                    CODE_CASHIER_PAYABLE,
-                    AccountFlags::NONE,
-                )],
-            )
-            .await?;
-            self.apply_incentive_transfer(transfer(
-                derived_id("cashier-reward", record.id.as_bytes(), 0),
-                incentive_budget_account(plan.id),
-                payable,
-                fen(granted.amount)?,
-                CODE_CASHIER_REWARD,
-            ))
-            .await
-        }
-        .await;
-        if let Err(e) = paid {
+        if let Err(e) = self.pay_granted_reward(&reward).await {
             let mut tx = Tx::begin(self.db()).await?;
             IncentiveStore::undo_grant(&mut tx, &reward).await?;
             tx.commit().await?;
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Moves granted reward `r` from its programme's budget to the cashier's payable account,
+    /// under a transfer id derived from the order: a second call answers `exists` and moves
+    /// nothing. A reversed reward is left alone (its claw-back settled it).
+    async fn pay_granted_reward(&self, r: &RewardRecord) -> Result<(), AppError> {
+        if r.reversed_at.is_some() {
+            return Ok(());
+        }
+        let payable = cashier_payable_account(r.staff);
+        ensure_accounts(
+            self.ledger_service(),
+            vec![Account::new(
+                payable,
+                LEDGER_CNY,
+                CODE_CASHIER_PAYABLE,
+                AccountFlags::NONE,
+            )],
+        )
+        .await?;
+        self.apply_incentive_transfer(transfer(
+            derived_id("cashier-reward", r.order.as_bytes(), 0),
+            incentive_budget_account(r.plan),
+            payable,
+            fen(Money::cny(r.amount_fen))?,
+            CODE_CASHIER_REWARD,
+        ))
+        .await
     }
 
     /// After `record` was fully refunded: a reward granted on the refund's business date is

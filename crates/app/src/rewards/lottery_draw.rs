@@ -10,8 +10,10 @@
 //!    and the budgets read under the lock; a coupon prize is issued under its template's own
 //!    lock (whose budget, stock and caps hold as well — a refusal there is "no prize" too).
 //! 5. The chance is marked used, the prize counted under guarded updates (table CHECKs behind
-//!    them), the draw recorded with its random value — then commit. Points prizes are credited
-//!    after the commit, once per draw (`lottery` movements referenced by the draw id).
+//!    them), the draw recorded with its random value and a points prize recorded as owed —
+//!    then commit. The owed points are credited right after the commit, once per draw
+//!    (`lottery` movements referenced by the draw id); a credit that fails is retried by the
+//!    sweep (`lottery_owed`).
 
 use cardlife_kernel::CustomerId;
 use cardlife_rewards::RewardsError;
@@ -20,7 +22,7 @@ use cardlife_rewards::lottery::{
 };
 use cardlife_store::rewards::coupons::TemplateRecord;
 use cardlife_store::rewards::lottery::{
-    ChanceRecord, DrawRecord, LotteryRecord, LotteryStore, PrizeRecord,
+    ChanceRecord, DrawRecord, LotteryRecord, LotteryStore, OwedPointsRecord, PrizeRecord,
 };
 use cardlife_store::tx::Tx;
 use jiff::Timestamp;
@@ -28,9 +30,6 @@ use jiff::Timestamp;
 use super::lottery::{DrawView, LotteryTerms, draw_view, terms_of};
 use super::lottery_chances::{ChanceState, state_of};
 use crate::{App, AppError};
-
-/// Points movements of lottery prizes are recorded under this kind.
-const POINTS_KIND: &str = "lottery";
 
 fn refused(e: RewardsError) -> AppError {
     AppError::Rewards(e)
@@ -141,16 +140,10 @@ impl App {
             points: settled.points,
             drawn_at: now,
         };
-        LotteryStore::record_draw(&mut tx, &record).await?;
+        let owed = record_in(&mut tx, &record).await?;
         tx.commit().await?;
-        if settled.points > 0 {
-            let reference = draw_id.to_string();
-            if let Err(e) = self
-                .credit_points(customer, POINTS_KIND, &reference, settled.points)
-                .await
-            {
-                tracing::error!(error = %e, draw = %reference, "lottery points not credited");
-            }
+        if let Some(o) = &owed {
+            self.pay_owed_points_logged(o).await;
         }
         draw_view(&record, &prizes)
     }
@@ -223,6 +216,22 @@ impl App {
             points,
         })
     }
+}
+
+/// Records draw `d` inside its transaction and, for a points prize, the points it owes.
+async fn record_in(tx: &mut Tx, d: &DrawRecord) -> Result<Option<OwedPointsRecord>, AppError> {
+    LotteryStore::record_draw(tx, d).await?;
+    if d.points <= 0 {
+        return Ok(None);
+    }
+    let owed = OwedPointsRecord {
+        draw: d.id,
+        customer: d.customer,
+        points: d.points,
+        owed_at: d.drawn_at,
+    };
+    LotteryStore::owe_points(tx, &owed).await?;
+    Ok(Some(owed))
 }
 
 fn no_prize(picked: usize, reason: NoPrizeReason) -> DrawOutcome {

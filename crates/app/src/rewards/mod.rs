@@ -12,6 +12,7 @@ pub mod group_buy_money;
 pub mod lottery;
 pub mod lottery_chances;
 pub mod lottery_draw;
+pub mod lottery_owed;
 pub mod lottery_terms;
 pub mod mall;
 pub mod membership;

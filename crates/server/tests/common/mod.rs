@@ -46,6 +46,8 @@ pub struct TestServer {
     pub clock: FakeClock,
     pub outbox: Arc<DevOutbox>,
     pub backend: &'static str,
+    /// The application the router serves (for jobs no route runs: the periodic sweeps).
+    pub app: App,
     _dir: Option<tempfile::TempDir>,
     /// The PostgreSQL admin URL and database name, to drop the database afterwards.
     admin: Option<(String, String)>,
@@ -257,7 +259,7 @@ async fn spawn_with_rules(
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(serve(
         listener,
-        router(app, config, metrics_handle()),
+        router(app.clone(), config, metrics_handle()),
         std::future::pending(),
     ));
     TestServer {
@@ -265,6 +267,7 @@ async fn spawn_with_rules(
         url: url.to_owned(),
         client: reqwest::Client::new(),
         backend: db.backend(),
+        app,
         db,
         clock,
         outbox,

@@ -4,6 +4,9 @@
 //! the domain, then [`LotteryStore::use_chance`], [`LotteryStore::award`] (raising the prize's
 //! `awarded` and the lottery's totals under guards the table CHECKs back up) and
 //! [`LotteryStore::record_draw`] write — so concurrent draws never pass a budget or a stock.
+//! A points prize is recorded as owed in the same transaction ([`LotteryStore::owe_points`])
+//! and forgotten once credited ([`LotteryStore::points_paid`]); [`LotteryStore::owed_before`]
+//! gives the sweep what a failed credit or a stopped process left behind.
 
 use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
@@ -119,6 +122,20 @@ pub struct DrawRecord {
     pub points: i64,
     /// When.
     pub drawn_at: Timestamp,
+}
+
+/// Points a draw awarded that the customer is still owed (`lottery_points_owed`): written in
+/// the draw's transaction, deleted once the points are credited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedPointsRecord {
+    /// The draw that awarded them (the credit's reference).
+    pub draw: uuid::Uuid,
+    /// Who is owed.
+    pub customer: CustomerId,
+    /// How many (more than zero).
+    pub points: i64,
+    /// When the draw committed.
+    pub owed_at: Timestamp,
 }
 
 /// The lottery tables.
@@ -670,4 +687,70 @@ impl LotteryStore {
                 .collect()
         })
     }
+
+    /// Records inside the draw's transaction that `o.points` are owed for draw `o.draw`.
+    pub async fn owe_points(tx: &mut Tx, o: &OwedPointsRecord) -> Result<(), StoreError> {
+        let sql = "INSERT INTO lottery_points_owed (draw_id, customer_id, points, owed_at_ns) \
+                   VALUES ($1, $2, $3, $4)";
+        on_tx!(tx, |conn| {
+            sqlx::query(sql)
+                .bind(o.draw.to_string())
+                .bind(o.customer.as_uuid().to_string())
+                .bind(o.points)
+                .bind(ns(o.owed_at))
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })
+        .map_err(StoreError::from)
+    }
+
+    /// Forgets what draw `draw` owed: its points are credited.
+    pub async fn points_paid(&self, draw: uuid::Uuid) -> Result<(), StoreError> {
+        let sql = "DELETE FROM lottery_points_owed WHERE draw_id = $1";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(draw.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Points owed since before `before`, oldest first, at most `limit` (the sweep's work).
+    pub async fn owed_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OwedPointsRecord>, StoreError> {
+        let sql = "SELECT draw_id, customer_id, points, owed_at_ns FROM lottery_points_owed \
+                   WHERE owed_at_ns < $1 ORDER BY owed_at_ns, draw_id LIMIT $2";
+        on_pool!(&self.db, |pool| {
+            sqlx::query(sql)
+                .bind(ns(before))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(owed_from)
+                .collect()
+        })
+    }
+}
+
+fn owed_from<R: Row>(r: &R) -> Result<OwedPointsRecord, StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let draw: String = r.try_get("draw_id")?;
+    let customer: String = r.try_get("customer_id")?;
+    Ok(OwedPointsRecord {
+        draw: uuid_of(&draw, "draw id")?,
+        customer: CustomerId::from_uuid(uuid_of(&customer, "customer id")?),
+        points: r.try_get("points")?,
+        owed_at: instant(r.try_get("owed_at_ns")?)?,
+    })
 }
