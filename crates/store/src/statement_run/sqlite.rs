@@ -445,7 +445,7 @@ impl Writer {
     /// A writer of rows dated `statement_date` and due `due_date` (both yyyymmdd).
     fn new(statement_date: i64, due_date: i64) -> Self {
         let rows_per_insert = ROWS_PER_INSERT;
-        let bound = vec!["?"; BOUND_VALUES - 10].join(", ");
+        let bound = ["?"; BOUND_VALUES - 10].join(", ");
         let one = format!("({statement_date}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {due_date}, {bound})");
         let insert = |n: usize| {
             format!(
