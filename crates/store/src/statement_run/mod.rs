@@ -140,9 +140,10 @@ pub(crate) fn unpack_line(v: i64) -> Result<Line, StoreError> {
     }
     Ok(Line {
         kind,
+        // `ok_or_else`: an error built eagerly would be built and dropped for every line.
         bucket: *BUCKETS
             .get(((v >> 1) & 7) as usize)
-            .ok_or(StoreError::Corrupt("posted line bucket"))?,
+            .ok_or_else(|| StoreError::Corrupt("posted line bucket"))?,
         amount: Money::cny(amount),
         by_previous_grace: v & 1 == 1,
     })

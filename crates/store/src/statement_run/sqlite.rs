@@ -3,42 +3,60 @@
 //! One writer connection holds `BEGIN IMMEDIATE` for the whole run. [`READERS`] readers, each
 //! on a connection of its own (WAL lets them read beside the writer), take account ranges of
 //! [`RANGE_ACCOUNTS`] in order. For a range, SQLite returns two values: the previous rows'
-//! opening columns as one text, and the range's lines as one blob, the stored 16-byte record of
-//! each line (migration 0026) concatenated in one pass over the clustered `credit_posted_lines`
-//! key — no grouping, no sort, nothing computed or printed per line, one value crossing into
-//! Rust per range instead of one row per account. The reader walks the two in account order,
-//! folds each account with the credit rules and hands the range's rows to the writer, which
-//! inserts them in range order, [`ROWS_PER_INSERT`] rows per execution of one prepared
-//! statement, and commits once (WAL, `synchronous=FULL`).
+//! opening columns as one text (`printf` an account), and the range's lines as one blob, the
+//! stored 16-byte record of each line (migration 0026) concatenated in one pass over the
+//! clustered `credit_posted_lines` key — no grouping, no sort, nothing computed or printed per
+//! line, one value crossing into Rust per range instead of one row per account. The reader
+//! walks the two in account order, folds each account with the credit rules and hands the
+//! range's rows to the writer, which inserts them in range order while the readers go on,
+//! [`ROWS_PER_INSERT`] rows per execution of one prepared statement (the statement date and the
+//! due date, the same for every row of a run, are literals of it; 17 values are bound a row),
+//! and commits once (WAL, `synchronous=FULL`). Every [`WAL_FLUSH_RANGES`] ranges the log
+//! written so far is flushed to disk beside the work, so the commit's flush is short.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use cardlife_credit::billing::statement_run::{CycleFold, Line, RunTerms};
-use sqlx::{AssertSqlSafe, Connection, Row, SqliteConnection, SqlitePool};
+use cardlife_credit::billing::BillingError;
+use cardlife_credit::billing::statement_run::{CycleFold, Line, RunTerms, StatementRow};
+use jiff::civil::Date;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, AssertSqlSafe, Connection, Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
 
 use super::{
-    OPENING_COLUMNS, ROW_COLUMNS, ROW_VALUES, RunError, RunReport, RunSpec, opening_from,
-    previous_last_on_time, row_values, unpack_line, yyyymmdd,
+    OPENING_COLUMNS, ROW_COLUMNS, RunError, RunReport, RunSpec, opening_from,
+    previous_last_on_time, unpack_line, yyyymmdd,
 };
 use crate::error::StoreError;
 
 /// Readers in parallel: one per core of the reference box.
 const READERS: usize = 2;
-/// Accounts per range a reader takes at a time.
-const RANGE_ACCOUNTS: i64 = 8_192;
-/// Statement rows per insert execution (19 values each, 4,864 a statement; SQLite allows
-/// 32,766).
-const ROWS_PER_INSERT: usize = 256;
+/// Accounts per range a reader takes at a time (a range's records are ~2 MB; the writer's work
+/// left when the readers finish is at most [`RANGES_AHEAD`] ranges).
+const RANGE_ACCOUNTS: i64 = 4_096;
+/// Statement rows per insert execution (17 bound values each; SQLite allows 32,766 a
+/// statement).
+const ROWS_PER_INSERT: usize = 1_024;
 /// Ranges read ahead of the writer at most.
 const RANGES_AHEAD: usize = 4;
+/// The write-ahead log is flushed to disk every this many ranges written, while the run goes
+/// on, so the commit's own flush has little left to write.
+const WAL_FLUSH_RANGES: i64 = 8;
 /// Readers map the database file instead of copying each page through a small page cache.
 const READER_MMAP_BYTES: u64 = 1 << 40;
 
+/// Values bound per written row: every column but the statement date and the due date, which
+/// are the same for every row of a run and are literals of the prepared insert.
+const BOUND_VALUES: usize = 17;
+
+/// A statement row's bound values, in [`ROW_COLUMNS`] order without the statement date (first)
+/// and the due date (twelfth).
+type BoundRow = [i64; BOUND_VALUES];
+
 /// The rows of one account range, in account order.
-type RangeRows = Vec<[i64; ROW_VALUES]>;
+type RangeRows = Vec<BoundRow>;
 
 pub(super) async fn run(pool: &SqlitePool, spec: &RunSpec) -> Result<RunReport, RunError> {
     let mut conn = pool.acquire().await?;
@@ -62,6 +80,7 @@ pub(super) async fn run(pool: &SqlitePool, spec: &RunSpec) -> Result<RunReport, 
     .bind(yyyymmdd(spec.previous_date))
     .fetch_one(&mut *tx)
     .await?;
+    let started = std::time::Instant::now();
     let report = match first.zip(last) {
         Some((first, last)) => read_fold_write(pool, &mut tx, spec, first, last).await?,
         None => RunReport {
@@ -69,8 +88,20 @@ pub(super) async fn run(pool: &SqlitePool, spec: &RunSpec) -> Result<RunReport, 
             lines: 0,
         },
     };
+    let written = started.elapsed();
     tx.commit().await?;
+    tracing::debug!(?written, committed = ?started.elapsed(), "statement run");
     Ok(report)
+}
+
+/// The run's due date: rule 2 gives every account of one run the same.
+fn due_date(spec: &RunSpec) -> Result<Date, RunError> {
+    cardlife_credit::billing::cycle::CycleDates::of(spec.statement_date, &spec.product)
+        .map(|d| d.due)
+        .map_err(|source| RunError::Billing {
+            account_no: 0,
+            source,
+        })
 }
 
 /// Starts the readers over `first..=last` and writes their ranges in order.
@@ -114,7 +145,8 @@ async fn read_fold_write(
         }));
     }
     drop(send);
-    let mut writer = Writer::new();
+    let mut writer = Writer::new(yyyymmdd(spec.statement_date), yyyymmdd(due_date(spec)?));
+    let mut wal = WalFlush::new(pool);
     let mut pending: BTreeMap<i64, (RangeRows, u64)> = BTreeMap::new();
     let (mut expected, mut lines) = (0i64, 0u64);
     while let Some(read) = recv.recv().await {
@@ -124,6 +156,9 @@ async fn read_fold_write(
             writer.write(tx, &rows).await?;
             lines += n;
             expected += 1;
+            if expected % WAL_FLUSH_RANGES == 0 {
+                wal.start();
+            }
         }
     }
     for r in readers {
@@ -151,11 +186,13 @@ async fn read_range(
 ) -> Result<(RangeRows, u64), RunError> {
     // The range's openings as one text value (`account_no,balance,…;` an account, in key
     // order): one value crossing from SQLite for the whole range.
+    // `printf` formats an account's ten values in one call; a chain of `||` built and copied
+    // nineteen intermediate strings an account.
     let sql = format!(
-        "SELECT group_concat(p.account_no || ',' || {opening}, ';') \
+        "SELECT group_concat(printf('%d,%d,%d,%d,%d,%d,%d,%d,%d,%d', p.account_no, \
+         {OPENING_COLUMNS}), ';') \
          FROM credit_statement_rows p \
-         WHERE p.statement_date = $1 AND p.account_no >= $2 AND p.account_no < $3",
-        opening = OPENING_COLUMNS.replace(", ", " || ',' || ")
+         WHERE p.statement_date = $1 AND p.account_no >= $2 AND p.account_no < $3"
     );
     // Both values are read in place from their rows, not copied again: a range's lines are
     // megabytes.
@@ -187,13 +224,16 @@ async fn read_range(
         product: &spec.product,
         statement_date: spec.statement_date,
     };
+    let due = due_date(spec)?;
     let last_on_time = yyyymmdd(previous_last_on_time(spec)?);
     let mut lines = Records::new(records, lo, last_on_time)?;
-    let mut rows = Vec::with_capacity(RANGE_ACCOUNTS as usize);
+    let mut openings = Openings {
+        bytes: openings.as_bytes(),
+    };
+    let mut rows = Vec::with_capacity((hi - lo) as usize);
     let mut folded = 0;
     let mut previous = None;
-    for text in openings.split(';') {
-        let (account_no, opening) = parse_opening(text)?;
+    while let Some((account_no, opening)) = openings.next_account()? {
         if previous.is_some_and(|p| p >= account_no) {
             return Err(StoreError::Corrupt("statement rows out of key order").into());
         }
@@ -212,9 +252,40 @@ async fn read_range(
             lines.advance();
         }
         let cut = fold.cut(&terms).map_err(billing)?;
-        rows.push(row_values(spec.statement_date, account_no, &cut));
+        if cut.due_date != due {
+            return Err(billing(BillingError::Invariant(format!(
+                "due date {} where the run's is {due}",
+                cut.due_date
+            ))));
+        }
+        rows.push(bound_values(account_no, &cut));
     }
     Ok((rows, folded))
+}
+
+/// A cut row's values as the writer binds them: [`super::row_values`] without the statement
+/// date and the due date.
+fn bound_values(account_no: i64, r: &StatementRow) -> BoundRow {
+    let t = &r.totals;
+    [
+        account_no,
+        r.previous_balance.fen(),
+        t.payments_credits.fen(),
+        t.purchases.fen(),
+        t.cash_advances.fen(),
+        t.fees.fen(),
+        t.interest.fen(),
+        t.installments.fen(),
+        r.balance.fen(),
+        r.minimum_payment.fen(),
+        r.credit_limit.fen(),
+        r.owed.fee.fen(),
+        r.owed.interest.fen(),
+        r.owed.installment.fen(),
+        r.owed.cash.fen(),
+        r.owed.purchase.fen(),
+        r.overpayment.fen(),
+    ]
 }
 
 /// The stored line records of one range, read in key order (migration 0026): account_no's low
@@ -244,15 +315,12 @@ impl<'a> Records<'a> {
 
     /// The next record's account and line, checking the records ascend by account.
     fn peek(&mut self) -> Result<Option<(i64, Line)>, RunError> {
-        let Some(record) = self.bytes.get(..RECORD_LEN) else {
+        let Some(record) = self.bytes.first_chunk::<RECORD_LEN>() else {
             return Ok(None);
         };
-        let word = |at: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&record[at..at + 8]);
-            i64::from_be_bytes(b)
-        };
-        let (head, tail) = (word(0), word(8));
+        let (head, tail) = record.split_at(8);
+        let head = i64::from_be_bytes(head.try_into().unwrap_or_default());
+        let tail = i64::from_be_bytes(tail.try_into().unwrap_or_default());
         // The range is far narrower than 2^32 accounts: the low 32 bits name the account.
         let low = (head >> 32) & 0xffff_ffff;
         let account = self.lo + ((low - (self.lo & 0xffff_ffff)) & 0xffff_ffff);
@@ -271,32 +339,114 @@ impl<'a> Records<'a> {
     }
 }
 
-/// `account_no,balance,…,overpayment` back.
-fn parse_opening(text: &str) -> Result<(i64, [i64; 9]), RunError> {
-    let bad = || StoreError::Corrupt("statement row");
-    let mut parts = text.split(',').map(|p| p.parse::<i64>().map_err(|_| bad()));
-    let account_no = parts.next().ok_or_else(bad)??;
-    let mut opening = [0i64; 9];
-    for v in &mut opening {
-        *v = parts.next().ok_or_else(bad)??;
+/// The openings' text, `account_no,balance,…,overpayment` an account, `;` between accounts,
+/// read one account at a time.
+struct Openings<'a> {
+    bytes: &'a [u8],
+}
+
+impl Openings<'_> {
+    /// The next account and its nine opening values.
+    fn next_account(&mut self) -> Result<Option<(i64, [i64; 9])>, RunError> {
+        if self.bytes.is_empty() {
+            return Ok(None);
+        }
+        let account_no = self.number(b',')?;
+        let mut opening = [0i64; 9];
+        for (i, v) in opening.iter_mut().enumerate() {
+            *v = self.number(if i == 8 { b';' } else { b',' })?;
+        }
+        Ok(Some((account_no, opening)))
     }
-    if parts.next().is_some() {
-        return Err(bad().into());
+
+    /// A decimal integer ending at `end` (or at the end of the text after an account's last
+    /// value).
+    fn number(&mut self, end: u8) -> Result<i64, RunError> {
+        let bad = || RunError::from(StoreError::Corrupt("statement row"));
+        let (negative, mut at) = match self.bytes.first() {
+            Some(b'-') => (true, 1),
+            _ => (false, 0),
+        };
+        let digits_from = at;
+        let mut v: i64 = 0;
+        while let Some(&b) = self.bytes.get(at) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            let d = i64::from(b - b'0');
+            v = v
+                .checked_mul(10)
+                .and_then(|v| {
+                    if negative {
+                        v.checked_sub(d)
+                    } else {
+                        v.checked_add(d)
+                    }
+                })
+                .ok_or_else(bad)?;
+            at += 1;
+        }
+        if at == digits_from {
+            return Err(bad());
+        }
+        match self.bytes.get(at) {
+            Some(&b) if b == end => at += 1,
+            None if end == b';' => {}
+            _ => return Err(bad()),
+        }
+        self.bytes = self.bytes.get(at..).unwrap_or_default();
+        Ok(v)
     }
-    Ok((account_no, opening))
+}
+
+/// Flushes the write-ahead log to disk on a blocking thread while the run goes on: the data
+/// written so far reaches the disk beside the work instead of all at the commit. Durability
+/// does not rest on it — the commit flushes the log itself (`synchronous=FULL`) — so a flush
+/// that fails or has not finished changes nothing but the time.
+struct WalFlush {
+    path: std::path::PathBuf,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl WalFlush {
+    fn new(pool: &SqlitePool) -> Self {
+        let mut path = pool.connect_options().get_filename().as_os_str().to_owned();
+        path.push("-wal");
+        Self {
+            path: path.into(),
+            running: None,
+        }
+    }
+
+    /// Starts a flush unless one is still running.
+    fn start(&mut self) {
+        if self.running.as_ref().is_some_and(|r| !r.is_finished()) {
+            return;
+        }
+        let path = self.path.clone();
+        self.running = Some(tokio::task::spawn_blocking(move || {
+            if let Err(e) = std::fs::File::open(&path).and_then(|f| f.sync_data()) {
+                tracing::debug!(error = %e, "statement run: early flush of the log failed");
+            }
+        }));
+    }
 }
 
 /// Inserts rows [`ROWS_PER_INSERT`] at a time with one prepared statement, the rest one by one.
 struct Writer {
     full: String,
     single: String,
-    buffer: Vec<[i64; ROW_VALUES]>,
+    rows_per_insert: usize,
+    buffer: Vec<BoundRow>,
     written: u64,
 }
 
 impl Writer {
-    fn new() -> Self {
-        let one = format!("({})", vec!["?"; ROW_VALUES].join(", "));
+    /// A writer of rows dated `statement_date` and due `due_date` (both yyyymmdd).
+    fn new(statement_date: i64, due_date: i64) -> Self {
+        let rows_per_insert = ROWS_PER_INSERT;
+        let bound = ["?"; BOUND_VALUES - 10].join(", ");
+        let one = format!("({statement_date}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {due_date}, {bound})");
         let insert = |n: usize| {
             format!(
                 "INSERT INTO credit_statement_rows ({ROW_COLUMNS}) VALUES {}",
@@ -304,9 +454,10 @@ impl Writer {
             )
         };
         Self {
-            full: insert(ROWS_PER_INSERT),
+            full: insert(rows_per_insert),
             single: insert(1),
-            buffer: Vec::with_capacity(ROWS_PER_INSERT),
+            rows_per_insert,
+            buffer: Vec::with_capacity(rows_per_insert),
             written: 0,
         }
     }
@@ -314,11 +465,11 @@ impl Writer {
     async fn write(
         &mut self,
         conn: &mut SqliteConnection,
-        rows: &[[i64; ROW_VALUES]],
+        rows: &[BoundRow],
     ) -> Result<(), RunError> {
         for row in rows {
             self.buffer.push(*row);
-            if self.buffer.len() == ROWS_PER_INSERT {
+            if self.buffer.len() == self.rows_per_insert {
                 self.execute(conn, true).await?;
             }
         }
@@ -333,15 +484,18 @@ impl Writer {
     }
 
     async fn execute(&mut self, conn: &mut SqliteConnection, full: bool) -> Result<(), RunError> {
-        let take = if full { ROWS_PER_INSERT } else { 1 };
+        let take = if full { self.rows_per_insert } else { 1 };
         let sql = if full { &self.full } else { &self.single };
-        let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+        let mut args = SqliteArguments::default();
+        args.reserve(take * BOUND_VALUES, 0);
         for row in self.buffer.drain(..take) {
             for v in row {
-                q = q.bind(v);
+                args.add(v).map_err(sqlx::Error::Encode)?;
             }
         }
-        let done = q.execute(&mut *conn).await?;
+        let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), args)
+            .execute(&mut *conn)
+            .await?;
         self.written += done.rows_affected();
         Ok(())
     }
@@ -403,5 +557,46 @@ mod tests {
         records.advance();
         assert!(records.peek().is_err());
         assert!(Records::new(&backwards[..15], lo, 20260325).is_err());
+    }
+
+    #[test]
+    fn openings_read_back_account_by_account_and_refuse_malformed_text() {
+        let text = b"7,-5000,0,1000000,0,0,0,0,0,5000;14,9223372036854775807,1,2,3,4,5,6,7,-9223372036854775808";
+        let mut openings = Openings { bytes: text };
+        assert_eq!(
+            openings.next_account().unwrap(),
+            Some((7, [-5000, 0, 1_000_000, 0, 0, 0, 0, 0, 5000]))
+        );
+        assert_eq!(
+            openings.next_account().unwrap(),
+            Some((14, [i64::MAX, 1, 2, 3, 4, 5, 6, 7, i64::MIN]))
+        );
+        assert_eq!(openings.next_account().unwrap(), None);
+        for bad in [
+            &b"7,1,2,3,4,5,6,7,8"[..],                 // a value short
+            b"7,1,2,3,4,5,6,7,8,9,10",                 // a value too many
+            b"7,1,2,3,4,5,6,7,8,9;x",                  // not a number
+            b"7,1,2,,4,5,6,7,8,9",                     // an empty value
+            b"7,1,2,3,4,5,6,7,8,99999999999999999999", // beyond i64
+        ] {
+            let mut openings = Openings { bytes: bad };
+            let read = (0..3).try_for_each(|_| openings.next_account().map(|_| ()));
+            assert!(read.is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn the_writer_binds_every_column_but_the_two_a_run_fixes() {
+        let writer = Writer::new(20260407, 20260425);
+        let placeholders = writer.single.matches('?').count();
+        assert_eq!(placeholders, BOUND_VALUES);
+        assert_eq!(
+            writer.full.matches('?').count(),
+            BOUND_VALUES * writer.rows_per_insert
+        );
+        assert!(writer.single.ends_with(
+            "VALUES (20260407, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 20260425, ?, ?, ?, ?, ?, ?, ?)"
+        ));
+        assert_eq!(ROW_COLUMNS.split(", ").nth(11), Some("due_date"));
     }
 }
