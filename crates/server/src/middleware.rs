@@ -118,7 +118,9 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
         Ok(Ok(response)) => response,
         // A panic carries on to `CatchPanicLayer`, which answers and logs it.
         Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(_cancelled)) => ApiError::Internal(cardlife_app::AppError::Unavailable).into_response(),
+        Ok(Err(_cancelled)) => {
+            ApiError::Internal(cardlife_app::AppError::Unavailable).into_response()
+        }
         Err(_elapsed) => ApiError::Timeout.into_response(),
     }
 }
@@ -173,7 +175,10 @@ mod tests {
             &config(Duration::from_millis(20)),
         );
         let response = app.oneshot(request()).await.unwrap();
-        assert_eq!(response.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        );
         go.notify_one();
         tokio::time::timeout(Duration::from_secs(10), finished)
             .await

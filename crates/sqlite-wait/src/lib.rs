@@ -93,7 +93,11 @@ mod tests {
 
     #[test]
     fn the_sleeps_add_up_to_the_timeout() {
-        for timeout in [Duration::ZERO, Duration::from_micros(1), Duration::from_millis(50)] {
+        for timeout in [
+            Duration::ZERO,
+            Duration::from_micros(1),
+            Duration::from_millis(50),
+        ] {
             let n = tries_within(timeout);
             let slept: Duration = (0..n).map(pause).sum();
             assert!(slept >= timeout, "{timeout:?}: {n} tries sleep {slept:?}");

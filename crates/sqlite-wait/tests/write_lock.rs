@@ -42,9 +42,15 @@ async fn a_writer_waits_for_the_lock_and_then_writes() {
             .map(|_| ())
     });
     tokio::time::sleep(Duration::from_millis(30)).await;
-    assert!(!second.is_finished(), "the second writer must wait for the first");
+    assert!(
+        !second.is_finished(),
+        "the second writer must wait for the first"
+    );
     tx.commit().await.unwrap();
-    second.await.unwrap().expect("the second writer writes once the lock is free");
+    second
+        .await
+        .unwrap()
+        .expect("the second writer writes once the lock is free");
 
     let rows: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t ORDER BY n")
         .fetch_all(&mut holder)

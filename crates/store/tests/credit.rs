@@ -617,7 +617,9 @@ async fn a_command_abandoned_at_any_point_leaves_the_account_consistent() {
             let _ = abandoned.await;
             svc.authorise(CardRef::Pan(pan(PAN)), Money::cny(100), false, D1)
                 .await
-                .unwrap_or_else(|e| panic!("the command after the one abandoned at step {step}: {e}"));
+                .unwrap_or_else(|e| {
+                    panic!("the command after the one abandoned at step {step}: {e}")
+                });
         }
         let before = svc.account(account.id, Some(customer), D1).await.unwrap();
         assert!(before.pending >= Money::cny(60 * 100), "{before:?}");

@@ -144,7 +144,9 @@ impl LedgerService {
     ) -> Result<CreditCommit, StoreError> {
         check_size(mirrored.accounts.len())?;
         check_size(mirrored.transfers.len())?;
-        self.send(Batch::Credit(Box::new(mirrored))).await.map(CreditCommit)
+        self.send(Batch::Credit(Box::new(mirrored)))
+            .await
+            .map(CreditCommit)
     }
 
     /// Reads.
@@ -184,8 +186,13 @@ pub(crate) struct CreditCommit(Answer);
 
 impl CreditCommit {
     /// The commit's outcome (waits for it).
-    pub(crate) async fn outcome(&mut self) -> Result<crate::credit::writer::MirrorOutcome, StoreError> {
-        match (&mut self.0).await.map_err(|_| StoreError::WriterStopped)?? {
+    pub(crate) async fn outcome(
+        &mut self,
+    ) -> Result<crate::credit::writer::MirrorOutcome, StoreError> {
+        match (&mut self.0)
+            .await
+            .map_err(|_| StoreError::WriterStopped)??
+        {
             Outcome::Credit(outcome) => Ok(outcome),
             Outcome::Accounts(_) | Outcome::Transfers(_) | Outcome::Swept(_) => {
                 Err(StoreError::WriterStopped)
