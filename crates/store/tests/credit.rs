@@ -635,3 +635,49 @@ async fn a_command_abandoned_at_any_point_leaves_the_account_consistent() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_holders_accounts_are_theirs_only_in_opening_order_and_after_a_restart() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let (holder, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let first = svc.open_account(open(holder, PAN), D1).await.unwrap();
+        let theirs = svc
+            .open_account(open(other, "6225880137461241"), D1)
+            .await
+            .unwrap();
+        let second = svc
+            .open_account(open(holder, "6225880137461258"), D1)
+            .await
+            .unwrap();
+        let ids = |views: Vec<cardlife_store::credit::AccountView>| -> Vec<Uuid> {
+            views.into_iter().map(|a| a.id).collect()
+        };
+        assert_eq!(
+            ids(svc.accounts_of(holder, D1).await.unwrap()),
+            [first.id, second.id]
+        );
+        assert_eq!(ids(svc.accounts_of(other, D1).await.unwrap()), [theirs.id]);
+        assert!(
+            svc.accounts_of(Uuid::now_v7(), D1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(again.accounts_of(holder, D1).await.unwrap()),
+            [first.id, second.id]
+        );
+        assert_eq!(
+            ids(again.accounts_of(other, D1).await.unwrap()),
+            [theirs.id]
+        );
+    }
+}

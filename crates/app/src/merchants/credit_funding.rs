@@ -94,8 +94,9 @@ pub struct CreditCardFunding {
     credit: CreditService,
     ledger: LedgerService,
     clock: SharedClock,
-    /// Authorisations by the payment's idempotency key (the order), so a retry answers the
-    /// same authorisation and recovery finds it.
+    /// Authorisations of payments in flight by the payment's idempotency key (the order): a
+    /// retry answers the same authorisation without a read. Entries leave at capture or void;
+    /// after a restart the keyed authorisation in the store answers instead.
     by_key: Mutex<HashMap<u128, u128>>,
 }
 
@@ -233,8 +234,10 @@ impl CardFunding for CreditCardFunding {
                 ..Transfer::default()
             })
             .await?;
-            // Kept after capture: recovery of a payment captured here but not yet recorded
-            // must find the capture again (it answers success, and 303 answers `exists`).
+            // Forgotten once captured, so the map holds only payments in flight: a capture
+            // asked again (recovery of a payment captured here but not yet recorded) names the
+            // credit authorisation itself, which answers success, and 303 answers `exists`.
+            self.forget(r.idempotency_key);
             Ok(())
         })
     }

@@ -428,7 +428,8 @@ impl App {
             IncentiveStore::set_cashier(&mut tx, order.id, merchant, staff, now).await?;
         }
         tx.commit().await?;
-        self.order_view(order).await
+        // Just written: no refunds yet, and the code is the one above.
+        Ok(view_of(order, Vec::new(), Some(code.payload)))
     }
 
     pub(crate) async fn order_view(&self, o: OrderRecord) -> Result<OrderView, AppError> {
@@ -439,32 +440,7 @@ impl App {
             }
             _ => None,
         };
-        Ok(OrderView {
-            id: PaymentOrderId::from_uuid(o.id),
-            merchant: o.merchant,
-            merchant_ref: o.merchant_ref,
-            channel: o.channel,
-            status: o.status,
-            amount: Money::cny(o.goods_fen),
-            coupon: Money::cny(o.coupon_fen),
-            captured: Money::cny(o.captured_fen),
-            refunded: Money::cny(o.refunded_cash_fen),
-            fee: Money::cny(o.mdr_fen),
-            payer: o.payer,
-            qr_payload,
-            created_at: o.created_at,
-            expires_at: o.expires_at,
-            captured_at: o.captured_at,
-            refunds: refunds
-                .into_iter()
-                .map(|r| RefundView {
-                    number: u32::try_from(r.number).unwrap_or(0),
-                    requested: Money::cny(r.requested_fen),
-                    cash: Money::cny(r.cash_fen),
-                    at: r.at,
-                })
-                .collect(),
-        })
+        Ok(view_of(o, refunds, qr_payload))
     }
 
     /// One of the merchant's orders; another merchant's answers not found.
@@ -677,8 +653,18 @@ impl App {
         let result = self
             .pay_qr_unclaimed(payer, (&scope, key, hash), payload, (amount, coupon))
             .await;
-        let order = self.or_answered(&scope, key, &hash, result).await?;
-        self.order_view(order).await
+        match result {
+            // Captured by this request just now: no refund can exist yet, and a dynamic
+            // order's code is the payload scanned (`resolve_code` honours only the stored one).
+            Ok(order) => {
+                let qr_payload = (order.channel == "dynamic_qr").then(|| payload.to_owned());
+                Ok(view_of(order, Vec::new(), qr_payload))
+            }
+            Err(e) => {
+                let order = self.or_answered(&scope, key, &hash, Err(e)).await?;
+                self.order_view(order).await
+            }
+        }
     }
 
     /// The payment under a key found free; the key is claimed with the authorisation.
@@ -1371,6 +1357,36 @@ fn spend_domain(s: &SpendRecord) -> Result<DailySpend, AppError> {
         static_codes: Money::cny(s.static_fen),
         dynamic_codes: Money::cny(s.dynamic_fen),
     })
+}
+
+/// An order as answered: its record, its refunds and, for a dynamic order, its code's payload.
+fn view_of(o: OrderRecord, refunds: Vec<RefundRecord>, qr_payload: Option<String>) -> OrderView {
+    OrderView {
+        id: PaymentOrderId::from_uuid(o.id),
+        merchant: o.merchant,
+        merchant_ref: o.merchant_ref,
+        channel: o.channel,
+        status: o.status,
+        amount: Money::cny(o.goods_fen),
+        coupon: Money::cny(o.coupon_fen),
+        captured: Money::cny(o.captured_fen),
+        refunded: Money::cny(o.refunded_cash_fen),
+        fee: Money::cny(o.mdr_fen),
+        payer: o.payer,
+        qr_payload,
+        created_at: o.created_at,
+        expires_at: o.expires_at,
+        captured_at: o.captured_at,
+        refunds: refunds
+            .into_iter()
+            .map(|r| RefundView {
+                number: u32::try_from(r.number).unwrap_or(0),
+                requested: Money::cny(r.requested_fen),
+                cash: Money::cny(r.cash_fen),
+                at: r.at,
+            })
+            .collect(),
+    }
 }
 
 fn restore(o: &OrderRecord, refunds: &[RefundRecord]) -> Result<PaymentOrder, AppError> {

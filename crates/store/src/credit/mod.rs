@@ -215,6 +215,9 @@ struct Registry {
     by_lookup: HashMap<Vec<u8>, Uuid>,
     /// Card id → account.
     by_card: HashMap<Uuid, Uuid>,
+    /// Holder → their accounts as (number, id), in number order: a holder's accounts are found
+    /// without visiting (or waiting on) anyone else's.
+    by_customer: HashMap<Uuid, Vec<(u64, Uuid)>>,
 }
 
 fn date(text: &str) -> Result<Date, CreditError> {
@@ -386,6 +389,10 @@ impl CreditService {
             .write()
             .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
         reg.by_number.insert(live.number, live.id);
+        let held = reg.by_customer.entry(live.customer_id).or_default();
+        if let Err(at) = held.binary_search(&(live.number, live.id)) {
+            held.insert(at, (live.number, live.id));
+        }
         reg.by_id.insert(live.id, Arc::new(Mutex::new(live)));
         Ok(())
     }
@@ -425,6 +432,19 @@ impl CreditService {
             tracing::warn!(account = %live.id, "settled a credit command its caller abandoned");
         }
         Ok(live)
+    }
+
+    /// The ids of `customer_id`'s accounts, in number order (from memory).
+    fn ids_of(&self, customer_id: Uuid) -> Result<Vec<Uuid>, CreditError> {
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        Ok(reg
+            .by_customer
+            .get(&customer_id)
+            .map(|held| held.iter().map(|(_, id)| *id).collect())
+            .unwrap_or_default())
     }
 
     /// Every account id, in number order.
@@ -739,7 +759,7 @@ impl CreditService {
         today: Date,
     ) -> Result<Vec<AccountView>, CreditError> {
         let mut out = Vec::new();
-        for id in self.ids()? {
+        for id in self.ids_of(customer_id)? {
             let slot = self.slot(id)?;
             let live = self.lock(&slot).await?;
             if live.customer_id == customer_id {

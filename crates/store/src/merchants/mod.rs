@@ -392,7 +392,8 @@ impl MerchantStore {
     }
 
     /// Takes the nonce slot of a verified request; `false` when it was taken before (a replay).
-    /// Slots past their `keep_until` are swept first: the timestamp check alone rejects those.
+    /// Slots past their `keep_until` are swept in the same transaction (the timestamp check
+    /// alone rejects those): one commit a signed request, not two.
     pub async fn take_nonce(
         &self,
         key_id: &str,
@@ -403,18 +404,23 @@ impl MerchantStore {
         let sweep = "DELETE FROM merchant_nonces WHERE keep_until_ns < $1";
         let insert =
             "INSERT INTO merchant_nonces (key_id, nonce, keep_until_ns) VALUES ($1, $2, $3)";
-        let result = on_pool!(&self.db, |pool| {
-            sqlx::query(sweep).bind(ns(now)).execute(pool).await?;
+        let mut tx = Tx::begin(&self.db).await?;
+        let result = on_tx!(&mut tx, |conn| {
+            sqlx::query(sweep).bind(ns(now)).execute(&mut *conn).await?;
             sqlx::query(insert)
                 .bind(key_id)
                 .bind(nonce)
                 .bind(ns(keep_until))
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
         });
         match result {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(true)
+            }
+            // Dropped: rolled back, the sweep with it (the next request sweeps).
             Err(e) if is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e.into()),
         }
