@@ -1,9 +1,11 @@
 //! The middleware stack, outermost first: request id (set, then traced, then echoed), problem
-//! bodies stamped with that id, HTTP metrics, the request time limit, the body limit.
+//! bodies stamped with that id, HTTP metrics, the request time limit (which also reads the
+//! body, within the body limit, and runs the handler to its end), the body limit.
 
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::{Body, to_bytes};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
@@ -12,6 +14,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 
 use crate::ServerConfig;
 use crate::problem::{ApiError, Problem};
@@ -54,7 +57,10 @@ pub(crate) fn wrap(routes: Router, config: &ServerConfig) -> Router {
         .layer(middleware::from_fn(stamp_problems))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(record_metrics))
-        .layer(middleware::from_fn_with_state(config.request_timeout(), time_limit))
+        .layer(middleware::from_fn_with_state(
+            (config.request_timeout(), config.body_limit_bytes()),
+            time_limit,
+        ))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes()));
     routes.layer(stack)
 }
@@ -106,9 +112,129 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     response
 }
 
-async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
+/// The request's time limit, and where handlers are kept from being stopped half-way.
+///
+/// The body is read in full first, within the time limit and the body limit. The handler then
+/// runs in a task of its own, to its end: neither the time limit nor a client that hangs up can
+/// stop it between a durable write and the bookkeeping beside it (in-memory state that mirrors
+/// the store — a credit account, the flash-sale stock, session activity — stays in step). The
+/// answer waits for the handler within what is left of the limit; past it, 503 `TIMEOUT`
+/// (whose detail says a write may still have been made) while the handler finishes unwatched.
+async fn time_limit(
+    State((limit, body_limit_bytes)): State<(Duration, usize)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let deadline = tokio::time::Instant::now() + limit;
+    let (parts, body) = req.into_parts();
+    let bytes = match tokio::time::timeout_at(deadline, to_bytes(body, body_limit_bytes)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) if is_over_limit(&e) => {
+            return ApiError::PayloadTooLarge {
+                limit_bytes: body_limit_bytes,
+            }
+            .into_response();
+        }
+        Ok(Err(_)) => {
+            return ApiError::MalformedJson {
+                detail: "the request body could not be read".to_owned(),
+            }
+            .into_response();
+        }
+        Err(_elapsed) => return ApiError::Timeout.into_response(),
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
+    // In the request's span, so what the handler logs still names its request.
+    let handler = tokio::spawn(next.run(req).in_current_span());
+    match tokio::time::timeout_at(deadline, handler).await {
+        Ok(Ok(response)) => response,
+        // A panic goes on to the panic layer outside, as if the handler ran here.
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(_cancelled)) => {
+            ApiError::Internal(cardlife_app::AppError::Unavailable).into_response()
+        }
         Err(_elapsed) => ApiError::Timeout.into_response(),
+    }
+}
+
+/// Whether reading the body stopped at the body limit.
+fn is_over_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use axum::routing::post;
+    use cardlife_kernel::Secret;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn config(limit: Duration) -> ServerConfig {
+        ServerConfig::new(Secret::new("t".repeat(64)))
+            .unwrap()
+            .with_request_timeout(limit)
+            .with_body_limit_bytes(16)
+    }
+
+    fn post_with(body: &'static str) -> Request {
+        Request::post("/slow").body(Body::from(body)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_handler_past_the_time_limit_answers_timeout_and_still_runs_to_its_end() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        let routes = Router::new().route(
+            "/slow",
+            post(move |body: String| async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                flag.store(body == "pay", Ordering::SeqCst);
+                "done"
+            }),
+        );
+        let app = wrap(routes, &config(Duration::from_millis(50)));
+        let response = app.oneshot(post_with("pay")).await.unwrap();
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert!(!finished.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the handler was stopped at the time limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_before_any_handler_runs() {
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        let routes = Router::new().route(
+            "/slow",
+            post(move || async move {
+                flag.store(true, Ordering::SeqCst);
+            }),
+        );
+        let app = wrap(routes, &config(Duration::from_secs(5)));
+        let response = app
+            .oneshot(post_with("a body of more than sixteen bytes"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(!ran.load(Ordering::SeqCst));
     }
 }
