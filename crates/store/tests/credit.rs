@@ -681,3 +681,97 @@ async fn a_holders_accounts_are_theirs_only_in_opening_order_and_after_a_restart
         );
     }
 }
+
+#[tokio::test]
+async fn a_capture_and_the_transfers_after_it_commit_together_and_a_refused_one_leaves_the_capture()
+{
+    use cardlife_ledger::{Account, CreateTransferResult, Transfer, TransferFlags};
+    use cardlife_store::credit::mirror;
+
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let payee = 0xbeef_u128;
+        let made = ledger
+            .create_accounts(vec![Account {
+                id: payee,
+                ledger: 156,
+                code: 30,
+                ..Account::default()
+            }])
+            .await
+            .unwrap();
+        assert!(made.iter().all(|r| r.is_success()), "{made:?}");
+        let move_on = |auth: u128, to: u128, id: u128| {
+            let (number, _) = mirror::split_id(auth).unwrap();
+            Transfer {
+                id,
+                debit_account_id: mirror::global_id(number, 10),
+                credit_account_id: to,
+                amount: 12_345,
+                ledger: 156,
+                code: 303,
+                flags: TransferFlags::NONE,
+                ..Transfer::default()
+            }
+        };
+
+        let auth = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(12_345), false, D1)
+            .await
+            .unwrap();
+        let (view, moved) = svc
+            .capture_then(
+                auth.id,
+                Money::cny(12_345),
+                D1,
+                vec![move_on(auth.id, payee, 1)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (view.status, moved),
+            ("captured", Some(vec![CreateTransferResult::Ok]))
+        );
+        let paid = ledger.reader().account(payee).await.unwrap().unwrap();
+        assert_eq!(paid.credits_posted, 12_345);
+
+        // A transfer the ledger refuses is answered as such; the capture stands.
+        let second = svc
+            .authorise(CardRef::Pan(pan(PAN)), Money::cny(12_345), false, D1)
+            .await
+            .unwrap();
+        let (view, moved) = svc
+            .capture_then(
+                second.id,
+                Money::cny(12_345),
+                D1,
+                vec![move_on(second.id, 0xdead, 2)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(view.status, "captured");
+        assert_eq!(
+            moved,
+            Some(vec![CreateTransferResult::CreditAccountNotFound])
+        );
+        assert_eq!(
+            svc.authorisation(second.id).await.unwrap().status,
+            "captured"
+        );
+        assert_ledger_clean(&ledger).await;
+        // What memory says survives a restart.
+        let again = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(
+            again.authorisation(second.id).await.unwrap().status,
+            "captured"
+        );
+    }
+}

@@ -212,28 +212,41 @@ impl CardFunding for CreditCardFunding {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let captured = match view.status {
-                "captured" => view.captured,
+            let (_, number) = self.credit.account_of_authorisation(id)?;
+            let on_to_merchant = |amount: Money| -> Result<Transfer, AppError> {
+                Ok(Transfer {
+                    id: derived_id("credit-clearing", &id.to_be_bytes(), 0),
+                    debit_account_id: mirror::global_id(number, MERCHANT_CLEARING),
+                    credit_account_id: r.merchant_account,
+                    amount: fen(amount)?,
+                    ledger: LEDGER_CNY,
+                    code: CODE_CLEARING_TO_MERCHANT,
+                    flags: TransferFlags::NONE,
+                    ..Transfer::default()
+                })
+            };
+            match view.status {
+                // The capture and the move on to the merchant in one commit.
                 "pending" => {
-                    self.credit
-                        .capture(id, view.amount, self.today())
-                        .await?
-                        .captured
+                    let then = on_to_merchant(view.amount)?;
+                    let (_, moved) = self
+                        .credit
+                        .capture_then(id, view.amount, self.today(), vec![then])
+                        .await?;
+                    match moved.as_deref() {
+                        Some([CreateTransferResult::Ok | CreateTransferResult::Exists]) => {}
+                        Some([other]) => return Err(funding(format!("{other:?}"))),
+                        Some(_) | None => {
+                            self.transfer(then).await?;
+                        }
+                    }
+                }
+                // Captured before (a payment being recovered): the move is made if it was not.
+                "captured" => {
+                    self.transfer(on_to_merchant(view.captured)?).await?;
                 }
                 other => return Err(funding(format!("the authorisation is {other}"))),
-            };
-            let (_, number) = self.credit.account_of_authorisation(id)?;
-            self.transfer(Transfer {
-                id: derived_id("credit-clearing", &id.to_be_bytes(), 0),
-                debit_account_id: mirror::global_id(number, MERCHANT_CLEARING),
-                credit_account_id: r.merchant_account,
-                amount: fen(captured)?,
-                ledger: LEDGER_CNY,
-                code: CODE_CLEARING_TO_MERCHANT,
-                flags: TransferFlags::NONE,
-                ..Transfer::default()
-            })
-            .await?;
+            }
             // Forgotten once captured, so the map holds only payments in flight: a capture
             // asked again (recovery of a payment captured here but not yet recorded) names the
             // credit authorisation itself, which answers success, and 303 answers `exists`.

@@ -40,7 +40,7 @@ use cardlife_credit::billing::{
 };
 use cardlife_customers::Pan;
 use cardlife_kernel::{Money, round_half_up_to_fen};
-use cardlife_ledger::{Account, Transfer, TransferFlags};
+use cardlife_ledger::{Account, CreateTransferResult, Transfer, TransferFlags};
 use jiff::civil::Date;
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -122,8 +122,10 @@ pub enum Keyed {
 
 /// What applying a command came to.
 enum Applied {
-    /// Durable, with the answer stored under its key (if it had one).
-    Durable(Option<(u16, String)>),
+    /// Durable, with the answer stored under its key (if it had one), and the ledger's answers
+    /// for the transfers that were to go in its commit (`None`: they did not fit the commit and
+    /// were not sent).
+    Durable(Option<(u16, String)>, Option<Vec<CreateTransferResult>>),
     /// Its key was taken by another request meanwhile: nothing was written or changed.
     KeyTaken,
 }
@@ -559,11 +561,14 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
     ) -> Result<(), CreditError> {
-        self.apply_keyed(live, event, today, None).await.map(|_| ())
+        self.apply_keyed(live, event, today, None, Vec::new())
+            .await
+            .map(|_| ())
     }
 
     /// Applies one event and appends it durably, with `key`'s row and the answer `key` makes
-    /// from the account as the event leaves it (see the module documentation).
+    /// from the account as the event leaves it (see the module documentation). `also` are
+    /// main-ledger transfers to make in the same commit, after the event's own.
     ///
     /// The account is marked unsettled while the command runs; only a command that reaches its
     /// end clears the mark, so one whose future is dropped part-way leaves it for
@@ -574,9 +579,10 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
         key: Option<(&KeyedRequest, Answer<'_>)>,
+        also: Vec<Transfer>,
     ) -> Result<Applied, CreditError> {
         live.unsettled = true;
-        let applied = self.apply_unsettled(live, event, today, key).await;
+        let applied = self.apply_unsettled(live, event, today, key, also).await;
         live.unsettled = false;
         applied
     }
@@ -587,6 +593,7 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
         key: Option<(&KeyedRequest, Answer<'_>)>,
+        also: Vec<Transfer>,
     ) -> Result<Applied, CreditError> {
         let day = live.engine.today().map_or(today, |open| open.max(today));
         let json =
@@ -657,12 +664,17 @@ impl CreditService {
         let mut transfers = live.unsent.1.clone();
         transfers.extend(new_transfers);
         let carried = accounts.len() <= cardlife_ledger::BATCH_MAX
-            && transfers.len() <= cardlife_ledger::BATCH_MAX;
-        let (main_accounts, main_transfers) = if carried {
+            && transfers.len().saturating_add(also.len()) <= cardlife_ledger::BATCH_MAX;
+        let (main_accounts, mut main_transfers) = if carried {
             mirror::to_main(live.number, &accounts, &transfers)
         } else {
             (Vec::new(), Vec::new())
         };
+        // The event's own transfers first: what `also` takes from an account the event pays in.
+        let own = main_transfers.len();
+        if carried {
+            main_transfers.extend(also);
+        }
         let sent = self
             .ledger
             .send_credit(Mirrored {
@@ -681,7 +693,12 @@ impl CreditService {
         }
         .map_err(|e| CreditError::WriteFailed(e.to_string()));
         match committed.map(|o| (o.written, o)) {
-            Ok((Written::Durable, outcome)) => {
+            Ok((Written::Durable, mut outcome)) => {
+                let also_results = carried.then(|| {
+                    outcome
+                        .transfers
+                        .split_off(own.min(outcome.transfers.len()))
+                });
                 if let Some(next) = staged {
                     live.engine = next;
                 }
@@ -700,7 +717,7 @@ impl CreditService {
                 };
                 mirrored?;
                 self.sync(live).await?;
-                Ok(Applied::Durable(answer))
+                Ok(Applied::Durable(answer, also_results))
             }
             Ok((Written::KeyTaken, _)) => {
                 if staged.is_none() {
@@ -885,11 +902,12 @@ impl CreditService {
                 StoredEvent::Authorise { amount_fen, cash },
                 today,
                 Some((request, &make)),
+                Vec::new(),
             )
             .await?;
         match applied {
-            Applied::Durable(Some((status, body))) => Ok(Keyed::Ran { status, body }),
-            Applied::Durable(None) => Err(CreditError::Corrupt(
+            Applied::Durable(Some((status, body)), _) => Ok(Keyed::Ran { status, body }),
+            Applied::Durable(None, _) => Err(CreditError::Corrupt(
                 "a keyed command without its answer".into(),
             )),
             Applied::KeyTaken => match self.stored(request).await? {
@@ -972,6 +990,35 @@ impl CreditService {
         };
         self.apply(&mut live, event, today).await?;
         authorisation_view(&live, id, hold)
+    }
+
+    /// Captures an authorisation and makes `then` (main-ledger transfers, such as moving the
+    /// purchase on from the card's merchant clearing) in the same durable commit, after the
+    /// capture's own postings. Returns the ledger's answers for `then`, or `None` when they did
+    /// not fit the commit and were not sent (the caller makes them on their own).
+    pub async fn capture_then(
+        &self,
+        id: u128,
+        amount: Money,
+        today: Date,
+        then: Vec<Transfer>,
+    ) -> Result<(AuthorisationView, Option<Vec<CreateTransferResult>>), CreditError> {
+        let (slot, hold) = self.auth_slot(id)?;
+        let mut live = self.lock(&slot).await?;
+        authorisation_view(&live, id, hold)?;
+        let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
+        let event = StoredEvent::Capture {
+            hold: hold64,
+            amount_fen: amount.fen(),
+        };
+        let applied = self
+            .apply_keyed(&mut live, event, today, None, then)
+            .await?;
+        let results = match applied {
+            Applied::Durable(_, results) => results,
+            Applied::KeyTaken => None,
+        };
+        Ok((authorisation_view(&live, id, hold)?, results))
     }
 
     /// Reverses (voids) an authorisation.
