@@ -4,7 +4,8 @@
 //!
 //! - [`run`]: the run on either store. On SQLite ([`sqlite`]) the previous rows and the lines are
 //!   read in key order in parallel account ranges, each range's lines as one value of stored
-//!   16-byte records, folded in Rust and written in one durable transaction with a prepared
+//!   16-byte records taken from the cycle journal (one row per account and cycle, kept by
+//!   triggers on the lines; migration 0028), folded in Rust and written in one durable transaction with a prepared
 //!   multi-row insert. On PostgreSQL ([`postgres`]) the same fold reads one ordered stream of
 //!   lines packed per account and writes with `UNNEST` arrays.
 //! - [`baseline`]: the obvious SQL (`INSERT … SELECT … GROUP BY`) the run is measured and

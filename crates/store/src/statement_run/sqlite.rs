@@ -3,12 +3,14 @@
 //! One writer connection holds `BEGIN IMMEDIATE` for the whole run. [`READERS`] readers, each
 //! on a connection of its own (WAL lets them read beside the writer), take account ranges of
 //! [`RANGE_ACCOUNTS`] in order. For a range, SQLite returns two values: the previous rows'
-//! opening columns as one text (`printf` an account), and the range's lines as one blob, the
-//! stored 16-byte record of each line (migration 0026) concatenated in one pass over the
-//! clustered `credit_posted_lines` key — no grouping, no sort, nothing computed or printed per
-//! line, one value crossing into Rust per range instead of one row per account. The reader
-//! walks the two in account order, folds each account with the credit rules and hands the
-//! range's rows to the writer, which inserts them in range order while the readers go on,
+//! opening columns as one text (`printf` an account), and the range's lines as one blob: the
+//! stored 16-byte record of each line (migration 0026), which the cycle journal (migration
+//! 0028, kept by triggers on `credit_posted_lines`) already holds concatenated in line order
+//! per account, so SQLite steps one journal cell an account instead of one index cell a line —
+//! no grouping, no sort, nothing computed or printed per line, one value crossing into Rust per
+//! range instead of one row per account. The reader walks the two in account order, folds
+//! each account with the credit rules and hands the range's rows to the writer, which inserts
+//! them in range order while the readers go on,
 //! [`ROWS_PER_INSERT`] rows per execution of one prepared statement (the statement date and the
 //! due date, the same for every row of a run, are literals of it; 17 values are bound a row),
 //! and commits once (WAL, `synchronous=FULL`). Every [`WAL_FLUSH_RANGES`] ranges the log
@@ -205,12 +207,12 @@ async fn read_range(
     let Some(openings) = openings_row.try_get::<Option<&str>, _>(0)? else {
         return Ok((Vec::new(), 0));
     };
-    // Then the range's lines in one pass over the clustered key (cycle, account_no, line_no),
-    // each line's stored 16-byte record concatenated into one value: no grouping, no sort, no
-    // value computed or printed per line.
+    // Then the range's lines: the cycle journal (migration 0028) holds each account's line
+    // records already concatenated in line order, so the range is one pass over one journal
+    // cell an account (not one index cell a line), concatenated into one value.
     let records_row = sqlx::query(
-        "SELECT CAST(group_concat(l.record, '') AS BLOB) FROM credit_posted_lines l \
-         WHERE l.cycle = $1 AND l.account_no >= $2 AND l.account_no < $3",
+        "SELECT CAST(group_concat(j.records, '') AS BLOB) FROM credit_cycle_journal j \
+         WHERE j.cycle = $1 AND j.account_no >= $2 AND j.account_no < $3",
     )
     .bind(yyyymmdd(spec.statement_date))
     .bind(lo)
@@ -462,43 +464,62 @@ impl Writer {
         }
     }
 
+    /// Buffers `rows` and inserts every full execution's worth, each execution's arguments
+    /// built while SQLite runs the one before it: the writer is the run's longest path, and
+    /// building 17,408 values on the async side while its SQLite thread waited made it longer.
     async fn write(
         &mut self,
         conn: &mut SqliteConnection,
         rows: &[BoundRow],
     ) -> Result<(), RunError> {
-        for row in rows {
-            self.buffer.push(*row);
-            if self.buffer.len() == self.rows_per_insert {
-                self.execute(conn, true).await?;
-            }
+        self.buffer.extend_from_slice(rows);
+        let n = self.rows_per_insert;
+        let full = self.buffer.len() / n;
+        let mut args = match self.buffer.get(..n) {
+            Some(first) => Some(arguments(first)?),
+            None => None,
+        };
+        let mut chunk = 0;
+        while let Some(current) = args.take() {
+            let insert =
+                sqlx::query_with(AssertSqlSafe(self.full.as_str()), current).execute(&mut *conn);
+            // `join` polls the insert first (its first poll hands the statement to SQLite's
+            // thread), then builds the next arguments while that thread works.
+            let next_rows = (chunk + 1 < full)
+                .then(|| self.buffer.get((chunk + 1) * n..(chunk + 2) * n))
+                .flatten();
+            let build_next = async { next_rows.map(arguments).transpose() };
+            let (done, next) = futures_util::future::join(insert, build_next).await;
+            self.written += done?.rows_affected();
+            args = next?;
+            chunk += 1;
         }
+        self.buffer.drain(..full * n);
         Ok(())
     }
 
+    /// Inserts what is left in the buffer, one row an execution.
     async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), RunError> {
-        while !self.buffer.is_empty() {
-            self.execute(conn, false).await?;
+        for row in std::mem::take(&mut self.buffer) {
+            let done = sqlx::query_with(AssertSqlSafe(self.single.as_str()), arguments(&[row])?)
+                .execute(&mut *conn)
+                .await?;
+            self.written += done.rows_affected();
         }
         Ok(())
     }
+}
 
-    async fn execute(&mut self, conn: &mut SqliteConnection, full: bool) -> Result<(), RunError> {
-        let take = if full { self.rows_per_insert } else { 1 };
-        let sql = if full { &self.full } else { &self.single };
-        let mut args = SqliteArguments::default();
-        args.reserve(take * BOUND_VALUES, 0);
-        for row in self.buffer.drain(..take) {
-            for v in row {
-                args.add(v).map_err(sqlx::Error::Encode)?;
-            }
+/// The bound values of `rows`, in order, for one execution.
+fn arguments(rows: &[BoundRow]) -> Result<SqliteArguments, RunError> {
+    let mut args = SqliteArguments::default();
+    args.reserve(rows.len() * BOUND_VALUES, 0);
+    for row in rows {
+        for v in row {
+            args.add(*v).map_err(sqlx::Error::Encode)?;
         }
-        let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), args)
-            .execute(&mut *conn)
-            .await?;
-        self.written += done.rows_affected();
-        Ok(())
     }
+    Ok(args)
 }
 
 #[cfg(test)]
