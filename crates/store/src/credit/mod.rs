@@ -980,16 +980,8 @@ impl CreditService {
         amount: Money,
         today: Date,
     ) -> Result<AuthorisationView, CreditError> {
-        let (slot, hold) = self.auth_slot(id)?;
-        let mut live = self.lock(&slot).await?;
-        authorisation_view(&live, id, hold)?;
-        let hold64 = u64::try_from(hold).map_err(|_| CreditError::AuthorisationNotFound)?;
-        let event = StoredEvent::Capture {
-            hold: hold64,
-            amount_fen: amount.fen(),
-        };
-        self.apply(&mut live, event, today).await?;
-        authorisation_view(&live, id, hold)
+        let (view, _) = self.capture_then(id, amount, today, Vec::new()).await?;
+        Ok(view)
     }
 
     /// Captures an authorisation and makes `then` (main-ledger transfers, such as moving the

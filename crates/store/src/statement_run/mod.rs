@@ -201,9 +201,54 @@ pub(crate) const ROW_VALUES: usize = 19;
 
 /// A statement row's values, in [`ROW_COLUMNS`] order.
 pub fn row_values(statement_date: Date, account_no: i64, r: &StatementRow) -> [i64; ROW_VALUES] {
-    let t = &r.totals;
+    let v = values_but_dates(account_no, r);
+    let [
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+        a8,
+        a9,
+        b0,
+        b1,
+        b2,
+        b3,
+        b4,
+        b5,
+        b6,
+    ] = v;
     [
         yyyymmdd(statement_date),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+        a8,
+        a9,
+        yyyymmdd(r.due_date),
+        b0,
+        b1,
+        b2,
+        b3,
+        b4,
+        b5,
+        b6,
+    ]
+}
+
+/// A statement row's values in [`ROW_COLUMNS`] order without the two a run fixes for every row
+/// (the statement date, first, and the due date, twelfth): what the embedded run's writer binds.
+pub(crate) fn values_but_dates(account_no: i64, r: &StatementRow) -> [i64; ROW_VALUES - 2] {
+    let t = &r.totals;
+    [
         account_no,
         r.previous_balance.fen(),
         t.payments_credits.fen(),
@@ -214,7 +259,6 @@ pub fn row_values(statement_date: Date, account_no: i64, r: &StatementRow) -> [i
         t.installments.fen(),
         r.balance.fen(),
         r.minimum_payment.fen(),
-        yyyymmdd(r.due_date),
         r.credit_limit.fen(),
         r.owed.fee.fen(),
         r.owed.interest.fen(),

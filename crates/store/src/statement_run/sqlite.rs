@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use cardlife_credit::billing::BillingError;
-use cardlife_credit::billing::statement_run::{CycleFold, Line, RunTerms, StatementRow};
+use cardlife_credit::billing::statement_run::{CycleFold, Line, RunTerms};
 use jiff::civil::Date;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, AssertSqlSafe, Connection, Row, SqliteConnection, SqlitePool};
@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 
 use super::{
     OPENING_COLUMNS, ROW_COLUMNS, RunError, RunReport, RunSpec, opening_from,
-    previous_last_on_time, unpack_line, yyyymmdd,
+    previous_last_on_time, unpack_line, values_but_dates, yyyymmdd,
 };
 use crate::error::StoreError;
 
@@ -260,34 +260,9 @@ async fn read_range(
                 cut.due_date
             ))));
         }
-        rows.push(bound_values(account_no, &cut));
+        rows.push(values_but_dates(account_no, &cut));
     }
     Ok((rows, folded))
-}
-
-/// A cut row's values as the writer binds them: [`super::row_values`] without the statement
-/// date and the due date.
-fn bound_values(account_no: i64, r: &StatementRow) -> BoundRow {
-    let t = &r.totals;
-    [
-        account_no,
-        r.previous_balance.fen(),
-        t.payments_credits.fen(),
-        t.purchases.fen(),
-        t.cash_advances.fen(),
-        t.fees.fen(),
-        t.interest.fen(),
-        t.installments.fen(),
-        r.balance.fen(),
-        r.minimum_payment.fen(),
-        r.credit_limit.fen(),
-        r.owed.fee.fen(),
-        r.owed.interest.fen(),
-        r.owed.installment.fen(),
-        r.owed.cash.fen(),
-        r.owed.purchase.fen(),
-        r.overpayment.fen(),
-    ]
 }
 
 /// The stored line records of one range, read in key order (migration 0026): account_no's low
