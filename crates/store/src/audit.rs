@@ -5,10 +5,11 @@
 use jiff::Timestamp;
 use sqlx::Row;
 
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::tx::{Tx, on_tx};
+use crate::tx::Tx;
 
 /// The most entries one read returns.
 pub const AUDIT_PAGE_MAX: u32 = 500;
@@ -34,25 +35,25 @@ pub struct AuditEntry {
 
 /// Writes `entry` inside `tx`.
 pub async fn record(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
-    let sql = "INSERT INTO audit_log \
-               (id, at_ns, actor_kind, actor_id, action, subject_kind, subject_id, detail) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let id = uuid::Uuid::now_v7().to_string();
-    on_tx!(tx, |conn| {
-        sqlx::query(sql)
-            .bind(&id)
-            .bind(crate::merchants::ns(entry.at))
-            .bind(entry.actor_kind)
-            .bind(&entry.actor_id)
-            .bind(entry.action)
-            .bind(entry.subject_kind)
-            .bind(&entry.subject_id)
-            .bind(&entry.detail)
-            .execute(conn)
-            .await
-            .map(|_| ())
-    })?;
+    tx.run_one(record_stmt(entry)).await?;
     Ok(())
+}
+
+/// [`record`]'s statement (the entry's id drawn now).
+pub fn record_stmt(entry: &AuditEntry) -> Stmt {
+    stmt!(
+        "INSERT INTO audit_log \
+         (id, at_ns, actor_kind, actor_id, action, subject_kind, subject_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        uuid::Uuid::now_v7().to_string(),
+        crate::merchants::ns(entry.at),
+        entry.actor_kind,
+        &entry.actor_id,
+        entry.action,
+        entry.subject_kind,
+        &entry.subject_id,
+        &entry.detail,
+    )
 }
 
 /// A stored entry.

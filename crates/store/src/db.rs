@@ -90,14 +90,16 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Connection options for an embedded file: WAL, `synchronous=FULL`, foreign keys on.
+/// Connection options for an embedded file: WAL, `synchronous=FULL`, foreign keys on, and no
+/// checkpoint inside a commit (the pool's own task checkpoints, `crate::checkpoint`).
 pub(crate) fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true))
+        .foreign_keys(true)
+        .pragma("wal_autocheckpoint", "0"))
 }
 
 async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
@@ -112,6 +114,10 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
     let pool = SqlitePoolOptions::new()
         .max_connections(POOL_CONNECTIONS_MAX)
         .acquire_timeout(BUSY_TIMEOUT)
+        // A pooled connection to a file in this process cannot have gone away; the ping sqlx
+        // sends before handing one out was a round trip to the connection's thread on every
+        // read and every transaction (docs/benchmarks.md, "Round trips to the store").
+        .test_before_acquire(false)
         // SQLite's own busy handler sleeps whole milliseconds; ours wakes within microseconds of
         // the write lock coming free (`cardlife_sqlite_wait`).
         .after_connect(|conn, _| {
@@ -120,6 +126,7 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         .connect_with(options)
         .await?;
     check_durable(&pool).await?;
+    crate::checkpoint::spawn(pool.clone());
     Ok(pool)
 }
 

@@ -22,7 +22,9 @@
 //! - `rows`: the row types both backends decode.
 
 pub mod audit;
+pub mod batch;
 mod both;
+mod checkpoint;
 pub mod consents;
 pub mod console;
 pub mod credit;

@@ -5,11 +5,12 @@ use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
 use sqlx::Row;
 
+use crate::batch::{Stmt, Value, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::merchants::{instant, ns, uuid_of};
-use crate::tx::{Tx, on_tx};
+use crate::tx::Tx;
 
 /// The most decisions one read returns.
 pub const DECISIONS_PAGE_MAX: u32 = 200;
@@ -95,64 +96,64 @@ impl RiskStore {
 
     /// Replaces the profile read at `old_version` (`None`: none existed) with `new`; `false`
     /// when another payment changed it meanwhile (optimistic, like the daily QR spend).
-    pub async fn put_profile(
-        tx: &mut Tx,
+    /// As a statement for a batch (`crate::batch`): one row, none when the profile changed meanwhile.
+    pub fn put_profile_stmt(
         customer: CustomerId,
         old_version: Option<i64>,
         new: &ProfileRecord,
-    ) -> Result<bool, StoreError> {
-        let id = customer.as_uuid().to_string();
+    ) -> Stmt {
         let next = old_version.map_or(0, |v| v.saturating_add(1));
-        let sql = match old_version {
-            None => {
+        let args: Vec<Value> = vec![
+            customer.as_uuid().to_string().into(),
+            new.short_start.map(ns).into(),
+            new.short_count.into(),
+            new.long_start.map(ns).into(),
+            new.long_count.into(),
+            new.payments.into(),
+            new.usual_fen.into(),
+            next.into(),
+        ];
+        match old_version {
+            None => Stmt::new(
                 "INSERT INTO risk_profiles (customer_id, short_start_ns, short_count, \
                  long_start_ns, long_count, payments, usual_fen, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (customer_id) DO NOTHING"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (customer_id) DO NOTHING",
+                args,
+            ),
+            Some(old) => {
+                let mut args = args;
+                args.push(old.into());
+                Stmt::new(
+                    "UPDATE risk_profiles SET short_start_ns = $2, short_count = $3, \
+                     long_start_ns = $4, long_count = $5, payments = $6, usual_fen = $7, \
+                     version = $8 WHERE customer_id = $1 AND version = $9",
+                    args,
+                )
             }
-            Some(_) => {
-                "UPDATE risk_profiles SET short_start_ns = $2, short_count = $3, \
-                 long_start_ns = $4, long_count = $5, payments = $6, usual_fen = $7, \
-                 version = $8 WHERE customer_id = $1 AND version = $9"
-            }
-        };
-        let n = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(&id)
-                .bind(new.short_start.map(ns))
-                .bind(new.short_count)
-                .bind(new.long_start.map(ns))
-                .bind(new.long_count)
-                .bind(new.payments)
-                .bind(new.usual_fen)
-                .bind(next)
-                .bind(old_version.unwrap_or(0))
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        }
     }
 
     /// Writes a decision inside `tx`.
     pub async fn record(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
-        let sql = "INSERT INTO risk_decisions (id, customer_id, action, object_id, outcome, \
-                   score, reasons, facts, at_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(d.id.to_string())
-                .bind(d.customer.as_uuid().to_string())
-                .bind(&d.action)
-                .bind(&d.object)
-                .bind(&d.outcome)
-                .bind(d.score)
-                .bind(&d.reasons)
-                .bind(&d.facts)
-                .bind(ns(d.at))
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
+        tx.run_one(Self::record_stmt(d)).await?;
         Ok(())
+    }
+
+    /// [`Self::record`]'s statement.
+    pub fn record_stmt(d: &DecisionRecord) -> Stmt {
+        stmt!(
+            "INSERT INTO risk_decisions (id, customer_id, action, object_id, outcome, \
+             score, reasons, facts, at_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            d.id.to_string(),
+            d.customer.as_uuid().to_string(),
+            &d.action,
+            &d.object,
+            &d.outcome,
+            d.score,
+            &d.reasons,
+            &d.facts,
+            ns(d.at),
+        )
     }
 
     /// The customer's newest decisions, newest first.

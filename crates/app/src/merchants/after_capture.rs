@@ -10,10 +10,10 @@
 //! sees its effects (the default, which tests and simulated days rely on).
 
 use cardlife_kernel::Money;
+use cardlife_store::batch::Stmt;
 use cardlife_store::merchants::MerchantRecord;
 use cardlife_store::merchants::follow_ups::FollowUpStore;
 use cardlife_store::merchants::orders::{OrderRecord, OrderStore};
-use cardlife_store::tx::Tx;
 use jiff::Timestamp;
 
 use crate::{App, AppError};
@@ -29,17 +29,11 @@ pub enum AfterCapture {
 }
 
 impl App {
-    /// Called inside the capture's transaction: queues the follow-ups when they run later.
-    pub(crate) async fn queue_after_capture(
-        &self,
-        tx: &mut Tx,
-        order: uuid::Uuid,
-        now: Timestamp,
-    ) -> Result<(), AppError> {
-        if self.merchants().config.after_capture == AfterCapture::Queued {
-            FollowUpStore::enqueue(tx, order, now).await?;
-        }
-        Ok(())
+    /// Called inside the capture's transaction: the statement queueing the follow-ups when they
+    /// run later.
+    pub(crate) fn queue_after_capture(&self, order: uuid::Uuid, now: Timestamp) -> Option<Stmt> {
+        (self.merchants().config.after_capture == AfterCapture::Queued)
+            .then(|| FollowUpStore::enqueue_stmt(order, now))
     }
 
     /// Called once the capture committed: runs the follow-ups now, or hands them to a task.

@@ -601,11 +601,11 @@ impl App {
                 },
             ))?;
         let store = self.merchant_store();
-        let merchant = store
-            .key_owner(key_id)
+        let (merchant, keys) = store
+            .key_owner_keys(key_id)
             .await?
             .ok_or(MerchantsError::UnknownMerchant)?;
-        let keyring = self.keyring(merchant).await?;
+        let keyring = self.keyring(merchant, keys)?;
         let now = self.clock().now();
         let mut capture = Capture::<NonceKey>::default();
         let request = signing::Request { method, path, body };
@@ -626,8 +626,12 @@ impl App {
         }
     }
 
-    async fn keyring(&self, merchant: MerchantId) -> Result<MerchantKeyring, AppError> {
-        let keys = self.merchant_store().active_keys(merchant).await?;
+    /// The keyring of `merchant`'s active `keys`.
+    fn keyring(
+        &self,
+        merchant: MerchantId,
+        keys: Vec<KeyRecord>,
+    ) -> Result<MerchantKeyring, AppError> {
         let mut ring: Option<MerchantKeyring> = None;
         for k in keys {
             let secret = self.merchants().sealer.open(&Sealed {

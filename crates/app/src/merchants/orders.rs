@@ -24,14 +24,17 @@ use std::collections::HashMap;
 
 use cardlife_kernel::{CustomerId, MerchantId, Money, Secret};
 use cardlife_payments::limits::{self, Authentication, CodeKind, DailySpend, QrPayment};
-use cardlife_payments::mdr::PaymentType;
+use cardlife_payments::mdr::{FeePlan, PaymentType};
 use cardlife_payments::order::{
     NewOrder, OrderPricing, OrderStatus, PaymentOrder, PaymentOrderId, Refund, StoredOrder,
 };
 use cardlife_payments::paycode::{self, TokenRef, UsedPayCode};
-use cardlife_payments::qr::{DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, Tag};
+use cardlife_payments::qr::{
+    DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, PointOfInitiation, Tag,
+};
 use cardlife_store::StoreError;
 use cardlife_store::audit::{self, AuditEntry};
+use cardlife_store::batch::Batch;
 use cardlife_store::merchants::incentives::IncentiveStore;
 use cardlife_store::merchants::orders::{
     Claim, OrderRecord, OrderStore, RefundRecord, SpendRecord,
@@ -46,7 +49,7 @@ use super::funding::{AuthId, FundingRequest, derived_id, hold_id};
 use super::seal::keyed_hash;
 use super::{Capture, CardFunding, MerchantsError, webhooks};
 use crate::rewards::coupons::CouponId;
-use crate::risk::payment::{PaymentAsked, PaymentRisk, write_payment_risk};
+use crate::risk::payment::{PaymentAsked, PaymentRisk, push_payment_risk};
 use crate::{App, AppError};
 
 /// The longest idempotency key or merchant reference.
@@ -243,6 +246,9 @@ pub(crate) fn audit_entry_for(
 }
 
 /// The code id a payload carries in template 26, when the template is ours.
+/// A scanned code as stored, its merchant, and a dynamic code's order.
+type ResolvedCode = (CodeRecord, MerchantRecord, Option<OrderRecord>);
+
 fn code_id_of(payload: &Payload) -> Option<&str> {
     let account = payload
         .objects()
@@ -413,20 +419,27 @@ impl App {
             captured_at: None,
             version: 0,
         };
-        let mut tx = Tx::begin(self.db()).await?;
         let code = CodeRecord {
             id: code_id,
             merchant,
             kind: "dynamic".to_owned(),
             payload,
         };
-        MerchantStore::insert_code(&mut tx, &code, now).await?;
-        if !OrderStore::insert(&mut tx, &order).await? {
+        let mut batch = Batch::new();
+        batch.push(MerchantStore::insert_code_stmt(&code, now));
+        let inserted = batch.push(OrderStore::insert_stmt(&order));
+        if let Some(staff) = new.cashier {
+            batch.push(IncentiveStore::set_cashier_stmt(
+                order.id, merchant, staff, now,
+            ));
+        }
+        let mut tx = Tx::begin(self.db()).await?;
+        let mut ran = tx.run(batch).await?;
+        ran.rows(0)?;
+        if ran.rows(inserted)? != 1 {
             return Err(MerchantsError::MerchantRefTaken.into());
         }
-        if let Some(staff) = new.cashier {
-            IncentiveStore::set_cashier(&mut tx, order.id, merchant, staff, now).await?;
-        }
+        ran.finish()?;
         tx.commit().await?;
         // Just written: no refunds yet, and the code is the one above.
         Ok(view_of(order, Vec::new(), Some(code.payload)))
@@ -490,32 +503,32 @@ impl App {
         })
     }
 
-    async fn resolve_code(
-        &self,
-        payload: &str,
-    ) -> Result<(CodeRecord, MerchantRecord, Option<OrderRecord>), AppError> {
+    async fn resolve_code(&self, payload: &str) -> Result<ResolvedCode, AppError> {
         let decoded = Payload::decode(payload).map_err(MerchantsError::from)?;
         if !decoded.crc_valid() {
             return Err(MerchantsError::QrCrcInvalid.into());
         }
         let code_id = code_id_of(&decoded).ok_or(MerchantsError::QrUnknown)?;
-        let code = self
-            .merchant_store()
-            .code(code_id)
-            .await?
-            .ok_or(MerchantsError::QrUnknown)?;
+        // A dynamic code's order is read beside the code, not after it (one round trip to the
+        // store fewer); the code read decides whether it counts.
+        let dynamic = decoded.point_of_initiation() == Some(PointOfInitiation::Dynamic);
+        let orders = self.order_store();
+        let order_of_code = async {
+            match dynamic {
+                true => orders.by_code(code_id).await,
+                false => Ok(None),
+            }
+        };
+        let codes = self.merchant_store();
+        let (code, order) = tokio::try_join!(codes.code(code_id), order_of_code)?;
+        let code = code.ok_or(MerchantsError::QrUnknown)?;
         // The stored payload is the only one we honour: a re-signed variant is not ours.
         if code.payload != payload {
             return Err(MerchantsError::QrUnknown.into());
         }
         let merchant = self.merchant_record(code.merchant).await?;
         let order = match code.kind.as_str() {
-            "dynamic" => Some(
-                self.order_store()
-                    .by_code(&code.id)
-                    .await?
-                    .ok_or(MerchantsError::QrUnknown)?,
-            ),
+            "dynamic" => Some(order.ok_or(MerchantsError::QrUnknown)?),
             _ => None,
         };
         Ok((code, merchant, order))
@@ -647,11 +660,16 @@ impl App {
                 request_hash(&["pay_qr", payload, &amount_text, &c.to_string()])
             }
         };
-        if let Some(done) = self.answered(&scope, key, &hash).await? {
+        // The key and the code are read at once (neither needs the other).
+        let (done, resolved) = tokio::join!(
+            self.answered(&scope, key, &hash),
+            self.resolve_code(payload)
+        );
+        if let Some(done) = done? {
             return self.order_view(done).await;
         }
         let result = self
-            .pay_qr_unclaimed(payer, (&scope, key, hash), payload, (amount, coupon))
+            .pay_qr_unclaimed(payer, (&scope, key, hash), resolved, (amount, coupon))
             .await;
         match result {
             // Captured by this request just now: no refund can exist yet, and a dynamic
@@ -667,18 +685,19 @@ impl App {
         }
     }
 
-    /// The payment under a key found free; the key is claimed with the authorisation.
+    /// The payment under a key found free, of the scanned code as `resolved`; the key is
+    /// claimed with the authorisation.
     async fn pay_qr_unclaimed(
         &self,
         payer: CustomerId,
         (scope, key, hash): (&str, &str, [u8; 32]),
-        payload: &str,
+        resolved: Result<ResolvedCode, AppError>,
         (amount, coupon): (Option<Money>, Option<CouponId>),
     ) -> Result<OrderRecord, AppError> {
         if amount.is_some_and(|a| !a.is_positive()) {
             return Err(MerchantsError::InvalidAmount.into());
         }
-        let (code, merchant, order) = self.resolve_code(payload).await?;
+        let (code, merchant, order) = resolved?;
         ensure_approved(&merchant)?;
         let cashier = match &order {
             None => self.incentive_store().code_cashier(&code.id).await?,
@@ -761,11 +780,8 @@ impl App {
     /// A duplicate of a running payment with a coupon finds the coupon held by the first before
     /// it reaches the key: it is answered as a duplicate, like one without a coupon.
     async fn key_taken_meanwhile(&self, p: &Payment, refused: AppError) -> AppError {
-        match self.order_store().peek_key(&p.scope, &p.key).await {
-            Ok(Some(Claim::Existing { request_hash, .. })) if request_hash != p.hash.as_slice() => {
-                MerchantsError::IdempotencyKeyReused.into()
-            }
-            Ok(Some(_)) => MerchantsError::IdempotencyInProgress.into(),
+        match self.key_held(&p.scope, &p.key, &p.hash).await {
+            Ok(Some(held)) => held,
             Ok(None) | Err(_) => refused,
         }
     }
@@ -781,7 +797,9 @@ impl App {
         let discount = coupon.map(|c| c.1);
         let pricing = OrderPricing::new(p.amount, discount, None).map_err(MerchantsError::from)?;
         let config = &self.merchants().config;
-        let spent = self.order_store().spend(p.payer).await?;
+        // The payer's spend and risk profile, read at once.
+        let (orders, risks) = (self.order_store(), self.risk_store());
+        let (spent, profile) = tokio::try_join!(orders.spend(p.payer), risks.profile(p.payer))?;
         let spent_domain = spent.as_ref().map(spend_domain).transpose()?;
         let payment = QrPayment {
             amount: pricing.payable(),
@@ -838,13 +856,16 @@ impl App {
         record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
         // Last check before anything is written: a deny leaves only its decision record.
         let risk = self
-            .decide_payment(PaymentAsked {
-                payer: p.payer,
-                order: record.id,
-                amount: held,
-                channel: p.channel,
-                at: now,
-            })
+            .decide_payment(
+                PaymentAsked {
+                    payer: p.payer,
+                    order: record.id,
+                    amount: held,
+                    channel: p.channel,
+                    at: now,
+                },
+                profile,
+            )
             .await?;
         self.book_authorisation(&p, &mut record, (spent.as_ref(), &new_spend), &risk, now)
             .await?;
@@ -862,9 +883,14 @@ impl App {
             }
         };
         order.capture(now).map_err(MerchantsError::from)?;
-        self.funding().capture(auth, request).await?;
+        // The merchant's fee plan is read while the card side captures.
+        let (captured, plan) = tokio::join!(
+            self.funding().capture(auth, request),
+            self.fee_plan_for(&p.merchant, &record.channel)
+        );
+        captured?;
         self.record_capture(
-            &p.merchant,
+            (&p.merchant, plan?),
             &mut record,
             auth,
             (p.actor.0, p.actor.1.clone()),
@@ -880,7 +906,7 @@ impl App {
     /// are handed to a task). Also how recovery finishes an interrupted payment.
     pub(crate) async fn record_capture(
         &self,
-        merchant: &MerchantRecord,
+        (merchant, plan): (&MerchantRecord, FeePlan),
         record: &mut OrderRecord,
         auth: AuthId,
         actor: (&'static str, String),
@@ -888,9 +914,7 @@ impl App {
         now: Timestamp,
     ) -> Result<(), AppError> {
         let captured = Money::cny(record.authorised_fen);
-        let fee = self
-            .fee_plan_for(merchant, &record.channel)
-            .await?
+        let fee = plan
             .merchant_fee(PaymentType::Credit, captured)
             .map_err(|_| MerchantsError::InvalidAmount)?;
         record.status = status_str(OrderStatus::Captured).to_owned();
@@ -898,19 +922,37 @@ impl App {
         record.captured_at = Some(now);
         record.mdr_fen = fee.fen();
         record.funding_auth_id = Some(uuid::Uuid::from_u128(auth.0).to_string());
-        let mut tx = Tx::begin(self.db()).await?;
-        if !OrderStore::update(&mut tx, record).await? {
-            return Err(MerchantsError::Conflict.into());
-        }
+        // One batch: a single round trip to the store before the commit.
+        let mut batch = Batch::new();
+        let update = batch.push(OrderStore::update_stmt(record));
         record.version += 1;
-        SettlementStore::delete_attempt(&mut tx, record.id).await?;
+        batch.push(SettlementStore::delete_attempt_stmt(record.id));
         let detail = serde_json::json!({ "amount": captured.to_string(), "fee": fee.to_string() });
         let entry = audit_entry(actor.0, actor.1, now, "order.capture", record, detail);
-        audit::record(&mut tx, &entry).await?;
+        batch.push(audit::record_stmt(&entry));
         let (subject, data) = (record.id.to_string(), webhooks::order_data(record));
-        webhooks::enqueue(&mut tx, merchant.id, "order.paid", &subject, data, now).await?;
-        OrderStore::finish_key(&mut tx, scope, key, &record.id.to_string()).await?;
-        self.queue_after_capture(&mut tx, record.id, now).await?;
+        batch.push(webhooks::enqueue_stmt(
+            merchant.id,
+            "order.paid",
+            &subject,
+            data,
+            now,
+        )?);
+        batch.push(OrderStore::finish_key_stmt(
+            scope,
+            key,
+            &record.id.to_string(),
+        ));
+        if let Some(queue) = self.queue_after_capture(record.id, now) {
+            batch.push(queue);
+        }
+        let mut tx = Tx::begin(self.db()).await?;
+        let mut ran = tx.run(batch).await?;
+        if ran.rows(update)? != 1 {
+            record.version -= 1;
+            return Err(MerchantsError::Conflict.into());
+        }
+        ran.finish()?;
         tx.commit().await?;
         self.run_after_capture(merchant, record).await;
         Ok(())
@@ -926,34 +968,31 @@ impl App {
         risk: &PaymentRisk,
         now: Timestamp,
     ) -> Result<(), AppError> {
-        let mut tx = Tx::begin(self.db()).await?;
+        // Sent as one batch (one round trip to the store), checked in the order written.
+        let mut batch = Batch::new();
         // The key first: a concurrent duplicate waits here for this transaction, then finds
-        // the key taken and writes nothing.
-        match OrderStore::claim_key_in(&mut tx, &p.scope, &p.key, &p.hash, now).await? {
-            Claim::New => {}
-            Claim::Existing { request_hash, .. } if request_hash != p.hash.as_slice() => {
-                return Err(MerchantsError::IdempotencyKeyReused.into());
-            }
-            Claim::Existing { .. } => return Err(MerchantsError::IdempotencyInProgress.into()),
-        }
-        if p.existing.is_some() {
-            if !OrderStore::update(&mut tx, record).await? {
-                return Err(MerchantsError::Conflict.into());
-            }
-            record.version += 1;
-        } else if !OrderStore::insert(&mut tx, record).await? {
-            return Err(MerchantsError::MerchantRefTaken.into());
-        } else if let Some(staff) = p.cashier {
-            IncentiveStore::set_cashier(&mut tx, record.id, p.merchant.id, staff, now).await?;
+        // the key taken (and everything after it is rolled back).
+        let claim = batch.push(OrderStore::claim_key_stmt(&p.scope, &p.key, &p.hash, now));
+        let order_row = match &p.existing {
+            Some(_) => batch.push(OrderStore::update_stmt(record)),
+            None => batch.push(OrderStore::insert_stmt(record)),
+        };
+        if p.existing.is_none()
+            && let Some(staff) = p.cashier
+        {
+            batch.push(IncentiveStore::set_cashier_stmt(
+                record.id,
+                p.merchant.id,
+                staff,
+                now,
+            ));
         }
         let new = SpendRecord {
             spent_on: new.date.to_string(),
             static_fen: new.static_codes.fen(),
             dynamic_fen: new.dynamic_codes.fen(),
         };
-        if !OrderStore::put_spend(&mut tx, p.payer, old, &new).await? {
-            return Err(MerchantsError::Conflict.into());
-        }
+        let spend = batch.push(OrderStore::put_spend_stmt(p.payer, old, &new));
         let attempt = AttemptRecord {
             order: record.id,
             scope: p.scope.clone(),
@@ -968,19 +1007,16 @@ impl App {
             amount_fen: record.authorised_fen,
             started_at: now,
         };
-        SettlementStore::insert_attempt(&mut tx, &attempt).await?;
-        write_payment_risk(&mut tx, risk).await?;
-        if let Some((used, keep_until)) = p.used_code {
-            let token = used.token.value();
-            if !OrderStore::take_paycode(&mut tx, token, used.issued_at, used.nonce, keep_until)
-                .await?
-            {
-                return Err(MerchantsError::PayCode(
-                    cardlife_payments::error::PayCodeError::AlreadyUsed,
-                )
-                .into());
-            }
-        }
+        batch.push(SettlementStore::insert_attempt_stmt(&attempt));
+        let profile = push_payment_risk(&mut batch, risk);
+        let paycode = p.used_code.map(|(used, keep_until)| {
+            batch.push(OrderStore::take_paycode_stmt(
+                used.token.value(),
+                used.issued_at,
+                used.nonce,
+                keep_until,
+            ))
+        });
         let detail = serde_json::json!({ "amount": Money::cny(record.authorised_fen).to_string(), "channel": p.channel });
         let entry = audit_entry(
             p.actor.0,
@@ -990,9 +1026,58 @@ impl App {
             record,
             detail,
         );
-        audit::record(&mut tx, &entry).await?;
+        batch.push(audit::record_stmt(&entry));
+        let mut tx = Tx::begin(self.db()).await?;
+        let mut ran = tx.run(batch).await?;
+        if ran.rows(claim)? != 1 {
+            // Its holder committed before this claim looked (or freed it since: in progress).
+            drop(tx);
+            return Err(match self.key_held(&p.scope, &p.key, &p.hash).await? {
+                Some(held) => held,
+                None => MerchantsError::IdempotencyInProgress.into(),
+            });
+        }
+        if ran.rows(order_row)? != 1 {
+            return Err(match p.existing {
+                Some(_) => MerchantsError::Conflict,
+                None => MerchantsError::MerchantRefTaken,
+            }
+            .into());
+        }
+        if ran.rows(spend)? != 1 || ran.rows(profile)? != 1 {
+            return Err(MerchantsError::Conflict.into());
+        }
+        if let Some(paycode) = paycode
+            && ran.rows(paycode)? != 1
+        {
+            return Err(MerchantsError::PayCode(
+                cardlife_payments::error::PayCodeError::AlreadyUsed,
+            )
+            .into());
+        }
+        ran.finish()?;
         tx.commit().await?;
+        if p.existing.is_some() {
+            record.version += 1;
+        }
         Ok(())
+    }
+
+    /// Why a held key refuses a payment: used for another request, or still in progress;
+    /// `None` when the key is free.
+    async fn key_held(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &[u8; 32],
+    ) -> Result<Option<AppError>, AppError> {
+        Ok(match self.order_store().peek_key(scope, key).await? {
+            Some(Claim::Existing { request_hash, .. }) if request_hash != hash.as_slice() => {
+                Some(MerchantsError::IdempotencyKeyReused.into())
+            }
+            Some(_) => Some(MerchantsError::IdempotencyInProgress.into()),
+            None => None,
+        })
     }
 
     /// The funding side refused: the order cancelled and its key freed, in one transaction.

@@ -72,8 +72,9 @@ impl App {
             let auth = self.authorisation_of(record.id).await?;
             match self.funding().capture(auth, request).await {
                 Ok(()) => {
+                    let plan = self.fee_plan_for(&merchant, &record.channel).await?;
                     self.record_capture(
-                        &merchant,
+                        (&merchant, plan),
                         &mut record,
                         auth,
                         ("system", "recovery".to_owned()),

@@ -14,6 +14,7 @@ use cardlife_payments::webhook::{
     WebhookSecret,
 };
 use cardlife_store::audit::{self, AuditEntry};
+use cardlife_store::batch::Stmt;
 use cardlife_store::merchants::orders::OrderRecord;
 use cardlife_store::merchants::webhooks::{
     AttemptRecord, EndpointRecord, EventRecord, WebhookStore,
@@ -164,6 +165,19 @@ pub(crate) async fn enqueue(
     data: serde_json::Value,
     now: Timestamp,
 ) -> Result<(), AppError> {
+    tx.run_one(enqueue_stmt(merchant, event_type, subject, data, now)?)
+        .await?;
+    Ok(())
+}
+
+/// [`enqueue`]'s statement, for a transaction that sends its statements as one batch.
+pub(crate) fn enqueue_stmt(
+    merchant: MerchantId,
+    event_type: &str,
+    subject: &str,
+    data: serde_json::Value,
+    now: Timestamp,
+) -> Result<Stmt, AppError> {
     let id = event_id(event_type, subject);
     let body = serde_json::json!({
         "id": id.to_string(),
@@ -176,8 +190,13 @@ pub(crate) async fn enqueue(
     // The pure rules bound the type and the size.
     WebhookEvent::new(id, merchant, event_type, body.clone().into_bytes(), now)
         .map_err(|_| corrupt("webhook event"))?;
-    WebhookStore::enqueue(tx, &id.to_string(), merchant, event_type, &body, now).await?;
-    Ok(())
+    Ok(WebhookStore::enqueue_stmt(
+        &id.to_string(),
+        merchant,
+        event_type,
+        &body,
+        now,
+    ))
 }
 
 /// An order as a webhook's `data`.

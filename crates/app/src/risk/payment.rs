@@ -4,12 +4,12 @@
 
 use cardlife_kernel::{BusinessZone, CustomerId, Money};
 use cardlife_risk::{Decision, Outcome, PaymentFacts, Profile, Window, decide_payment};
+use cardlife_store::batch::Batch;
 use cardlife_store::risk::{DecisionRecord, ProfileRecord, RiskStore};
 use cardlife_store::tx::Tx;
 use jiff::Timestamp;
 
 use super::RiskError;
-use crate::merchants::MerchantsError;
 use crate::{App, AppError};
 
 /// A payment's decision, ready to be written in the payment's first transaction.
@@ -86,14 +86,14 @@ fn facts_json(
 }
 
 impl App {
-    /// Decides on a payment from the payer's profile; a deny is recorded at once and answers
-    /// [`RiskError::Declined`].
+    /// Decides on a payment from the payer's profile as `stored` (read by the caller beside its
+    /// own reads); a deny is recorded at once and answers [`RiskError::Declined`].
     pub(crate) async fn decide_payment(
         &self,
         asked: PaymentAsked<'_>,
+        stored: Option<ProfileRecord>,
     ) -> Result<PaymentRisk, AppError> {
         let policy = self.risk_policy();
-        let stored = self.risk_store().profile(asked.payer).await?;
         let profile = stored.as_ref().map(profile_of).unwrap_or_default();
         let facts = PaymentFacts {
             at: asked.at,
@@ -135,13 +135,12 @@ impl App {
     }
 }
 
-/// Writes an allowed (or reviewed) payment's decision and the payer's new profile inside the
-/// payment's first transaction; a profile changed meanwhile is a conflict, like the QR spend.
-pub(crate) async fn write_payment_risk(tx: &mut Tx, risk: &PaymentRisk) -> Result<(), AppError> {
-    RiskStore::record(tx, &risk.record).await?;
+/// The statements writing an allowed (or reviewed) payment's decision and the payer's new
+/// profile, for the payment's first transaction. Returns the profile's place in `batch`: the
+/// caller refuses the payment as a conflict when it touched no row (another payment changed the
+/// profile meanwhile, like the QR spend).
+pub(crate) fn push_payment_risk(batch: &mut Batch, risk: &PaymentRisk) -> usize {
+    batch.push(RiskStore::record_stmt(&risk.record));
     let (version, profile) = &risk.profile;
-    if !RiskStore::put_profile(tx, risk.payer, *version, profile).await? {
-        return Err(MerchantsError::Conflict.into());
-    }
-    Ok(())
+    batch.push(RiskStore::put_profile_stmt(risk.payer, *version, profile))
 }

@@ -65,6 +65,7 @@ impl Plan {
                 fixed_seconds: 1.0,
                 rates: vec![500.0, 1_000.0],
                 step_seconds: 1.0,
+                step_requests_min: 0,
             }
         } else {
             Ladder {
@@ -74,6 +75,7 @@ impl Plan {
                     1_000.0, 2_000.0, 5_000.0, 10_000.0, 15_000.0, 20_000.0, 30_000.0,
                 ],
                 step_seconds: 3.0,
+                step_requests_min: 300,
             }
         };
         Self {

@@ -23,8 +23,20 @@ pub struct Ladder {
     pub fixed_seconds: f64,
     /// The rising rates tried after it, per second.
     pub rates: Vec<f64>,
-    /// How long each rung lasts, in seconds.
+    /// How long each rung lasts at least, in seconds.
     pub step_seconds: f64,
+    /// The fewest requests a rung sends: a slow rung lasts longer, so its p99 is a percentile
+    /// and not the maximum of a few dozen requests (75 at 25/s over 3 s, whose p99 was their
+    /// slowest).
+    pub step_requests_min: u32,
+}
+
+impl Ladder {
+    /// How long the rung at `rate` lasts.
+    pub fn rung_seconds(&self, rate: f64) -> f64 {
+        self.step_seconds
+            .max(f64::from(self.step_requests_min) / rate)
+    }
 }
 
 /// One side's runs: the fixed rate, then the rungs climbed (the last one the first that missed,
@@ -93,7 +105,7 @@ where
     let steps = open_loop::step_rates(
         label,
         &ladder.rates,
-        |i, rate| run(i as u64 + 1, rate, ladder.step_seconds),
+        |i, rate| run(i as u64 + 1, rate, ladder.rung_seconds(rate)),
         |r: &Run| r.within(p99_ms_max),
         describe,
     )
@@ -215,6 +227,23 @@ mod tests {
     use super::*;
     use crate::bench::stats::Side;
 
+    #[test]
+    fn a_slow_rung_lasts_until_it_has_sent_enough_requests() {
+        let ladder = Ladder {
+            fixed_rate: 50.0,
+            fixed_seconds: 10.0,
+            rates: vec![25.0, 50.0, 100.0, 200.0],
+            step_seconds: 3.0,
+            step_requests_min: 300,
+        };
+        let got: Vec<f64> = ladder
+            .rates
+            .iter()
+            .map(|&r| ladder.rung_seconds(r))
+            .collect();
+        assert_eq!(got, [12.0, 6.0, 3.0, 3.0]);
+    }
+
     fn run(offered: f64, p99: f64, done: u64, failed: u64) -> Run {
         Run {
             offered,
@@ -259,6 +288,7 @@ mod tests {
             fixed_seconds: 1.0,
             rates: vec![25.0],
             step_seconds: 1.0,
+            step_requests_min: 0,
         };
         let ours = Climb {
             fixed: run(50.0, 4.0, 7, 0),

@@ -88,6 +88,7 @@ impl Plan {
                     fixed_seconds: 1.0,
                     rates: vec![50.0, 100.0],
                     step_seconds: 1.0,
+                    step_requests_min: 0,
                 },
             }
         } else {
@@ -99,6 +100,7 @@ impl Plan {
                     fixed_seconds: 10.0,
                     rates: vec![25.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0],
                     step_seconds: 3.0,
+                    step_requests_min: 300,
                 },
             }
         }

@@ -5,10 +5,10 @@
 use jiff::Timestamp;
 
 use super::{ns, uuid_of};
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::tx::{Tx, on_tx};
 
 /// The follow-up queue.
 #[derive(Debug, Clone)]
@@ -23,18 +23,14 @@ impl FollowUpStore {
     }
 
     /// Queues `order`'s follow-ups inside the capture's transaction.
-    pub async fn enqueue(tx: &mut Tx, order: uuid::Uuid, at: Timestamp) -> Result<(), StoreError> {
-        let sql = "INSERT INTO payment_follow_ups (order_id, queued_at_ns) VALUES ($1, $2) \
-                   ON CONFLICT (order_id) DO NOTHING";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(order.to_string())
-                .bind(ns(at))
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
+    /// As a statement for a batch (`crate::batch`).
+    pub fn enqueue_stmt(order: uuid::Uuid, at: Timestamp) -> Stmt {
+        stmt!(
+            "INSERT INTO payment_follow_ups (order_id, queued_at_ns) VALUES ($1, $2) \
+             ON CONFLICT (order_id) DO NOTHING",
+            order.to_string(),
+            ns(at),
+        )
     }
 
     /// Forgets `order`'s follow-ups: they have run.

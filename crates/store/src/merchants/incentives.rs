@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 
 use super::{instant, is_unique_violation, ns, uuid_of};
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -150,26 +151,21 @@ impl IncentiveStore {
     }
 
     /// Notes `staff` as the cashier of `order` (inside the order's transaction).
-    pub async fn set_cashier(
-        tx: &mut Tx,
+    /// As a statement for a batch (`crate::batch`).
+    pub fn set_cashier_stmt(
         order: uuid::Uuid,
         merchant: MerchantId,
         staff: uuid::Uuid,
         at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO order_cashiers (order_id, merchant_id, staff_id, created_at_ns) \
-                   VALUES ($1, $2, $3, $4)";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(order.to_string())
-                .bind(merchant.as_uuid().to_string())
-                .bind(staff.to_string())
-                .bind(ns(at))
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
+    ) -> Stmt {
+        stmt!(
+            "INSERT INTO order_cashiers (order_id, merchant_id, staff_id, created_at_ns) \
+             VALUES ($1, $2, $3, $4)",
+            order.to_string(),
+            merchant.as_uuid().to_string(),
+            staff.to_string(),
+            ns(at),
+        )
     }
 
     /// Notes `staff` as the cashier of the static code `code` (inside the code's transaction).

@@ -19,6 +19,7 @@ use cardlife_kernel::MerchantId;
 use jiff::Timestamp;
 use sqlx::Row;
 
+use crate::batch::{Batch, Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -352,18 +353,40 @@ impl MerchantStore {
         Ok(())
     }
 
-    /// The merchant owning the key `key_id`, if that key exists (active or retired).
-    pub async fn key_owner(&self, key_id: &str) -> Result<Option<MerchantId>, StoreError> {
-        let sql = "SELECT merchant_id FROM merchant_keys WHERE key_id = $1";
-        let owner: Option<String> = on_pool!(&self.db, |pool| {
-            sqlx::query_scalar(sql)
-                .bind(key_id)
-                .fetch_optional(pool)
-                .await
-        })?;
-        owner
-            .map(|o| uuid_of(&o, "merchant id").map(MerchantId::from_uuid))
-            .transpose()
+    /// The merchant owning the key `key_id` (active or retired) with that merchant's active
+    /// keys, oldest first, in one read; `None` when no such key exists.
+    pub async fn key_owner_keys(
+        &self,
+        key_id: &str,
+    ) -> Result<Option<(MerchantId, Vec<KeyRecord>)>, StoreError> {
+        let sql = "SELECT o.merchant_id AS owner, k.key_id, k.seal_key_id, k.nonce, k.sealed, \
+                   k.created_at_ns FROM merchant_keys o LEFT JOIN merchant_keys k \
+                   ON k.merchant_id = o.merchant_id AND k.retired_at_ns IS NULL \
+                   WHERE o.key_id = $1 ORDER BY k.created_at_ns, k.key_id";
+        on_pool!(&self.db, |pool| {
+            let rows = sqlx::query(sql).bind(key_id).fetch_all(pool).await?;
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let owner: String = first.try_get("owner")?;
+            let merchant = MerchantId::from_uuid(uuid_of(&owner, "merchant id")?);
+            let mut keys = Vec::with_capacity(rows.len());
+            for r in &rows {
+                // No active key left: the one row the join keeps has no key.
+                let Some(key_id) = r.try_get::<Option<String>, _>("key_id")? else {
+                    continue;
+                };
+                keys.push(KeyRecord {
+                    key_id,
+                    merchant,
+                    seal_key_id: r.try_get("seal_key_id")?,
+                    nonce: r.try_get("nonce")?,
+                    sealed: r.try_get("sealed")?,
+                    created_at: instant(r.try_get("created_at_ns")?)?,
+                });
+            }
+            Ok(Some((merchant, keys)))
+        })
     }
 
     /// A merchant's active keys, oldest first.
@@ -393,7 +416,8 @@ impl MerchantStore {
 
     /// Takes the nonce slot of a verified request; `false` when it was taken before (a replay).
     /// Slots past their `keep_until` are swept in the same transaction (the timestamp check
-    /// alone rejects those): one commit a signed request, not two.
+    /// alone rejects those), sent with the insert as one batch: one commit and one round trip
+    /// to the store a signed request.
     pub async fn take_nonce(
         &self,
         key_id: &str,
@@ -401,29 +425,27 @@ impl MerchantStore {
         keep_until: Timestamp,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let sweep = "DELETE FROM merchant_nonces WHERE keep_until_ns < $1";
-        let insert =
-            "INSERT INTO merchant_nonces (key_id, nonce, keep_until_ns) VALUES ($1, $2, $3)";
+        let mut batch = Batch::new();
+        batch.push(stmt!(
+            "DELETE FROM merchant_nonces WHERE keep_until_ns < $1",
+            ns(now)
+        ));
+        let insert = batch.push(stmt!(
+            "INSERT INTO merchant_nonces (key_id, nonce, keep_until_ns) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            key_id,
+            nonce,
+            ns(keep_until),
+        ));
         let mut tx = Tx::begin(&self.db).await?;
-        let result = on_tx!(&mut tx, |conn| {
-            sqlx::query(sweep).bind(ns(now)).execute(&mut *conn).await?;
-            sqlx::query(insert)
-                .bind(key_id)
-                .bind(nonce)
-                .bind(ns(keep_until))
-                .execute(&mut *conn)
-                .await
-                .map(|_| ())
-        });
-        match result {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(true)
-            }
-            // Dropped: rolled back, the sweep with it (the next request sweeps).
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
+        let mut ran = tx.run(batch).await?;
+        let taken = ran.rows(insert)? == 1;
+        ran.finish()?;
+        if taken {
+            tx.commit().await?;
         }
+        // Not taken: dropped, rolled back, the sweep with it (the next request sweeps).
+        Ok(taken)
     }
 
     /// Stores a QR code.
@@ -432,20 +454,21 @@ impl MerchantStore {
         code: &CodeRecord,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO qr_codes (id, merchant_id, kind, payload, created_at_ns) \
-                   VALUES ($1, $2, $3, $4, $5)";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(&code.id)
-                .bind(code.merchant.as_uuid().to_string())
-                .bind(&code.kind)
-                .bind(&code.payload)
-                .bind(ns(at))
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
+        tx.run_one(Self::insert_code_stmt(code, at)).await?;
         Ok(())
+    }
+
+    /// [`Self::insert_code`]'s statement.
+    pub fn insert_code_stmt(code: &CodeRecord, at: Timestamp) -> Stmt {
+        stmt!(
+            "INSERT INTO qr_codes (id, merchant_id, kind, payload, created_at_ns) \
+             VALUES ($1, $2, $3, $4, $5)",
+            &code.id,
+            code.merchant.as_uuid().to_string(),
+            &code.kind,
+            &code.payload,
+            ns(at),
+        )
     }
 
     /// A QR code by id.

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 
 use super::{instant, is_unique_violation, ns, uuid_of};
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -169,74 +170,66 @@ impl OrderStore {
     }
 
     /// Stores a new order; `Ok(false)` when the merchant already used `merchant_ref`.
-    pub async fn insert(tx: &mut Tx, o: &OrderRecord) -> Result<bool, StoreError> {
-        let sql = "INSERT INTO payment_orders (id, merchant_id, merchant_ref, channel, code_id, \
-                   payer_id, status, currency, goods_fen, coupon_fen, points_used, points_value_fen, \
-                   authorised_fen, captured_fen, refunded_goods_fen, refunded_cash_fen, mdr_fen, \
-                   funding_auth_id, created_at_ns, expires_at_ns, captured_at_ns, version) VALUES \
-                   ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                   $18, $19, $20, $21, $22)";
-        let result = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(o.id.to_string())
-                .bind(o.merchant.as_uuid().to_string())
-                .bind(&o.merchant_ref)
-                .bind(&o.channel)
-                .bind(&o.code_id)
-                .bind(o.payer.map(|p| p.as_uuid().to_string()))
-                .bind(&o.status)
-                .bind(&o.currency)
-                .bind(o.goods_fen)
-                .bind(o.coupon_fen)
-                .bind(o.points_used)
-                .bind(o.points_value_fen)
-                .bind(o.authorised_fen)
-                .bind(o.captured_fen)
-                .bind(o.refunded_goods_fen)
-                .bind(o.refunded_cash_fen)
-                .bind(o.mdr_fen)
-                .bind(&o.funding_auth_id)
-                .bind(ns(o.created_at))
-                .bind(ns(o.expires_at))
-                .bind(o.captured_at.map(ns))
-                .bind(o.version)
-                .execute(conn)
-                .await
-                .map(|_| ())
-        });
-        match result {
-            Ok(()) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+    /// As a statement for a batch (`crate::batch`): one row, none when `merchant_ref` is taken.
+    pub fn insert_stmt(o: &OrderRecord) -> Stmt {
+        stmt!(
+            "INSERT INTO payment_orders (id, merchant_id, merchant_ref, channel, code_id, \
+             payer_id, status, currency, goods_fen, coupon_fen, points_used, points_value_fen, \
+             authorised_fen, captured_fen, refunded_goods_fen, refunded_cash_fen, mdr_fen, \
+             funding_auth_id, created_at_ns, expires_at_ns, captured_at_ns, version) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22) ON CONFLICT DO NOTHING",
+            o.id.to_string(),
+            o.merchant.as_uuid().to_string(),
+            &o.merchant_ref,
+            &o.channel,
+            &o.code_id,
+            o.payer.map(|p| p.as_uuid().to_string()),
+            &o.status,
+            &o.currency,
+            o.goods_fen,
+            o.coupon_fen,
+            o.points_used,
+            o.points_value_fen,
+            o.authorised_fen,
+            o.captured_fen,
+            o.refunded_goods_fen,
+            o.refunded_cash_fen,
+            o.mdr_fen,
+            &o.funding_auth_id,
+            ns(o.created_at),
+            ns(o.expires_at),
+            o.captured_at.map(ns),
+            o.version,
+        )
     }
 
     /// Writes every mutable field of `o` if the stored version is still `o.version`, bumping
     /// it; `false` when another writer got there first (nothing written).
     pub async fn update(tx: &mut Tx, o: &OrderRecord) -> Result<bool, StoreError> {
-        let sql = "UPDATE payment_orders SET payer_id = $2, status = $3, authorised_fen = $4, \
-                   captured_fen = $5, refunded_goods_fen = $6, refunded_cash_fen = $7, \
-                   mdr_fen = $8, funding_auth_id = $9, captured_at_ns = $10, \
-                   coupon_fen = $12, version = version + 1 WHERE id = $1 AND version = $11";
-        let n = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(o.id.to_string())
-                .bind(o.payer.map(|p| p.as_uuid().to_string()))
-                .bind(&o.status)
-                .bind(o.authorised_fen)
-                .bind(o.captured_fen)
-                .bind(o.refunded_goods_fen)
-                .bind(o.refunded_cash_fen)
-                .bind(o.mdr_fen)
-                .bind(&o.funding_auth_id)
-                .bind(o.captured_at.map(ns))
-                .bind(o.version)
-                .bind(o.coupon_fen)
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        Ok(tx.run_one(Self::update_stmt(o)).await? == 1)
+    }
+
+    /// [`Self::update`]'s statement: one row, none when the version moved.
+    pub fn update_stmt(o: &OrderRecord) -> Stmt {
+        stmt!(
+            "UPDATE payment_orders SET payer_id = $2, status = $3, authorised_fen = $4, \
+             captured_fen = $5, refunded_goods_fen = $6, refunded_cash_fen = $7, \
+             mdr_fen = $8, funding_auth_id = $9, captured_at_ns = $10, \
+             coupon_fen = $12, version = version + 1 WHERE id = $1 AND version = $11",
+            o.id.to_string(),
+            o.payer.map(|p| p.as_uuid().to_string()),
+            &o.status,
+            o.authorised_fen,
+            o.captured_fen,
+            o.refunded_goods_fen,
+            o.refunded_cash_fen,
+            o.mdr_fen,
+            &o.funding_auth_id,
+            o.captured_at.map(ns),
+            o.version,
+            o.coupon_fen,
+        )
     }
 
     /// An order by id.
@@ -351,48 +344,31 @@ impl OrderStore {
 
     /// Replaces the payer's spend record with `new` if it is still `old` (optimistic, so two
     /// payments of one payer cannot both pass the limit); `false` when it changed meanwhile.
-    pub async fn put_spend(
-        tx: &mut Tx,
-        payer: CustomerId,
-        old: Option<&SpendRecord>,
-        new: &SpendRecord,
-    ) -> Result<bool, StoreError> {
+    /// As a statement for a batch (`crate::batch`): one row, none when the record changed meanwhile.
+    pub fn put_spend_stmt(payer: CustomerId, old: Option<&SpendRecord>, new: &SpendRecord) -> Stmt {
         let payer = payer.as_uuid().to_string();
-        let n = match old {
-            None => {
-                let sql = "INSERT INTO qr_daily_spend (customer_id, spent_on, static_fen, dynamic_fen) \
-                           VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO NOTHING";
-                on_tx!(tx, |conn| {
-                    sqlx::query(sql)
-                        .bind(&payer)
-                        .bind(&new.spent_on)
-                        .bind(new.static_fen)
-                        .bind(new.dynamic_fen)
-                        .execute(conn)
-                        .await
-                        .map(|r| r.rows_affected())
-                })?
-            }
-            Some(old) => {
-                let sql = "UPDATE qr_daily_spend SET spent_on = $2, static_fen = $3, dynamic_fen = $4 \
-                           WHERE customer_id = $1 AND spent_on = $5 AND static_fen = $6 \
-                           AND dynamic_fen = $7";
-                on_tx!(tx, |conn| {
-                    sqlx::query(sql)
-                        .bind(&payer)
-                        .bind(&new.spent_on)
-                        .bind(new.static_fen)
-                        .bind(new.dynamic_fen)
-                        .bind(&old.spent_on)
-                        .bind(old.static_fen)
-                        .bind(old.dynamic_fen)
-                        .execute(conn)
-                        .await
-                        .map(|r| r.rows_affected())
-                })?
-            }
-        };
-        Ok(n == 1)
+        match old {
+            None => stmt!(
+                "INSERT INTO qr_daily_spend (customer_id, spent_on, static_fen, dynamic_fen) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO NOTHING",
+                payer,
+                &new.spent_on,
+                new.static_fen,
+                new.dynamic_fen,
+            ),
+            Some(old) => stmt!(
+                "UPDATE qr_daily_spend SET spent_on = $2, static_fen = $3, dynamic_fen = $4 \
+                 WHERE customer_id = $1 AND spent_on = $5 AND static_fen = $6 \
+                 AND dynamic_fen = $7",
+                payer,
+                &new.spent_on,
+                new.static_fen,
+                new.dynamic_fen,
+                &old.spent_on,
+                old.static_fen,
+                old.dynamic_fen,
+            ),
+        }
     }
 
     /// Claims `key` in `scope` for a request hashing to `request_hash`.
@@ -435,44 +411,19 @@ impl OrderStore {
         })
     }
 
-    /// Claims an idempotency key inside `tx`, so the claim commits with the work it guards
-    /// (or not at all). A concurrent claim of the same key waits for the first to commit or
-    /// roll back, then finds its row.
-    pub async fn claim_key_in(
-        tx: &mut Tx,
-        scope: &str,
-        key: &str,
-        request_hash: &[u8; 32],
-        now: Timestamp,
-    ) -> Result<Claim, StoreError> {
-        let insert = "INSERT INTO payment_idempotency (scope, idem_key, request_hash, created_at_ns) \
-                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        let inserted = on_tx!(tx, |conn| {
-            sqlx::query(insert)
-                .bind(scope)
-                .bind(key)
-                .bind(request_hash.as_slice())
-                .bind(ns(now))
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        if inserted == 1 {
-            return Ok(Claim::New);
-        }
-        let select = "SELECT request_hash, result FROM payment_idempotency \
-                      WHERE scope = $1 AND idem_key = $2";
-        on_tx!(tx, |conn| {
-            let row = sqlx::query(select)
-                .bind(scope)
-                .bind(key)
-                .fetch_one(conn)
-                .await?;
-            Ok(Claim::Existing {
-                request_hash: row.try_get("request_hash")?,
-                result: row.try_get("result")?,
-            })
-        })
+    /// Claims an idempotency key inside a transaction, so the claim commits with the work it
+    /// guards (or not at all): one row when the key was free; none when it was held (a
+    /// concurrent claim of the same key waits for the first to commit or roll back), and
+    /// [`Self::peek_key`] then says by what. A statement for a batch (`crate::batch`).
+    pub fn claim_key_stmt(scope: &str, key: &str, request_hash: &[u8; 32], now: Timestamp) -> Stmt {
+        stmt!(
+            "INSERT INTO payment_idempotency (scope, idem_key, request_hash, created_at_ns) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            scope,
+            key,
+            request_hash.as_slice(),
+            ns(now),
+        )
     }
 
     /// What a key holds, without claiming it: `None` when it is free.
@@ -502,17 +453,19 @@ impl OrderStore {
         key: &str,
         result: &str,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE payment_idempotency SET result = $3 WHERE scope = $1 AND idem_key = $2";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(scope)
-                .bind(key)
-                .bind(result)
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
+        tx.run_one(Self::finish_key_stmt(scope, key, result))
+            .await?;
         Ok(())
+    }
+
+    /// [`Self::finish_key`]'s statement.
+    pub fn finish_key_stmt(scope: &str, key: &str, result: &str) -> Stmt {
+        stmt!(
+            "UPDATE payment_idempotency SET result = $3 WHERE scope = $1 AND idem_key = $2",
+            scope,
+            key,
+            result,
+        )
     }
 
     /// Frees an unfinished key (the request was refused and changed nothing; it may be retried).
@@ -586,25 +539,20 @@ impl OrderStore {
     }
 
     /// Marks a pay code used inside `tx`; `false` when it was used before.
-    pub async fn take_paycode(
-        tx: &mut Tx,
+    /// As a statement for a batch (`crate::batch`): one row, none when the code was used before.
+    pub fn take_paycode_stmt(
         token: u32,
         issued_at: i64,
         nonce: u16,
         keep_until: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let sql = "INSERT INTO used_paycodes (token_ref, issued_at, nonce, keep_until_ns) \
-                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        let n = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(i64::from(token))
-                .bind(issued_at)
-                .bind(i64::from(nonce))
-                .bind(ns(keep_until))
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+    ) -> Stmt {
+        stmt!(
+            "INSERT INTO used_paycodes (token_ref, issued_at, nonce, keep_until_ns) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            i64::from(token),
+            issued_at,
+            i64::from(nonce),
+            ns(keep_until),
+        )
     }
 }

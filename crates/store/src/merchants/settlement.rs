@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 
 use super::{instant, ns, uuid_of};
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -320,37 +321,33 @@ impl SettlementStore {
     }
 
     /// Notes a payment between its two transactions, in the authorisation's transaction.
-    pub async fn insert_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), StoreError> {
-        let sql = "INSERT INTO payment_attempts (order_id, scope, idem_key, payer_id, spent_on, \
-                   code_kind, amount_fen, started_at_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(a.order.to_string())
-                .bind(&a.scope)
-                .bind(&a.key)
-                .bind(a.payer.as_uuid().to_string())
-                .bind(&a.spent_on)
-                .bind(&a.code_kind)
-                .bind(a.amount_fen)
-                .bind(ns(a.started_at))
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
+    /// As a statement for a batch (`crate::batch`).
+    pub fn insert_attempt_stmt(a: &AttemptRecord) -> Stmt {
+        stmt!(
+            "INSERT INTO payment_attempts (order_id, scope, idem_key, payer_id, spent_on, \
+             code_kind, amount_fen, started_at_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            a.order.to_string(),
+            &a.scope,
+            &a.key,
+            a.payer.as_uuid().to_string(),
+            &a.spent_on,
+            &a.code_kind,
+            a.amount_fen,
+            ns(a.started_at),
+        )
     }
 
     /// Forgets the attempt on `order` (it finished, or was cancelled); `false` if none was left.
     pub async fn delete_attempt(tx: &mut Tx, order: uuid::Uuid) -> Result<bool, StoreError> {
-        let sql = "DELETE FROM payment_attempts WHERE order_id = $1";
-        let n = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(order.to_string())
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        Ok(tx.run_one(Self::delete_attempt_stmt(order)).await? == 1)
+    }
+
+    /// [`Self::delete_attempt`]'s statement: one row, none when no attempt was left.
+    pub fn delete_attempt_stmt(order: uuid::Uuid) -> Stmt {
+        stmt!(
+            "DELETE FROM payment_attempts WHERE order_id = $1",
+            order.to_string()
+        )
     }
 
     /// The attempt on `order`, if one is left.

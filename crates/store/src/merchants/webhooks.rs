@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 
 use super::{instant, ns, uuid_of};
+use crate::batch::{Stmt, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -171,31 +172,26 @@ impl WebhookStore {
     /// Adds an event to the outbox inside the transaction of the change it reports, due at
     /// once — only when the merchant has an endpoint. `Ok(false)` when nothing was written (no
     /// endpoint, or the event id exists already).
-    pub async fn enqueue(
-        tx: &mut Tx,
+    /// As a statement for a batch (`crate::batch`): one row, none when nothing was written.
+    pub fn enqueue_stmt(
         id: &str,
         merchant: MerchantId,
         event_type: &str,
         payload: &str,
         at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let sql = "INSERT INTO webhook_events (id, merchant_id, event_type, payload, \
-                   created_at_ns, state, attempts, next_attempt_at_ns, done_at_ns) \
-                   SELECT $1, $2, $3, $4, $5, 'pending', 0, $5, NULL \
-                   WHERE EXISTS (SELECT 1 FROM merchant_webhooks WHERE merchant_id = $2) \
-                   ON CONFLICT (id) DO NOTHING";
-        let n = on_tx!(tx, |conn| {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(merchant.as_uuid().to_string())
-                .bind(event_type)
-                .bind(payload)
-                .bind(ns(at))
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+    ) -> Stmt {
+        stmt!(
+            "INSERT INTO webhook_events (id, merchant_id, event_type, payload, \
+             created_at_ns, state, attempts, next_attempt_at_ns, done_at_ns) \
+             SELECT $1, $2, $3, $4, $5, 'pending', 0, $5, NULL \
+             WHERE EXISTS (SELECT 1 FROM merchant_webhooks WHERE merchant_id = $2) \
+             ON CONFLICT (id) DO NOTHING",
+            id,
+            merchant.as_uuid().to_string(),
+            event_type,
+            payload,
+            ns(at),
+        )
     }
 
     /// Pending events due at `now`, oldest due first, at most `limit`.
