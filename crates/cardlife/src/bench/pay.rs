@@ -197,6 +197,8 @@ impl Ours {
                 )?,
             });
         }
+        // The seeding's log copied into the database file before the clock starts.
+        db.checkpoint().await?;
         let config = cardlife_server::ServerConfig::new(Secret::new(TOKEN.to_owned()))?;
         let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
             .build_recorder()
