@@ -188,7 +188,8 @@ impl From<StoreError> for AppError {
             | StoreError::Corrupt(_)
             | StoreError::UnsupportedUrl(_)
             | StoreError::NotDurable(_)
-            | StoreError::CommitFailed(_) => Self::Storage(e),
+            | StoreError::CommitFailed(_)
+            | StoreError::NotRun(_) => Self::Storage(e),
         }
     }
 }

@@ -9,6 +9,11 @@
 //! `$n` parameters, and come back as one list of row counts; on PostgreSQL they run one after the
 //! other in the transaction, as before.
 //!
+//! The one-query form rests on the embedded driver running every statement of a query's text
+//! in one command, binding each `$n` by its number (sqlx 0.9's SQLite driver does, and says it
+//! may stop); `crates/store/tests/batch.rs` fails on both counts if it does, and the
+//! PostgreSQL form (one statement at a time) is then the fallback.
+//!
 //! A statement that fails stops the batch there, on both stores: [`Ran::rows`] answers the
 //! counts of the statements before it and then its error, so a caller that checks the
 //! statements in order meets the same first refusal it would have met running them one at a
@@ -194,7 +199,7 @@ impl Ran {
         {
             return Err(e);
         }
-        Err(StoreError::Corrupt("batch statement that never ran"))
+        Err(StoreError::NotRun(i))
     }
 
     /// Ok when every statement ran; else the failure not yet taken by [`Ran::rows`].

@@ -18,6 +18,9 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
+/// How many times [`crate::Db::checkpoint`] tries before giving up.
+const FULL_CHECKPOINT_TRIES: u32 = 1_000;
+
 /// How often the log is copied back.
 pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
@@ -45,13 +48,22 @@ impl crate::Db {
     /// Copies the embedded store's whole write-ahead log into the database file and empties the
     /// log, waiting for readers and writers as needed (`TRUNCATE`); nothing on PostgreSQL. For
     /// a bulk load's end (a benchmark's setup), so what follows starts from a short log.
+    /// Another checkpoint under way (the task's) makes SQLite answer busy at once: tried again,
+    /// [`FULL_CHECKPOINT_TRIES`] times at most.
     pub async fn checkpoint(&self) -> Result<(), crate::StoreError> {
-        if let Self::Sqlite(pool) = self {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
+        let Self::Sqlite(pool) = self else {
+            return Ok(());
+        };
+        for _ in 0..FULL_CHECKPOINT_TRIES {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(pool)
                 .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        Ok(())
+        Err(crate::StoreError::Contention(FULL_CHECKPOINT_TRIES))
     }
 }
 

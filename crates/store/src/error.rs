@@ -32,6 +32,9 @@ pub enum StoreError {
     /// The commit holding this batch failed; nothing of it was applied.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// A statement of a batch was asked for after one before it failed: it never ran.
+    #[error("statement {0} of the batch never ran (one before it failed)")]
+    NotRun(usize),
     /// Too many concurrent conflicts; the batch was not applied.
     #[error("gave up after {0} conflicting attempts")]
     Contention(u32),

@@ -101,7 +101,10 @@ async fn a_failing_statement_stops_the_batch_and_dropping_the_transaction_undoes
         assert_eq!(ran.rows(first).unwrap(), 1);
         let e = ran.rows(dup).unwrap_err().to_string();
         assert!(e.contains("UNIQUE") || e.contains("duplicate"), "{e}");
-        assert!(ran.rows(after).is_err(), "never ran");
+        assert!(
+            matches!(ran.rows(after), Err(cardlife_store::StoreError::NotRun(2))),
+            "never ran"
+        );
         ran.finish().unwrap();
         drop(tx);
         assert_eq!(
