@@ -3,11 +3,12 @@
 //!
 //! Left to itself, SQLite checkpoints inside the commit that takes the log past 1,000 pages: that
 //! commit writes every page the log holds into the database file and syncs the file before its
-//! caller hears back. On the pay path that put one payment in some fifty behind a checkpoint of
-//! its own (docs/benchmarks.md, "The checkpoint off the commit path"). Every connection of the
-//! store is opened with `wal_autocheckpoint` off instead ([`crate::db`]), and one task per open
-//! store runs a `PASSIVE` checkpoint every [`CHECKPOINT_EVERY`] on a connection of the pool, on
-//! that connection's own thread: commits only ever append to the log and sync it. A passive
+//! caller hears back. The ledger writer's connection had long been spared this by a task of its
+//! own; the pool's connections (every payment's transactions) were not (docs/benchmarks.md,
+//! "Round trips to the store"). Every connection of the store now opens with
+//! `wal_autocheckpoint` off ([`crate::db`]), and one task per open store runs a `PASSIVE`
+//! checkpoint every [`CHECKPOINT_EVERY`] (the ledger task's interval) on a connection of the
+//! pool, on that connection's own thread: commits only ever append to the log and sync it. A passive
 //! checkpoint takes no lock a writer or a reader waits for; it copies what no reader still needs,
 //! and once it has copied the whole log the next writer starts the log again from its beginning,
 //! so the file stays the size a few hundred milliseconds of writes need.
@@ -22,7 +23,7 @@ use sqlx::SqlitePool;
 const FULL_CHECKPOINT_TRIES: u32 = 1_000;
 
 /// How often the log is copied back.
-pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// Starts the checkpoint task for `pool` on the current runtime.
 pub(crate) fn spawn(pool: SqlitePool) {

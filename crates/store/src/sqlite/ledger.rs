@@ -49,12 +49,9 @@ impl EmbeddedLedger {
         pool: &SqlitePool,
         log_rows_max: usize,
     ) -> Result<(Self, Arc<RwLock<Memory>>), StoreError> {
+        // Its commits never checkpoint: every connection of the store opens with
+        // `wal_autocheckpoint=0` and the store's own task copies the log (`crate::checkpoint`).
         let mut conn = pool.acquire().await?.detach();
-        // Checkpoints run beside the writer (see `checkpoint_beside`), not inside its commits.
-        sqlx::query("PRAGMA wal_autocheckpoint = 0")
-            .execute(&mut conn)
-            .await?;
-        tokio::spawn(checkpoint_beside(pool.clone()));
         let stored = load(&mut conn).await?;
         tracing::info!(
             accounts = stored.accounts.len(),
@@ -73,32 +70,6 @@ impl EmbeddedLedger {
             },
             memory,
         ))
-    }
-}
-
-/// How often the WAL is copied back into the database file.
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Copies committed WAL pages into the database file from a connection of its own, so a commit
-/// costs one WAL append and one fsync while the copying happens on another core. A passive
-/// checkpoint never blocks the writer or readers. Ends when the pool is closed.
-async fn checkpoint_beside(pool: SqlitePool) {
-    let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            if pool.is_closed() {
-                return;
-            }
-            tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
-        }
     }
 }
 
