@@ -94,8 +94,25 @@ mod tests {
         (pool, file)
     }
 
+    /// Creates the test table if needed and adds `rows` rows of 4,000 random bytes in one
+    /// commit.
+    async fn write(pool: &SqlitePool, rows: u32) {
+        sqlx::query("CREATE TABLE IF NOT EXISTS t (v BLOB)")
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) \
+             INSERT INTO t SELECT randomblob(4000) FROM s WHERE $1 > 0",
+        )
+        .bind(i64::from(rows))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
     #[tokio::test]
-    async fn no_connection_checkpoints_inside_a_commit() {
+    async fn the_pool_neither_pings_nor_checkpoints_inside_a_commit() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, _) = open(&dir).await;
         // Every connection the pool may hand out, held at once.
@@ -111,6 +128,8 @@ mod tests {
             assert_eq!(pages, 0);
         }
         drop(held);
+        // Nor does it ping a connection before handing it out (a round trip to its thread).
+        assert!(!pool.options().get_test_before_acquire());
         pool.close().await;
     }
 
@@ -118,21 +137,12 @@ mod tests {
     async fn the_task_copies_the_log_into_the_database_file() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, file) = open(&dir).await;
-        sqlx::query("CREATE TABLE t (v BLOB)")
-            .execute(&pool)
-            .await
-            .unwrap();
+        write(&pool, 0).await;
         let before = std::fs::metadata(&file).unwrap().len();
         // ~2,000 pages of 4 KiB in 50 commits: above the 1,000 pages at which a commit would
         // otherwise have checkpointed.
         for _ in 0..50 {
-            sqlx::query(
-                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 40) \
-                 INSERT INTO t SELECT randomblob(4000) FROM s",
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
+            write(&pool, 40).await;
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
@@ -153,14 +163,7 @@ mod tests {
     async fn a_full_checkpoint_empties_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, file) = open(&dir).await;
-        sqlx::query("CREATE TABLE t (v BLOB)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO t VALUES (randomblob(100000))")
-            .execute(&pool)
-            .await
-            .unwrap();
+        write(&pool, 25).await;
         let wal = |f: &std::path::Path| {
             let mut w = f.as_os_str().to_owned();
             w.push("-wal");

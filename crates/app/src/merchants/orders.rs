@@ -426,7 +426,7 @@ impl App {
             payload,
         };
         let mut batch = Batch::new();
-        batch.push(MerchantStore::insert_code_stmt(&code, now));
+        let code_row = batch.push(MerchantStore::insert_code_stmt(&code, now));
         let inserted = batch.push(OrderStore::insert_stmt(&order));
         if let Some(staff) = new.cashier {
             batch.push(IncentiveStore::set_cashier_stmt(
@@ -435,7 +435,7 @@ impl App {
         }
         let mut tx = Tx::begin(self.db()).await?;
         let mut ran = tx.run(batch).await?;
-        ran.rows(0)?;
+        ran.rows(code_row)?;
         if ran.rows(inserted)? != 1 {
             return Err(MerchantsError::MerchantRefTaken.into());
         }
@@ -925,7 +925,6 @@ impl App {
         // One batch: a single round trip to the store before the commit.
         let mut batch = Batch::new();
         let update = batch.push(OrderStore::update_stmt(record));
-        record.version += 1;
         batch.push(SettlementStore::delete_attempt_stmt(record.id));
         let detail = serde_json::json!({ "amount": captured.to_string(), "fee": fee.to_string() });
         let entry = audit_entry(actor.0, actor.1, now, "order.capture", record, detail);
@@ -949,11 +948,11 @@ impl App {
         let mut tx = Tx::begin(self.db()).await?;
         let mut ran = tx.run(batch).await?;
         if ran.rows(update)? != 1 {
-            record.version -= 1;
             return Err(MerchantsError::Conflict.into());
         }
         ran.finish()?;
         tx.commit().await?;
+        record.version += 1;
         self.run_after_capture(merchant, record).await;
         Ok(())
     }

@@ -202,46 +202,13 @@ pub(crate) const ROW_VALUES: usize = 19;
 /// A statement row's values, in [`ROW_COLUMNS`] order.
 pub fn row_values(statement_date: Date, account_no: i64, r: &StatementRow) -> [i64; ROW_VALUES] {
     let v = values_but_dates(account_no, r);
-    let [
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        b0,
-        b1,
-        b2,
-        b3,
-        b4,
-        b5,
-        b6,
-    ] = v;
-    [
-        yyyymmdd(statement_date),
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        a8,
-        a9,
-        yyyymmdd(r.due_date),
-        b0,
-        b1,
-        b2,
-        b3,
-        b4,
-        b5,
-        b6,
-    ]
+    // The statement date first, the due date twelfth, the rest in order around them.
+    let mut row = [0; ROW_VALUES];
+    row[0] = yyyymmdd(statement_date);
+    row[1..11].copy_from_slice(&v[..10]);
+    row[11] = yyyymmdd(r.due_date);
+    row[12..].copy_from_slice(&v[10..]);
+    row
 }
 
 /// A statement row's values in [`ROW_COLUMNS`] order without the two a run fixes for every row
