@@ -156,9 +156,22 @@ impl ServerConfig {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: one shared allocation, so the router's clone of the state for
+/// each request and extractor is one reference count, not one per service the app holds
+/// (docs/benchmarks.md, "flash-sale").
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state's fields.
+pub(crate) struct Shared {
     pub(crate) app: App,
     pub(crate) internal_token: Arc<Secret<String>>,
     pub(crate) body_limit_bytes: usize,
@@ -170,13 +183,13 @@ pub(crate) struct AppState {
 /// belongs to (it is process-global), so the router never does.
 pub fn router(app: App, config: ServerConfig, metrics: PrometheusHandle) -> Router {
     middleware::describe_metrics();
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         app,
         internal_token: Arc::new(config.internal_token.clone()),
         body_limit_bytes: config.body_limit_bytes,
         metrics,
         openapi: Arc::new(openapi::document()),
-    };
+    }));
     let mut routes = routes::routes().merge(web::routes(config.dev_outbox.clone()));
     if let Some(clock) = config.dev_clock.clone() {
         routes = routes.merge(routes::dev_clock::routes(clock));

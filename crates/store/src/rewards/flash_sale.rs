@@ -8,14 +8,15 @@ use std::collections::HashMap;
 
 use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 use uuid::Uuid;
 
+use super::flash_sale_packed as packed;
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
 
-/// Rows per multi-row `INSERT` (6 parameters each, well under both backends' limits).
+/// Claims per `INSERT` (one packed value each, [`super::flash_sale_packed`]).
 const INSERT_ROWS_MAX: usize = 1_000;
 
 /// A flash sale as stored.
@@ -141,40 +142,6 @@ where
     })
 }
 
-/// `INSERT INTO flash_sale_claims … VALUES ($1,…,$6), ($7,…)` for `rows` rows.
-fn insert_claims_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO flash_sale_claims \
-         (sale_id, seq, customer_id, nth, idempotency_key, claimed_at_ns) VALUES ",
-    );
-    for r in 0..rows {
-        let b = r * 6;
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6
-        ));
-    }
-    sql
-}
-
-/// `SELECT customer_id, COUNT(*) … WHERE sale_id = $1 AND customer_id IN ($2, …)`.
-fn won_sql(customers: usize) -> String {
-    let list: Vec<String> = (0..customers).map(|i| format!("${}", i + 2)).collect();
-    format!(
-        "SELECT customer_id, COUNT(*) AS n FROM flash_sale_claims \
-         WHERE sale_id = $1 AND customer_id IN ({}) GROUP BY customer_id",
-        list.join(", ")
-    )
-}
-
 impl FlashSaleStore {
     /// The flash-sale tables of `db` (migrated).
     pub fn new(db: Db) -> Self {
@@ -296,7 +263,10 @@ impl FlashSaleStore {
         let lower = "UPDATE flash_sales SET remaining = remaining - $2 \
                      WHERE id = $1 AND remaining >= $2";
         let sale_text = sale.to_string();
-        let won_query = won_sql(customers.len());
+        let (won_query, insert_query) = match &self.db {
+            Db::Sqlite(_) => (packed::WON_SQLITE, packed::INSERT_SQLITE),
+            Db::Postgres(_) => (packed::WON_POSTGRES, packed::INSERT_POSTGRES),
+        };
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             let row = sqlx::query(lock)
@@ -311,10 +281,9 @@ impl FlashSaleStore {
                 .ok_or(StoreError::Corrupt("remaining"))?;
             let mut won = HashMap::new();
             if !customers.is_empty() {
-                let mut q = sqlx::query(AssertSqlSafe(won_query.as_str())).bind(&sale_text);
-                for c in customers {
-                    q = q.bind(c.as_uuid().to_string());
-                }
+                let q = sqlx::query(won_query)
+                    .bind(&sale_text)
+                    .bind(packed::customers(customers));
                 for r in q.fetch_all(&mut *tx).await? {
                     let id: String = r.try_get("customer_id")?;
                     let n: i64 = r.try_get("n")?;
@@ -330,18 +299,18 @@ impl FlashSaleStore {
                 return Ok(winners);
             }
             for chunk in winners.chunks(INSERT_ROWS_MAX) {
-                let sql = insert_claims_sql(chunk.len());
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for w in chunk {
-                    q = q
-                        .bind(&sale_text)
-                        .bind(i64::from(w.seq))
-                        .bind(w.customer.as_uuid().to_string())
-                        .bind(i64::from(w.nth))
-                        .bind(w.idempotency_key.clone())
-                        .bind(ns(w.claimed_at));
+                let written = sqlx::query(insert_query)
+                    .bind(&sale_text)
+                    .bind(packed::claims(chunk)?)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if written != chunk.len() as u64 {
+                    return Err(StoreError::CommitFailed(format!(
+                        "a flash-sale batch wrote {written} of {} claims",
+                        chunk.len()
+                    )));
                 }
-                q.execute(&mut *tx).await?;
             }
             let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
             let lowered = sqlx::query(lower)

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod coupons;
 pub mod flash_sale;
+mod flash_sale_packed;
 pub mod group_buy;
 pub mod lottery;
 pub mod mall;
