@@ -94,6 +94,8 @@ pub struct App {
     sequencers: Arc<flash_sales::Sequencers>,
     touches: Arc<session_touch::Touches>,
     session_reads: Arc<session_reads::SessionReads>,
+    /// The pay path's transactions, many per commit on the embedded store.
+    grouped: Arc<cardlife_store::group::Grouped>,
     risk: Arc<cardlife_risk::Policy>,
 }
 
@@ -109,6 +111,7 @@ impl App {
             crate::merchants::MerchantsConfig::random(),
             funding,
         ));
+        let grouped = Arc::new(cardlife_store::group::Grouped::new(db.clone()));
         Self {
             db,
             ledger,
@@ -120,6 +123,7 @@ impl App {
             sequencers: Arc::default(),
             touches: Arc::default(),
             session_reads: Arc::default(),
+            grouped,
             risk: Arc::new(cardlife_risk::Policy::DEFAULT),
         }
     }
@@ -190,6 +194,11 @@ impl App {
     /// Session activity noted and not yet written.
     pub(crate) fn touches(&self) -> &Arc<session_touch::Touches> {
         &self.touches
+    }
+
+    /// The group writer the pay path's transactions commit through.
+    pub(crate) fn grouped(&self) -> &cardlife_store::group::Grouped {
+        &self.grouped
     }
 
     /// Session reads, many per query.

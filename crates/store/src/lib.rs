@@ -17,6 +17,7 @@
 //!   every account at once, and the plain-SQL baseline it is measured against.
 //! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
 //! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
+//! - [`group`]: many callers' transactions in one commit on the embedded store.
 //! - [`session_touch`]: session activity written behind, many sessions per transaction.
 //! - [`risk`]: risk decisions and the per-customer risk profile the payment path reads.
 //! - `rows`: the row types both backends decode.
@@ -32,6 +33,7 @@ pub mod customers;
 pub mod db;
 pub mod debit_cards;
 pub mod error;
+pub mod group;
 pub mod idempotency;
 pub mod ledger;
 pub mod loans;

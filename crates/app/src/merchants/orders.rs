@@ -433,14 +433,15 @@ impl App {
                 order.id, merchant, staff, now,
             ));
         }
-        let mut tx = Tx::begin(self.db()).await?;
-        let mut ran = tx.run(batch).await?;
-        ran.rows(code_row)?;
-        if ran.rows(inserted)? != 1 {
-            return Err(MerchantsError::MerchantRefTaken.into());
-        }
-        ran.finish()?;
-        tx.commit().await?;
+        self.grouped()
+            .commit(batch, move |mut ran| {
+                ran.rows(code_row)?;
+                if ran.rows(inserted)? != 1 {
+                    return Err(MerchantsError::MerchantRefTaken.into());
+                }
+                ran.finish().map_err(AppError::from)
+            })
+            .await??;
         // Just written: no refunds yet, and the code is the one above.
         Ok(view_of(order, Vec::new(), Some(code.payload)))
     }
@@ -945,13 +946,14 @@ impl App {
         if let Some(queue) = self.queue_after_capture(record.id, now) {
             batch.push(queue);
         }
-        let mut tx = Tx::begin(self.db()).await?;
-        let mut ran = tx.run(batch).await?;
-        if ran.rows(update)? != 1 {
-            return Err(MerchantsError::Conflict.into());
-        }
-        ran.finish()?;
-        tx.commit().await?;
+        self.grouped()
+            .commit(batch, move |mut ran| {
+                if ran.rows(update)? != 1 {
+                    return Err(MerchantsError::Conflict.into());
+                }
+                ran.finish().map_err(AppError::from)
+            })
+            .await??;
         record.version += 1;
         self.run_after_capture(merchant, record).await;
         Ok(())
@@ -1026,36 +1028,52 @@ impl App {
             detail,
         );
         batch.push(audit::record_stmt(&entry));
-        let mut tx = Tx::begin(self.db()).await?;
-        let mut ran = tx.run(batch).await?;
-        if ran.rows(claim)? != 1 {
+        let existing = p.existing.is_some();
+        // `None`: the key was taken — by whom is read after the batch is undone.
+        let refused = self
+            .grouped()
+            .commit(batch, move |mut ran| -> Result<(), Option<AppError>> {
+                let mut rows = |i| ran.rows(i).map_err(|e| Some(AppError::from(e)));
+                if rows(claim)? != 1 {
+                    return Err(None);
+                }
+                if rows(order_row)? != 1 {
+                    return Err(Some(
+                        if existing {
+                            MerchantsError::Conflict
+                        } else {
+                            MerchantsError::MerchantRefTaken
+                        }
+                        .into(),
+                    ));
+                }
+                if rows(spend)? != 1 || rows(profile)? != 1 {
+                    return Err(Some(MerchantsError::Conflict.into()));
+                }
+                if let Some(paycode) = paycode
+                    && rows(paycode)? != 1
+                {
+                    return Err(Some(
+                        MerchantsError::PayCode(
+                            cardlife_payments::error::PayCodeError::AlreadyUsed,
+                        )
+                        .into(),
+                    ));
+                }
+                ran.finish().map_err(|e| Some(e.into()))
+            })
+            .await?;
+        match refused {
+            Ok(()) => {}
+            Err(Some(e)) => return Err(e),
             // Its holder committed before this claim looked (or freed it since: in progress).
-            drop(tx);
-            return Err(match self.key_held(&p.scope, &p.key, &p.hash).await? {
-                Some(held) => held,
-                None => MerchantsError::IdempotencyInProgress.into(),
-            });
-        }
-        if ran.rows(order_row)? != 1 {
-            return Err(match p.existing {
-                Some(_) => MerchantsError::Conflict,
-                None => MerchantsError::MerchantRefTaken,
+            Err(None) => {
+                return Err(match self.key_held(&p.scope, &p.key, &p.hash).await? {
+                    Some(held) => held,
+                    None => MerchantsError::IdempotencyInProgress.into(),
+                });
             }
-            .into());
         }
-        if ran.rows(spend)? != 1 || ran.rows(profile)? != 1 {
-            return Err(MerchantsError::Conflict.into());
-        }
-        if let Some(paycode) = paycode
-            && ran.rows(paycode)? != 1
-        {
-            return Err(MerchantsError::PayCode(
-                cardlife_payments::error::PayCodeError::AlreadyUsed,
-            )
-            .into());
-        }
-        ran.finish()?;
-        tx.commit().await?;
         if p.existing.is_some() {
             record.version += 1;
         }

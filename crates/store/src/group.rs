@@ -1,0 +1,171 @@
+//! Many callers' transactions in one commit on the embedded store.
+//!
+//! SQLite has one write lock. A caller's transaction holds it from `BEGIN IMMEDIATE` through its
+//! statements to its `COMMIT` and the sync under it — several round trips to the connection's
+//! thread and a disk flush — and every other writer waits meanwhile; on the pay path those lock
+//! holds, not SQL, bounded how many payments a second the store took (docs/benchmarks.md,
+//! "Payments in one commit"). [`Grouped::commit`] takes a caller's [`Batch`] with the check that
+//! decides from its rows whether to keep it, and one writer task runs whatever batches are
+//! queued in **one** transaction: each in a savepoint, checked at once (a refused batch is rolled
+//! back to its savepoint, alone), then one `COMMIT` for all that were kept. Each caller is
+//! answered only after that commit is durable. Alone in its group a batch runs as it would on
+//! its own: no savepoint, and a refusal rolls the transaction back.
+//!
+//! On PostgreSQL each caller runs its own transaction (the server groups commits itself and
+//! locks rows, not the database).
+
+use std::sync::Mutex;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::batch::{Batch, Ran, stmt};
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::tx::Tx;
+
+/// Most batches one commit takes.
+pub const GROUP_MAX: usize = 256;
+/// Batches queued before callers wait for room.
+const QUEUE_MAX: usize = 4_096;
+
+/// A caller's check, run by the writer inside the transaction: whether to keep the batch. It
+/// hands its own answer back to the caller by itself.
+type Check = Box<dyn FnOnce(Ran) -> bool + Send>;
+
+struct Job {
+    batch: Batch,
+    check: Check,
+    /// The group's outcome: `Ok` once committed (or rolled back, for a refused batch).
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The group writer of one store, started on first use.
+#[derive(Debug)]
+pub struct Grouped {
+    db: Db,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl Grouped {
+    /// Groups the transactions given to it on `db`.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            queue: Mutex::new(None),
+        }
+    }
+
+    /// Runs `batch` in a transaction and calls `check` on what it did, still inside it: `Ok`
+    /// keeps the batch and is answered once it is durable, `Err` undoes it and is answered as
+    /// is. `Err(StoreError)` when the store failed (nothing of the batch was kept).
+    pub async fn commit<T, E, F>(&self, batch: Batch, check: F) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(Ran) -> Result<T, E> + Send + 'static,
+    {
+        if let Db::Postgres(_) = self.db {
+            let mut tx = Tx::begin(&self.db).await?;
+            let ran = tx.run(batch).await?;
+            let answer = check(ran);
+            if answer.is_ok() {
+                tx.commit().await?;
+            }
+            return Ok(answer);
+        }
+        let (answer_tx, answer_rx) = oneshot::channel();
+        let check: Check = Box::new(move |ran: Ran| {
+            let answer = check(ran);
+            let keep = answer.is_ok();
+            let _ = answer_tx.send(answer);
+            keep
+        });
+        let (done, done_rx) = oneshot::channel();
+        self.sender()
+            .send(Job { batch, check, done })
+            .await
+            .map_err(|_| StoreError::CommitFailed("the group writer has stopped".to_owned()))?;
+        let committed = done_rx
+            .await
+            .map_err(|_| StoreError::CommitFailed("the group writer has stopped".to_owned()))?;
+        match answer_rx.await {
+            // Refused: undone whatever became of the group.
+            Ok(Err(e)) => Ok(Err(e)),
+            Ok(Ok(t)) => committed.map(|()| Ok(t)),
+            // The check never ran: the group failed before this batch.
+            Err(_) => committed.and(Err(StoreError::CommitFailed(
+                "the batch was not run".to_owned(),
+            ))),
+        }
+    }
+
+    fn sender(&self) -> mpsc::Sender<Job> {
+        let mut slot = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref().filter(|q| !q.is_closed()) {
+            Some(q) => q.clone(),
+            None => {
+                let (tx, rx) = mpsc::channel(QUEUE_MAX);
+                tokio::spawn(run(self.db.clone(), rx));
+                *slot = Some(tx.clone());
+                tx
+            }
+        }
+    }
+}
+
+/// The writer: takes every queued batch (up to [`GROUP_MAX`]) and commits them together.
+async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(GROUP_MAX);
+    while rx.recv_many(&mut jobs, GROUP_MAX).await > 0 {
+        let mut dones = Vec::with_capacity(jobs.len());
+        let result = commit_group(&db, jobs.drain(..), &mut dones).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, batches = dones.len(), "group commit failed; none of its batches was kept");
+        }
+        for done in dones {
+            let _ = done.send(match &result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::CommitFailed(e.to_string())),
+            });
+        }
+    }
+}
+
+/// One transaction for `jobs`; each job's `done` is moved to `dones` (answered by the caller,
+/// after the commit), so a failure part-way still answers every one.
+async fn commit_group(
+    db: &Db,
+    jobs: impl ExactSizeIterator<Item = Job>,
+    dones: &mut Vec<oneshot::Sender<Result<(), StoreError>>>,
+) -> Result<(), StoreError> {
+    let alone = jobs.len() == 1;
+    let work: Vec<(Batch, Check)> = jobs
+        .map(|j| {
+            dones.push(j.done);
+            (j.batch, j.check)
+        })
+        .collect();
+    let mut tx = Tx::begin(db).await?;
+    let mut kept = 0usize;
+    for (batch, check) in work {
+        if !alone {
+            tx.run_one(stmt!("SAVEPOINT grouped")).await?;
+        }
+        let keep = check(tx.run(batch).await?);
+        if keep {
+            kept += 1;
+        }
+        if !alone {
+            let mut end = Batch::new();
+            if !keep {
+                end.push(stmt!("ROLLBACK TO grouped"));
+            }
+            end.push(stmt!("RELEASE grouped"));
+            tx.run(end).await?.finish()?;
+        }
+    }
+    if kept > 0 {
+        tx.commit().await?;
+    }
+    Ok(())
+}
