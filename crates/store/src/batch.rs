@@ -132,6 +132,11 @@ impl Batch {
         self.stmts.is_empty()
     }
 
+    /// Adds `other`'s statements after these (their places move by this batch's length).
+    pub(crate) fn append(&mut self, other: Batch) {
+        self.stmts.extend(other.stmts);
+    }
+
     /// The statements as one SQLite query: each statement's `$n` moved past the values of the
     /// statements before it, so one list of values serves them all.
     fn joined(&self) -> String {
@@ -200,6 +205,18 @@ impl Ran {
             return Err(e);
         }
         Err(StoreError::NotRun(i))
+    }
+
+    /// What the statements after the first `n` did, numbered from 0 again, once those `n` all
+    /// ran; the first of them that failed is the error.
+    pub(crate) fn after(mut self, n: usize) -> Result<Ran, StoreError> {
+        for i in 0..n {
+            self.rows(i)?;
+        }
+        Ok(Ran {
+            rows: self.rows.split_off(n),
+            failed: self.failed.take(),
+        })
     }
 
     /// Ok when every statement ran; else the failure not yet taken by [`Ran::rows`].

@@ -133,6 +133,10 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 
 /// One transaction for `jobs`; each job's `done` is moved to `dones` (answered by the caller,
 /// after the commit), so a failure part-way still answers every one.
+///
+/// One round trip per batch: the savepoint before a batch, and the end of the savepoint before
+/// it (released, or rolled back and released), travel in the batch's own query; the last
+/// savepoint ends in the `COMMIT` (or before it, when its batch was refused).
 async fn commit_group(
     db: &Db,
     jobs: impl ExactSizeIterator<Item = Job>,
@@ -147,25 +151,42 @@ async fn commit_group(
         .collect();
     let mut tx = Tx::begin(db).await?;
     let mut kept = 0usize;
+    // Whether the batch before was kept, its savepoint still open.
+    let mut open: Option<bool> = None;
     for (batch, check) in work {
+        let mut sent = Batch::new();
         if !alone {
-            tx.run_one(stmt!("SAVEPOINT grouped")).await?;
+            if let Some(keep) = open.take() {
+                end_savepoint(&mut sent, keep);
+            }
+            sent.push(stmt!("SAVEPOINT grouped"));
         }
-        let keep = check(tx.run(batch).await?);
+        let own = sent.len();
+        sent.append(batch);
+        let keep = check(tx.run(sent).await?.after(own)?);
         if keep {
             kept += 1;
         }
         if !alone {
-            let mut end = Batch::new();
-            if !keep {
-                end.push(stmt!("ROLLBACK TO grouped"));
-            }
-            end.push(stmt!("RELEASE grouped"));
-            tx.run(end).await?.finish()?;
+            open = Some(keep);
         }
     }
-    if kept > 0 {
-        tx.commit().await?;
+    if kept == 0 {
+        // Dropped: everything rolls back.
+        return Ok(());
     }
-    Ok(())
+    if open == Some(false) {
+        let mut end = Batch::new();
+        end_savepoint(&mut end, false);
+        tx.run(end).await?.finish()?;
+    }
+    tx.commit().await
+}
+
+/// Ends the open savepoint: kept (released), or undone and released.
+fn end_savepoint(batch: &mut Batch, keep: bool) {
+    if !keep {
+        batch.push(stmt!("ROLLBACK TO grouped"));
+    }
+    batch.push(stmt!("RELEASE grouped"));
 }

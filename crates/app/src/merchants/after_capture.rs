@@ -61,8 +61,12 @@ impl App {
         }
     }
 
+    /// The row's delete commits with whatever else is queued for the group writer.
     async fn follow_up_done(&self, order: uuid::Uuid) {
-        if let Err(e) = FollowUpStore::new(self.db().clone()).done(order).await {
+        let mut batch = cardlife_store::batch::Batch::new();
+        batch.push(FollowUpStore::done_stmt(order));
+        let done = self.grouped().commit(batch, |ran| ran.finish()).await;
+        if let Err(e) = done.and_then(|finished| finished) {
             // The row stays; the recovery sweep runs the (idempotent) work again.
             tracing::warn!(error = %e, %order, "a payment's follow-ups were not marked done");
         }

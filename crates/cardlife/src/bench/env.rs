@@ -88,17 +88,46 @@ impl Stores {
     }
 }
 
-/// fdatasync of a 4 KiB append per second in `dir`, for calibration.
-pub fn fsync_rate(dir: &Path) -> anyhow::Result<f64> {
+/// How long the fsync probe runs: long enough to meet the disk's occasional stalls (on the shared
+/// development machines, tens to hundreds of milliseconds every few seconds), which decide a
+/// durable run's p99 more than its median sync does.
+const FSYNC_PROBE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What the fsync probe measured in the bench's folder.
+#[derive(Debug, Clone, Copy)]
+pub struct FsyncProbe {
+    /// 4 KiB appends each followed by `fdatasync`, per second.
+    pub per_sec: f64,
+    /// The 99th percentile of one sync, in milliseconds.
+    pub p99_ms: f64,
+    /// The slowest sync, in milliseconds.
+    pub max_ms: f64,
+}
+
+/// fdatasync of 4 KiB appends in `dir` for [`FSYNC_PROBE`], for calibration: the rate and the
+/// tail of one sync.
+pub fn fsync_probe(dir: &Path) -> anyhow::Result<FsyncProbe> {
     use std::io::Write;
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::tempfile_in(dir)?;
     let block = [0u8; 4096];
-    let n = 200;
+    let mut syncs = Vec::new();
     let start = std::time::Instant::now();
-    for _ in 0..n {
+    while start.elapsed() < FSYNC_PROBE {
         file.write_all(&block)?;
+        let sync = std::time::Instant::now();
         file.sync_data()?;
+        syncs.push(sync.elapsed().as_secs_f64() * 1e3);
     }
-    Ok(f64::from(n) / start.elapsed().as_secs_f64())
+    let elapsed = start.elapsed().as_secs_f64();
+    syncs.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = ((syncs.len() as f64 * q).ceil() as usize).clamp(1, syncs.len());
+        syncs[i - 1]
+    };
+    Ok(FsyncProbe {
+        per_sec: syncs.len() as f64 / elapsed,
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    })
 }

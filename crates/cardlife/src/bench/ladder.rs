@@ -308,6 +308,8 @@ mod tests {
             machine: Machine {
                 cores: 2,
                 fsync_per_sec: 100.0,
+                fsync_p99_ms: 12.0,
+                fsync_max_ms: 30.0,
             },
             ladder: &ladder,
             p99_ms_max: 10.0,

@@ -81,6 +81,10 @@ pub struct Options {
 struct Machine {
     cores: usize,
     fsync_per_sec: f64,
+    /// The probe's 99th-percentile sync, in ms (`env::fsync_probe`).
+    fsync_p99_ms: f64,
+    /// The probe's slowest sync, in ms: a stall this long lands in a durable run's tail.
+    fsync_max_ms: f64,
 }
 
 /// One case's printed result.
@@ -118,9 +122,12 @@ pub fn find(name: &str) -> anyhow::Result<Vec<&'static str>> {
 /// Runs every case whose name is `name` or starts with `name/`. Returns whether all checks held.
 pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
     let cases = find(name)?;
+    let fsync = env::fsync_probe(&opts.dir)?;
     let machine = Machine {
         cores: std::thread::available_parallelism().map_or(1, usize::from),
-        fsync_per_sec: round2(env::fsync_rate(&opts.dir)?),
+        fsync_per_sec: round2(fsync.per_sec),
+        fsync_p99_ms: round2(fsync.p99_ms),
+        fsync_max_ms: round2(fsync.max_ms),
     };
     let mut all_passed = true;
     for case in cases {

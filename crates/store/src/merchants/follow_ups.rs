@@ -35,15 +35,17 @@ impl FollowUpStore {
 
     /// Forgets `order`'s follow-ups: they have run.
     pub async fn done(&self, order: uuid::Uuid) -> Result<(), StoreError> {
-        let sql = "DELETE FROM payment_follow_ups WHERE order_id = $1";
-        on_pool!(&self.db, |pool| {
-            sqlx::query(sql)
-                .bind(order.to_string())
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
+        let mut tx = crate::tx::Tx::begin(&self.db).await?;
+        tx.run_one(Self::done_stmt(order)).await?;
+        tx.commit().await
+    }
+
+    /// [`Self::done`]'s statement, for a batch (`crate::batch`, `crate::group`).
+    pub fn done_stmt(order: uuid::Uuid) -> Stmt {
+        stmt!(
+            "DELETE FROM payment_follow_ups WHERE order_id = $1",
+            order.to_string()
+        )
     }
 
     /// Orders whose follow-ups were queued before `before`, oldest first, at most `limit`.
