@@ -119,6 +119,8 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     while rx.recv_many(&mut jobs, GROUP_MAX).await > 0 {
         let mut dones = Vec::with_capacity(jobs.len());
         let result = commit_group(&db, jobs.drain(..), &mut dones).await;
+        metrics::counter!("cardlife_group_commits_total").increment(1);
+        metrics::histogram!("cardlife_group_commit_batches").record(dones.len() as f64);
         if let Err(e) = &result {
             tracing::error!(error = %e, batches = dones.len(), "group commit failed; none of its batches was kept");
         }
