@@ -63,9 +63,10 @@ async fn concurrent_batches_are_kept_or_refused_each_on_its_own_checks() {
         table(&s.db).await;
         let grouped = Arc::new(Grouped::new(s.db.clone()));
         assert_eq!(put(&grouped, "a", "a+").await, Ok(1));
-        // 60 at once, every third a key already held: those are refused, alone, their new
-        // second row with them.
-        let calls: Vec<_> = (0..60)
+        // 61 at once (one group), every third a key already held: those are refused, alone,
+        // their new second row with them — the last of the group among them, so its savepoint
+        // is undone before the commit.
+        let calls: Vec<_> = (0..=60)
             .map(|i| {
                 let grouped = grouped.clone();
                 let k = if i % 3 == 0 {
