@@ -367,6 +367,8 @@ impl App {
             key: key.to_owned(),
             hash: request_hash(scope, request),
             created_at_ns: i64::try_from(self.clock().now().as_nanosecond()).unwrap_or(i64::MAX),
+            // Answered from this commit alone: it waits for the disk.
+            durability: cardlife_store::Durability::Synced,
         };
         let outcome = self
             .credit()?

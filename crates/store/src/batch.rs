@@ -232,46 +232,24 @@ impl Tx {
     /// Runs `batch` in this transaction (see the module comment); only a failure to reach the
     /// store at all is an `Err` here.
     pub async fn run(&mut self, batch: Batch) -> Result<Ran, StoreError> {
+        let t = match self {
+            Self::Sqlite(t) => return Ok(run_sqlite(t, batch).await),
+            Self::Postgres(t) => t,
+        };
         let mut ran = Ran {
             rows: Vec::with_capacity(batch.len()),
             failed: None,
         };
-        if batch.is_empty() {
-            return Ok(ran);
-        }
-        match self {
-            Self::Sqlite(t) => {
-                let sql = batch.joined();
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for s in batch.stmts {
-                    for v in s.args {
-                        query = bind(query, v);
-                    }
-                }
-                let mut results = (&mut **t).execute_many(query);
-                while let Some(r) = futures_util::StreamExt::next(&mut results).await {
-                    match r {
-                        Ok(done) => ran.rows.push(done.rows_affected()),
-                        Err(e) => {
-                            ran.failed = Some(e.into());
-                            break;
-                        }
-                    }
-                }
+        for s in batch.stmts {
+            let mut query = sqlx::query(s.sql);
+            for v in s.args {
+                query = bind(query, v);
             }
-            Self::Postgres(t) => {
-                for s in batch.stmts {
-                    let mut query = sqlx::query(s.sql);
-                    for v in s.args {
-                        query = bind(query, v);
-                    }
-                    match (&mut **t).execute(query).await {
-                        Ok(done) => ran.rows.push(done.rows_affected()),
-                        Err(e) => {
-                            ran.failed = Some(e.into());
-                            break;
-                        }
-                    }
+            match (&mut **t).execute(query).await {
+                Ok(done) => ran.rows.push(done.rows_affected()),
+                Err(e) => {
+                    ran.failed = Some(e.into());
+                    break;
                 }
             }
         }
@@ -287,6 +265,36 @@ impl Tx {
         ran.finish()?;
         Ok(n)
     }
+}
+
+/// Runs `batch` on an embedded connection inside an open transaction: one query, its
+/// statements' results in order, the first failure kept in the [`Ran`].
+pub(crate) async fn run_sqlite(conn: &mut sqlx::SqliteConnection, batch: Batch) -> Ran {
+    let mut ran = Ran {
+        rows: Vec::with_capacity(batch.len()),
+        failed: None,
+    };
+    if batch.is_empty() {
+        return ran;
+    }
+    let sql = batch.joined();
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for s in batch.stmts {
+        for v in s.args {
+            query = bind(query, v);
+        }
+    }
+    let mut results = conn.execute_many(query);
+    while let Some(r) = futures_util::StreamExt::next(&mut results).await {
+        match r {
+            Ok(done) => ran.rows.push(done.rows_affected()),
+            Err(e) => {
+                ran.failed = Some(e.into());
+                break;
+            }
+        }
+    }
+    ran
 }
 
 fn bind<'q, DB>(

@@ -11,15 +11,22 @@
 //! answered only after that commit is durable. Alone in its group a batch runs as it would on
 //! its own: no savepoint, and a refusal rolls the transaction back.
 //!
+//! A batch is given with its [`Durability`]: a group waits for the disk when any of its batches
+//! must ([`Grouped::commit`]); a group of batches that a later commit of their callers carries
+//! (`Grouped::commit_as(…, Durability::Carried, …)`) does not. The writer holds a connection of its own, so the
+//! level it sets before a group is never left on a connection anyone else uses.
+//!
 //! On PostgreSQL each caller runs its own transaction (the server groups commits itself and
-//! locks rows, not the database).
+//! locks rows, not the database); a carried one with `synchronous_commit` off.
 
 use std::sync::Mutex;
 
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch::{Batch, Ran, stmt};
+use crate::batch::{Batch, Ran, Stmt, run_sqlite, stmt};
 use crate::db::Db;
+use crate::durability::{Durability, SqliteLevel};
 use crate::error::StoreError;
 use crate::tx::Tx;
 
@@ -35,6 +42,7 @@ type Check = Box<dyn FnOnce(Ran) -> bool + Send>;
 struct Job {
     batch: Batch,
     check: Check,
+    durability: Durability,
     /// The group's outcome: `Ok` once committed (or rolled back, for a refused batch).
     done: oneshot::Sender<Result<(), StoreError>>,
 }
@@ -64,15 +72,40 @@ impl Grouped {
         E: Send + 'static,
         F: FnOnce(Ran) -> Result<T, E> + Send + 'static,
     {
-        if let Db::Postgres(_) = self.db {
-            let mut tx = Tx::begin(&self.db).await?;
-            let ran = tx.run(batch).await?;
-            let answer = check(ran);
-            if answer.is_ok() {
-                tx.commit().await?;
+        self.commit_as(batch, Durability::Synced, check).await
+    }
+
+    /// As [`Grouped::commit`], at `durability`: with [`Durability::Carried`] `Ok` is answered
+    /// once the commit is written, not yet on disk — the caller commits again, synced, before
+    /// it answers anyone, and that commit carries this one.
+    pub async fn commit_as<T, E, F>(
+        &self,
+        batch: Batch,
+        durability: Durability,
+        check: F,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(Ran) -> Result<T, E> + Send + 'static,
+    {
+        let pool = match &self.db {
+            Db::Sqlite(pool) => pool,
+            Db::Postgres(_) => {
+                let mut tx = Tx::begin(&self.db).await?;
+                let mut sent = Batch::new();
+                if let Some(sql) = durability.postgres_local() {
+                    sent.push(Stmt::new(sql, vec![]));
+                }
+                let own = sent.len();
+                sent.append(batch);
+                let answer = check(tx.run(sent).await?.after(own)?);
+                if answer.is_ok() {
+                    tx.commit().await?;
+                }
+                return Ok(answer);
             }
-            return Ok(answer);
-        }
+        };
         let (answer_tx, answer_rx) = oneshot::channel();
         let check: Check = Box::new(move |ran: Ran| {
             let answer = check(ran);
@@ -81,8 +114,13 @@ impl Grouped {
             keep
         });
         let (done, done_rx) = oneshot::channel();
-        self.sender()
-            .send(Job { batch, check, done })
+        self.sender(pool)
+            .send(Job {
+                batch,
+                check,
+                durability,
+                done,
+            })
             .await
             .map_err(|_| StoreError::CommitFailed("the group writer has stopped".to_owned()))?;
         let committed = done_rx
@@ -99,13 +137,13 @@ impl Grouped {
         }
     }
 
-    fn sender(&self) -> mpsc::Sender<Job> {
+    fn sender(&self, pool: &SqlitePool) -> mpsc::Sender<Job> {
         let mut slot = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref().filter(|q| !q.is_closed()) {
             Some(q) => q.clone(),
             None => {
                 let (tx, rx) = mpsc::channel(QUEUE_MAX);
-                tokio::spawn(run(self.db.clone(), rx));
+                tokio::spawn(run(pool.clone(), rx));
                 *slot = Some(tx.clone());
                 tx
             }
@@ -113,16 +151,45 @@ impl Grouped {
     }
 }
 
+/// The writer's own connection and the durability level it is at.
+struct Writer {
+    conn: SqliteConnection,
+    level: SqliteLevel,
+}
+
+impl Writer {
+    /// A connection of the pool's, kept apart from it (like the ledger writer's).
+    async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: pool.acquire().await?.detach(),
+            level: SqliteLevel::default(),
+        })
+    }
+}
+
 /// The writer: takes every queued batch (up to [`GROUP_MAX`]) and commits them together.
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
+async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(GROUP_MAX);
+    let mut writer: Option<Writer> = None;
     while rx.recv_many(&mut jobs, GROUP_MAX).await > 0 {
         let mut dones = Vec::with_capacity(jobs.len());
-        let result = commit_group(&db, jobs.drain(..), &mut dones).await;
+        let result = match &mut writer {
+            Some(w) => Ok(w),
+            None => Writer::open(&pool).await.map(|w| writer.insert(w)),
+        };
+        let result = match result {
+            Ok(w) => commit_group(w, jobs.drain(..), &mut dones).await,
+            Err(e) => {
+                dones.extend(jobs.drain(..).map(|j| j.done));
+                Err(e)
+            }
+        };
         metrics::counter!("cardlife_group_commits_total").increment(1);
         metrics::histogram!("cardlife_group_commit_batches").record(dones.len() as f64);
         if let Err(e) = &result {
             tracing::error!(error = %e, batches = dones.len(), "group commit failed; none of its batches was kept");
+            // A fresh connection for the next group: nothing of this one's state is trusted.
+            writer = None;
         }
         for done in dones {
             let _ = done.send(match &result {
@@ -140,18 +207,23 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 /// it (released, or rolled back and released), travel in the batch's own query; the last
 /// savepoint ends in the `COMMIT` (or before it, when its batch was refused).
 async fn commit_group(
-    db: &Db,
+    w: &mut Writer,
     jobs: impl ExactSizeIterator<Item = Job>,
     dones: &mut Vec<oneshot::Sender<Result<(), StoreError>>>,
 ) -> Result<(), StoreError> {
     let alone = jobs.len() == 1;
+    let mut levels = Vec::with_capacity(jobs.len());
     let work: Vec<(Batch, Check)> = jobs
         .map(|j| {
             dones.push(j.done);
+            levels.push(j.durability);
             (j.batch, j.check)
         })
         .collect();
-    let mut tx = Tx::begin(db).await?;
+    w.level
+        .set(&mut w.conn, Durability::of_group(levels))
+        .await?;
+    let mut tx = w.conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut kept = 0usize;
     // Whether the batch before was kept, its savepoint still open.
     let mut open: Option<bool> = None;
@@ -165,7 +237,7 @@ async fn commit_group(
         }
         let own = sent.len();
         sent.append(batch);
-        let keep = check(tx.run(sent).await?.after(own)?);
+        let keep = check(run_sqlite(&mut tx, sent).await.after(own)?);
         if keep {
             kept += 1;
         }
@@ -180,9 +252,10 @@ async fn commit_group(
     if open == Some(false) {
         let mut end = Batch::new();
         end_savepoint(&mut end, false);
-        tx.run(end).await?.finish()?;
+        run_sqlite(&mut tx, end).await.finish()?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends the open savepoint: kept (released), or undone and released.

@@ -18,6 +18,7 @@
 //! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
 //! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
 //! - [`group`]: many callers' transactions in one commit on the embedded store.
+//! - [`durability`]: commits that wait for the disk, and commits a later one carries there.
 //! - [`session_touch`]: session activity written behind, many sessions per transaction.
 //! - [`risk`]: risk decisions and the per-customer risk profile the payment path reads.
 //! - `rows`: the row types both backends decode.
@@ -32,6 +33,7 @@ pub mod credit;
 pub mod customers;
 pub mod db;
 pub mod debit_cards;
+pub mod durability;
 pub mod error;
 pub mod group;
 pub mod idempotency;
@@ -50,5 +52,6 @@ pub mod statement_run;
 pub mod tx;
 
 pub use db::{DEFAULT_DATABASE_URL, Db};
+pub use durability::Durability;
 pub use error::StoreError;
 pub use ledger::{AccountFilter, LedgerOptions, LedgerService, PAGE_SIZE_MAX, Reader};

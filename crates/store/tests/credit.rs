@@ -345,6 +345,7 @@ fn keyed(key: &str, body: &str) -> KeyedRequest {
         key: key.into(),
         hash: Sha256::digest(body.as_bytes()).into(),
         created_at_ns: 1,
+        durability: cardlife_store::Durability::Synced,
     }
 }
 
@@ -731,6 +732,9 @@ async fn a_capture_and_the_transfers_after_it_commit_together_and_a_refused_one_
                 Money::cny(12_345),
                 D1,
                 vec![move_on(auth.id, payee, 1)],
+                // Carried by the synced capture below (as the pay path's capture is carried by
+                // the order's record).
+                cardlife_store::Durability::Carried,
             )
             .await
             .unwrap();
@@ -752,6 +756,7 @@ async fn a_capture_and_the_transfers_after_it_commit_together_and_a_refused_one_
                 Money::cny(12_345),
                 D1,
                 vec![move_on(second.id, 0xdead, 2)],
+                cardlife_store::Durability::Synced,
             )
             .await
             .unwrap();

@@ -7,20 +7,23 @@ mod common;
 
 use std::sync::Arc;
 
-use cardlife_store::Db;
 use cardlife_store::batch::{Batch, Stmt};
 use cardlife_store::group::Grouped;
 use cardlife_store::tx::Tx;
+use cardlife_store::{Db, Durability};
+
+async fn create(db: &Db, sql: &'static str) {
+    let mut tx = Tx::begin(db).await.unwrap();
+    tx.run_one(Stmt::new(sql, vec![])).await.unwrap();
+    tx.commit().await.unwrap();
+}
 
 async fn table(db: &Db) {
-    let mut tx = Tx::begin(db).await.unwrap();
-    tx.run_one(Stmt::new(
+    create(
+        db,
         "CREATE TABLE group_t (k TEXT PRIMARY KEY, n BIGINT NOT NULL)",
-        vec![],
-    ))
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    )
+    .await;
 }
 
 async fn keys(db: &Db) -> Vec<String> {
@@ -127,6 +130,95 @@ async fn a_refused_batch_alone_leaves_nothing_and_a_failed_statement_is_the_chec
         assert!(keys(&s.db).await.is_empty(), "{}", s.db.backend());
         assert_eq!(put(&grouped, "z", "z+").await, Ok(1));
         assert_eq!(keys(&s.db).await, vec!["z", "z+"], "{}", s.db.backend());
+        s.drop_store().await;
+    }
+}
+
+/// A batch that notes, under `tag`, the durability its commit runs at: `synced` (SQLite
+/// `synchronous=FULL`, PostgreSQL `synchronous_commit=on`) or `carried`.
+fn note_level(db: &Db, tag: &str) -> Batch {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "INSERT INTO group_levels (tag, level) SELECT $1, CASE synchronous \
+             WHEN 2 THEN 'synced' WHEN 1 THEN 'carried' ELSE 'other' END FROM pragma_synchronous"
+        }
+        Db::Postgres(_) => {
+            "INSERT INTO group_levels (tag, level) SELECT $1, \
+             CASE current_setting('synchronous_commit') \
+             WHEN 'on' THEN 'synced' WHEN 'off' THEN 'carried' ELSE 'other' END"
+        }
+    };
+    let mut b = Batch::new();
+    b.push(Stmt::new(sql, vec![tag.into()]));
+    b
+}
+
+async fn levels(db: &Db) -> Vec<(String, String)> {
+    let sql = "SELECT tag, level FROM group_levels ORDER BY tag";
+    match db {
+        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_group_waits_for_the_disk_whenever_one_of_its_batches_must() {
+    for s in common::stores().await {
+        create(
+            &s.db,
+            "CREATE TABLE group_levels (tag TEXT PRIMARY KEY, level TEXT NOT NULL)",
+        )
+        .await;
+        let grouped = Arc::new(Grouped::new(s.db.clone()));
+        let ok = |ran: cardlife_store::batch::Ran| ran.finish();
+        // One at a time: each commit at its own level, and back again.
+        for (tag, carried) in [
+            ("1", true),
+            ("2", false),
+            ("3", true),
+            ("4", true),
+            ("5", false),
+        ] {
+            let b = note_level(&s.db, tag);
+            let done = if carried {
+                grouped.commit_as(b, Durability::Carried, ok).await
+            } else {
+                grouped.commit(b, ok).await
+            };
+            done.unwrap().unwrap();
+        }
+        let got = levels(&s.db).await;
+        let want = ["carried", "synced", "carried", "carried", "synced"];
+        let got_levels: Vec<&str> = got.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(got_levels, want, "{}", s.db.backend());
+        // Many at once, mixed: whatever groups they fall into, a synced batch never commits
+        // without the disk.
+        let calls: Vec<_> = (0..40usize)
+            .map(|i| {
+                let (grouped, db) = (grouped.clone(), s.db.clone());
+                tokio::spawn(async move {
+                    let b = note_level(&db, &format!("m{i:02}"));
+                    if i.is_multiple_of(4) {
+                        grouped.commit(b, ok).await
+                    } else {
+                        grouped.commit_as(b, Durability::Carried, ok).await
+                    }
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap().unwrap();
+        }
+        for (tag, level) in levels(&s.db).await {
+            let i: usize = match tag.strip_prefix('m') {
+                Some(n) => n.parse().unwrap(),
+                None => continue,
+            };
+            assert_ne!(level, "other", "{tag} on {}", s.db.backend());
+            if i.is_multiple_of(4) {
+                assert_eq!(level, "synced", "{tag} on {}", s.db.backend());
+            }
+        }
         s.drop_store().await;
     }
 }

@@ -10,6 +10,7 @@
 //! sees its effects (the default, which tests and simulated days rely on).
 
 use cardlife_kernel::Money;
+use cardlife_store::Durability;
 use cardlife_store::batch::Stmt;
 use cardlife_store::merchants::MerchantRecord;
 use cardlife_store::merchants::follow_ups::FollowUpStore;
@@ -61,11 +62,16 @@ impl App {
         }
     }
 
-    /// The row's delete commits with whatever else is queued for the group writer.
+    /// The row's delete commits with whatever else is queued for the group writer, carried
+    /// (`cardlife_store::durability`): nobody waits on it, and a delete a crash loses leaves
+    /// the row, whose follow-ups the recovery sweep runs again (each is idempotent).
     async fn follow_up_done(&self, order: uuid::Uuid) {
         let mut batch = cardlife_store::batch::Batch::new();
         batch.push(FollowUpStore::done_stmt(order));
-        let done = self.grouped().commit(batch, |ran| ran.finish()).await;
+        let done = self
+            .grouped()
+            .commit_as(batch, Durability::Carried, |ran| ran.finish())
+            .await;
         if let Err(e) = done.and_then(|finished| finished) {
             // The row stays; the recovery sweep runs the (idempotent) work again.
             tracing::warn!(error = %e, %order, "a payment's follow-ups were not marked done");

@@ -176,6 +176,7 @@ impl CardFunding for CreditCardFunding {
                 key,
                 hash,
                 created_at_ns: i64::try_from(self.clock.now().as_nanosecond()).unwrap_or(i64::MAX),
+                durability: r.durability,
             };
             let answer = |view: &cardlife_store::credit::AuthorisationView| {
                 (201, uuid::Uuid::from_u128(view.id).to_string())
@@ -231,7 +232,7 @@ impl CardFunding for CreditCardFunding {
                     let then = on_to_merchant(view.amount)?;
                     let (_, moved) = self
                         .credit
-                        .capture_then(id, view.amount, self.today(), vec![then])
+                        .capture_then(id, view.amount, self.today(), vec![then], r.durability)
                         .await?;
                     match moved.as_deref() {
                         Some([CreateTransferResult::Ok | CreateTransferResult::Exists]) => {}

@@ -15,7 +15,7 @@ use cardlife_kernel::{CustomerId, MerchantId, Money};
 use cardlife_ledger::{
     Account, AccountFlags, CreateAccountResult, CreateTransferResult, Transfer, TransferFlags,
 };
-use cardlife_store::LedgerService;
+use cardlife_store::{Durability, LedgerService};
 use sha2::{Digest, Sha256};
 
 use super::MerchantsError;
@@ -55,6 +55,11 @@ pub struct FundingRequest {
     /// For a refund: the authorisation that paid the order (its stored `funding_auth_id`), so
     /// the refund goes back to the card that paid. `None` for the other calls.
     pub paid_with: Option<AuthId>,
+    /// Whether the authorisation's and the capture's commits wait for the disk, or a later
+    /// synced commit of the caller's, before it answers, carries them
+    /// (`cardlife_store::durability`). Only the pay path, which records the captured order
+    /// synced before answering, asks for `Carried`.
+    pub durability: Durability,
 }
 
 /// The payer's card account, as payments see it.

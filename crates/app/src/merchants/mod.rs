@@ -30,6 +30,7 @@ use cardlife_payments::order::OrderPolicy;
 use cardlife_payments::paycode::PayCodePolicy;
 use cardlife_payments::seen::SeenSet;
 use cardlife_payments::signing::{self, MerchantKeyring, NonceKey, SigningKey, SigningPolicy};
+use cardlife_store::Durability;
 use cardlife_store::audit::{self, AuditEntry};
 use cardlife_store::merchants::{KeyRecord, MerchantRecord, MerchantStore};
 use cardlife_store::tx::Tx;
@@ -612,18 +613,44 @@ impl App {
         let policy = &self.merchants().config.signing_policy;
         signing::verify(&request, header, &keyring, policy, now, &mut capture)
             .map_err(MerchantsError::from)?;
-        if let Some(((key, nonce), keep_until)) = capture.0
-            && !store.take_nonce(&key, &nonce, keep_until, now).await?
-        {
-            return Err(
-                MerchantsError::Signing(cardlife_payments::error::SigningError::Replayed).into(),
-            );
+        if let Some(((key, nonce), keep_until)) = capture.0 {
+            self.take_nonce(&key, &nonce, keep_until, now).await?;
         }
         match self.merchant_record(merchant).await?.status.as_str() {
             "approved" => Ok(merchant),
             "suspended" => Err(MerchantsError::MerchantSuspended.into()),
             _ => Err(MerchantsError::MerchantNotApproved.into()),
         }
+    }
+
+    /// Takes the nonce slot of a verified request; a slot taken before is a replay. One batch
+    /// through the group writer, carried (`cardlife_store::durability`): whatever the request
+    /// goes on to change commits after it, synced, before the merchant is answered, and carries
+    /// the slot to disk with it. A request that changed nothing may lose its slot to a crash;
+    /// sent again after the restart, it runs afresh, under the slot it takes then.
+    async fn take_nonce(
+        &self,
+        key: &str,
+        nonce: &str,
+        keep_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let (batch, insert) = MerchantStore::take_nonce_batch(key, nonce, keep_until, now);
+        self.grouped()
+            .commit_as(
+                batch,
+                Durability::Carried,
+                move |mut ran| -> Result<(), AppError> {
+                    if ran.rows(insert)? != 1 {
+                        return Err(MerchantsError::Signing(
+                            cardlife_payments::error::SigningError::Replayed,
+                        )
+                        .into());
+                    }
+                    ran.finish().map_err(AppError::from)
+                },
+            )
+            .await?
     }
 
     /// The keyring of `merchant`'s active `keys`.

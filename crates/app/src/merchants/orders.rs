@@ -32,6 +32,7 @@ use cardlife_payments::paycode::{self, TokenRef, UsedPayCode};
 use cardlife_payments::qr::{
     DEFAULT_ACCOUNT_GUID, MerchantPresented, Payload, PointOfInitiation, Tag,
 };
+use cardlife_store::Durability;
 use cardlife_store::StoreError;
 use cardlife_store::audit::{self, AuditEntry};
 use cardlife_store::batch::Batch;
@@ -853,6 +854,7 @@ impl App {
             merchant_account: p.merchant.payable_account,
             idempotency_key: record.id.as_u128(),
             paid_with: None,
+            durability: Durability::Carried,
         };
         record.funding_auth_id = Some(uuid::Uuid::from_u128(hold_id(record.id)).to_string());
         // Last check before anything is written: a deny leaves only its decision record.
@@ -1030,38 +1032,45 @@ impl App {
         batch.push(audit::record_stmt(&entry));
         let existing = p.existing.is_some();
         // `None`: the key was taken — by whom is read after the batch is undone.
+        // Carried: the payment commits again before it answers — the capture's record, or
+        // the cancellation after a failure — and that commit, synced, carries this one
+        // (`cardlife_store::durability`).
         let refused = self
             .grouped()
-            .commit(batch, move |mut ran| -> Result<(), Option<AppError>> {
-                let mut rows = |i| ran.rows(i).map_err(|e| Some(AppError::from(e)));
-                if rows(claim)? != 1 {
-                    return Err(None);
-                }
-                if rows(order_row)? != 1 {
-                    return Err(Some(
-                        if existing {
-                            MerchantsError::Conflict
-                        } else {
-                            MerchantsError::MerchantRefTaken
-                        }
-                        .into(),
-                    ));
-                }
-                if rows(spend)? != 1 || rows(profile)? != 1 {
-                    return Err(Some(MerchantsError::Conflict.into()));
-                }
-                if let Some(paycode) = paycode
-                    && rows(paycode)? != 1
-                {
-                    return Err(Some(
-                        MerchantsError::PayCode(
-                            cardlife_payments::error::PayCodeError::AlreadyUsed,
-                        )
-                        .into(),
-                    ));
-                }
-                ran.finish().map_err(|e| Some(e.into()))
-            })
+            .commit_as(
+                batch,
+                Durability::Carried,
+                move |mut ran| -> Result<(), Option<AppError>> {
+                    let mut rows = |i| ran.rows(i).map_err(|e| Some(AppError::from(e)));
+                    if rows(claim)? != 1 {
+                        return Err(None);
+                    }
+                    if rows(order_row)? != 1 {
+                        return Err(Some(
+                            if existing {
+                                MerchantsError::Conflict
+                            } else {
+                                MerchantsError::MerchantRefTaken
+                            }
+                            .into(),
+                        ));
+                    }
+                    if rows(spend)? != 1 || rows(profile)? != 1 {
+                        return Err(Some(MerchantsError::Conflict.into()));
+                    }
+                    if let Some(paycode) = paycode
+                        && rows(paycode)? != 1
+                    {
+                        return Err(Some(
+                            MerchantsError::PayCode(
+                                cardlife_payments::error::PayCodeError::AlreadyUsed,
+                            )
+                            .into(),
+                        ));
+                    }
+                    ran.finish().map_err(|e| Some(e.into()))
+                },
+            )
             .await?;
         match refused {
             Ok(()) => {}
@@ -1350,6 +1359,7 @@ impl App {
                 .as_deref()
                 .and_then(|id| uuid::Uuid::try_parse(id).ok())
                 .map(|id| AuthId(id.as_u128())),
+            durability: Durability::Synced,
         };
         self.funding().refund(request).await?;
         record.status = status_str(order.status()).to_owned();

@@ -14,6 +14,7 @@
 use cardlife_kernel::MerchantId;
 use cardlife_payments::error::OrderError;
 use cardlife_payments::order::PaymentOrderId;
+use cardlife_store::Durability;
 use cardlife_store::audit;
 use cardlife_store::merchants::authorisations::AuthorisationStore;
 use cardlife_store::merchants::orders::OrderStore;
@@ -68,6 +69,7 @@ impl App {
                 merchant_account: merchant.payable_account,
                 idempotency_key: record.id.as_u128(),
                 paid_with: None,
+                durability: Durability::Synced,
             };
             let auth = self.authorisation_of(record.id).await?;
             match self.funding().capture(auth, request).await {

@@ -17,6 +17,7 @@ use cardlife_ledger::{Account, AccountFlags};
 use cardlife_rewards::RewardsError;
 use cardlife_rewards::group_buy::{GroupBuy, GroupBuyTerms};
 pub use cardlife_rewards::ids::{GroupBuyId, GroupBuyOfferId};
+use cardlife_store::Durability;
 use cardlife_store::audit;
 use cardlife_store::rewards::group_buy::{GroupBuyStore, GroupRecord, MemberRecord, OfferRecord};
 use cardlife_store::tx::Tx;
@@ -455,6 +456,7 @@ impl App {
             merchant_account: holding_account(),
             idempotency_key: key,
             paid_with: None,
+            durability: Durability::Synced,
         };
         ensure_accounts(
             self.ledger_service(),

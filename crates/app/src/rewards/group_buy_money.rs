@@ -10,6 +10,7 @@
 use cardlife_kernel::{CustomerId, MerchantId, Money};
 use cardlife_ledger::{Account, AccountFlags, CreateTransferResult, Transfer, TransferFlags};
 use cardlife_rewards::group_buy::GroupState;
+use cardlife_store::Durability;
 use cardlife_store::rewards::group_buy::{GroupBuyStore, GroupRecord, MemberRecord, OfferRecord};
 use cardlife_store::tx::Tx;
 use jiff::Timestamp;
@@ -66,6 +67,7 @@ pub(super) fn request_of(
             merchant_account: holding_account(),
             idempotency_key: hex(&m.funding_key)?,
             paid_with: None,
+            durability: Durability::Synced,
         },
     ))
 }

@@ -18,6 +18,7 @@ use cardlife_rewards::RewardsError;
 pub use cardlife_rewards::ids::{MallItemId, MallOrderId};
 use cardlife_rewards::mall::{Mall, MallItem, MallOrder, MallPrice};
 use cardlife_rewards::points::{LotId, LotTake};
+use cardlife_store::Durability;
 use cardlife_store::rewards::mall::{MallItemRecord, MallOrderRecord, MallStore, TakeRecord};
 use cardlife_store::tx::Tx;
 use jiff::Timestamp;
@@ -370,6 +371,7 @@ impl App {
                 0,
             ),
             paid_with: None,
+            durability: Durability::Synced,
         };
         let auth = if cash.is_positive() {
             ensure_accounts(
@@ -508,6 +510,7 @@ impl App {
                     refunded as u64,
                 ),
                 paid_with: stored.funding_auth_id.as_deref().and_then(uuid_of_auth),
+                durability: Durability::Synced,
             };
             self.merchants().funding.refund(request).await?;
         }

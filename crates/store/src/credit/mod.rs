@@ -55,6 +55,7 @@ pub use writer::KeyRow;
 use writer::{Append, Mirrored, Written};
 
 use crate::db::Db;
+use crate::durability::Durability;
 use crate::idempotency::{Claim, IdempotencyStore};
 use crate::ledger::{CreditCommit, LedgerService};
 
@@ -99,6 +100,9 @@ pub struct KeyedRequest {
     pub hash: [u8; 32],
     /// Nanoseconds since the epoch.
     pub created_at_ns: i64,
+    /// Whether the command's commit waits for the disk, or a later synced commit of the
+    /// caller's, made before it answers anyone, carries it (`crate::durability`).
+    pub durability: Durability,
 }
 
 /// What a keyed request answered.
@@ -561,7 +565,7 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
     ) -> Result<(), CreditError> {
-        self.apply_keyed(live, event, today, None, Vec::new())
+        self.apply_keyed(live, event, today, None, (Vec::new(), Durability::Synced))
             .await
             .map(|_| ())
     }
@@ -579,10 +583,10 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
         key: Option<(&KeyedRequest, Answer<'_>)>,
-        also: Vec<Transfer>,
+        then: (Vec<Transfer>, Durability),
     ) -> Result<Applied, CreditError> {
         live.unsettled = true;
-        let applied = self.apply_unsettled(live, event, today, key, also).await;
+        let applied = self.apply_unsettled(live, event, today, key, then).await;
         live.unsettled = false;
         applied
     }
@@ -593,7 +597,7 @@ impl CreditService {
         event: StoredEvent,
         today: Date,
         key: Option<(&KeyedRequest, Answer<'_>)>,
-        also: Vec<Transfer>,
+        (also, durability): (Vec<Transfer>, Durability),
     ) -> Result<Applied, CreditError> {
         let day = live.engine.today().map_or(today, |open| open.max(today));
         let json =
@@ -681,6 +685,7 @@ impl CreditService {
                 append,
                 accounts: main_accounts,
                 transfers: main_transfers,
+                durability,
             })
             .await;
         let committed = match sent {
@@ -902,7 +907,7 @@ impl CreditService {
                 StoredEvent::Authorise { amount_fen, cash },
                 today,
                 Some((request, &make)),
-                Vec::new(),
+                (Vec::new(), request.durability),
             )
             .await?;
         match applied {
@@ -980,7 +985,9 @@ impl CreditService {
         amount: Money,
         today: Date,
     ) -> Result<AuthorisationView, CreditError> {
-        let (view, _) = self.capture_then(id, amount, today, Vec::new()).await?;
+        let (view, _) = self
+            .capture_then(id, amount, today, Vec::new(), Durability::Synced)
+            .await?;
         Ok(view)
     }
 
@@ -988,12 +995,15 @@ impl CreditService {
     /// purchase on from the card's merchant clearing) in the same durable commit, after the
     /// capture's own postings. Returns the ledger's answers for `then`, or `None` when they did
     /// not fit the commit and were not sent (the caller makes them on their own).
+    /// `durability` says whether the commit waits for the disk or a later synced commit of the
+    /// caller's carries it (`crate::durability`).
     pub async fn capture_then(
         &self,
         id: u128,
         amount: Money,
         today: Date,
         then: Vec<Transfer>,
+        durability: Durability,
     ) -> Result<(AuthorisationView, Option<Vec<CreateTransferResult>>), CreditError> {
         let (slot, hold) = self.auth_slot(id)?;
         let mut live = self.lock(&slot).await?;
@@ -1004,7 +1014,7 @@ impl CreditService {
             amount_fen: amount.fen(),
         };
         let applied = self
-            .apply_keyed(&mut live, event, today, None, then)
+            .apply_keyed(&mut live, event, today, None, (then, durability))
             .await?;
         let results = match applied {
             Applied::Durable(_, results) => results,

@@ -53,6 +53,8 @@ pub(crate) struct Mirrored {
     pub append: Append,
     pub accounts: Vec<Account>,
     pub transfers: Vec<Transfer>,
+    /// Whether its commit waits for the disk, or a later commit of the caller's carries it.
+    pub durability: crate::durability::Durability,
 }
 
 impl Mirrored {

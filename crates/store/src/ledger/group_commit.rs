@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::credit::writer::{Append, MirrorOutcome, Mirrored, Written};
+use crate::durability::Durability;
 use crate::error::StoreError;
 
 /// Requests waiting for the writer (back-pressure beyond this).
@@ -46,6 +47,16 @@ impl Batch {
         }
     }
 
+    /// How its commit must meet the disk: a caller's plain ledger batch is answered as durable;
+    /// the writer's own sweep answers nobody; a credit command says (`Mirrored::durability`).
+    fn durability(&self) -> Durability {
+        match self {
+            Self::Accounts(_) | Self::Transfers(_) => Durability::Synced,
+            Self::Sweep => Durability::Carried,
+            Self::Credit(m) => m.durability,
+        }
+    }
+
     fn credit(&self) -> Option<&Append> {
         match self {
             Self::Credit(m) => Some(&m.append),
@@ -58,6 +69,11 @@ impl Batch {
 /// changes, in the same transaction).
 pub(crate) fn credit_appends(batches: &[Batch]) -> Vec<&Append> {
     batches.iter().filter_map(Batch::credit).collect()
+}
+
+/// How one commit of `batches` must meet the disk: synced when any of them must be.
+pub(crate) fn durability(batches: &[Batch]) -> Durability {
+    Durability::of_group(batches.iter().map(Batch::durability))
 }
 
 /// The answer to one batch.

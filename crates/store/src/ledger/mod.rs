@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-pub(crate) use group_commit::{Backend, Batch, Outcome, apply, credit_appends};
+pub(crate) use group_commit::{Backend, Batch, Outcome, apply, credit_appends, durability};
 pub use read::{AccountFilter, PAGE_SIZE_MAX, Reader};
 
 use crate::db::Db;

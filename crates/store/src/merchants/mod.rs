@@ -414,17 +414,16 @@ impl MerchantStore {
         })
     }
 
-    /// Takes the nonce slot of a verified request; `false` when it was taken before (a replay).
-    /// Slots past their `keep_until` are swept in the same transaction (the timestamp check
-    /// alone rejects those), sent with the insert as one batch: one commit and one round trip
-    /// to the store a signed request.
-    pub async fn take_nonce(
-        &self,
+    /// The statements that take the nonce slot of a verified request, and the index of the one
+    /// whose row count says whether it was free (`1`; `0`: taken before, a replay). Slots past
+    /// their `keep_until` are swept in the same batch (the timestamp check alone rejects
+    /// those). The caller commits it, through the group writer.
+    pub fn take_nonce_batch(
         key_id: &str,
         nonce: &str,
         keep_until: Timestamp,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> (Batch, usize) {
         let mut batch = Batch::new();
         batch.push(stmt!(
             "DELETE FROM merchant_nonces WHERE keep_until_ns < $1",
@@ -437,15 +436,7 @@ impl MerchantStore {
             nonce,
             ns(keep_until),
         ));
-        let mut tx = Tx::begin(&self.db).await?;
-        let mut ran = tx.run(batch).await?;
-        let taken = ran.rows(insert)? == 1;
-        ran.finish()?;
-        if taken {
-            tx.commit().await?;
-        }
-        // Not taken: dropped, rolled back, the sweep with it (the next request sweeps).
-        Ok(taken)
+        (batch, insert)
     }
 
     /// Stores a QR code.

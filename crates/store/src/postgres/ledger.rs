@@ -19,7 +19,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends};
+use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends, durability};
 use crate::rows::{
     ACCOUNT_COLUMNS, AccountRow, TRANSFER_COLUMNS, TransferRow, amount_to_i64, bits_to_i64, uuid,
 };
@@ -50,6 +50,9 @@ impl SharedLedger {
         now: u64,
     ) -> Result<Vec<Outcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if let Some(sql) = durability(batches).postgres_local() {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
         // Credit events and their keys first: a command whose key was taken applies nothing.
         let written =
             crate::credit::writer::write_postgres(&mut tx, &credit_appends(batches)).await?;

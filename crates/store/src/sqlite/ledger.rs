@@ -21,8 +21,9 @@ use uuid::Uuid;
 
 use super::memory::Memory;
 use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
+use crate::durability::SqliteLevel;
 use crate::error::StoreError;
-use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends};
+use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends, durability};
 use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid};
 
 /// Rows per multi-row statement at most. Statements are cut in power-of-two sizes so a handful
@@ -40,6 +41,8 @@ pub(crate) struct EmbeddedLedger {
     log_rows: usize,
     /// Records in the log that trigger a fold.
     log_rows_max: usize,
+    /// The durability level its connection is at (set before each commit that changes it).
+    level: SqliteLevel,
 }
 
 impl EmbeddedLedger {
@@ -67,6 +70,7 @@ impl EmbeddedLedger {
                 unfolded,
                 log_rows,
                 log_rows_max,
+                level: SqliteLevel::default(),
             },
             memory,
         ))
@@ -159,10 +163,12 @@ async fn load_holds(conn: &mut SqliteConnection) -> Result<FxHashMap<u128, Pendi
 
 impl Backend for EmbeddedLedger {
     async fn commit(&mut self, batches: &[Batch], now: u64) -> Result<Vec<Outcome>, StoreError> {
-        // Readers wait while a commit is in flight, so they never see what is not yet durable.
+        // Readers wait while a commit is in flight, so they never see what is not yet committed
+        // (nor, but for a carried commit, what is not yet on disk: `crate::durability`).
         let mut memory = self.memory.write().await;
         let started = std::time::Instant::now();
         let appends = credit_appends(batches);
+        self.level.set(&mut self.conn, durability(batches)).await?;
         let mut tx = self.conn.begin().await?;
         // Credit events and their keys first: a command whose key was taken applies nothing.
         // Memory is untouched until this has succeeded.

@@ -1,0 +1,94 @@
+//! When a commit may answer: once on disk, or once a later commit carries it there.
+//!
+//! Both stores write their log in order: SQLite's write-ahead log is appended frame after frame
+//! under checksums that chain each frame to the ones before, and PostgreSQL's WAL is flushed up
+//! to a position. A commit that is on disk therefore brings every commit logged before it, on
+//! any connection. A request that commits several times before it answers (the pay path: the
+//! booking, the card authorisation, the capture, the order's record) needs only its **last**
+//! commit to wait for the disk: the earlier ones are carried by it. What a crash can leave is
+//! then any prefix of the request's commits — exactly what it could leave when each commit
+//! waited — and nothing answered is ever lost.
+//!
+//! The price: another request may read a carried commit before it is on disk (as it may read a
+//! payment that is still running). Whoever is answered has been answered after a commit that
+//! waited. A commit that is not followed by one that waits, before the answer, must be
+//! [`Durability::Synced`].
+
+/// How a commit meets the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// The commit returns once it is on disk (SQLite `synchronous=FULL`, PostgreSQL
+    /// `synchronous_commit=on`).
+    #[default]
+    Synced,
+    /// The commit returns once written to the log, without waiting for the disk (SQLite
+    /// `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`): the caller commits again,
+    /// `Synced`, before it answers anyone, and that commit carries this one.
+    Carried,
+}
+
+impl Durability {
+    /// Whether a commit holding `parts` waits for the disk: when any of them must.
+    pub fn of_group(parts: impl IntoIterator<Item = Self>) -> Self {
+        if parts.into_iter().any(|d| d == Self::Synced) {
+            Self::Synced
+        } else {
+            Self::Carried
+        }
+    }
+
+    /// The statement that sets an embedded connection to this level (outside a transaction:
+    /// SQLite refuses to change it inside one).
+    pub(crate) fn sqlite_pragma(self) -> &'static str {
+        match self {
+            Self::Synced => "PRAGMA synchronous = FULL",
+            Self::Carried => "PRAGMA synchronous = NORMAL",
+        }
+    }
+
+    /// The statement, inside a PostgreSQL transaction, that lets a carried commit return before
+    /// its flush (`None` for a synced one: the server's default).
+    pub(crate) fn postgres_local(self) -> Option<&'static str> {
+        match self {
+            Self::Synced => None,
+            Self::Carried => Some("SET LOCAL synchronous_commit = off"),
+        }
+    }
+}
+
+/// The level an embedded connection of its own is at, so a writer sets it only on a change.
+/// `None` until set, and again after a failure left it unknown.
+#[derive(Debug, Default)]
+pub(crate) struct SqliteLevel(Option<Durability>);
+
+impl SqliteLevel {
+    /// Sets `conn` to `want` unless it is there already.
+    pub(crate) async fn set(
+        &mut self,
+        conn: &mut sqlx::SqliteConnection,
+        want: Durability,
+    ) -> Result<(), sqlx::Error> {
+        if self.0 == Some(want) {
+            return Ok(());
+        }
+        self.0 = None;
+        sqlx::Executor::execute(&mut *conn, want.sqlite_pragma()).await?;
+        self.0 = Some(want);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Durability::{Carried, Synced};
+    use super::*;
+
+    #[test]
+    fn a_group_waits_for_the_disk_when_any_part_must() {
+        assert_eq!(Durability::of_group([Carried, Carried]), Carried);
+        assert_eq!(Durability::of_group([Carried, Synced, Carried]), Synced);
+        assert_eq!(Durability::of_group([Synced]), Synced);
+        // Nothing to carry: nobody is answered by an empty group, nothing needs the disk.
+        assert_eq!(Durability::of_group([]), Carried);
+    }
+}
