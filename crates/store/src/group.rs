@@ -13,8 +13,9 @@
 //!
 //! A batch is given with its [`Durability`]: a group waits for the disk when any of its batches
 //! must ([`Grouped::commit`]); a group of batches that a later commit of their callers carries
-//! (`Grouped::commit_as(…, Durability::Carried, …)`) does not. The writer holds a connection of its own, so the
-//! level it sets before a group is never left on a connection anyone else uses.
+//! ([`Grouped::commit_as`] with [`Durability::Carried`]) does not. The writer holds a connection
+//! of its own, so the level it sets before a group is never left on a connection anyone else
+//! uses.
 //!
 //! On PostgreSQL each caller runs its own transaction (the server groups commits itself and
 //! locks rows, not the database); a carried one with `synchronous_commit` off.
