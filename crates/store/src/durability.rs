@@ -15,11 +15,10 @@
 //! [`Durability::Synced`].
 
 /// How a commit meets the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     /// The commit returns once it is on disk (SQLite `synchronous=FULL`, PostgreSQL
     /// `synchronous_commit=on`).
-    #[default]
     Synced,
     /// The commit returns once written to the log, without waiting for the disk (SQLite
     /// `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`): the caller commits again,
