@@ -9,6 +9,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use cardlife_app::merchants::VerifiedMerchant;
 use cardlife_app::merchants::vocabulary::signing::SIGNATURE_HEADER;
 use cardlife_kernel::MerchantId;
 use serde::de::DeserializeOwned;
@@ -19,14 +20,19 @@ use crate::problem::ApiError;
 /// A verified merchant request and its body.
 #[derive(Debug)]
 pub struct MerchantKey {
-    merchant: MerchantId,
+    merchant: VerifiedMerchant,
     body: Bytes,
 }
 
 impl MerchantKey {
     /// The merchant that signed the request; every query it makes is scoped by it.
     pub fn merchant(&self) -> MerchantId {
-        self.merchant
+        self.merchant.id()
+    }
+
+    /// The verified merchant, its record as read with the request's nonce.
+    pub fn record(&self) -> &VerifiedMerchant {
+        &self.merchant
     }
 
     /// Whether the signed request had no body (routes whose body is optional).

@@ -140,6 +140,67 @@ async fn balances_survive_restarts_before_and_after_the_balance_log_is_folded() 
     }
 }
 
+/// The embedded writer sends a small commit's rows as one query and a large one's as several
+/// statements: both, folding the balance log or not, read back the same after a restart.
+#[tokio::test]
+async fn small_and_large_commits_read_back_the_same_after_a_restart() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let options = cardlife_store::LedgerOptions {
+            fold_after_log_rows: 7,
+            ..cardlife_store::LedgerOptions::default()
+        };
+        let svc = LedgerService::start_with(&store.db, clock.clone(), options)
+            .await
+            .unwrap();
+        setup(&svc).await;
+        let mut expected_debits = 0;
+        let mut sent = 1; // setup's transfer
+        for (round, size) in [1u128, 3, 200, 2, 120, 1].into_iter().enumerate() {
+            let base = 10_000 + 1_000 * round as u128;
+            let mut batch: Vec<Transfer> = (0..size).map(|i| transfer(base + i, 2, 3, 7)).collect();
+            // A hold in every commit: its row goes with the rest.
+            batch.push(flagged(
+                transfer(base + 999, 2, 3, 1),
+                TransferFlags::PENDING,
+            ));
+            let results = svc.create_transfers(batch).await.unwrap();
+            assert!(results.iter().all(|r| *r == TR::Ok), "{results:?}");
+            expected_debits += 7 * size as u64;
+            sent += size as usize + 1;
+        }
+        let holds = 6;
+        let expected = [holds, expected_debits, 0, 10_000];
+        assert_eq!(balances(&svc, 2).await, expected);
+        drop(svc);
+        let db = store.reopen().await;
+        let svc = start(&db, &clock).await;
+        assert_eq!(balances(&svc, 2).await, expected);
+        let all = AccountFilter {
+            account_id: 2,
+            timestamp_min: 0,
+            timestamp_max: 0,
+            limit: 10_000,
+            reversed: false,
+        };
+        assert_eq!(
+            svc.reader().account_transfers(&all).await.unwrap().len(),
+            sent
+        );
+        let history = svc.reader().account_balances(&all).await.unwrap();
+        assert_eq!(history.len(), sent);
+        assert_eq!(
+            history.last().map(|h| h.debits_posted),
+            Some(expected_debits)
+        );
+        let (_, status) = svc.reader().transfer(12_999).await.unwrap().unwrap();
+        assert_eq!(status, Some(PendingStatus::Pending));
+        assert_invariants(&svc).await;
+        db.close().await;
+        store.drop_store().await;
+    }
+}
+
 #[tokio::test]
 async fn a_hold_is_posted_partially_and_cannot_be_settled_twice() {
     for store in stores().await {

@@ -227,6 +227,22 @@ pub struct MerchantView {
     pub created_at: Timestamp,
 }
 
+/// An approved merchant whose signed request was verified, its record as read with the
+/// request's nonce: what the request acts for ([`App::verify_merchant_request`]).
+#[derive(Debug, Clone)]
+pub struct VerifiedMerchant(MerchantRecord);
+
+impl VerifiedMerchant {
+    /// The merchant's id; every query the request makes is scoped by it.
+    pub fn id(&self) -> MerchantId {
+        self.0.id
+    }
+
+    pub(crate) fn record(&self) -> &MerchantRecord {
+        &self.0
+    }
+}
+
 impl From<MerchantRecord> for MerchantView {
     fn from(m: MerchantRecord) -> Self {
         Self {
@@ -583,14 +599,15 @@ impl App {
     }
 
     /// Verifies a signed merchant request (docs/merchants.md): the key's merchant, the HMAC,
-    /// the replay window and the nonce, then the merchant's status. Returns the merchant.
+    /// the replay window and the nonce, then the merchant's status. Returns the merchant's
+    /// record as read with the nonce taken.
     pub async fn verify_merchant_request(
         &self,
         method: &str,
         path: &str,
         body: &[u8],
         header: Option<&str>,
-    ) -> Result<MerchantId, AppError> {
+    ) -> Result<VerifiedMerchant, AppError> {
         let header = header.ok_or(MerchantsError::SignatureMissing)?;
         let key_id = header
             .split(',')
@@ -613,11 +630,20 @@ impl App {
         let policy = &self.merchants().config.signing_policy;
         signing::verify(&request, header, &keyring, policy, now, &mut capture)
             .map_err(MerchantsError::from)?;
-        if let Some(((key, nonce), keep_until)) = capture.0 {
-            self.take_nonce(&key, &nonce, keep_until, now).await?;
-        }
-        match self.merchant_record(merchant).await?.status.as_str() {
-            "approved" => Ok(merchant),
+        // The nonce slot is taken while the merchant's record is read (neither needs the other).
+        let nonce = async {
+            match capture.0 {
+                Some(((key, nonce), keep_until)) => {
+                    self.take_nonce(&key, &nonce, keep_until, now).await
+                }
+                None => Ok(()),
+            }
+        };
+        let (taken, record) = tokio::join!(nonce, self.merchant_record(merchant));
+        taken?;
+        let record = record?;
+        match record.status.as_str() {
+            "approved" => Ok(VerifiedMerchant(record)),
             "suspended" => Err(MerchantsError::MerchantSuspended.into()),
             _ => Err(MerchantsError::MerchantNotApproved.into()),
         }

@@ -42,6 +42,9 @@ use cardlife_store::merchants::orders::{
 };
 use cardlife_store::merchants::settlement::{AttemptRecord, SettlementStore};
 use cardlife_store::merchants::{CodeRecord, MerchantRecord, MerchantStore};
+use cardlife_store::risk::ProfileRecord;
+
+use super::VerifiedMerchant;
 use cardlife_store::tx::Tx;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
@@ -321,11 +324,24 @@ struct Payment {
     /// The staff member credited with a new order (a pay-code charge naming them, a static
     /// code issued for them); a dynamic order carries its own from creation.
     cashier: Option<uuid::Uuid>,
+    /// The payer's reads when made already (beside the code's), else made when needed.
+    payer_reads: Option<PayerReads>,
 }
+
+/// What a payment reads of its payer before deciding: the day's QR spend and the risk profile.
+/// Read without a lock: the authorisation's batch writes the spend only if it is still what
+/// was read, and the profile likewise (a payment that lost the race answers 409).
+type PayerReads = (Option<SpendRecord>, Option<ProfileRecord>);
 
 impl App {
     fn order_store(&self) -> OrderStore {
         OrderStore::new(self.db().clone())
+    }
+
+    /// The payer's spend and risk profile, read at once.
+    async fn payer_reads(&self, payer: CustomerId) -> Result<PayerReads, AppError> {
+        let (orders, risks) = (self.order_store(), self.risk_store());
+        Ok(tokio::try_join!(orders.spend(payer), risks.profile(payer))?)
     }
 
     pub(crate) fn funding(&self) -> &dyn CardFunding {
@@ -367,12 +383,9 @@ impl App {
         Ok(StaticCode { id, payload })
     }
 
-    /// A dynamic order with its one-off code carrying the amount and expiring with the order.
-    pub async fn create_dynamic_order(
-        &self,
-        merchant: MerchantId,
-        new: NewDynamicOrder,
-    ) -> Result<OrderView, AppError> {
+    /// A new dynamic order's checked fields: its amount, its reference, and its time to live
+    /// (the configured one unless asked).
+    fn order_ttl(&self, new: &NewDynamicOrder) -> Result<SignedDuration, AppError> {
         if !new.amount.is_positive() {
             return Err(MerchantsError::InvalidAmount.into());
         }
@@ -389,13 +402,43 @@ impl App {
             }
             .into());
         }
+        Ok(ttl)
+    }
+
+    /// A dynamic order with its one-off code carrying the amount and expiring with the order.
+    pub async fn create_dynamic_order(
+        &self,
+        merchant: MerchantId,
+        new: NewDynamicOrder,
+    ) -> Result<OrderView, AppError> {
+        self.order_ttl(&new)?;
         let m = self.merchant_record(merchant).await?;
+        self.dynamic_order(&m, new).await
+    }
+
+    /// [`Self::create_dynamic_order`] for a merchant whose signed request was just verified
+    /// (its record read with the nonce: one read fewer).
+    pub async fn create_dynamic_order_of(
+        &self,
+        verified: &VerifiedMerchant,
+        new: NewDynamicOrder,
+    ) -> Result<OrderView, AppError> {
+        self.dynamic_order(verified.record(), new).await
+    }
+
+    async fn dynamic_order(
+        &self,
+        m: &MerchantRecord,
+        new: NewDynamicOrder,
+    ) -> Result<OrderView, AppError> {
+        let merchant = m.id;
+        let ttl = self.order_ttl(&new)?;
         if let Some(staff) = new.cashier {
             self.check_cashier(merchant, staff).await?;
         }
         let now = self.clock().now();
         let code_id = format!("qr{}", uuid::Uuid::now_v7().simple());
-        let payload = encode_code(&m, &code_id, Some(new.amount))?;
+        let payload = encode_code(m, &code_id, Some(new.amount))?;
         let order = OrderRecord {
             id: uuid::Uuid::now_v7(),
             merchant,
@@ -662,16 +705,22 @@ impl App {
                 request_hash(&["pay_qr", payload, &amount_text, &c.to_string()])
             }
         };
-        // The key and the code are read at once (neither needs the other).
-        let (done, resolved) = tokio::join!(
+        // The key, the code and the payer are read at once (none needs another).
+        let (done, resolved, payer_reads) = tokio::join!(
             self.answered(&scope, key, &hash),
-            self.resolve_code(payload)
+            self.resolve_code(payload),
+            self.payer_reads(payer)
         );
         if let Some(done) = done? {
             return self.order_view(done).await;
         }
         let result = self
-            .pay_qr_unclaimed(payer, (&scope, key, hash), resolved, (amount, coupon))
+            .pay_qr_unclaimed(
+                payer,
+                (&scope, key, hash),
+                (resolved, payer_reads?),
+                (amount, coupon),
+            )
             .await;
         match result {
             // Captured by this request just now: no refund can exist yet, and a dynamic
@@ -693,7 +742,7 @@ impl App {
         &self,
         payer: CustomerId,
         (scope, key, hash): (&str, &str, [u8; 32]),
-        resolved: Result<ResolvedCode, AppError>,
+        (resolved, payer_reads): (Result<ResolvedCode, AppError>, PayerReads),
         (amount, coupon): (Option<Money>, Option<CouponId>),
     ) -> Result<OrderRecord, AppError> {
         if amount.is_some_and(|a| !a.is_positive()) {
@@ -735,6 +784,7 @@ impl App {
             hash,
             coupon,
             cashier,
+            payer_reads: Some(payer_reads),
         })
         .await
     }
@@ -792,16 +842,17 @@ impl App {
     /// was reserved for it.
     async fn take_payment_priced(
         &self,
-        p: Payment,
+        mut p: Payment,
         coupon: Option<(uuid::Uuid, Money)>,
     ) -> Result<OrderRecord, AppError> {
         let now = self.clock().now();
         let discount = coupon.map(|c| c.1);
         let pricing = OrderPricing::new(p.amount, discount, None).map_err(MerchantsError::from)?;
         let config = &self.merchants().config;
-        // The payer's spend and risk profile, read at once.
-        let (orders, risks) = (self.order_store(), self.risk_store());
-        let (spent, profile) = tokio::try_join!(orders.spend(p.payer), risks.profile(p.payer))?;
+        let (spent, profile) = match p.payer_reads.take() {
+            Some(read) => read,
+            None => self.payer_reads(p.payer).await?,
+        };
         let spent_domain = spent.as_ref().map(spend_domain).transpose()?;
         let payment = QrPayment {
             amount: pricing.payable(),
@@ -1306,6 +1357,7 @@ impl App {
             hash,
             coupon: None,
             cashier,
+            payer_reads: None,
         })
         .await
     }

@@ -718,7 +718,7 @@ pub(crate) async fn create_order(
         ttl_seconds: b.ttl_seconds,
         cashier,
     };
-    let view = state.app.create_dynamic_order(key.merchant(), new).await?;
+    let view = state.app.create_dynamic_order_of(key.record(), new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 

@@ -6,8 +6,9 @@
 //! (`crate::ledger::LedgerService::send_credit`) and waits while its account stays locked.
 //! The committer takes everything queued — other accounts' commands and plain ledger batches
 //! alike — and, in one transaction: inserts the keys first (`ON CONFLICT DO NOTHING …
-//! RETURNING`), then the events whose key was new (or that had none) with [`write_sqlite`] /
-//! [`write_postgres`]; applies to the ledger the accounts and transfers of exactly those
+//! RETURNING`), then the events whose key was new (or that had none) — on the embedded store
+//! in the same query as the ledger's rows ([`claim_keys_sqlite`], [`push_events_sqlite`]), on
+//! PostgreSQL with [`write_postgres`]; applies to the ledger the accounts and transfers of exactly those
 //! commands (a command whose key was taken meanwhile applies nothing); writes the ledger's
 //! changes; commits once and answers each command. So a command waits for one fsync, shared
 //! by every command in the group, and event and mirror are durable together or not at all.
@@ -15,7 +16,7 @@
 use std::collections::HashSet;
 
 use cardlife_ledger::{Account, CreateAccountResult, CreateTransferResult, Transfer};
-use sqlx::{PgConnection, SqliteConnection};
+use sqlx::{PgConnection, QueryBuilder, Sqlite, SqliteConnection};
 
 /// Rows per multi-row `INSERT` (SQLite binds at most 32,766 values per statement).
 const ROWS_PER_INSERT: usize = 512;
@@ -84,9 +85,10 @@ pub(crate) struct MirrorOutcome {
     pub transfers: Vec<CreateTransferResult>,
 }
 
-/// Writes the keys, then the events whose key was new, on `$conn` (inside the commit's
-/// transaction); one [`Written`] per append, in order. One body for both backends.
-macro_rules! write_rows {
+/// Inserts the keys of `$appends` on `$conn` (inside the commit's transaction), `ON CONFLICT
+/// DO NOTHING … RETURNING`; one [`Written`] per append, in order: `KeyTaken` when another
+/// request holds its key. One body for both backends.
+macro_rules! claim_keys {
     ($conn:expr, $appends:expr) => {{
         let conn = $conn;
         let appends: &[&Append] = $appends;
@@ -118,39 +120,54 @@ macro_rules! write_rows {
                 _ => Written::Durable,
             })
             .collect();
-        let events: Vec<&&Append> = appends
-            .iter()
-            .zip(&written)
-            .filter(|(_, w)| **w == Written::Durable)
-            .map(|(a, _)| a)
-            .collect();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            let mut q =
-                sqlx::QueryBuilder::new("INSERT INTO credit_events (account_id, seq, day, event) ");
-            q.push_values(chunk, |mut row, a| {
-                row.push_bind(a.account_id.as_str())
-                    .push_bind(a.seq)
-                    .push_bind(a.day.as_str())
-                    .push_bind(a.event.as_str());
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(written)
+        Ok::<_, sqlx::Error>(written)
     }};
 }
 
-/// [`write_rows!`] on the embedded store's writer connection.
-pub(crate) async fn write_sqlite(
+/// Adds to `$q` one multi-row `INSERT` of `$events` (at most [`ROWS_PER_INSERT`]).
+macro_rules! push_events {
+    ($q:expr, $events:expr) => {{
+        $q.push("INSERT INTO credit_events (account_id, seq, day, event) ");
+        $q.push_values($events, |mut row, a: &&Append| {
+            row.push_bind(a.account_id.as_str())
+                .push_bind(a.seq)
+                .push_bind(a.day.as_str())
+                .push_bind(a.event.as_str());
+        });
+    }};
+}
+
+/// The appends `written` says to write (their key was new, or they had none), in order.
+pub(crate) fn durable<'a>(appends: &[&'a Append], written: &[Written]) -> Vec<&'a Append> {
+    appends
+        .iter()
+        .zip(written)
+        .filter(|(_, w)| **w == Written::Durable)
+        .map(|(a, _)| *a)
+        .collect()
+}
+
+/// The embedded writer's keys ([`claim_keys!`]): a round trip to the store only when some
+/// append has a key. Its events go with the ledger's rows ([`push_events_sqlite`]).
+pub(crate) async fn claim_keys_sqlite(
     conn: &mut SqliteConnection,
     appends: &[&Append],
 ) -> Result<Vec<Written>, sqlx::Error> {
-    if appends.is_empty() {
-        return Ok(Vec::new());
+    if appends.iter().all(|a| a.key.is_none()) {
+        return Ok(vec![Written::Durable; appends.len()]);
     }
-    write_rows!(conn, appends)
+    claim_keys!(conn, appends)
 }
 
-/// [`write_rows!`] on a PostgreSQL writer's transaction.
+/// Adds the `INSERT` of `events` (at most [`ROWS_PER_INSERT`]) to the embedded writer's query.
+pub(crate) fn push_events_sqlite(q: &mut QueryBuilder<Sqlite>, events: &[&Append]) {
+    push_events!(q, events);
+}
+
+/// Events per `INSERT` at most.
+pub(crate) const EVENTS_PER_INSERT: usize = ROWS_PER_INSERT;
+
+/// Writes the keys, then the events whose key was new, in a PostgreSQL writer's transaction.
 pub(crate) async fn write_postgres(
     conn: &mut PgConnection,
     appends: &[&Append],
@@ -158,5 +175,11 @@ pub(crate) async fn write_postgres(
     if appends.is_empty() {
         return Ok(Vec::new());
     }
-    write_rows!(conn, appends)
+    let written = claim_keys!(&mut *conn, appends)?;
+    for chunk in durable(appends, &written).chunks(ROWS_PER_INSERT) {
+        let mut q = QueryBuilder::new("");
+        push_events!(q, chunk);
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(written)
 }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::memory::Memory;
 use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
+use crate::credit::writer::{self, Append};
 use crate::durability::SqliteLevel;
 use crate::error::StoreError;
 use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends, durability};
@@ -29,6 +30,9 @@ use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid}
 /// Rows per multi-row statement at most. Statements are cut in power-of-two sizes so a handful
 /// of prepared statements serve every batch from the statement cache.
 const ROWS_PER_STATEMENT: usize = 1024;
+
+/// Rows a commit may hold and still go to SQLite as one query ([`write`]).
+const ROWS_IN_ONE_QUERY: usize = 64;
 
 /// The embedded writer's state.
 #[derive(Debug)]
@@ -170,13 +174,15 @@ impl Backend for EmbeddedLedger {
         let appends = credit_appends(batches);
         self.level.set(&mut self.conn, durability(batches)).await?;
         let mut tx = self.conn.begin().await?;
-        // Credit events and their keys first: a command whose key was taken applies nothing.
-        // Memory is untouched until this has succeeded.
-        let written = crate::credit::writer::write_sqlite(&mut tx, &appends).await?;
+        // Credit keys first: a command whose key was taken applies nothing. Memory is untouched
+        // until this has succeeded; the events go with the ledger's rows below.
+        let written = writer::claim_keys_sqlite(&mut tx, &appends).await?;
+        let events = writer::durable(&appends, &written);
         let ledger = &mut memory.ledger;
         let outcomes = apply(ledger, batches, now, &written);
         let changes = ledger.take_changes();
-        if changes.is_empty() && appends.is_empty() {
+        if changes.is_empty() && events.is_empty() {
+            // Nothing to write: a claimed key without its event is not kept.
             return Ok(outcomes);
         }
         let applied = started.elapsed();
@@ -193,8 +199,13 @@ impl Backend for EmbeddedLedger {
         } else {
             Vec::new()
         };
-        let result = match write(&mut tx, &changes, ledger, fold.then_some(folded.as_slice())).await
-        {
+        let rows = Rows {
+            events: &events,
+            changes: &changes,
+            holds: changed_holds(&changes, ledger),
+            fold: fold.then_some(folded.as_slice()),
+        };
+        let result = match write(&mut tx, &rows).await {
             Ok(()) => tx.commit().await,
             Err(e) => {
                 drop(tx);
@@ -243,30 +254,101 @@ fn pow2_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// Writes one commit's ledger rows in the open transaction `tx`: new accounts, the balance
-/// log, transfers, holds, history; and, when `fold` is given, folds the log into
-/// `ledger_accounts` with those current balances. The caller commits.
-async fn write(
-    tx: &mut SqliteConnection,
-    c: &ChangeSet,
-    ledger: &Ledger,
-    fold: Option<&[Account]>,
-) -> Result<(), sqlx::Error> {
+/// One commit's rows: the credit events whose key was new, then the ledger's changes.
+struct Rows<'a> {
+    events: &'a [&'a Append],
+    changes: &'a ChangeSet,
+    /// Holds created or settled in this commit, with where they now stand.
+    holds: Vec<(u128, Pending)>,
+    /// When given, the log is folded into `ledger_accounts` with these current balances.
+    fold: Option<&'a [Account]>,
+}
+
+impl Rows<'_> {
+    fn count(&self) -> usize {
+        let c = self.changes;
+        let balances = self.fold.map_or(c.updated_accounts.len(), <[Account]>::len);
+        self.events.len()
+            + c.new_accounts.len()
+            + balances
+            + c.transfers.len()
+            + self.holds.len()
+            + c.history.len()
+    }
+}
+
+/// Writes one commit's rows in the open transaction `tx`: credit events, new accounts, the
+/// balance log (or, folding, `ledger_accounts` with the current balances and the log emptied),
+/// transfers, holds, history. The caller commits.
+///
+/// A commit of at most [`ROWS_IN_ONE_QUERY`] rows (every payment's) goes as one multi-statement
+/// query, a single round trip to SQLite's thread; a larger one as statements of power-of-two
+/// sizes, each built while SQLite runs the one before.
+async fn write(tx: &mut SqliteConnection, r: &Rows<'_>) -> Result<(), sqlx::Error> {
+    let c = r.changes;
+    if r.count() <= ROWS_IN_ONE_QUERY {
+        let mut q = QueryBuilder::new("");
+        let mut parts = 0;
+        // Starts the next statement when it has rows.
+        let mut part = |q: &mut QueryBuilder<Sqlite>, rows: usize| {
+            if rows > 0 && parts > 0 {
+                q.push(";\n");
+            }
+            parts += usize::from(rows > 0);
+            rows > 0
+        };
+        if part(&mut q, r.events.len()) {
+            writer::push_events_sqlite(&mut q, r.events);
+        }
+        if part(&mut q, c.new_accounts.len()) {
+            push_accounts(&mut q, &c.new_accounts);
+        }
+        match r.fold {
+            None => {
+                if part(&mut q, c.updated_accounts.len()) {
+                    push_balances(&mut q, &c.updated_accounts);
+                }
+            }
+            Some(accounts) => {
+                if part(&mut q, accounts.len()) {
+                    push_accounts(&mut q, accounts);
+                }
+                part(&mut q, 1);
+                q.push(CLEAR_LOG);
+            }
+        }
+        if part(&mut q, c.transfers.len()) {
+            push_transfers(&mut q, &c.transfers);
+        }
+        if part(&mut q, r.holds.len()) {
+            push_holds(&mut q, &r.holds);
+        }
+        if part(&mut q, c.history.len()) {
+            push_history(&mut q, &c.history);
+        }
+        if parts > 0 {
+            q.build().execute(&mut *tx).await?;
+        }
+        return Ok(());
+    }
     let started = std::time::Instant::now();
-    run_chunks(&mut *tx, &c.new_accounts, upsert_accounts).await?;
-    match fold {
-        None => run_chunks(&mut *tx, &c.updated_accounts, append_balances).await?,
+    for chunk in r.events.chunks(writer::EVENTS_PER_INSERT) {
+        let mut q = QueryBuilder::new("");
+        writer::push_events_sqlite(&mut q, chunk);
+        q.build().execute(&mut *tx).await?;
+    }
+    run_chunks(&mut *tx, &c.new_accounts, push_accounts).await?;
+    match r.fold {
+        None => run_chunks(&mut *tx, &c.updated_accounts, push_balances).await?,
         Some(accounts) => {
-            run_chunks(&mut *tx, accounts, upsert_accounts).await?;
-            sqlx::query("DELETE FROM ledger_account_log")
-                .execute(&mut *tx)
-                .await?;
+            run_chunks(&mut *tx, accounts, push_accounts).await?;
+            sqlx::query(CLEAR_LOG).execute(&mut *tx).await?;
         }
     }
     let balances = started.elapsed();
-    run_chunks(&mut *tx, &c.transfers, insert_transfers).await?;
-    run_chunks(&mut *tx, &changed_holds(c, ledger), upsert_holds).await?;
-    run_chunks(&mut *tx, &c.history, insert_history).await?;
+    run_chunks(&mut *tx, &c.transfers, push_transfers).await?;
+    run_chunks(&mut *tx, &r.holds, push_holds).await?;
+    run_chunks(&mut *tx, &c.history, push_history).await?;
     tracing::trace!(
         balances_us = balances.as_micros(),
         statements_us = started.elapsed().as_micros(),
@@ -275,13 +357,21 @@ async fn write(
     Ok(())
 }
 
+/// Empties the balance log once its balances are folded into `ledger_accounts`.
+const CLEAR_LOG: &str = "DELETE FROM ledger_account_log";
+
 /// Executes one multi-row statement per chunk of `rows`, building the next chunk's statement
 /// while SQLite (on its own thread) executes the current one.
 async fn run_chunks<T>(
     conn: &mut SqliteConnection,
     rows: &[T],
-    statement: fn(&[T]) -> QueryBuilder<Sqlite>,
+    push: fn(&mut QueryBuilder<Sqlite>, &[T]),
 ) -> Result<(), sqlx::Error> {
+    let statement = |rows: &[T]| {
+        let mut q = QueryBuilder::new("");
+        push(&mut q, rows);
+        q
+    };
     let mut chunks = pow2_chunks(rows);
     let Some(first) = chunks.next() else {
         return Ok(());
@@ -314,8 +404,8 @@ fn changed_holds(c: &ChangeSet, ledger: &Ledger) -> Vec<(u128, Pending)> {
         .collect()
 }
 
-fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
+fn push_accounts(q: &mut QueryBuilder<Sqlite>, accounts: &[Account]) {
+    q.push(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
     q.push_values(accounts, |mut b, a| {
         b.push_bind(uuid(a.id))
             .push_bind(i64::from(a.ledger))
@@ -335,41 +425,37 @@ fn upsert_accounts(accounts: &[Account]) -> QueryBuilder<Sqlite> {
          debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted, \
          credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted",
     );
-    q
 }
 
 /// New balances and flags of existing accounts, appended to the log.
-fn append_balances(accounts: &[Account]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new("INSERT INTO ledger_account_log (record) ");
+fn push_balances(q: &mut QueryBuilder<Sqlite>, accounts: &[Account]) {
+    q.push("INSERT INTO ledger_account_log (record) ");
     q.push_values(accounts, |mut b, a| {
         b.push_bind(encode_balances(a));
     });
-    q
 }
 
-fn insert_transfers(transfers: &[Transfer]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new("INSERT INTO ledger_transfers (timestamp, id, record) ");
+fn push_transfers(q: &mut QueryBuilder<Sqlite>, transfers: &[Transfer]) {
+    q.push("INSERT INTO ledger_transfers (timestamp, id, record) ");
     q.push_values(transfers, |mut b, t| {
         b.push_bind(amount_to_i64(t.timestamp))
             .push_bind(uuid(t.id))
             .push_bind(encode_transfer(t));
     });
-    q
 }
 
-fn upsert_holds(holds: &[(u128, Pending)]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new("INSERT INTO ledger_holds (id, status, expires_at) ");
+fn push_holds(q: &mut QueryBuilder<Sqlite>, holds: &[(u128, Pending)]) {
+    q.push("INSERT INTO ledger_holds (id, status, expires_at) ");
     q.push_values(holds, |mut b, (id, p)| {
         b.push_bind(uuid(*id))
             .push_bind(i64::from(p.status.code()))
             .push_bind(amount_to_i64(p.expires_at));
     });
     q.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status");
-    q
 }
 
-fn insert_history(rows: &[AccountBalance]) -> QueryBuilder<Sqlite> {
-    let mut q = QueryBuilder::new(
+fn push_history(q: &mut QueryBuilder<Sqlite>, rows: &[AccountBalance]) {
+    q.push(
         "INSERT INTO ledger_account_balances (account_id, timestamp, debits_pending, debits_posted, \
          credits_pending, credits_posted) ",
     );
@@ -381,5 +467,4 @@ fn insert_history(rows: &[AccountBalance]) -> QueryBuilder<Sqlite> {
             .push_bind(amount_to_i64(r.credits_pending))
             .push_bind(amount_to_i64(r.credits_posted));
     });
-    q
 }
