@@ -219,6 +219,11 @@ impl Ran {
         })
     }
 
+    /// How many statements ran (before the first that failed, if any).
+    pub(crate) fn ran(&self) -> usize {
+        self.rows.len()
+    }
+
     /// Ok when every statement ran; else the failure not yet taken by [`Ran::rows`].
     pub fn finish(mut self) -> Result<(), StoreError> {
         match self.failed.take() {

@@ -60,20 +60,37 @@ impl Durability {
 #[derive(Debug, Default)]
 pub(crate) struct SqliteLevel(Option<Durability>);
 
+/// What opens a writer's transaction at a level: the level's pragma when the connection is not
+/// known to be there (it must run outside a transaction), then `BEGIN IMMEDIATE`. A writer
+/// sends these at the head of its transaction's first query, so opening costs no round trip to
+/// the connection's thread of its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Opening {
+    pragma: Option<&'static str>,
+    want: Durability,
+}
+
+impl Opening {
+    /// The statements, in order.
+    pub(crate) fn statements(self) -> impl Iterator<Item = &'static str> {
+        self.pragma.into_iter().chain(["BEGIN IMMEDIATE"])
+    }
+}
+
 impl SqliteLevel {
-    /// Sets `conn` to `want` unless it is there already.
-    pub(crate) async fn set(
-        &mut self,
-        conn: &mut sqlx::SqliteConnection,
-        want: Durability,
-    ) -> Result<(), sqlx::Error> {
-        if self.0 == Some(want) {
-            return Ok(());
+    /// The opening of a transaction at `want`; [`Self::opened`] once it ran. Until then the
+    /// level counts as unknown (a failed query may or may not have changed it).
+    pub(crate) fn opening(&mut self, want: Durability) -> Opening {
+        let pragma = (self.0 != Some(want)).then(|| want.sqlite_pragma());
+        if pragma.is_some() {
+            self.0 = None;
         }
-        self.0 = None;
-        sqlx::Executor::execute(&mut *conn, want.sqlite_pragma()).await?;
-        self.0 = Some(want);
-        Ok(())
+        Opening { pragma, want }
+    }
+
+    /// `opening` ran: the connection is at its level.
+    pub(crate) fn opened(&mut self, opening: Opening) {
+        self.0 = Some(opening.want);
     }
 }
 

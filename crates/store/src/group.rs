@@ -22,12 +22,12 @@
 
 use std::sync::Mutex;
 
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{Batch, Ran, Stmt, run_sqlite, stmt};
 use crate::db::Db;
-use crate::durability::{Durability, SqliteLevel};
+use crate::durability::{Durability, Opening, SqliteLevel};
 use crate::error::StoreError;
 use crate::tx::Tx;
 
@@ -202,11 +202,13 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// One transaction for `jobs`; each job's `done` is moved to `dones` (answered by the caller,
-/// after the commit), so a failure part-way still answers every one.
+/// after the commit), so a failure part-way still answers every one. A failure leaves the
+/// transaction open: the caller drops the connection, which rolls it back.
 ///
-/// One round trip per batch: the savepoint before a batch, and the end of the savepoint before
-/// it (released, or rolled back and released), travel in the batch's own query; the last
-/// savepoint ends in the `COMMIT` (or before it, when its batch was refused).
+/// One round trip per batch: the transaction's opening (the level, `BEGIN IMMEDIATE`) travels
+/// in the first batch's query; the savepoint before a batch, and the end of the savepoint before
+/// it (released, or rolled back and released), in the batch's own query; the last savepoint ends
+/// in the `COMMIT`'s (or before it, when its batch was refused).
 async fn commit_group(
     w: &mut Writer,
     jobs: impl ExactSizeIterator<Item = Job>,
@@ -221,15 +223,16 @@ async fn commit_group(
             (j.batch, j.check)
         })
         .collect();
-    w.level
-        .set(&mut w.conn, Durability::of_group(levels))
-        .await?;
-    let mut tx = w.conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut opening = Some(w.level.opening(Durability::of_group(levels)));
     let mut kept = 0usize;
     // Whether the batch before was kept, its savepoint still open.
     let mut open: Option<bool> = None;
     for (batch, check) in work {
         let mut sent = Batch::new();
+        for sql in opening.into_iter().flat_map(Opening::statements) {
+            sent.push(Stmt::new(sql, Vec::new()));
+        }
+        let opening_len = sent.len();
         if !alone {
             if let Some(keep) = open.take() {
                 end_savepoint(&mut sent, keep);
@@ -238,7 +241,13 @@ async fn commit_group(
         }
         let own = sent.len();
         sent.append(batch);
-        let keep = check(run_sqlite(&mut tx, sent).await.after(own)?);
+        let ran = run_sqlite(&mut w.conn, sent).await;
+        if let Some(o) = opening.take()
+            && ran.ran() >= opening_len
+        {
+            w.level.opened(o);
+        }
+        let keep = check(ran.after(own)?);
         if keep {
             kept += 1;
         }
@@ -246,16 +255,17 @@ async fn commit_group(
             open = Some(keep);
         }
     }
+    let mut end = Batch::new();
     if kept == 0 {
-        // Dropped: everything rolls back.
-        return Ok(());
+        // Nothing kept: everything rolls back.
+        end.push(stmt!("ROLLBACK"));
+    } else {
+        if open == Some(false) {
+            end_savepoint(&mut end, false);
+        }
+        end.push(stmt!("COMMIT"));
     }
-    if open == Some(false) {
-        let mut end = Batch::new();
-        end_savepoint(&mut end, false);
-        run_sqlite(&mut tx, end).await.finish()?;
-    }
-    tx.commit().await?;
+    run_sqlite(&mut w.conn, end).await.finish()?;
     Ok(())
 }
 

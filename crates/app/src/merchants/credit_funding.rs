@@ -166,10 +166,11 @@ impl CardFunding for CreditCardFunding {
             let today = self.today();
             let accounts = self.credit.accounts_of(r.customer.as_uuid(), today).await?;
             let account = primary_account(accounts).ok_or(MerchantsError::NoCard)?;
-            let mut cards = self.credit.cards(account.id, r.customer.as_uuid()).await?;
-            // The card that expires last (a renewed card replaces the old one).
-            cards.sort_by(|a, b| b.expires.cmp(&a.expires));
-            let card = cards.first().ok_or(MerchantsError::NoCard)?;
+            // Any of the account's cards: the authorisation lands on the account.
+            let card = self
+                .credit
+                .card_of(account.id)?
+                .ok_or(MerchantsError::NoCard)?;
             let (key, hash) = funding_key(r.idempotency_key);
             let request = KeyedRequest {
                 scope: FUNDING_SCOPE.to_owned(),
@@ -183,14 +184,7 @@ impl CardFunding for CreditCardFunding {
             };
             let id = match self
                 .credit
-                .authorise_keyed(
-                    CardRef::Id(card.id),
-                    r.amount,
-                    false,
-                    today,
-                    &request,
-                    &answer,
-                )
+                .authorise_keyed(CardRef::Id(card), r.amount, false, today, &request, &answer)
                 .await?
             {
                 Keyed::Ran { body, .. } | Keyed::Replayed { body, .. } => auth_of_answer(&body)?,

@@ -83,10 +83,11 @@ impl Plan {
             Self {
                 payers: 100,
                 merchants: 2,
+                // A smoke run, often of a debug build beside other tests: rates it serves.
                 ladder: Ladder {
-                    fixed_rate: 100.0,
-                    fixed_seconds: 1.0,
-                    rates: vec![50.0, 100.0],
+                    fixed_rate: 50.0,
+                    fixed_seconds: 2.0,
+                    rates: vec![25.0, 50.0],
                     step_seconds: 1.0,
                     step_requests_min: 0,
                 },

@@ -221,6 +221,8 @@ struct Registry {
     by_lookup: HashMap<Vec<u8>, Uuid>,
     /// Card id → account.
     by_card: HashMap<Uuid, Uuid>,
+    /// Account → its last card issued (cards are never removed).
+    card_of_account: HashMap<Uuid, Uuid>,
     /// Holder → their accounts as (number, id), in number order: a holder's accounts are found
     /// without visiting (or waiting on) anyone else's.
     by_customer: HashMap<Uuid, Vec<(u64, Uuid)>>,
@@ -311,7 +313,18 @@ impl CreditService {
             .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
         reg.by_lookup.insert(lookup, account);
         reg.by_card.insert(card, account);
+        reg.card_of_account.insert(account, card);
         Ok(())
+    }
+
+    /// A card of `account` (the last issued), from memory; `None` when it has none. Which of an
+    /// account's cards an authorisation names does not matter: it lands on the account.
+    pub fn card_of(&self, account: Uuid) -> Result<Option<Uuid>, CreditError> {
+        let reg = self
+            .accounts
+            .read()
+            .map_err(|_| CreditError::Corrupt("registry lock poisoned".into()))?;
+        Ok(reg.card_of_account.get(&account).copied())
     }
 
     /// The account of the card named (from memory: no read of the store).

@@ -18,6 +18,8 @@ use std::collections::HashSet;
 use cardlife_ledger::{Account, CreateAccountResult, CreateTransferResult, Transfer};
 use sqlx::{PgConnection, QueryBuilder, Sqlite, SqliteConnection};
 
+use crate::durability::Opening;
+
 /// Rows per multi-row `INSERT` (SQLite binds at most 32,766 values per statement).
 const ROWS_PER_INSERT: usize = 512;
 
@@ -85,17 +87,20 @@ pub(crate) struct MirrorOutcome {
     pub transfers: Vec<CreateTransferResult>,
 }
 
-/// Inserts the keys of `$appends` on `$conn` (inside the commit's transaction), `ON CONFLICT
-/// DO NOTHING … RETURNING`; one [`Written`] per append, in order: `KeyTaken` when another
-/// request holds its key. One body for both backends.
+/// Inserts the keys of `$appends` on `$conn` (inside the commit's transaction, or opening it
+/// with the statements of `$prefix`, which the first query starts with), `ON CONFLICT DO
+/// NOTHING … RETURNING`; one [`Written`] per append, in order: `KeyTaken` when another request
+/// holds its key. One body for both backends.
 macro_rules! claim_keys {
-    ($conn:expr, $appends:expr) => {{
+    ($conn:expr, $prefix:expr, $appends:expr) => {{
         let conn = $conn;
+        let mut prefix: String = $prefix;
         let appends: &[&Append] = $appends;
         let keyed: Vec<&KeyRow> = appends.iter().filter_map(|a| a.key.as_ref()).collect();
         let mut taken_by_us: HashSet<(String, String)> = HashSet::new();
         for chunk in keyed.chunks(ROWS_PER_INSERT) {
-            let mut q = sqlx::QueryBuilder::new(
+            let mut q = sqlx::QueryBuilder::new(std::mem::take(&mut prefix));
+            q.push(
                 "INSERT INTO idempotency_keys \
                  (scope, idem_key, request_hash, status, response, created_at_ns) ",
             );
@@ -147,16 +152,19 @@ pub(crate) fn durable<'a>(appends: &[&'a Append], written: &[Written]) -> Vec<&'
         .collect()
 }
 
-/// The embedded writer's keys ([`claim_keys!`]): a round trip to the store only when some
-/// append has a key. Its events go with the ledger's rows ([`push_events_sqlite`]).
+/// The embedded writer's keys ([`claim_keys!`]), `opening` its transaction first when given
+/// (in the same query). Its events go with the ledger's rows ([`push_events_sqlite`]).
 pub(crate) async fn claim_keys_sqlite(
     conn: &mut SqliteConnection,
+    opening: Option<Opening>,
     appends: &[&Append],
 ) -> Result<Vec<Written>, sqlx::Error> {
-    if appends.iter().all(|a| a.key.is_none()) {
-        return Ok(vec![Written::Durable; appends.len()]);
-    }
-    claim_keys!(conn, appends)
+    let prefix: String = opening
+        .into_iter()
+        .flat_map(Opening::statements)
+        .map(|sql| format!("{sql};\n"))
+        .collect();
+    claim_keys!(conn, prefix, appends)
 }
 
 /// Adds the `INSERT` of `events` (at most [`ROWS_PER_INSERT`]) to the embedded writer's query.
@@ -175,7 +183,7 @@ pub(crate) async fn write_postgres(
     if appends.is_empty() {
         return Ok(Vec::new());
     }
-    let written = claim_keys!(&mut *conn, appends)?;
+    let written = claim_keys!(&mut *conn, String::new(), appends)?;
     for chunk in durable(appends, &written).chunks(ROWS_PER_INSERT) {
         let mut q = QueryBuilder::new("");
         push_events!(q, chunk);

@@ -15,14 +15,14 @@ use cardlife_ledger::{
 };
 use futures_util::TryStreamExt;
 use rustc_hash::{FxHashMap, FxHashSet};
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use super::memory::Memory;
 use super::record::{decode_balances, decode_transfer, encode_balances, encode_transfer};
 use crate::credit::writer::{self, Append};
-use crate::durability::SqliteLevel;
+use crate::durability::{Opening, SqliteLevel};
 use crate::error::StoreError;
 use crate::ledger::{Backend, Batch, Outcome, apply, credit_appends, durability};
 use crate::rows::{ACCOUNT_COLUMNS, AccountRow, amount_to_i64, bits_to_i64, uuid};
@@ -172,17 +172,34 @@ impl Backend for EmbeddedLedger {
         let mut memory = self.memory.write().await;
         let started = std::time::Instant::now();
         let appends = credit_appends(batches);
-        self.level.set(&mut self.conn, durability(batches)).await?;
-        let mut tx = self.conn.begin().await?;
+        // The transaction's opening (level, `BEGIN IMMEDIATE`) rides in its first query.
+        let mut opening = Some(self.level.opening(durability(batches)));
         // Credit keys first: a command whose key was taken applies nothing. Memory is untouched
         // until this has succeeded; the events go with the ledger's rows below.
-        let written = writer::claim_keys_sqlite(&mut tx, &appends).await?;
+        let written = if appends.iter().any(|a| a.key.is_some()) {
+            let o = opening.take();
+            match writer::claim_keys_sqlite(&mut self.conn, o, &appends).await {
+                Ok(written) => {
+                    o.into_iter().for_each(|o| self.level.opened(o));
+                    written
+                }
+                Err(e) => {
+                    abandon(&mut self.conn).await;
+                    return Err(e.into());
+                }
+            }
+        } else {
+            vec![writer::Written::Durable; appends.len()]
+        };
         let events = writer::durable(&appends, &written);
         let ledger = &mut memory.ledger;
         let outcomes = apply(ledger, batches, now, &written);
         let changes = ledger.take_changes();
         if changes.is_empty() && events.is_empty() {
             // Nothing to write: a claimed key without its event is not kept.
+            if opening.is_none() {
+                sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+            }
             return Ok(outcomes);
         }
         let applied = started.elapsed();
@@ -205,19 +222,16 @@ impl Backend for EmbeddedLedger {
             holds: changed_holds(&changes, ledger),
             fold: fold.then_some(folded.as_slice()),
         };
-        let result = match write(&mut tx, &rows).await {
-            Ok(()) => tx.commit().await,
+        match write(&mut self.conn, opening, &rows).await {
+            Ok(()) => opening.into_iter().for_each(|o| self.level.opened(o)),
             Err(e) => {
-                drop(tx);
-                Err(e)
+                // Memory ran ahead of the disk: throw it away and believe the file.
+                abandon(&mut self.conn).await;
+                let stored = load(&mut self.conn).await?;
+                (self.log_rows, self.unfolded) = (stored.log_rows, stored.logged.clone());
+                *memory = Memory::new(stored.into_ledger());
+                return Err(e.into());
             }
-        };
-        if let Err(e) = result {
-            // Memory ran ahead of the disk: throw it away and believe the file.
-            let stored = load(&mut self.conn).await?;
-            (self.log_rows, self.unfolded) = (stored.log_rows, stored.logged.clone());
-            *memory = Memory::new(stored.into_ledger());
-            return Err(e.into());
         }
         if fold {
             self.log_rows = 0;
@@ -277,17 +291,25 @@ impl Rows<'_> {
     }
 }
 
-/// Writes one commit's rows in the open transaction `tx`: credit events, new accounts, the
-/// balance log (or, folding, `ledger_accounts` with the current balances and the log emptied),
-/// transfers, holds, history. The caller commits.
+/// Writes one commit's rows and commits: credit events, new accounts, the balance log (or,
+/// folding, `ledger_accounts` with the current balances and the log emptied), transfers, holds,
+/// history, `COMMIT`; `opening` first when the transaction is not yet open. On failure the
+/// transaction may be left open (the caller rolls it back).
 ///
 /// A commit of at most [`ROWS_IN_ONE_QUERY`] rows (every payment's) goes as one multi-statement
-/// query, a single round trip to SQLite's thread; a larger one as statements of power-of-two
-/// sizes, each built while SQLite runs the one before.
-async fn write(tx: &mut SqliteConnection, r: &Rows<'_>) -> Result<(), sqlx::Error> {
+/// query, opening and `COMMIT` included: a single round trip to SQLite's thread. A larger one
+/// goes as statements of power-of-two sizes, each built while SQLite runs the one before.
+async fn write(
+    tx: &mut SqliteConnection,
+    opening: Option<Opening>,
+    r: &Rows<'_>,
+) -> Result<(), sqlx::Error> {
     let c = r.changes;
+    let mut q = QueryBuilder::new("");
+    for sql in opening.into_iter().flat_map(Opening::statements) {
+        q.push(sql).push(";\n");
+    }
     if r.count() <= ROWS_IN_ONE_QUERY {
-        let mut q = QueryBuilder::new("");
         let mut parts = 0;
         // Starts the next statement when it has rows.
         let mut part = |q: &mut QueryBuilder<Sqlite>, rows: usize| {
@@ -327,9 +349,14 @@ async fn write(tx: &mut SqliteConnection, r: &Rows<'_>) -> Result<(), sqlx::Erro
             push_history(&mut q, &c.history);
         }
         if parts > 0 {
-            q.build().execute(&mut *tx).await?;
+            q.push(";\n");
         }
+        q.push("COMMIT");
+        q.build().execute(&mut *tx).await?;
         return Ok(());
+    }
+    if opening.is_some() {
+        q.build().execute(&mut *tx).await?;
     }
     let started = std::time::Instant::now();
     for chunk in r.events.chunks(writer::EVENTS_PER_INSERT) {
@@ -354,7 +381,15 @@ async fn write(tx: &mut SqliteConnection, r: &Rows<'_>) -> Result<(), sqlx::Erro
         statements_us = started.elapsed().as_micros(),
         "embedded write"
     );
+    sqlx::query("COMMIT").execute(&mut *tx).await?;
     Ok(())
+}
+
+/// Rolls back whatever a failed commit left open (nothing, if it failed before `BEGIN`).
+async fn abandon(conn: &mut SqliteConnection) {
+    if let Err(e) = sqlx::query("ROLLBACK").execute(conn).await {
+        tracing::debug!(error = %e, "nothing to roll back");
+    }
 }
 
 /// Empties the balance log once its balances are folded into `ledger_accounts`.
@@ -467,4 +502,157 @@ fn push_history(q: &mut QueryBuilder<Sqlite>, rows: &[AccountBalance]) {
             .push_bind(amount_to_i64(r.credits_pending))
             .push_bind(amount_to_i64(r.credits_posted));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::Db;
+
+    /// The writer connection's `synchronous`: 1 NORMAL (carried), 2 FULL (synced).
+    async fn level(conn: &mut SqliteConnection) -> i64 {
+        let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(conn)
+            .await
+            .unwrap();
+        level
+    }
+
+    /// A commit of only carried batches (a sweep that releases a hold) runs without waiting
+    /// for the disk; one with any synced batch (plain transfers) waits, and the level follows
+    /// each commit. The level is set by the commit's own first query.
+    #[tokio::test]
+    async fn each_commit_runs_at_the_level_its_batches_ask() {
+        use cardlife_ledger::{AccountFlags, CreateTransferResult as TR};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}", dir.path().join("l.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("a sqlite URL opens the embedded store")
+        };
+        let (mut writer, memory) = EmbeddedLedger::open(pool, 1_000).await.unwrap();
+        let accounts = vec![
+            Account::new(1, 156, 1, AccountFlags::NONE),
+            Account::new(2, 156, 1, AccountFlags::NONE),
+        ];
+        let hold = |id: u128| Transfer {
+            id,
+            debit_account_id: 1,
+            credit_account_id: 2,
+            amount: 5,
+            ledger: 156,
+            code: 1,
+            timeout: 1,
+            flags: TransferFlags::PENDING,
+            ..Transfer::default()
+        };
+        let second = 1_000_000_000;
+        let mut now = second;
+        writer
+            .commit(&[Batch::Accounts(accounts)], now)
+            .await
+            .unwrap();
+        assert_eq!(level(&mut writer.conn).await, 2);
+        for round in 0..3u128 {
+            // A hold (synced), then its expiry alone (carried), then another hold beside a
+            // sweep: the commit waits when one of its batches must.
+            now += second;
+            writer
+                .commit(&[Batch::Transfers(vec![hold(10 + round)])], now)
+                .await
+                .unwrap();
+            assert_eq!(level(&mut writer.conn).await, 2);
+            now += 10 * second;
+            writer.commit(&[Batch::Sweep], now).await.unwrap();
+            assert_eq!(level(&mut writer.conn).await, 1);
+            let pending = memory.read().await.ledger.pending(10 + round).unwrap();
+            assert_eq!(pending.status, PendingStatus::Expired);
+            let mixed = [Batch::Sweep, Batch::Transfers(vec![hold(20 + round)])];
+            let out = writer.commit(&mixed, now).await.unwrap();
+            assert!(matches!(&out[1], Outcome::Transfers(r) if r == &[TR::Ok]));
+            assert_eq!(level(&mut writer.conn).await, 2);
+            now += 10 * second;
+            writer.commit(&[Batch::Sweep], now).await.unwrap();
+            assert_eq!(level(&mut writer.conn).await, 1);
+        }
+        db.close().await;
+    }
+
+    /// A commit whose rows the file refuses answers the error, leaves nothing open and nothing
+    /// in memory that the file does not hold; the next commit goes through. Both ways of
+    /// writing: one query (a small commit) and statements (a large one).
+    #[tokio::test]
+    async fn a_refused_commit_leaves_memory_as_the_file_and_the_next_one_commits() {
+        use cardlife_ledger::AccountFlags;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}", dir.path().join("l.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("a sqlite URL opens the embedded store")
+        };
+        for sql in [
+            "CREATE TABLE refuse (on_id INTEGER)",
+            "CREATE TRIGGER refuse_transfers BEFORE INSERT ON ledger_transfers \
+             WHEN EXISTS (SELECT 1 FROM refuse) BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ] {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        let (mut writer, memory) = EmbeddedLedger::open(pool, 1_000).await.unwrap();
+        let accounts = vec![
+            Account::new(1, 156, 1, AccountFlags::NONE),
+            Account::new(2, 156, 1, AccountFlags::NONE),
+        ];
+        writer
+            .commit(&[Batch::Accounts(accounts)], 1)
+            .await
+            .unwrap();
+        let transfers = |first: u128, n: u128| -> Vec<Transfer> {
+            (first..first + n)
+                .map(|id| Transfer {
+                    id,
+                    debit_account_id: 1,
+                    credit_account_id: 2,
+                    amount: 3,
+                    ledger: 156,
+                    code: 1,
+                    ..Transfer::default()
+                })
+                .collect()
+        };
+        let debits = |m: &Memory| m.ledger.account(1).map(|a| a.debits_posted);
+        let mut expected = 0;
+        for (round, n) in [(0u128, 1u128), (1, 100)] {
+            let base = 1_000 * (round + 1);
+            sqlx::query("INSERT INTO refuse VALUES (1)")
+                .execute(pool)
+                .await
+                .unwrap();
+            let refused = writer
+                .commit(&[Batch::Transfers(transfers(base, n))], 2 + round as u64)
+                .await;
+            assert!(refused.is_err(), "{refused:?}");
+            assert_eq!(debits(&*memory.read().await), Some(expected));
+            sqlx::query("DELETE FROM refuse")
+                .execute(pool)
+                .await
+                .unwrap();
+            // Nothing was left open: the same transfers now commit.
+            writer
+                .commit(&[Batch::Transfers(transfers(base, n))], 3 + round as u64)
+                .await
+                .unwrap();
+            expected += 3 * n as u64;
+            assert_eq!(debits(&*memory.read().await), Some(expected));
+        }
+        drop(writer);
+        let stored = load(&mut pool.acquire().await.unwrap()).await.unwrap();
+        assert_eq!(stored.transfers.len(), 101);
+        db.close().await;
+    }
 }
