@@ -75,6 +75,11 @@ impl Opening {
     pub(crate) fn statements(self) -> impl Iterator<Item = &'static str> {
         self.pragma.into_iter().chain(["BEGIN IMMEDIATE"])
     }
+
+    /// The statements as the head of a multi-statement query's text, each ended by `;`.
+    pub(crate) fn prefix(self) -> String {
+        self.statements().map(|sql| format!("{sql};\n")).collect()
+    }
 }
 
 impl SqliteLevel {

@@ -780,3 +780,29 @@ async fn a_capture_and_the_transfers_after_it_commit_together_and_a_refused_one_
         );
     }
 }
+
+/// The card a payment names comes from memory (`card_of`, no read of the store): it is the
+/// account's card as stored, before and after a restart rebuilds the registry, and an
+/// unknown account has none.
+#[tokio::test]
+async fn an_accounts_card_is_known_from_memory_before_and_after_a_restart() {
+    for store in stores().await {
+        let (_fake, clock) = clock();
+        let ledger = start(&store.db, &clock).await;
+        let svc = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let account = svc.open_account(open(customer, PAN), D1).await.unwrap();
+        let stored = svc.cards(account.id, customer).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(svc.card_of(account.id).unwrap(), Some(stored[0].id));
+        assert_eq!(svc.card_of(Uuid::now_v7()).unwrap(), None);
+        drop(svc);
+        let again = CreditService::start(&store.db, ledger.clone(), keys())
+            .await
+            .unwrap();
+        assert_eq!(again.card_of(account.id).unwrap(), Some(stored[0].id));
+        store.drop_store().await;
+    }
+}

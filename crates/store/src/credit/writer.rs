@@ -21,7 +21,7 @@ use sqlx::{PgConnection, QueryBuilder, Sqlite, SqliteConnection};
 use crate::durability::Opening;
 
 /// Rows per multi-row `INSERT` (SQLite binds at most 32,766 values per statement).
-const ROWS_PER_INSERT: usize = 512;
+pub(crate) const ROWS_PER_INSERT: usize = 512;
 
 /// An idempotency key's row, written complete (the request's hash and its answer).
 #[derive(Debug, Clone)]
@@ -159,21 +159,17 @@ pub(crate) async fn claim_keys_sqlite(
     opening: Option<Opening>,
     appends: &[&Append],
 ) -> Result<Vec<Written>, sqlx::Error> {
-    let prefix: String = opening
-        .into_iter()
-        .flat_map(Opening::statements)
-        .map(|sql| format!("{sql};\n"))
-        .collect();
-    claim_keys!(conn, prefix, appends)
+    claim_keys!(
+        conn,
+        opening.map(Opening::prefix).unwrap_or_default(),
+        appends
+    )
 }
 
 /// Adds the `INSERT` of `events` (at most [`ROWS_PER_INSERT`]) to the embedded writer's query.
 pub(crate) fn push_events_sqlite(q: &mut QueryBuilder<Sqlite>, events: &[&Append]) {
     push_events!(q, events);
 }
-
-/// Events per `INSERT` at most.
-pub(crate) const EVENTS_PER_INSERT: usize = ROWS_PER_INSERT;
 
 /// Writes the keys, then the events whose key was new, in a PostgreSQL writer's transaction.
 pub(crate) async fn write_postgres(

@@ -305,10 +305,7 @@ async fn write(
     r: &Rows<'_>,
 ) -> Result<(), sqlx::Error> {
     let c = r.changes;
-    let mut q = QueryBuilder::new("");
-    for sql in opening.into_iter().flat_map(Opening::statements) {
-        q.push(sql).push(";\n");
-    }
+    let mut q = QueryBuilder::new(opening.map(Opening::prefix).unwrap_or_default());
     if r.count() <= ROWS_IN_ONE_QUERY {
         let mut parts = 0;
         // Starts the next statement when it has rows.
@@ -359,7 +356,7 @@ async fn write(
         q.build().execute(&mut *tx).await?;
     }
     let started = std::time::Instant::now();
-    for chunk in r.events.chunks(writer::EVENTS_PER_INSERT) {
+    for chunk in r.events.chunks(writer::ROWS_PER_INSERT) {
         let mut q = QueryBuilder::new("");
         writer::push_events_sqlite(&mut q, chunk);
         q.build().execute(&mut *tx).await?;
@@ -520,25 +517,40 @@ mod tests {
         level
     }
 
-    /// A commit of only carried batches (a sweep that releases a hold) runs without waiting
-    /// for the disk; one with any synced batch (plain transfers) waits, and the level follows
-    /// each commit. The level is set by the commit's own first query.
-    #[tokio::test]
-    async fn each_commit_runs_at_the_level_its_batches_ask() {
-        use cardlife_ledger::{AccountFlags, CreateTransferResult as TR};
+    /// A fresh migrated embedded store (its folder lives as long as the first value).
+    async fn fresh() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}", dir.path().join("l.db").display()))
             .await
             .unwrap();
         db.migrate().await.unwrap();
-        let Db::Sqlite(pool) = &db else {
-            unreachable!("a sqlite URL opens the embedded store")
-        };
-        let (mut writer, memory) = EmbeddedLedger::open(pool, 1_000).await.unwrap();
-        let accounts = vec![
-            Account::new(1, 156, 1, AccountFlags::NONE),
-            Account::new(2, 156, 1, AccountFlags::NONE),
-        ];
+        (dir, db)
+    }
+
+    fn pool_of(db: &Db) -> &SqlitePool {
+        match db {
+            Db::Sqlite(pool) => pool,
+            Db::Postgres(_) => unreachable!("a sqlite URL opens the embedded store"),
+        }
+    }
+
+    /// Accounts 1 and 2 on ledger 156, no flags.
+    fn two_accounts() -> Batch {
+        let none = cardlife_ledger::AccountFlags::NONE;
+        Batch::Accounts(vec![
+            Account::new(1, 156, 1, none),
+            Account::new(2, 156, 1, none),
+        ])
+    }
+
+    /// A commit of only carried batches (a sweep that releases a hold) runs without waiting
+    /// for the disk; one with any synced batch (plain transfers) waits, and the level follows
+    /// each commit. The level is set by the commit's own first query.
+    #[tokio::test]
+    async fn each_commit_runs_at_the_level_its_batches_ask() {
+        use cardlife_ledger::CreateTransferResult as TR;
+        let (_dir, db) = fresh().await;
+        let (mut writer, memory) = EmbeddedLedger::open(pool_of(&db), 1_000).await.unwrap();
         let hold = |id: u128| Transfer {
             id,
             debit_account_id: 1,
@@ -552,10 +564,7 @@ mod tests {
         };
         let second = 1_000_000_000;
         let mut now = second;
-        writer
-            .commit(&[Batch::Accounts(accounts)], now)
-            .await
-            .unwrap();
+        writer.commit(&[two_accounts()], now).await.unwrap();
         assert_eq!(level(&mut writer.conn).await, 2);
         for round in 0..3u128 {
             // A hold (synced), then its expiry alone (carried), then another hold beside a
@@ -587,15 +596,8 @@ mod tests {
     /// writing: one query (a small commit) and statements (a large one).
     #[tokio::test]
     async fn a_refused_commit_leaves_memory_as_the_file_and_the_next_one_commits() {
-        use cardlife_ledger::AccountFlags;
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}", dir.path().join("l.db").display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let Db::Sqlite(pool) = &db else {
-            unreachable!("a sqlite URL opens the embedded store")
-        };
+        let (_dir, db) = fresh().await;
+        let pool = pool_of(&db);
         for sql in [
             "CREATE TABLE refuse (on_id INTEGER)",
             "CREATE TRIGGER refuse_transfers BEFORE INSERT ON ledger_transfers \
@@ -604,14 +606,7 @@ mod tests {
             sqlx::query(sql).execute(pool).await.unwrap();
         }
         let (mut writer, memory) = EmbeddedLedger::open(pool, 1_000).await.unwrap();
-        let accounts = vec![
-            Account::new(1, 156, 1, AccountFlags::NONE),
-            Account::new(2, 156, 1, AccountFlags::NONE),
-        ];
-        writer
-            .commit(&[Batch::Accounts(accounts)], 1)
-            .await
-            .unwrap();
+        writer.commit(&[two_accounts()], 1).await.unwrap();
         let transfers = |first: u128, n: u128| -> Vec<Transfer> {
             (first..first + n)
                 .map(|id| Transfer {
