@@ -19,6 +19,7 @@ use cardlife_store::customers::{CustomerRecord, CustomerStore};
 use jiff::Timestamp;
 
 use crate::identity::RealNameConfig;
+use crate::session_reads::Source;
 use crate::{App, AppError};
 
 /// How stale a session's recorded last activity may be: the idle timeout may end a session up
@@ -423,24 +424,80 @@ impl App {
     /// The customer a bearer token belongs to, recording the activity; any invalid, expired,
     /// ended or revoked token answers `Unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<CustomerId, AppError> {
-        let (session, current) = self.session_of(token).await?;
-        let mut session = self.touches().merged(session);
-        let seen_before = session.last_seen_at();
-        session
-            .validate(
-                &SessionToken::parse(token).map_err(|_| AppError::Unauthenticated)?,
-                current,
-                &self.identity().session_policy,
-                self.clock.now(),
-            )
-            .map_err(|_| AppError::Unauthenticated)?;
+        let parsed = SessionToken::parse(token).map_err(|_| AppError::Unauthenticated)?;
+        let answer = self
+            .session_reads()
+            .read(&self.identity().store, parsed.hash())
+            .await?;
+        let held = matches!(answer, Some((.., Source::Held)));
+        let (session, seen_before) = match self.validated(&parsed, answer) {
+            Ok(valid) => valid,
+            // A held copy may lag activity another process wrote: read the store before refusing.
+            Err(_) if held => {
+                self.session_reads().forget(&parsed.hash());
+                let stored = self.stored_session(&parsed).await?;
+                self.validated(&parsed, stored.map(|(s, g)| (s, g, Source::Store)))?
+            }
+            Err(e) => return Err(e),
+        };
         // Activity is noted at most once per LAST_SEEN_RESOLUTION and written behind, many
         // sessions per transaction, so a burst of requests (a flash sale: docs/rewards.md)
         // costs reads, not one durable write each.
         if session.last_seen_at().duration_since(seen_before) >= LAST_SEEN_RESOLUTION {
             self.touches().note(self.db(), &session);
+            self.session_reads().seen(&session);
         }
         Ok(session.customer())
+    }
+
+    /// `answer` checked against the token, the customer's generation, the policy and the
+    /// clock, with activity noted in this process merged in; the session moved to now, and
+    /// when it was last seen before.
+    fn validated(
+        &self,
+        token: &SessionToken,
+        answer: crate::session_reads::Answer,
+    ) -> Result<(Session, jiff::Timestamp), AppError> {
+        let (session, current, _) = answer.ok_or(AppError::Unauthenticated)?;
+        let mut session = self.touches().merged(session);
+        let seen_before = session.last_seen_at();
+        session
+            .validate(
+                token,
+                current,
+                &self.identity().session_policy,
+                self.clock.now(),
+            )
+            .map_err(|_| AppError::Unauthenticated)?;
+        Ok((session, seen_before))
+    }
+
+    /// Holds in memory the sessions that may still be valid now, so their first requests do not
+    /// read the store (docs/identity.md, "Sessions held in memory"); a server calls it once
+    /// before it listens. Returns how many are held.
+    pub async fn hold_live_sessions(&self) -> Result<usize, AppError> {
+        let policy = &self.identity().session_policy;
+        self.session_reads()
+            .hold_live(
+                &self.identity().store,
+                self.clock.now(),
+                policy.idle(),
+                policy.absolute(),
+            )
+            .await
+    }
+
+    /// The session holding `token` as the store has it now (never a held copy): what a write
+    /// to the session starts from.
+    async fn stored_session(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<(Session, cardlife_customers::SessionGeneration)>, AppError> {
+        Ok(self
+            .identity()
+            .store
+            .session_by_token(&token.hash())
+            .await?)
     }
 
     async fn session_of(
@@ -448,8 +505,7 @@ impl App {
         token: &str,
     ) -> Result<(Session, cardlife_customers::SessionGeneration), AppError> {
         let parsed = SessionToken::parse(token).map_err(|_| AppError::Unauthenticated)?;
-        self.session_reads()
-            .read(&self.identity().store, parsed.hash())
+        self.stored_session(&parsed)
             .await?
             .ok_or(AppError::Unauthenticated)
     }

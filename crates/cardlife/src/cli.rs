@@ -98,6 +98,10 @@ struct BenchArgs {
     /// Run ours and the baseline on this PostgreSQL server (fresh databases are created on it).
     #[arg(long = "database-url")]
     bench_database_url: Option<String>,
+    /// Offered rates for ours' rate search, comma-separated (`--rates 20000`), in place of the
+    /// plan's; for authorize, pay and flash-sale.
+    #[arg(long, value_delimiter = ',', value_parser = positive_rate)]
+    rates: Option<Vec<f64>>,
     /// Where the embedded stores of a run are created (same disk as the real store).
     #[arg(long, default_value = "data/bench")]
     dir: PathBuf,
@@ -173,6 +177,14 @@ async fn ledger_check(url: &str, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// An offered rate: a finite number above zero (requests a second).
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate above zero")),
+    }
+}
+
 async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if args.list || args.name.is_none() {
         for (name, what) in bench::CASES {
@@ -184,6 +196,7 @@ async fn run_bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         json: args.json,
         quick: args.quick,
         database_url: args.bench_database_url,
+        rates: args.rates,
         dir: args.dir,
     };
     let name = args.name.unwrap_or_default();

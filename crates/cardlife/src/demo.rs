@@ -606,6 +606,7 @@ async fn serve(
     let config = cardlife_server::ServerConfig::new(Secret::new(token))?.with_dev_outbox(outbox);
     tokio::spawn(crate::serve::close_credit_days(app.clone()));
     tokio::spawn(crate::serve::payment_jobs(app.clone()));
+    app.hold_live_sessions().await?;
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -76,6 +76,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
         tracing::warn!("development mode: POST /dev/clock moves the clock ahead");
         config = config.with_dev_clock(clock);
     }
+    // Live sessions held before the first request (docs/identity.md).
+    let held = app.hold_live_sessions().await?;
+    tracing::info!(sessions = held, "live sessions held in memory");
     let router = cardlife_server::router(app, config, metrics);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(address = %listener.local_addr()?, store = db.backend(), "cardlife is listening");

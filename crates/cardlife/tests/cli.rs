@@ -376,3 +376,39 @@ fn bench_pay_quick_prints_a_json_result_with_its_checks_passed() {
         "{r}"
     );
 }
+
+#[test]
+fn bench_rates_must_be_above_zero_and_apply_only_to_cases_with_a_rate_search() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &[
+                "bench",
+                "ledger/hot",
+                "--quick",
+                "--rates",
+                "100",
+                "--dir",
+                "b",
+            ][..],
+            "--rates applies to",
+        ),
+        (
+            &["bench", "pay", "--quick", "--rates", "50,0", "--dir", "b"][..],
+            "not a rate above zero",
+        ),
+        (
+            &["bench", "pay", "--quick", "--rates", "fast", "--dir", "b"][..],
+            "not a rate above zero",
+        ),
+    ] {
+        let out = run_cli(dir.path(), args, &[]);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = stderr(&out);
+        assert!(
+            err.contains(says) && !err.contains("panicked"),
+            "{args:?}:\n{err}"
+        );
+        assert!(stdout(&out).trim().is_empty(), "{}", stdout(&out));
+    }
+}

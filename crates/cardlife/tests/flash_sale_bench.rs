@@ -1,6 +1,6 @@
 //! `cardlife bench flash-sale --quick --json`: the run completes, its own checks hold (exactly
 //! stock winners, nobody twice), and it prints the common fields plus the baseline or the reason
-//! it was skipped.
+//! it was skipped; with `--rates` it runs the rate asked.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -8,28 +8,34 @@ mod common;
 use common::run_cli;
 use serde_json::Value;
 
-#[test]
-fn bench_flash_sale_quick_prints_a_checked_json_result() {
+/// Runs `cardlife bench flash-sale --quick --json` with `extra` arguments; its JSON line. One
+/// run at a time: two debug benches side by side starve each other into request timeouts.
+fn quick_run(extra: &[&str]) -> Value {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let bench_dir = dir.path().join("bench");
     let bench_dir = bench_dir.to_str().unwrap();
-    let out = run_cli(
-        dir.path(),
-        &[
-            "bench",
-            "flash-sale",
-            "--quick",
-            "--json",
-            "--dir",
-            bench_dir,
-        ],
-        &[("RUST_LOG", "warn")],
-    );
+    let mut args = vec![
+        "bench",
+        "flash-sale",
+        "--quick",
+        "--json",
+        "--dir",
+        bench_dir,
+    ];
+    args.extend_from_slice(extra);
+    let out = run_cli(dir.path(), &args, &[("RUST_LOG", "warn")]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{text}\n{err}");
-    let r: Value = serde_json::from_str(text.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"));
+    serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"))
+}
+
+#[test]
+fn bench_flash_sale_quick_prints_a_checked_json_result() {
+    let r = quick_run(&[]);
     assert_eq!(r["name"], "flash-sale", "{r}");
     assert_eq!(r["unit"], "attempts/s", "{r}");
     assert_eq!(r["durable"], true, "{r}");
@@ -55,4 +61,15 @@ fn bench_flash_sale_quick_prints_a_checked_json_result() {
             "{r}"
         ),
     }
+}
+
+#[test]
+fn bench_flash_sale_quick_at_a_pinned_rate_runs_that_rate_and_checks_the_sale() {
+    let r = quick_run(&["--rates", "1000"]);
+    assert_eq!(r["checks_passed"], true, "{r}");
+    // One rung at the rate asked, then the full run at it.
+    let steps = r["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{r}");
+    assert!(steps.iter().all(|s| s["offered_per_sec"] == 1000.0), "{r}");
+    assert_eq!(r["winners"], 500, "{r}");
 }

@@ -524,7 +524,10 @@ impl PgBaseline {
 
 /// Runs the case and prints its line. Returns whether every check held.
 pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
-    let plan = Plan::new(opts.quick);
+    let mut plan = Plan::new(opts.quick);
+    if let Some(rates) = &opts.rates {
+        plan.ladder.rates.clone_from(rates);
+    }
     let stores = Stores::create(&opts.dir, opts.database_url.as_deref(), "authorize").await?;
     let backend = stores.ours.backend();
     eprintln!("authorize: opening {} accounts with cards…", plan.accounts);

@@ -254,6 +254,8 @@ impl Ours {
         // The seeding's log copied into the database file before the clock starts, as a store
         // in service has it within a second (`cardlife_store::checkpoint`).
         db.checkpoint().await?;
+        // What `cardlife serve` does before it listens: the live sessions held in memory.
+        app.hold_live_sessions().await?;
         let token = cardlife_kernel::Secret::new(format!("bench-{}", "x".repeat(40)));
         let config = cardlife_server::ServerConfig::new(token)?;
         let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
@@ -551,7 +553,10 @@ where
 
 /// Runs the case and prints its line. Returns whether every check held.
 pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
-    let plan = Plan::new(opts.quick);
+    let mut plan = Plan::new(opts.quick);
+    if let Some(rates) = &opts.rates {
+        plan.rates.clone_from(rates);
+    }
     let stores = Stores::create(&opts.dir, opts.database_url.as_deref(), "flash-sale").await?;
     let backend = stores.ours.backend();
     eprintln!(

@@ -73,6 +73,9 @@ pub struct Options {
     pub quick: bool,
     /// Run on PostgreSQL instead of the embedded store.
     pub database_url: Option<String>,
+    /// Offered rates for ours' rate search, in place of the plan's (the cases with one:
+    /// [`RATED`]); a pinned rate measures one load directly, without the rungs below it.
+    pub rates: Option<Vec<f64>>,
     /// Where embedded stores are created.
     pub dir: PathBuf,
 }
@@ -101,6 +104,9 @@ struct CaseResult {
     machine: Machine,
 }
 
+/// The cases that search for the highest rate within their latency objective.
+pub const RATED: [&str; 3] = ["authorize", "pay", "flash-sale"];
+
 /// The cases `name` selects: the case of that name, or every case of that group.
 pub fn find(name: &str) -> anyhow::Result<Vec<&'static str>> {
     let cases: Vec<&'static str> = CASES
@@ -122,6 +128,14 @@ pub fn find(name: &str) -> anyhow::Result<Vec<&'static str>> {
 /// Runs every case whose name is `name` or starts with `name/`. Returns whether all checks held.
 pub async fn run(name: &str, opts: &Options) -> anyhow::Result<bool> {
     let cases = find(name)?;
+    if opts.rates.is_some()
+        && let Some(case) = cases.iter().find(|c| !RATED.contains(c))
+    {
+        anyhow::bail!(
+            "--rates applies to {} only, not to {case}",
+            RATED.join(", ")
+        );
+    }
     let fsync = env::fsync_probe(&opts.dir)?;
     let machine = Machine {
         cores: std::thread::available_parallelism().map_or(1, usize::from),

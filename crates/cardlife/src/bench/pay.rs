@@ -200,6 +200,8 @@ impl Ours {
         }
         // The seeding's log copied into the database file before the clock starts.
         db.checkpoint().await?;
+        // What `cardlife serve` does before it listens: the live sessions held in memory.
+        app.hold_live_sessions().await?;
         let config = cardlife_server::ServerConfig::new(Secret::new(TOKEN.to_owned()))?;
         let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
             .build_recorder()
@@ -686,7 +688,10 @@ impl PgBaseline {
 
 /// Runs the case and prints its line. Returns whether every check held.
 pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
-    let plan = Plan::new(opts.quick);
+    let mut plan = Plan::new(opts.quick);
+    if let Some(rates) = &opts.rates {
+        plan.ladder.rates.clone_from(rates);
+    }
     let stores = Stores::create(&opts.dir, opts.database_url.as_deref(), "pay").await?;
     let backend = stores.ours.backend();
     eprintln!(

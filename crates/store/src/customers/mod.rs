@@ -16,9 +16,12 @@ use crate::error::StoreError;
 use crate::tx::{Tx, on_tx};
 
 mod identity;
+mod session_changes;
 mod session_lookup;
 
 pub use identity::{DeviceRecord, RealNameRecord};
+pub use session_changes::SessionChanges;
+pub use session_lookup::Found;
 
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

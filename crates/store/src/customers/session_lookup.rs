@@ -22,21 +22,24 @@ const HASH_LEN: usize = 32;
 const SQLITE: &str = "WITH RECURSIVE h(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM h \
                       WHERE i + 1 < length($1) / 32) \
                       SELECT s.id, s.customer_id, s.token_hash, s.generation, s.created_at_ns, \
-                      s.last_seen_at_ns, s.ended_at_ns, c.session_generation \
+                      s.last_seen_at_ns, s.ended_at_ns, c.session_generation, \
+                      (SELECT n FROM session_change_seq) AS change_seq \
                       FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
                       WHERE s.token_hash IN (SELECT substr($1, i * 32 + 1, 32) FROM h)";
 
 const POSTGRES: &str = "SELECT s.id, s.customer_id, s.token_hash, s.generation, \
                         s.created_at_ns, s.last_seen_at_ns, s.ended_at_ns, \
-                        c.session_generation \
+                        c.session_generation, \
+                        (SELECT n FROM session_change_seq) AS change_seq \
                         FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
                         WHERE s.token_hash IN \
                         (SELECT substring($1::bytea FROM i * 32 + 1 FOR 32) \
                         FROM generate_series(0, length($1::bytea) / 32 - 1) AS i)";
 
-type Found = (SessionTokenHash, (Session, SessionGeneration));
+/// A session found by its token hash, with its customer's current generation.
+pub type Found = (SessionTokenHash, (Session, SessionGeneration));
 
-fn found_from<R: Row>(r: &R) -> Result<Found, StoreError>
+pub(super) fn found_from<R: Row>(r: &R) -> Result<Found, StoreError>
 where
     for<'r> &'r str: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -74,8 +77,17 @@ impl CustomerStore {
         &self,
         token_hashes: &[SessionTokenHash],
     ) -> Result<Vec<Found>, StoreError> {
+        Ok(self.sessions_by_packed_tokens_at(token_hashes).await?.0)
+    }
+
+    /// [`Self::sessions_by_packed_tokens`], with the session-change log's head as the same
+    /// query saw it (`None` when nothing was found): what was read is current as of that change.
+    pub async fn sessions_by_packed_tokens_at(
+        &self,
+        token_hashes: &[SessionTokenHash],
+    ) -> Result<(Vec<Found>, Option<i64>), StoreError> {
         if token_hashes.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let mut packed = Vec::with_capacity(token_hashes.len() * HASH_LEN);
         for h in token_hashes {
@@ -86,13 +98,13 @@ impl CustomerStore {
             Db::Postgres(_) => POSTGRES,
         };
         on_pool!(&self.db, |pool| {
-            sqlx::query(sql)
-                .bind(packed)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(found_from)
-                .collect()
+            let rows = sqlx::query(sql).bind(packed).fetch_all(pool).await?;
+            let head = match rows.first() {
+                Some(r) => Some(r.try_get::<i64, _>("change_seq")?),
+                None => None,
+            };
+            let found = rows.iter().map(found_from).collect::<Result<_, _>>()?;
+            Ok((found, head))
         })
     }
 }
