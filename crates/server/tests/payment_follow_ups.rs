@@ -243,8 +243,31 @@ fn wal_commits(file: &Path) -> ([u8; 8], usize) {
     (salt, commits)
 }
 
+/// A read transaction held open on a connection of its own, begun just after a write of its
+/// own (so its snapshot ends in frames of the log not yet copied back). While it lasts the
+/// write-ahead log is not started afresh (a writer restarts the log only when no reader uses
+/// it), so the commits of what runs meanwhile can be counted from the file.
+async fn log_held_open(file: &Path) -> sqlx::SqliteConnection {
+    let mut reader = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE TABLE IF NOT EXISTS test_log_marker (n INTEGER)",
+        "INSERT INTO test_log_marker (n) VALUES (1)",
+        "BEGIN",
+    ] {
+        sqlx::query(sql).execute(&mut reader).await.unwrap();
+    }
+    let _: i64 = sqlx::query_scalar("SELECT count(*) FROM test_log_marker")
+        .fetch_one(&mut reader)
+        .await
+        .unwrap();
+    reader
+}
+
 /// The durable commits of one payment on the embedded store, after a first payment warmed the
-/// payer's rows: (before the answer, after it). Retried when a checkpoint reset the log.
+/// payer's rows: (before the answer, after it). The log is held open while they are counted;
+/// retried should it still have been started afresh.
 async fn commits_of_one_payment(w: &World, n: usize) -> (usize, usize) {
     let file = w.file.as_deref().unwrap();
     for attempt in 0..5 {
@@ -263,6 +286,7 @@ async fn commits_of_one_payment(w: &World, n: usize) -> (usize, usize) {
             .unwrap();
         drained(&w.db).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
+        let reader = log_held_open(file).await;
         let before = wal_commits(file);
         let paid = w
             .app
@@ -279,6 +303,7 @@ async fn commits_of_one_payment(w: &World, n: usize) -> (usize, usize) {
         drained(&w.db).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         let after = wal_commits(file);
+        reader.close().await.unwrap();
         if before.0 == after.0 {
             return (answered.1 - before.1, after.1 - answered.1);
         }

@@ -181,10 +181,7 @@ impl Ours {
         let ids: Vec<_> = customers.iter().map(|c| c.id).collect();
         let accounts = open_accounts(&app, &ids, &cards, LIMIT_FEN).await?;
         let config = cardlife_server::ServerConfig::new(Secret::new(TOKEN.to_owned()))?;
-        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-            .build_recorder()
-            .handle();
-        let router = cardlife_server::router(app.clone(), config, metrics);
+        let router = cardlife_server::router(app.clone(), config, super::metrics()?);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!(
             "http://{}/v1/internal/credit/authorisations",

@@ -258,10 +258,7 @@ impl Ours {
         app.hold_live_sessions().await?;
         let token = cardlife_kernel::Secret::new(format!("bench-{}", "x".repeat(40)));
         let config = cardlife_server::ServerConfig::new(token)?;
-        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-            .build_recorder()
-            .handle();
-        let router = cardlife_server::router(app.clone(), config, metrics);
+        let router = cardlife_server::router(app.clone(), config, super::metrics()?);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?.to_string();
         let server = tokio::spawn(cardlife_server::serve(

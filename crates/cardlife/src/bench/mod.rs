@@ -104,6 +104,20 @@ struct CaseResult {
     machine: Machine,
 }
 
+/// The process's metrics recorder, installed on first use as `cardlife serve` installs it, so a
+/// bench's server records its HTTP metrics as a server in service does (a recorder that is not
+/// installed would leave every `metrics::counter!` a no-op and the bench a little too cheap).
+fn metrics() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::Mutex<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::Mutex::new(None);
+    let mut slot = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_none() {
+        *slot = Some(metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?);
+    }
+    slot.clone()
+        .ok_or_else(|| anyhow::anyhow!("the metrics recorder was not installed"))
+}
+
 /// The cases that search for the highest rate within their latency objective.
 pub const RATED: [&str; 3] = ["authorize", "pay", "flash-sale"];
 

@@ -203,10 +203,7 @@ impl Ours {
         // What `cardlife serve` does before it listens: the live sessions held in memory.
         app.hold_live_sessions().await?;
         let config = cardlife_server::ServerConfig::new(Secret::new(TOKEN.to_owned()))?;
-        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-            .build_recorder()
-            .handle();
-        let router = cardlife_server::router(app.clone(), config, metrics);
+        let router = cardlife_server::router(app.clone(), config, super::metrics()?);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(cardlife_server::serve(
