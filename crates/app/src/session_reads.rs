@@ -224,17 +224,8 @@ impl Held {
     fn seen(&mut self, session: &Session) {
         if let Some((held, _)) = self.sessions.get_mut(&session.token_hash())
             && held.id() == session.id()
-            && held.last_seen_at() < session.last_seen_at()
         {
-            *held = Session::from_parts(
-                held.id(),
-                held.customer(),
-                held.token_hash(),
-                held.generation(),
-                held.created_at(),
-                session.last_seen_at(),
-                held.ended_at(),
-            );
+            held.seen_at(session.last_seen_at());
         }
     }
 }
@@ -415,15 +406,8 @@ mod tests {
                 .last_seen_at()
                 .checked_add(jiff::SignedDuration::from_secs(90))
                 .unwrap();
-        let moved = Session::from_parts(
-            a.1.0.id(),
-            a.1.0.customer(),
-            a.1.0.token_hash(),
-            a.1.0.generation(),
-            a.1.0.created_at(),
-            later,
-            None,
-        );
+        let mut moved = a.1.0.clone();
+        moved.seen_at(later);
         held.seen(&moved);
         assert_eq!(held.get(&a.0).unwrap().0.last_seen_at(), later);
         held.seen(&a.1.0);

@@ -55,20 +55,12 @@ impl Touches {
     }
 
     /// The session as stored, with activity noted here and not yet written merged in.
-    pub(crate) fn merged(&self, session: Session) -> Session {
+    pub(crate) fn merged(&self, mut session: Session) -> Session {
         let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        match pending.get(&session.id()) {
-            Some(&at) if at > session.last_seen_at() => Session::from_parts(
-                session.id(),
-                session.customer(),
-                session.token_hash(),
-                session.generation(),
-                session.created_at(),
-                at,
-                session.ended_at(),
-            ),
-            _ => session,
+        if let Some(&at) = pending.get(&session.id()) {
+            session.seen_at(at);
         }
+        session
     }
 
     /// Writes what is noted; on failure keeps it for the next round.

@@ -185,6 +185,12 @@ impl Session {
         }
     }
 
+    /// Records activity seen at `at` (written behind elsewhere); the last activity only moves
+    /// forward.
+    pub fn seen_at(&mut self, at: Timestamp) {
+        self.last_seen_at = self.last_seen_at.max(at);
+    }
+
     /// Checks `presented` against this session and, if valid, records activity at `now`.
     /// `current` is the customer's generation now (bumped by logout everywhere).
     pub fn validate(

@@ -37,17 +37,19 @@ async fn packed_token_reads_find_each_known_session_once_and_skip_unknown_ones()
         }
         assert!(
             customers
-                .sessions_by_packed_tokens(&[])
+                .sessions_by_packed_tokens_at(&[])
                 .await
                 .unwrap()
+                .0
                 .is_empty()
         );
         let unknown = SessionTokenHash::from_bytes([0xAB; 32]);
         // One alone, then a batch: every other session, one repeated, one unknown.
         let one = customers
-            .sessions_by_packed_tokens(&[sessions[7].token_hash()])
+            .sessions_by_packed_tokens_at(&[sessions[7].token_hash()])
             .await
-            .unwrap();
+            .unwrap()
+            .0;
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].1.0.id(), sessions[7].id());
         let mut asked: Vec<SessionTokenHash> = sessions
@@ -57,7 +59,11 @@ async fn packed_token_reads_find_each_known_session_once_and_skip_unknown_ones()
             .collect();
         asked.push(sessions[0].token_hash());
         asked.push(unknown);
-        let mut packed = customers.sessions_by_packed_tokens(&asked).await.unwrap();
+        let mut packed = customers
+            .sessions_by_packed_tokens_at(&asked)
+            .await
+            .unwrap()
+            .0;
         let mut listed = customers.sessions_by_tokens(&asked).await.unwrap();
         assert_eq!(packed.len(), 20);
         packed.sort_by_key(|(h, _)| *h.as_bytes());
@@ -70,9 +76,10 @@ async fn packed_token_reads_find_each_known_session_once_and_skip_unknown_ones()
         }
         assert!(
             customers
-                .sessions_by_packed_tokens(&[unknown])
+                .sessions_by_packed_tokens_at(&[unknown])
                 .await
                 .unwrap()
+                .0
                 .is_empty()
         );
         store.drop_store().await;

@@ -72,16 +72,9 @@ where
 
 impl CustomerStore {
     /// The sessions holding any of these token hashes (unknown ones left out, repeats allowed),
-    /// each with its customer's current generation, in one query with one bound parameter.
-    pub async fn sessions_by_packed_tokens(
-        &self,
-        token_hashes: &[SessionTokenHash],
-    ) -> Result<Vec<Found>, StoreError> {
-        Ok(self.sessions_by_packed_tokens_at(token_hashes).await?.0)
-    }
-
-    /// [`Self::sessions_by_packed_tokens`], with the session-change log's head as the same
-    /// query saw it (`None` when nothing was found): what was read is current as of that change.
+    /// each with its customer's current generation, in one query with one bound parameter; with
+    /// the session-change log's head as the same query saw it (`None` when nothing was found):
+    /// what was read is current as of that change.
     pub async fn sessions_by_packed_tokens_at(
         &self,
         token_hashes: &[SessionTokenHash],
