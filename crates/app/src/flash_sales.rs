@@ -22,7 +22,9 @@ use std::sync::{Arc, Mutex};
 
 use cardlife_kernel::{CustomerId, Money, SharedClock};
 use cardlife_rewards::flash_sale::{FlashSale, FlashSaleTerms};
-use cardlife_store::rewards::flash_sale::{ClaimRecord, FlashSaleRecord, FlashSaleStore};
+use cardlife_store::rewards::flash_sale::{
+    ClaimRecord, ClaimsConnection, FlashSaleRecord, FlashSaleStore,
+};
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
@@ -36,6 +38,8 @@ use crate::{App, AppError, Missing};
 pub const CLAIM_BATCH_MAX: usize = 8_192;
 /// Claims queued per sale before callers wait for room.
 pub const CLAIM_QUEUE_MAX: usize = 65_536;
+/// How long a sale's writer keeps its own store connection with no claims to commit.
+pub const WRITER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The largest stock a sale may have.
 pub const STOCK_MAX: u32 = 10_000_000;
 /// The longest item reference, in bytes.
@@ -286,6 +290,7 @@ impl App {
         });
         let writer = Writer {
             store,
+            conn: ClaimsConnection::default(),
             clock: self.clock().clone(),
             known: known.clone(),
         };
@@ -421,6 +426,8 @@ impl Known {
 /// The single writer of one sale.
 struct Writer {
     store: FlashSaleStore,
+    /// Its own connection on the embedded store, kept while claims keep coming.
+    conn: ClaimsConnection,
     clock: SharedClock,
     known: Arc<Known>,
 }
@@ -434,7 +441,23 @@ enum Outcome {
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<ClaimRequest>) {
         let mut batch = Vec::with_capacity(CLAIM_BATCH_MAX);
-        while rx.recv_many(&mut batch, CLAIM_BATCH_MAX).await > 0 {
+        loop {
+            let taken = if self.conn.is_open() {
+                match tokio::time::timeout(WRITER_IDLE, rx.recv_many(&mut batch, CLAIM_BATCH_MAX))
+                    .await
+                {
+                    Ok(taken) => taken,
+                    Err(_idle) => {
+                        self.conn.release().await;
+                        continue;
+                    }
+                }
+            } else {
+                rx.recv_many(&mut batch, CLAIM_BATCH_MAX).await
+            };
+            if taken == 0 {
+                return;
+            }
             self.decide(&mut batch).await;
         }
     }
@@ -482,7 +505,7 @@ impl Writer {
         let mut sold_after = None;
         let result = self
             .store
-            .commit_batch(terms.id.as_uuid(), &customers, |snapshot| {
+            .commit_batch(&mut self.conn, terms.id.as_uuid(), &customers, |snapshot| {
                 let mut sale = FlashSale::resume(terms, snapshot.sold, snapshot.won)
                     .map_err(|_| cardlife_store::StoreError::Corrupt("flash sale sold count"))?;
                 let mut winners = Vec::new();

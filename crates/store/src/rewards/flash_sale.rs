@@ -89,6 +89,29 @@ pub struct FlashSaleStore {
     db: Db,
 }
 
+/// A claims writer's own connection to the embedded store, kept from one batch to the next
+/// (always empty on PostgreSQL). On the pool, a batch waited for a free connection behind the
+/// session reads (2–8 ms in a third of a sale's batches), and met a page cache SQLite had
+/// emptied because another connection wrote since (docs/benchmarks.md, "Paced log reads and the
+/// claims writer's cycle"). A writer with no claims for a while gives it back
+/// ([`Self::release`]).
+#[derive(Debug, Default)]
+pub struct ClaimsConnection(Option<sqlx::SqliteConnection>);
+
+impl ClaimsConnection {
+    /// Closes the connection, if open; the next batch opens another.
+    pub async fn release(&mut self) {
+        if let Some(open) = self.0.take() {
+            let _ = sqlx::Connection::close(open).await;
+        }
+    }
+
+    /// Whether a connection is open.
+    pub fn is_open(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 fn ns(t: Timestamp) -> i64 {
     i64::try_from(t.as_nanosecond()).unwrap_or(i64::MAX)
 }
@@ -232,8 +255,10 @@ impl FlashSaleStore {
         sale: Uuid,
         customer: CustomerId,
     ) -> Result<Vec<ClaimRecord>, StoreError> {
+        // In the customer's own order (`nth` rises with `seq`), so the (customer, sale, nth)
+        // index answers it; `ORDER BY seq` made SQLite walk every claim of the sale instead.
         let sql = "SELECT seq, customer_id, nth, idempotency_key, claimed_at_ns \
-                   FROM flash_sale_claims WHERE sale_id = $1 AND customer_id = $2 ORDER BY seq";
+                   FROM flash_sale_claims WHERE customer_id = $2 AND sale_id = $1 ORDER BY nth";
         on_pool!(&self.db, |pool| {
             sqlx::query(sql)
                 .bind(sale.to_string())
@@ -249,8 +274,11 @@ impl FlashSaleStore {
     /// Commits one batch in one transaction: locks the sale, reads what is sold and what each of
     /// `customers` already won, asks `decide` for the winners from that snapshot, writes them and
     /// lowers `remaining` by their number. Nothing is written when `decide` fails or returns none.
+    /// On the embedded store the batch runs on `conn`, the writer's own connection (opened on
+    /// first use, and again after a failed batch); on PostgreSQL on a pooled one.
     pub async fn commit_batch<F>(
         &self,
+        conn: &mut ClaimsConnection,
         sale: Uuid,
         customers: &[CustomerId],
         decide: F,
@@ -263,70 +291,93 @@ impl FlashSaleStore {
         let lower = "UPDATE flash_sales SET remaining = remaining - $2 \
                      WHERE id = $1 AND remaining >= $2";
         let sale_text = sale.to_string();
-        let (won_query, insert_query) = match &self.db {
-            Db::Sqlite(_) => (packed::WON_SQLITE, packed::INSERT_SQLITE),
-            Db::Postgres(_) => (packed::WON_POSTGRES, packed::INSERT_POSTGRES),
-        };
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let row = sqlx::query(lock)
-                .bind(&sale_text)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::Corrupt("flash sale row"))?;
-            let stock = count(row.try_get("stock")?, "stock")?;
-            let remaining = count(row.try_get("remaining")?, "remaining")?;
-            let sold = stock
-                .checked_sub(remaining)
-                .ok_or(StoreError::Corrupt("remaining"))?;
-            let mut won = HashMap::new();
-            if !customers.is_empty() {
-                let q = sqlx::query(won_query)
+        // The batch on `$tx`, a transaction on either backend.
+        macro_rules! decided_in {
+            ($tx:ident, $won_query:expr, $insert_query:expr) => {{
+                let row = sqlx::query(lock)
                     .bind(&sale_text)
-                    .bind(packed::customers(customers));
-                for r in q.fetch_all(&mut *tx).await? {
-                    let id: String = r.try_get("customer_id")?;
-                    let n: i64 = r.try_get("n")?;
-                    won.insert(
-                        CustomerId::from_uuid(uuid_of(&id, "customer id")?),
-                        count(n, "claims per customer")?,
-                    );
+                    .fetch_optional(&mut *$tx)
+                    .await?
+                    .ok_or(StoreError::Corrupt("flash sale row"))?;
+                let stock = count(row.try_get("stock")?, "stock")?;
+                let remaining = count(row.try_get("remaining")?, "remaining")?;
+                let sold = stock
+                    .checked_sub(remaining)
+                    .ok_or(StoreError::Corrupt("remaining"))?;
+                let mut won = HashMap::new();
+                if !customers.is_empty() {
+                    let q = sqlx::query($won_query)
+                        .bind(&sale_text)
+                        .bind(packed::customers(customers));
+                    for r in q.fetch_all(&mut *$tx).await? {
+                        let id: String = r.try_get("customer_id")?;
+                        let n: i64 = r.try_get("n")?;
+                        won.insert(
+                            CustomerId::from_uuid(uuid_of(&id, "customer id")?),
+                            count(n, "claims per customer")?,
+                        );
+                    }
                 }
-            }
-            let winners = decide(SaleSnapshot { sold, won })?;
-            if winners.is_empty() {
-                tx.rollback().await?;
-                return Ok(winners);
-            }
-            for chunk in winners.chunks(INSERT_ROWS_MAX) {
-                let written = sqlx::query(insert_query)
+                let winners = decide(SaleSnapshot { sold, won })?;
+                if winners.is_empty() {
+                    $tx.rollback().await?;
+                    return Ok(winners);
+                }
+                for chunk in winners.chunks(INSERT_ROWS_MAX) {
+                    let written = sqlx::query($insert_query)
+                        .bind(&sale_text)
+                        .bind(packed::claims(chunk)?)
+                        .execute(&mut *$tx)
+                        .await?
+                        .rows_affected();
+                    if written != chunk.len() as u64 {
+                        return Err(StoreError::CommitFailed(format!(
+                            "a flash-sale batch wrote {written} of {} claims",
+                            chunk.len()
+                        )));
+                    }
+                }
+                let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+                let lowered = sqlx::query(lower)
                     .bind(&sale_text)
-                    .bind(packed::claims(chunk)?)
-                    .execute(&mut *tx)
+                    .bind(n)
+                    .execute(&mut *$tx)
                     .await?
                     .rows_affected();
-                if written != chunk.len() as u64 {
-                    return Err(StoreError::CommitFailed(format!(
-                        "a flash-sale batch wrote {written} of {} claims",
-                        chunk.len()
-                    )));
+                if lowered != 1 {
+                    return Err(StoreError::CommitFailed(
+                        "a flash-sale batch would take the stock below zero".to_owned(),
+                    ));
                 }
+                $tx.commit().await?;
+                Ok(winners)
+            }};
+        }
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut open = match conn.0.take() {
+                    Some(open) => open,
+                    None => pool.acquire().await?.detach(),
+                };
+                // `return` in the block ends the block: the connection is kept or closed below.
+                let result = async {
+                    let mut tx = sqlx::Connection::begin(&mut open).await?;
+                    decided_in!(tx, packed::WON_SQLITE, packed::INSERT_SQLITE)
+                }
+                .await;
+                // A connection whose batch failed is closed: nothing of its state is trusted.
+                if result.is_ok() {
+                    conn.0 = Some(open);
+                } else {
+                    let _ = sqlx::Connection::close(open).await;
+                }
+                result
             }
-            let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
-            let lowered = sqlx::query(lower)
-                .bind(&sale_text)
-                .bind(n)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if lowered != 1 {
-                return Err(StoreError::CommitFailed(
-                    "a flash-sale batch would take the stock below zero".to_owned(),
-                ));
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                decided_in!(tx, packed::WON_POSTGRES, packed::INSERT_POSTGRES)
             }
-            tx.commit().await?;
-            Ok(winners)
-        })
+        }
     }
 
     /// Reads what the benchmark and the tests check after a run: claims against stock and the
