@@ -442,18 +442,16 @@ impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<ClaimRequest>) {
         let mut batch = Vec::with_capacity(CLAIM_BATCH_MAX);
         loop {
+            let received = rx.recv_many(&mut batch, CLAIM_BATCH_MAX);
+            // While it holds a connection, the writer waits at most WRITER_IDLE, then gives it back.
             let taken = if self.conn.is_open() {
-                match tokio::time::timeout(WRITER_IDLE, rx.recv_many(&mut batch, CLAIM_BATCH_MAX))
-                    .await
-                {
-                    Ok(taken) => taken,
-                    Err(_idle) => {
-                        self.conn.release().await;
-                        continue;
-                    }
-                }
+                let Ok(taken) = tokio::time::timeout(WRITER_IDLE, received).await else {
+                    self.conn.release().await;
+                    continue;
+                };
+                taken
             } else {
-                rx.recv_many(&mut batch, CLAIM_BATCH_MAX).await
+                received.await
             };
             if taken == 0 {
                 return;

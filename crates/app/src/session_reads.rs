@@ -47,7 +47,7 @@ const READ_QUEUE_MAX: usize = 65_536;
 /// Least time between the starts of two batches. A batch costs the store one query however
 /// many reads it answers, and under load a query ran as soon as the last one ended: at 20,000
 /// requests a second that was about 7,600 log reads a second of two or three requests each
-/// (docs/benchmarks.md). Waiting until this much has passed since the last batch started lets
+/// (docs/benchmarks.md, "Paced log reads and the claims writer's cycle"). Waiting until this much has passed since the last batch started lets
 /// a batch gather what arrives meanwhile; a request after a quiet spell is read at once.
 /// (Tokio's timer counts whole milliseconds, so under load batches start 1–2 ms apart.)
 pub const BATCH_GAP: Duration = Duration::from_millis(1);
