@@ -420,8 +420,25 @@ async fn a_keyed_authorisation_commits_once_replays_its_answer_and_survives_a_re
         assert_eq!(row_counts(&store.db).await.unwrap(), before);
         assert!(matches!(ask("big", 1).await, Ok(Keyed::Ran { .. })));
 
+        // A retry gets its stored answer even when running it again now would decline (its
+        // own hold took all the credit left), and holds nothing more.
+        let left = 1_000_000 - (1_000 + 500 + 50 * 100 + 1);
+        let Ok(Keyed::Ran { status: s, body: b }) = ask("all", left).await else {
+            panic!("the rest of the limit is held")
+        };
+        let rows = row_counts(&store.db).await.unwrap();
+        assert_eq!(
+            ask("all", left).await.unwrap(),
+            Keyed::Replayed { status: s, body: b }
+        );
+        assert!(matches!(
+            ask("all", left + 1).await,
+            Err(CreditError::KeyReused)
+        ));
+        assert_eq!(row_counts(&store.db).await.unwrap(), rows);
+
         let a = svc.account(account.id, None, D1).await.unwrap();
-        assert_eq!(a.pending, Money::cny(1_000 + 500 + 50 * 100 + 1));
+        assert_eq!(a.pending, Money::cny(1_000_000));
         assert_eq!(svc.authorisation(id).await.unwrap().status, "pending");
         assert_ledger_clean(&ledger).await;
 

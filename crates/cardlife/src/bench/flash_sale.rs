@@ -119,6 +119,8 @@ struct Step {
     server_cpu_us_per_attempt: Option<f64>,
     /// CPU time the generator's process spent per attempt, in microseconds.
     generator_cpu_us_per_attempt: Option<f64>,
+    /// The whole machine's CPU an attempt (server, generator, a baseline's database), µs.
+    machine_cpu_us_per_attempt: Option<f64>,
 }
 
 /// The printed result (the common fields of every case, then this case's own).
@@ -228,6 +230,7 @@ async fn claims(
         checks_passed: false,
         server_cpu_us_per_attempt,
         generator_cpu_us_per_attempt: report.generator_cpu_us_per_request,
+        machine_cpu_us_per_attempt: run.machine_cpu_us,
     })
 }
 

@@ -147,6 +147,7 @@ impl Report<'_> {
             "declined": r.refused,
             "failed": r.failed,
             "slo_met": r.within(self.p99_ms_max),
+            "machine_cpu_us_per_op": r.machine_cpu_us,
         });
         if let (Value::Object(step), Ok(Value::Object(side))) =
             (&mut step, serde_json::to_value(&r.side))
@@ -171,6 +172,8 @@ impl Report<'_> {
             "backend": self.backend,
             "ours": self.ours.fixed.side,
             "baseline": base.map(|b| &b.fixed.side),
+            "machine_cpu_us_per_op": self.ours.fixed.machine_cpu_us,
+            "baseline_machine_cpu_us_per_op": base.and_then(|b| b.fixed.machine_cpu_us),
             "ratio": max_ours.zip(max_base).map(|(o, b)| round2(o / b.max(1e-9))),
             "checks_passed": self.checks_passed,
             "machine": self.machine,
@@ -257,6 +260,7 @@ mod tests {
                 seconds: 1.0,
             },
             done,
+            machine_cpu_us: None,
             refused: 0,
             failed,
         }

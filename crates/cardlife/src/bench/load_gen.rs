@@ -88,6 +88,10 @@ pub struct LoadReport {
     pub statuses: BTreeMap<String, u64>,
     /// CPU time the generator itself spent per request over the schedule, in microseconds.
     pub generator_cpu_us_per_request: Option<f64>,
+    /// The whole machine's CPU per request over the schedule (server, generator and anything
+    /// else running), in microseconds.
+    #[serde(default)]
+    pub machine_cpu_us_per_request: Option<f64>,
 }
 
 impl LoadReport {
@@ -107,6 +111,7 @@ impl LoadReport {
             done: self.done,
             refused: self.refused,
             failed: self.failed,
+            machine_cpu_us: self.machine_cpu_us_per_request,
         }
     }
 }
@@ -249,6 +254,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
     }
     let total = requests.len();
     let cpu_before = super::cpu::used();
+    let machine_before = super::cpu::machine_used();
     let shared = Rc::new(Shared {
         requests,
         due: RefCell::new(VecDeque::new()),
@@ -285,6 +291,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
     }
     let elapsed = shared.start.elapsed();
     let cpu_after = super::cpu::used();
+    let machine_after = super::cpu::machine_used();
     let t = shared.tally.borrow();
     let side = Side::with_latency(t.done + t.refused, elapsed, &t.latencies);
     Ok(LoadReport {
@@ -301,6 +308,11 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
         last_done_s: t.last_done.map(|d| super::stats::round2(d.as_secs_f64())),
         statuses: t.statuses.clone(),
         generator_cpu_us_per_request: super::cpu::per_op_us(cpu_before, cpu_after, total as u64),
+        machine_cpu_us_per_request: super::cpu::per_op_us(
+            machine_before,
+            machine_after,
+            total as u64,
+        ),
     })
 }
 

@@ -47,6 +47,9 @@ pub struct Run {
     pub refused: u64,
     /// Requests that failed.
     pub failed: u64,
+    /// The machine's CPU (every process, all cores: [`super::cpu::machine_used`]) over the
+    /// run, in microseconds a request sent; `None` where it cannot be read.
+    pub machine_cpu_us: Option<f64>,
 }
 
 impl Run {
@@ -71,6 +74,7 @@ where
     let gate = Arc::new(Semaphore::new(in_flight));
     let seen = Arc::new(Mutex::new((Latencies::new()?, [0u64; 3])));
     let start = Instant::now() + LEAD;
+    let cpu_before = super::cpu::machine_used();
     for i in 0..total {
         let intended = start + Duration::from_secs_f64(i as f64 / rate);
         if intended > Instant::now() {
@@ -93,6 +97,7 @@ where
     // Every permit back: every request answered and recorded.
     let _all = gate.acquire_many(u32::try_from(in_flight)?).await?;
     let elapsed = start.elapsed();
+    let cpu_after = super::cpu::machine_used();
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
     let [done, refused, failed] = seen.1;
     Ok(Run {
@@ -101,6 +106,7 @@ where
         done,
         refused,
         failed,
+        machine_cpu_us: super::cpu::per_op_us(cpu_before, cpu_after, total),
     })
 }
 

@@ -896,6 +896,11 @@ impl CreditService {
     /// retry of the same request gets the stored answer; the same key with another request
     /// [`CreditError::KeyReused`]; a duplicate while the first runs [`CreditError::KeyInFlight`].
     /// A decline writes nothing, the key included.
+    ///
+    /// The key is not read first: nearly every request's key is new, and the commit claims it
+    /// (a key already taken writes nothing of the command). Only an attempt that did not run
+    /// reads what the key holds, so a retry gets its stored answer even when the attempt made
+    /// now would decline.
     pub async fn authorise_keyed(
         &self,
         card: CardRef,
@@ -906,9 +911,32 @@ impl CreditService {
         answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
     ) -> Result<Keyed, CreditError> {
         let _held = InFlight::enter(&self.in_flight, &request.scope, &request.key)?;
-        if let Some(found) = self.stored(request).await? {
-            return found;
+        let attempt = self
+            .authorise_unread(card, amount, cash, today, request, answer)
+            .await;
+        match attempt {
+            Ok(Some(ran)) => Ok(ran),
+            Ok(None) => self
+                .stored(request)
+                .await?
+                .unwrap_or(Err(CreditError::KeyInFlight)),
+            Err(refused) => match self.stored(request).await {
+                Ok(Some(found)) => found,
+                Ok(None) | Err(_) => Err(refused),
+            },
         }
+    }
+
+    /// [`Self::authorise_keyed`]'s attempt, its key not read: `None` when the key was taken.
+    async fn authorise_unread(
+        &self,
+        card: CardRef,
+        amount: Money,
+        cash: bool,
+        today: Date,
+        request: &KeyedRequest,
+        answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
+    ) -> Result<Option<Keyed>, CreditError> {
         let slot = self.slot(self.card_account(&card)?)?;
         let mut live = self.lock(&slot).await?;
         let amount_fen = amount.fen();
@@ -924,14 +952,11 @@ impl CreditService {
             )
             .await?;
         match applied {
-            Applied::Durable(Some((status, body)), _) => Ok(Keyed::Ran { status, body }),
+            Applied::Durable(Some((status, body)), _) => Ok(Some(Keyed::Ran { status, body })),
             Applied::Durable(None, _) => Err(CreditError::Corrupt(
                 "a keyed command without its answer".into(),
             )),
-            Applied::KeyTaken => match self.stored(request).await? {
-                Some(found) => found,
-                None => Err(CreditError::KeyInFlight),
-            },
+            Applied::KeyTaken => Ok(None),
         }
     }
 
