@@ -90,7 +90,6 @@ pub struct LoadReport {
     pub generator_cpu_us_per_request: Option<f64>,
     /// The whole machine's CPU per request over the schedule (server, generator and anything
     /// else running), in microseconds.
-    #[serde(default)]
     pub machine_cpu_us_per_request: Option<f64>,
 }
 

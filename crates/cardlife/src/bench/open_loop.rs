@@ -74,7 +74,7 @@ where
     let gate = Arc::new(Semaphore::new(in_flight));
     let seen = Arc::new(Mutex::new((Latencies::new()?, [0u64; 3])));
     let start = Instant::now() + LEAD;
-    let cpu_before = super::cpu::machine_used();
+    let machine_before = super::cpu::machine_used();
     for i in 0..total {
         let intended = start + Duration::from_secs_f64(i as f64 / rate);
         if intended > Instant::now() {
@@ -97,7 +97,7 @@ where
     // Every permit back: every request answered and recorded.
     let _all = gate.acquire_many(u32::try_from(in_flight)?).await?;
     let elapsed = start.elapsed();
-    let cpu_after = super::cpu::machine_used();
+    let machine_after = super::cpu::machine_used();
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
     let [done, refused, failed] = seen.1;
     Ok(Run {
@@ -106,7 +106,7 @@ where
         done,
         refused,
         failed,
-        machine_cpu_us: super::cpu::per_op_us(cpu_before, cpu_after, total),
+        machine_cpu_us: super::cpu::per_op_us(machine_before, machine_after, total),
     })
 }
 

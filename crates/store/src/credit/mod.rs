@@ -911,9 +911,32 @@ impl CreditService {
         answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
     ) -> Result<Keyed, CreditError> {
         let _held = InFlight::enter(&self.in_flight, &request.scope, &request.key)?;
-        let attempt = self
-            .authorise_unread(card, amount, cash, today, request, answer)
-            .await;
+        // The attempt, its key not read: `None` when the commit found the key taken.
+        let attempt: Result<Option<Keyed>, CreditError> = async {
+            let slot = self.slot(self.card_account(&card)?)?;
+            let mut live = self.lock(&slot).await?;
+            let amount_fen = amount.fen();
+            let make = |live: &Live, engine: &Engine| {
+                Ok(answer(&pending_view(live, engine, amount, cash)?))
+            };
+            let applied = self
+                .apply_keyed(
+                    &mut live,
+                    StoredEvent::Authorise { amount_fen, cash },
+                    today,
+                    Some((request, &make)),
+                    (Vec::new(), request.durability),
+                )
+                .await?;
+            match applied {
+                Applied::Durable(Some((status, body)), _) => Ok(Some(Keyed::Ran { status, body })),
+                Applied::Durable(None, _) => Err(CreditError::Corrupt(
+                    "a keyed command without its answer".into(),
+                )),
+                Applied::KeyTaken => Ok(None),
+            }
+        }
+        .await;
         match attempt {
             Ok(Some(ran)) => Ok(ran),
             Ok(None) => self
@@ -924,39 +947,6 @@ impl CreditService {
                 Ok(Some(found)) => found,
                 Ok(None) | Err(_) => Err(refused),
             },
-        }
-    }
-
-    /// [`Self::authorise_keyed`]'s attempt, its key not read: `None` when the key was taken.
-    async fn authorise_unread(
-        &self,
-        card: CardRef,
-        amount: Money,
-        cash: bool,
-        today: Date,
-        request: &KeyedRequest,
-        answer: &(dyn Fn(&AuthorisationView) -> (u16, String) + Sync),
-    ) -> Result<Option<Keyed>, CreditError> {
-        let slot = self.slot(self.card_account(&card)?)?;
-        let mut live = self.lock(&slot).await?;
-        let amount_fen = amount.fen();
-        let make =
-            |live: &Live, engine: &Engine| Ok(answer(&pending_view(live, engine, amount, cash)?));
-        let applied = self
-            .apply_keyed(
-                &mut live,
-                StoredEvent::Authorise { amount_fen, cash },
-                today,
-                Some((request, &make)),
-                (Vec::new(), request.durability),
-            )
-            .await?;
-        match applied {
-            Applied::Durable(Some((status, body)), _) => Ok(Some(Keyed::Ran { status, body })),
-            Applied::Durable(None, _) => Err(CreditError::Corrupt(
-                "a keyed command without its answer".into(),
-            )),
-            Applied::KeyTaken => Ok(None),
         }
     }
 
