@@ -10,8 +10,12 @@
 //! settles, and commits the rest in **one** transaction that locks the sale's row and decides
 //! them from the database's own figures. Nobody is answered before the batch
 //! holding their decision is durable, refusals included (a refusal decided after a win waits for
-//! that win's commit). Memory is rebuilt from the store when a sale's sequencer starts, and on
-//! PostgreSQL the locked row makes processes sharing one database agree.
+//! that win's commit). The batch's answers wait for the disk in a task of their own
+//! (`cardlife_store::log_sync`): the writer decides and writes the next batch meanwhile, and
+//! memory learns a batch only once it is on disk. Memory is rebuilt from the store when a sale's
+//! sequencer starts — when the sale is scheduled, or as a process starts
+//! ([`App::arm_flash_sales`]), so its first claims do not wait for it — and on PostgreSQL the
+//! locked row makes processes sharing one database agree.
 //!
 //! A win reserves one unit for its winner at the sale's price: an order to pay later (the claim
 //! row is the reservation; no money moves until it is paid). The `Idempotency-Key` is scoped to
@@ -22,6 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use cardlife_kernel::{CustomerId, Money, SharedClock};
 use cardlife_rewards::flash_sale::{FlashSale, FlashSaleTerms};
+use cardlife_store::log_sync::Unsynced;
 use cardlife_store::rewards::flash_sale::{
     ClaimRecord, ClaimsConnection, FlashSaleRecord, FlashSaleStore,
 };
@@ -123,8 +128,11 @@ struct Sequencer {
 struct ClaimRequest {
     customer: CustomerId,
     key: Option<String>,
-    reply: oneshot::Sender<Result<ClaimView, AppError>>,
+    reply: Reply,
 }
+
+/// Where a claim's answer goes.
+type Reply = oneshot::Sender<Result<ClaimView, AppError>>;
 
 fn record_of(id: FlashSaleId, new: &NewFlashSale) -> FlashSaleRecord {
     FlashSaleRecord {
@@ -198,7 +206,22 @@ impl App {
         {
             return Err(invalid("a flash sale with this id exists"));
         }
+        self.sequencer(id).await?;
         Ok(view)
+    }
+
+    /// Starts the sequencer of every sale not yet ended (at most [`VISIBLE_SALES_MAX`]), so
+    /// that no sale's opening claims wait for theirs to load; a process runs this as it starts
+    /// ([`Self::schedule_flash_sale`] does it for the sale it schedules). Returns how many.
+    pub async fn arm_flash_sales(&self) -> Result<usize, AppError> {
+        let sales = self
+            .flash_store()
+            .not_ended(self.clock().now(), VISIBLE_SALES_MAX)
+            .await?;
+        for sale in &sales {
+            self.sequencer(FlashSaleId::from_uuid(sale.id)).await?;
+        }
+        Ok(sales.len())
     }
 
     /// A sale by id, with its durable remaining stock.
@@ -367,8 +390,8 @@ impl Memory {
     }
 }
 
-/// A sale's terms and what its writer knows to be durable. Memory changes only after a commit,
-/// so whatever it settles is final: callers may read it without queueing.
+/// A sale's terms and what its writer knows to be durable. Memory changes only once a commit is
+/// on disk, so whatever it settles is final: callers may read it without queueing.
 #[derive(Debug)]
 struct Known {
     terms: FlashSaleTerms,
@@ -432,15 +455,55 @@ struct Writer {
     known: Arc<Known>,
 }
 
-/// What became of one request of a batch.
-enum Outcome {
-    Answered(Result<ClaimView, AppError>),
-    Candidate,
+/// A batch written, its answers held until the disk has it.
+struct Written {
+    /// The winners, once the commit is on disk.
+    winners: Unsynced<Vec<ClaimRecord>>,
+    /// Units sold after the batch, by the database's figures.
+    sold: Option<u32>,
+    /// Other customers' claims the batch read (to answer a replayed key), for memory.
+    read: Vec<ClaimRecord>,
+    /// Each candidate's answer, in order.
+    answers: Vec<Result<ClaimView, AppError>>,
+}
+
+impl Written {
+    /// Waits for the disk, then lets memory learn the batch and answers each candidate by its
+    /// reply; if the disk failed, nobody hears of the batch (memory keeps its durable lower
+    /// bound).
+    async fn answer(self, known: Arc<Known>, replies: Vec<Reply>) {
+        match self.winners.durable().await {
+            Ok(winners) => {
+                {
+                    let mut memory = known.memory();
+                    if let Some(sold) = self.sold {
+                        memory.sold = memory.sold.max(sold);
+                    }
+                    for c in winners.into_iter().chain(self.read) {
+                        memory.remember(c);
+                    }
+                }
+                for (reply, answer) in replies.into_iter().zip(self.answers) {
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a flash-sale batch did not reach the disk");
+                for reply in replies {
+                    let _ = reply.send(Err(AppError::Unavailable));
+                }
+            }
+        }
+    }
 }
 
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<ClaimRequest>) {
         let mut batch = Vec::with_capacity(CLAIM_BATCH_MAX);
+        if let Err(e) = self.store.warm(&mut self.conn).await {
+            // The first batch opens the connection itself.
+            tracing::warn!(error = %e, "readying a flash-sale writer's connection failed");
+        }
         loop {
             let received = rx.recv_many(&mut batch, CLAIM_BATCH_MAX);
             // While it holds a connection, the writer waits at most WRITER_IDLE, then gives it back.
@@ -460,55 +523,60 @@ impl Writer {
         }
     }
 
-    /// Settles from memory what it can, commits the rest in one transaction, answers everyone.
+    /// Answers at once what memory settles, commits the rest in one transaction and leaves
+    /// their answers to a task of their own that waits for the disk: the writer goes on to the
+    /// next batch while the disk takes this one.
     async fn decide(&mut self, batch: &mut Vec<ClaimRequest>) {
         let now = self.clock.now();
-        let mut outcomes: Vec<Outcome> = batch.iter().map(|r| self.settle(r, now)).collect();
-        let candidates: Vec<usize> = (0..batch.len())
-            .filter(|&i| matches!(outcomes[i], Outcome::Candidate))
-            .collect();
-        if !candidates.is_empty() {
-            self.commit(batch, &candidates, &mut outcomes, now).await;
+        let mut candidates = Vec::with_capacity(batch.len());
+        for request in batch.drain(..) {
+            match self
+                .known
+                .settle(request.customer, request.key.as_deref(), now)
+            {
+                Some(answer) => {
+                    let _ = request.reply.send(answer);
+                }
+                None => candidates.push(request),
+            }
         }
-        for (request, outcome) in batch.drain(..).zip(outcomes) {
-            let answer = match outcome {
-                Outcome::Answered(a) => a,
-                Outcome::Candidate => Err(AppError::Unavailable),
-            };
-            let _ = request.reply.send(answer);
+        if candidates.is_empty() {
+            return;
+        }
+        match self.commit(&candidates, now).await {
+            Ok(written) => {
+                let replies = candidates.into_iter().map(|r| r.reply).collect();
+                tokio::spawn(written.answer(self.known.clone(), replies));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "flash-sale batch commit failed");
+                for r in candidates {
+                    let _ = r.reply.send(Err(AppError::Unavailable));
+                }
+            }
         }
     }
 
-    fn settle(&self, r: &ClaimRequest, now: Timestamp) -> Outcome {
-        match self.known.settle(r.customer, r.key.as_deref(), now) {
-            Some(answer) => Outcome::Answered(answer),
-            None => Outcome::Candidate,
-        }
-    }
-
-    /// Decides the candidates under the sale's row lock, from the database's figures.
+    /// Decides `candidates` under the sale's row lock, from the database's figures, and writes
+    /// the winners.
     async fn commit(
         &mut self,
-        batch: &[ClaimRequest],
-        candidates: &[usize],
-        outcomes: &mut [Outcome],
+        candidates: &[ClaimRequest],
         now: Timestamp,
-    ) {
-        let mut customers: Vec<CustomerId> =
-            candidates.iter().map(|&i| batch[i].customer).collect();
+    ) -> Result<Written, AppError> {
+        let mut customers: Vec<CustomerId> = candidates.iter().map(|r| r.customer).collect();
         customers.sort_unstable();
         customers.dedup();
         let terms = self.known.terms;
-        let mut decided: Vec<(usize, Result<ClaimRecord, RewardsError>)> = Vec::new();
+        let mut decided: Vec<Result<ClaimRecord, RewardsError>> = Vec::new();
         let mut sold_after = None;
-        let result = self
+        let winners = self
             .store
             .commit_batch(&mut self.conn, terms.id.as_uuid(), &customers, |snapshot| {
                 let mut sale = FlashSale::resume(terms, snapshot.sold, snapshot.won)
                     .map_err(|_| cardlife_store::StoreError::Corrupt("flash sale sold count"))?;
                 let mut winners = Vec::new();
-                for &i in candidates {
-                    let r = &batch[i];
+                for r in candidates {
                     let d = sale.claim(r.customer, now).map(|t| ClaimRecord {
                         seq: t.seq,
                         customer: t.user,
@@ -519,52 +587,49 @@ impl Writer {
                     if let Ok(w) = &d {
                         winners.push(w.clone());
                     }
-                    decided.push((i, d));
+                    decided.push(d);
                 }
                 sold_after = Some(sale.sold());
                 Ok(winners)
             })
-            .await;
-        match result {
-            Ok(_) => {
-                if let Some(sold) = sold_after {
-                    let mut memory = self.known.memory();
-                    memory.sold = memory.sold.max(sold);
-                }
-                for (i, d) in decided {
-                    outcomes[i] = match d {
-                        Ok(w) => {
-                            let view = self.known.view(&w, false);
-                            self.known.memory().remember(w);
-                            Outcome::Answered(Ok(view))
-                        }
-                        Err(e) => Outcome::Answered(self.refused(&batch[i], e).await),
-                    };
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "flash-sale batch commit failed");
-                for &i in candidates {
-                    outcomes[i] = Outcome::Answered(Err(AppError::Unavailable));
-                }
-            }
+            .await?;
+        let mut read = Vec::new();
+        let mut answers = Vec::with_capacity(decided.len());
+        for (r, d) in candidates.iter().zip(decided) {
+            answers.push(match d {
+                Ok(w) => Ok(self.known.view(&w, false)),
+                Err(e) => self.refused(r, e, &mut read).await,
+            });
         }
+        Ok(Written {
+            winners,
+            sold: sold_after,
+            read,
+            answers,
+        })
     }
 
-    /// A refusal from the database's figures; `AlreadyClaimed` with a key another process
-    /// answered is that answer again.
-    async fn refused(&mut self, r: &ClaimRequest, e: RewardsError) -> Result<ClaimView, AppError> {
+    /// A refusal from the database's figures; `AlreadyClaimed` with a key answered before (by
+    /// this batch or another process) is that answer again, from the stored claims, which are
+    /// added to `read`.
+    async fn refused(
+        &self,
+        r: &ClaimRequest,
+        e: RewardsError,
+        read: &mut Vec<ClaimRecord>,
+    ) -> Result<ClaimView, AppError> {
         if matches!(e, RewardsError::AlreadyClaimed { .. }) && r.key.is_some() {
             let theirs = self
                 .store
                 .claims_of(self.known.terms.id.as_uuid(), r.customer)
                 .await?;
-            let mut memory = self.known.memory();
-            for c in theirs {
-                memory.remember(c);
-            }
-            if let Some(c) = memory.by_key(r.customer, r.key.as_deref()) {
-                return Ok(self.known.view(c, true));
+            let answer = theirs
+                .iter()
+                .find(|c| c.idempotency_key == r.key)
+                .map(|c| self.known.view(c, true));
+            read.extend(theirs);
+            if let Some(view) = answer {
+                return Ok(view);
             }
         }
         Err(AppError::Rewards(e))

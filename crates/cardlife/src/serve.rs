@@ -62,6 +62,13 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     // the answer from a durable queue the recovery sweep finishes (docs/merchants.md).
     merchants.after_capture = cardlife_app::merchants::AfterCapture::Queued;
     let app = app.with_merchants(merchants);
+    // Flash sales on or coming: their sequencers ready before the first claim (docs/rewards.md).
+    match app.arm_flash_sales().await {
+        Ok(n) => tracing::info!(sales = n, "flash sales armed"),
+        Err(e) => {
+            tracing::warn!(error = %e, "arming flash sales failed; each starts on its first claim")
+        }
+    }
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let webhooks = tokio::spawn(webhook_deliveries(app.clone()));
     let coupon_sweeper = tokio::spawn(coupon_jobs(app.clone()));

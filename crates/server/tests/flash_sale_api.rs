@@ -357,6 +357,39 @@ async fn a_restarted_process_keeps_the_winners_and_the_sold_count() {
 }
 
 #[tokio::test]
+async fn a_starting_process_arms_the_sales_not_yet_ended_and_they_take_claims() {
+    for (url, _dir) in store_urls().await {
+        let clock = FakeClock::new(NOW.parse().unwrap());
+        let (first, app) = start(&url, &clock).await;
+        let t = seed(&app, 400, 2).await;
+        let on = first.schedule(5, 1, -1, 60).await;
+        let _upcoming = first.schedule(5, 1, 30, 90).await;
+        let _ending = first.schedule(5, 1, -1, 2).await;
+        first.task.abort();
+        drop(app);
+        first.db.close().await;
+        clock.advance(jiff::SignedDuration::from_mins(3));
+
+        let (second, app) = start(&url, &clock).await;
+        assert_eq!(
+            app.arm_flash_sales().await.unwrap(),
+            2,
+            "on sale and upcoming"
+        );
+        // Armed twice: still one sequencer a sale, and it decides.
+        assert_eq!(app.arm_flash_sales().await.unwrap(), 2);
+        let (status, body, _) = second.claim(&on, &t[0], Some("a")).await;
+        assert_eq!(
+            (status, body["seq"].as_u64()),
+            (StatusCode::CREATED, Some(1))
+        );
+        let (status, body, replayed) = second.claim(&on, &t[0], Some("a")).await;
+        assert_eq!((status, replayed), (StatusCode::CREATED, true), "{body}");
+        assert_eq!(second.claims_rows().await, 1);
+    }
+}
+
+#[tokio::test]
 async fn two_processes_on_one_postgres_never_oversell() {
     // Two App instances (two sequencers, as two `cardlife serve` would have) share one database.
     let Ok(admin) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {

@@ -12,7 +12,9 @@
 //! The price: another request may read a carried commit before it is on disk (as it may read a
 //! payment that is still running). Whoever is answered has been answered after a commit that
 //! waited. A commit that is not followed by one that waits, before the answer, must be
-//! [`Durability::Synced`].
+//! [`Durability::Synced`] — or be written carried and then waited for by the file's log syncer
+//! ([`crate::log_sync`]), which syncs the log off the write lock for everyone waiting (a flash
+//! sale's claims).
 
 /// How a commit meets the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

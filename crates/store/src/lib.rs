@@ -18,7 +18,8 @@
 //! - [`rewards`]: flash sales and their claims, committed a batch per transaction.
 //! - [`seed`]: bulk seeding of customers with sessions, for benchmarks and the demo world.
 //! - [`group`]: many callers' transactions in one commit on the embedded store.
-//! - [`durability`]: commits that wait for the disk, and commits a later one carries there.
+//! - [`durability`]: commits that wait for the disk, and commits a later one carries there;
+//!   [`log_sync`]: the embedded log synced outside the write lock for every waiting commit.
 //! - [`session_touch`]: session activity written behind, many sessions per transaction.
 //! - [`risk`]: risk decisions and the per-customer risk profile the payment path reads.
 //! - `rows`: the row types both backends decode.
@@ -39,6 +40,7 @@ pub mod group;
 pub mod idempotency;
 pub mod ledger;
 pub mod loans;
+pub mod log_sync;
 pub mod merchants;
 mod postgres;
 pub mod rewards;

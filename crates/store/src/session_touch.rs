@@ -6,13 +6,13 @@
 //! (`crate::customers::session_lookup`): a parameter per value made sqlx resolve each one's name
 //! on every execution (`sqlite3_bind_parameter_name` in the flash-sale profile). The work is cut
 //! into short transactions ([`TOUCH_ROWS_PER_TX`]) so other writers (a flash sale's claims) are
-//! not held behind a long one.
+//! not held behind a long one, and none of them syncs the log ([`touch_sessions`]).
 
 use cardlife_customers::SessionId;
 use jiff::Timestamp;
 
-use crate::both::on_pool;
 use crate::db::Db;
+use crate::durability::Durability;
 use crate::error::StoreError;
 
 /// Sessions per transaction (one statement each).
@@ -51,18 +51,49 @@ fn packed(rows: &[(SessionId, Timestamp)]) -> Vec<u8> {
 }
 
 /// Moves each session's last activity forward to the instant given (never back).
+///
+/// Nobody waits for these commits to reach the disk — a crash may lose a flush's worth of
+/// activity anyway — so they do not sync the log ([`Durability::Carried`]): on the embedded
+/// store they hold the write lock only while written, and the next commit that syncs takes them
+/// to disk. A flush of 2,000 sessions rewrote ~2,000 random pages and synced them under the
+/// lock, and a flash sale's claims waited behind it (docs/benchmarks.md, "flash-sale"). On
+/// SQLite the flush runs on a connection taken out of the pool, so its level never reaches
+/// another caller.
 pub async fn touch_sessions(db: &Db, touched: &[(SessionId, Timestamp)]) -> Result<(), StoreError> {
-    let sql = match db {
-        Db::Sqlite(_) => SQLITE,
-        Db::Postgres(_) => POSTGRES,
-    };
-    for tx_rows in touched.chunks(TOUCH_ROWS_PER_TX) {
-        on_pool!(db, |pool| {
-            sqlx::query(sql).bind(packed(tx_rows)).execute(pool).await?;
-            Ok::<(), StoreError>(())
-        })?;
+    match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?.detach();
+            let result = async {
+                sqlx::query(Durability::Carried.sqlite_pragma())
+                    .execute(&mut conn)
+                    .await?;
+                for tx_rows in touched.chunks(TOUCH_ROWS_PER_TX) {
+                    sqlx::query(SQLITE)
+                        .bind(packed(tx_rows))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                Ok::<(), StoreError>(())
+            }
+            .await;
+            let _ = sqlx::Connection::close(conn).await;
+            result
+        }
+        Db::Postgres(pool) => {
+            for tx_rows in touched.chunks(TOUCH_ROWS_PER_TX) {
+                let mut tx = pool.begin().await?;
+                if let Some(local) = Durability::Carried.postgres_local() {
+                    sqlx::query(local).execute(&mut *tx).await?;
+                }
+                sqlx::query(POSTGRES)
+                    .bind(packed(tx_rows))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -68,6 +68,9 @@ async fn the_writer_keeps_its_connection_between_batches_and_a_failed_batch_chan
                 Ok(vec![claim(1, who[0], t0), claim(2, who[1], t0)])
             })
             .await
+            .unwrap()
+            .durable()
+            .await
             .unwrap();
         assert_eq!(won.len(), 2);
         assert_eq!(conn.is_open(), sqlite, "kept on SQLite only");
@@ -92,6 +95,9 @@ async fn the_writer_keeps_its_connection_between_batches_and_a_failed_batch_chan
                 Ok(vec![claim(3, who[2], t0)])
             })
             .await
+            .unwrap()
+            .durable()
+            .await
             .unwrap();
         assert_eq!(won.len(), 1);
         assert_eq!(conn.is_open(), sqlite);
@@ -105,6 +111,9 @@ async fn the_writer_keeps_its_connection_between_batches_and_a_failed_batch_chan
                 assert_eq!(snapshot.sold, 3);
                 Ok(Vec::new())
             })
+            .await
+            .unwrap()
+            .durable()
             .await
             .unwrap();
         assert!(none.is_empty());

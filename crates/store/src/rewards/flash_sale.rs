@@ -5,6 +5,7 @@
 //! oversell, and the `CHECK (remaining >= 0)` backs it up (docs/rewards.md).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
@@ -15,6 +16,14 @@ use super::flash_sale_packed as packed;
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::log_sync::{LogSync, Unsynced};
+
+/// A batch's first statement: the sale's row locked, its stock and what remains read.
+const LOCK_SQL: &str = "UPDATE flash_sales SET remaining = remaining WHERE id = $1 \
+                        RETURNING stock, remaining";
+/// A batch's last: `remaining` lowered by its winners, never below zero.
+const LOWER_SQL: &str = "UPDATE flash_sales SET remaining = remaining - $2 \
+                         WHERE id = $1 AND remaining >= $2";
 
 /// Claims per `INSERT` (one packed value each, [`super::flash_sale_packed`]).
 const INSERT_ROWS_MAX: usize = 1_000;
@@ -95,13 +104,17 @@ pub struct FlashSaleStore {
 /// emptied because another connection wrote since (docs/benchmarks.md, "Paced log reads and the
 /// claims writer's cycle"). A writer with no claims for a while gives it back
 /// ([`Self::release`]).
+///
+/// The connection commits at `synchronous=NORMAL` and its batches wait for the file's
+/// [`LogSync`] instead: the write lock is free again, and the next batch being written, while
+/// the disk takes the last one.
 #[derive(Debug, Default)]
-pub struct ClaimsConnection(Option<sqlx::SqliteConnection>);
+pub struct ClaimsConnection(Option<(sqlx::SqliteConnection, Arc<LogSync>)>);
 
 impl ClaimsConnection {
     /// Closes the connection, if open; the next batch opens another.
     pub async fn release(&mut self) {
-        if let Some(open) = self.0.take() {
+        if let Some((open, _)) = self.0.take() {
             let _ = sqlx::Connection::close(open).await;
         }
     }
@@ -109,6 +122,22 @@ impl ClaimsConnection {
     /// Whether a connection is open.
     pub fn is_open(&self) -> bool {
         self.0.is_some()
+    }
+
+    /// The open connection, opening one on `pool` first if there is none: at
+    /// `synchronous=NORMAL`, with the file's log syncer.
+    async fn open(
+        &mut self,
+        pool: &sqlx::SqlitePool,
+    ) -> Result<(sqlx::SqliteConnection, Arc<LogSync>), StoreError> {
+        if let Some(open) = self.0.take() {
+            return Ok(open);
+        }
+        let mut conn = pool.acquire().await?.detach();
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut conn)
+            .await?;
+        Ok((conn, LogSync::of(pool)?))
     }
 }
 
@@ -271,30 +300,63 @@ impl FlashSaleStore {
         })
     }
 
+    /// Readies `conn` for `sale`'s first batch before any claim comes: on the embedded store it
+    /// opens the connection and prepares the batch's statements (a sale's first batch, on a
+    /// connection opened under the opening burst of claims, took tens of milliseconds and held
+    /// every claim behind it). Nothing to do on PostgreSQL.
+    pub async fn warm(&self, conn: &mut ClaimsConnection) -> Result<(), StoreError> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Ok(());
+        };
+        let (mut open, sync) = conn.open(pool).await?;
+        let mut prepared = Ok(());
+        for sql in [
+            LOCK_SQL,
+            LOWER_SQL,
+            packed::WON_SQLITE,
+            packed::INSERT_SQLITE,
+        ] {
+            prepared = sqlx::Executor::prepare(&mut open, sqlx::SqlStr::from_static(sql))
+                .await
+                .map(drop);
+            if prepared.is_err() {
+                break;
+            }
+        }
+        match prepared {
+            Ok(()) => {
+                conn.0 = Some((open, sync));
+                Ok(())
+            }
+            Err(e) => {
+                let _ = sqlx::Connection::close(open).await;
+                Err(e.into())
+            }
+        }
+    }
+
     /// Commits one batch in one transaction: locks the sale, reads what is sold and what each of
     /// `customers` already won, asks `decide` for the winners from that snapshot, writes them and
     /// lowers `remaining` by their number. Nothing is written when `decide` fails or returns none.
     /// On the embedded store the batch runs on `conn`, the writer's own connection (opened on
-    /// first use, and again after a failed batch); on PostgreSQL on a pooled one.
+    /// first use, and again after a failed batch), and returns once written: the winners are
+    /// had once the commit is on disk ([`Unsynced::durable`]), and nobody may be answered from
+    /// the batch before. On PostgreSQL it runs on a pooled connection and returns on disk.
     pub async fn commit_batch<F>(
         &self,
         conn: &mut ClaimsConnection,
         sale: Uuid,
         customers: &[CustomerId],
         decide: F,
-    ) -> Result<Vec<ClaimRecord>, StoreError>
+    ) -> Result<Unsynced<Vec<ClaimRecord>>, StoreError>
     where
         F: FnOnce(SaleSnapshot) -> Result<Vec<ClaimRecord>, StoreError>,
     {
-        let lock = "UPDATE flash_sales SET remaining = remaining WHERE id = $1 \
-                    RETURNING stock, remaining";
-        let lower = "UPDATE flash_sales SET remaining = remaining - $2 \
-                     WHERE id = $1 AND remaining >= $2";
         let sale_text = sale.to_string();
         // The batch on `$tx`, a transaction on either backend.
         macro_rules! decided_in {
             ($tx:ident, $won_query:expr, $insert_query:expr) => {{
-                let row = sqlx::query(lock)
+                let row = sqlx::query(LOCK_SQL)
                     .bind(&sale_text)
                     .fetch_optional(&mut *$tx)
                     .await?
@@ -338,7 +400,7 @@ impl FlashSaleStore {
                     }
                 }
                 let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
-                let lowered = sqlx::query(lower)
+                let lowered = sqlx::query(LOWER_SQL)
                     .bind(&sale_text)
                     .bind(n)
                     .execute(&mut *$tx)
@@ -355,10 +417,7 @@ impl FlashSaleStore {
         }
         match &self.db {
             Db::Sqlite(pool) => {
-                let mut open = match conn.0.take() {
-                    Some(open) => open,
-                    None => pool.acquire().await?.detach(),
-                };
+                let (mut open, sync) = conn.open(pool).await?;
                 // `return` in the block ends the block: the connection is kept or closed below.
                 let result = async {
                     let mut tx = sqlx::Connection::begin(&mut open).await?;
@@ -366,16 +425,25 @@ impl FlashSaleStore {
                 }
                 .await;
                 // A connection whose batch failed is closed: nothing of its state is trusted.
-                if result.is_ok() {
-                    conn.0 = Some(open);
-                } else {
-                    let _ = sqlx::Connection::close(open).await;
+                match result {
+                    Ok(winners) => {
+                        let unsynced = Unsynced::new(winners, Some(Arc::clone(&sync)));
+                        conn.0 = Some((open, sync));
+                        Ok(unsynced)
+                    }
+                    Err(e) => {
+                        let _ = sqlx::Connection::close(open).await;
+                        Err(e)
+                    }
                 }
-                result
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                decided_in!(tx, packed::WON_POSTGRES, packed::INSERT_POSTGRES)
+                let result: Result<Vec<ClaimRecord>, StoreError> = async {
+                    let mut tx = pool.begin().await?;
+                    decided_in!(tx, packed::WON_POSTGRES, packed::INSERT_POSTGRES)
+                }
+                .await;
+                result.map(|winners| Unsynced::new(winners, None))
             }
         }
     }
