@@ -43,7 +43,7 @@ type Waiter = oneshot::Sender<Result<(), String>>;
 /// The log syncer of one embedded database file.
 #[derive(Debug)]
 pub struct LogSync {
-    queue: Mutex<mpsc::Sender<Waiter>>,
+    queue: mpsc::Sender<Waiter>,
 }
 
 /// The syncers of this process, by log file; a syncer's thread ends when its last user drops it.
@@ -56,7 +56,7 @@ impl LogSync {
     pub fn of(pool: &SqlitePool) -> Result<Arc<Self>, StoreError> {
         let db = std::path::absolute(pool.connect_options().get_filename())
             .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        let mut wal = db.clone().into_os_string();
+        let mut wal = db.into_os_string();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
         let mut syncers = SYNCERS.lock().unwrap_or_else(|p| p.into_inner());
@@ -76,17 +76,13 @@ impl LogSync {
             .name("cardlife-log-sync".to_owned())
             .spawn(move || run(&wal, &rx))
             .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        Ok(Self {
-            queue: Mutex::new(tx),
-        })
+        Ok(Self { queue: tx })
     }
 
     /// Returns once every commit that returned before this call is on disk.
     pub async fn wait(&self) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
         self.queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .send(tx)
             .map_err(|_| StoreError::CommitFailed("the log syncer has stopped".to_owned()))?;
         match rx.await {

@@ -300,7 +300,7 @@ impl FlashSaleStore {
         })
     }
 
-    /// Readies `conn` for `sale`'s first batch before any claim comes: on the embedded store it
+    /// Readies `conn` for a sale's first batch before any claim comes: on the embedded store it
     /// opens the connection and prepares the batch's statements (a sale's first batch, on a
     /// connection opened under the opening burst of claims, took tens of milliseconds and held
     /// every claim behind it). Nothing to do on PostgreSQL.
@@ -309,20 +309,19 @@ impl FlashSaleStore {
             return Ok(());
         };
         let (mut open, sync) = conn.open(pool).await?;
-        let mut prepared = Ok(());
-        for sql in [
+        let statements = [
             LOCK_SQL,
             LOWER_SQL,
             packed::WON_SQLITE,
             packed::INSERT_SQLITE,
-        ] {
-            prepared = sqlx::Executor::prepare(&mut open, sqlx::SqlStr::from_static(sql))
-                .await
-                .map(drop);
-            if prepared.is_err() {
-                break;
+        ];
+        let prepared: Result<(), sqlx::Error> = async {
+            for sql in statements {
+                sqlx::Executor::prepare(&mut open, sqlx::SqlStr::from_static(sql)).await?;
             }
+            Ok(())
         }
+        .await;
         match prepared {
             Ok(()) => {
                 conn.0 = Some((open, sync));
