@@ -16,6 +16,10 @@
 //! ([`crate::log_sync`]), which syncs the log off the write lock for everyone waiting (a flash
 //! sale's claims).
 
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::error::StoreError;
+
 /// How a commit meets the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -55,6 +59,17 @@ impl Durability {
             Self::Carried => Some("SET LOCAL synchronous_commit = off"),
         }
     }
+}
+
+/// A connection taken out of `pool` and set to [`Durability::Carried`]: its commits do not sync
+/// the log, and since it never returns to the pool, no other caller commits at that level. The
+/// caller closes it (a writer whose commits a log sync or a later synced commit takes to disk).
+pub(crate) async fn carried_connection(pool: &SqlitePool) -> Result<SqliteConnection, StoreError> {
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query(Durability::Carried.sqlite_pragma())
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
 }
 
 /// The level an embedded connection of its own is at, so a writer sets it only on a change.
@@ -103,8 +118,34 @@ impl SqliteLevel {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::Durability::{Carried, Synced};
     use super::*;
+    use crate::db::Db;
+
+    async fn level<'c, E: sqlx::SqliteExecutor<'c>>(on: E) -> i64 {
+        let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(on)
+            .await
+            .unwrap();
+        level
+    }
+
+    #[tokio::test]
+    async fn a_carried_connection_does_not_sync_and_the_pool_still_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/d.db", dir.path().display());
+        let Db::Sqlite(pool) = Db::open(&url).await.unwrap() else {
+            unreachable!("a sqlite URL opens SQLite")
+        };
+        let mut carried = carried_connection(&pool).await.unwrap();
+        // synchronous: 1 NORMAL, 2 FULL.
+        assert_eq!(level(&mut carried).await, 1);
+        for _ in 0..8 {
+            assert_eq!(level(&pool).await, 2);
+        }
+    }
 
     #[test]
     fn a_group_waits_for_the_disk_when_any_part_must() {

@@ -12,7 +12,7 @@ use cardlife_customers::SessionId;
 use jiff::Timestamp;
 
 use crate::db::Db;
-use crate::durability::Durability;
+use crate::durability::{Durability, carried_connection};
 use crate::error::StoreError;
 
 /// Sessions per transaction (one statement each).
@@ -57,16 +57,12 @@ fn packed(rows: &[(SessionId, Timestamp)]) -> Vec<u8> {
 /// store they hold the write lock only while written, and the next commit that syncs takes them
 /// to disk. A flush of 2,000 sessions rewrote ~2,000 random pages and synced them under the
 /// lock, and a flash sale's claims waited behind it (docs/benchmarks.md, "flash-sale"). On
-/// SQLite the flush runs on a connection taken out of the pool, so its level never reaches
-/// another caller.
+/// SQLite the flush runs on a connection of its own ([`carried_connection`]).
 pub async fn touch_sessions(db: &Db, touched: &[(SessionId, Timestamp)]) -> Result<(), StoreError> {
     match db {
         Db::Sqlite(pool) => {
-            let mut conn = pool.acquire().await?.detach();
+            let mut conn = carried_connection(pool).await?;
             let result = async {
-                sqlx::query(Durability::Carried.sqlite_pragma())
-                    .execute(&mut conn)
-                    .await?;
                 for tx_rows in touched.chunks(TOUCH_ROWS_PER_TX) {
                     sqlx::query(SQLITE)
                         .bind(packed(tx_rows))

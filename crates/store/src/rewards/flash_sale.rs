@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::flash_sale_packed as packed;
 use crate::both::on_pool;
 use crate::db::Db;
+use crate::durability::carried_connection;
 use crate::error::StoreError;
 use crate::log_sync::{LogSync, Unsynced};
 
@@ -133,11 +134,7 @@ impl ClaimsConnection {
         if let Some(open) = self.0.take() {
             return Ok(open);
         }
-        let mut conn = pool.acquire().await?.detach();
-        sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut conn)
-            .await?;
-        Ok((conn, LogSync::of(pool)?))
+        Ok((carried_connection(pool).await?, LogSync::of(pool)?))
     }
 }
 
