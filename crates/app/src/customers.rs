@@ -421,6 +421,20 @@ impl App {
         })
     }
 
+    /// Trims the session-change log to its newest [`crate::session_reads::CHANGES_KEPT`]
+    /// changes, at most [`crate::session_reads::TRIM_CHUNK`] a call (`cardlife serve` runs it
+    /// every minute); returns how many it deleted.
+    pub async fn trim_session_changes(&self) -> Result<u64, AppError> {
+        Ok(self
+            .identity()
+            .store
+            .trim_session_changes(
+                crate::session_reads::CHANGES_KEPT,
+                crate::session_reads::TRIM_CHUNK,
+            )
+            .await?)
+    }
+
     /// The customer a bearer token belongs to, recording the activity; any invalid, expired,
     /// ended or revoked token answers `Unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<CustomerId, AppError> {

@@ -224,6 +224,19 @@ impl App {
         Ok(sales.len())
     }
 
+    /// The sales whose sequencer runs in this process (armed), in no order.
+    pub fn armed_flash_sales(&self) -> Vec<FlashSaleId> {
+        let map = self
+            .sequencers()
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.iter()
+            .filter(|(_, s)| !s.queue.is_closed())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// A sale by id, with its durable remaining stock.
     pub async fn flash_sale(&self, id: FlashSaleId) -> Result<FlashSaleView, AppError> {
         let record = self

@@ -42,6 +42,12 @@ pub const HELD_MAX: usize = 2_000_000;
 pub const HELD_AT_START_MAX: usize = HELD_MAX / 2;
 /// Most log entries one batch reads; a longer log since the last read forgets everything held.
 pub const CHANGES_MAX: u32 = 4_096;
+/// Changes the log keeps when trimmed ([`crate::App::trim_session_changes`]): many times what one
+/// batch reads ([`CHANGES_MAX`]), so only a holder that stopped reading for a long while meets
+/// the gap, and it then forgets what it held, as it does when it falls behind.
+pub const CHANGES_KEPT: u32 = 100_000;
+/// Most changes one trim deletes: one short transaction, however long the log grew.
+pub const TRIM_CHUNK: u32 = 20_000;
 /// Reads queued before callers wait for room.
 const READ_QUEUE_MAX: usize = 65_536;
 /// Least time between the starts of two batches. A batch costs the store one query however

@@ -72,6 +72,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     let sweeper = tokio::spawn(payment_jobs(app.clone()));
     let webhooks = tokio::spawn(webhook_deliveries(app.clone()));
     let coupon_sweeper = tokio::spawn(coupon_jobs(app.clone()));
+    let session_log = tokio::spawn(session_log_jobs(app.clone()));
     let mut config = cardlife_server::ServerConfig::new(internal_token()?)?;
     if dev_mode() {
         tracing::warn!(
@@ -93,6 +94,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
     sweeper.abort();
     webhooks.abort();
     coupon_sweeper.abort();
+    session_log.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -156,6 +158,21 @@ pub(crate) async fn coupon_jobs(app: cardlife_app::App) {
         tick.tick().await;
         if let Err(e) = app.expire_coupons().await {
             tracing::warn!(error = %e, "coupon expiry sweep failed");
+        }
+    }
+}
+
+/// At start-up and then every minute: the session-change log trimmed to its newest changes
+/// (docs/identity.md, "Sessions held in memory"). A failed round is logged and tried again next
+/// time.
+pub(crate) async fn session_log_jobs(app: cardlife_app::App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match app.trim_session_changes().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "session-change log trimmed"),
+            Err(e) => tracing::warn!(error = %e, "session-change log trim failed"),
         }
     }
 }

@@ -12,6 +12,7 @@ use cardlife_app::App;
 use cardlife_kernel::{FakeClock, Secret};
 use cardlife_server::{ServerConfig, router, serve};
 use cardlife_store::db::with_database;
+use cardlife_store::log_sync::LogSync;
 use cardlife_store::{Db, LedgerService};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -138,6 +139,25 @@ impl Server {
             Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         }
     }
+}
+
+/// A claim sent on a task of its own, to be looked at while it waits.
+fn spawn_claim(
+    server: &Server,
+    sale: &str,
+    token: &str,
+    key: &str,
+) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let req = server
+        .client
+        .post(format!("{}/v1/flash-sales/{sale}/claims", server.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key);
+    tokio::spawn(async move {
+        let response = req.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    })
 }
 
 fn code(body: &Value) -> &str {
@@ -363,19 +383,31 @@ async fn a_starting_process_arms_the_sales_not_yet_ended_and_they_take_claims() 
         let (first, app) = start(&url, &clock).await;
         let t = seed(&app, 400, 2).await;
         let on = first.schedule(5, 1, -1, 60).await;
-        let _upcoming = first.schedule(5, 1, 30, 90).await;
-        let _ending = first.schedule(5, 1, -1, 2).await;
+        let upcoming = first.schedule(5, 1, 30, 90).await;
+        let ending = first.schedule(5, 1, -1, 2).await;
+        // Scheduling a sale arms it.
+        let mut armed: Vec<String> = app
+            .armed_flash_sales()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        armed.sort();
+        let mut scheduled = vec![on.clone(), upcoming, ending];
+        scheduled.sort();
+        assert_eq!(armed, scheduled);
         first.task.abort();
         drop(app);
         first.db.close().await;
         clock.advance(jiff::SignedDuration::from_mins(3));
 
         let (second, app) = start(&url, &clock).await;
+        assert!(app.armed_flash_sales().is_empty(), "nothing armed yet");
         assert_eq!(
             app.arm_flash_sales().await.unwrap(),
             2,
             "on sale and upcoming"
         );
+        assert_eq!(app.armed_flash_sales().len(), 2);
         // Armed twice: still one sequencer a sale, and it decides.
         assert_eq!(app.arm_flash_sales().await.unwrap(), 2);
         let (status, body, _) = second.claim(&on, &t[0], Some("a")).await;
@@ -432,4 +464,51 @@ async fn two_processes_on_one_postgres_never_oversell() {
     }
     assert_eq!((wins, winners.len()), (15, 15));
     assert_eq!(servers[0].claims_rows().await, 15);
+}
+
+#[tokio::test]
+async fn a_claim_is_answered_only_once_its_batch_is_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let clock = FakeClock::new(NOW.parse().unwrap());
+    let (server, app) = start(&url, &clock).await;
+    let t = seed(&app, 600, 2).await;
+    let sale = server.schedule(5, 1, -1, 60).await;
+    let Db::Sqlite(pool) = &server.db else {
+        unreachable!("a sqlite URL opens SQLite")
+    };
+    let hold = LogSync::of(pool).unwrap().hold();
+
+    // The win is committed (its row is there to read) but not answered while the disk is held.
+    let first = spawn_claim(&server, &sale, &t[0], "a");
+    for _ in 0..500 {
+        if server.claims_rows().await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.claims_rows().await, 1);
+    // Nor is what memory would learn from it: the same customer's second claim is decided by
+    // the writer from the table, and that refusal waits for the same disk.
+    let again = spawn_claim(&server, &sale, &t[0], "b");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!first.is_finished(), "a win answered before it was on disk");
+    assert!(
+        !again.is_finished(),
+        "a refusal answered before its reason was on disk"
+    );
+
+    drop(hold);
+    let (status, body) = first.await.unwrap();
+    assert_eq!(
+        (status, body["seq"].as_u64()),
+        (StatusCode::CREATED, Some(1)),
+        "{body}"
+    );
+    let (status, body) = again.await.unwrap();
+    assert_eq!(code(&body), "ALREADY_CLAIMED", "{status} {body}");
+    // Once on disk, memory answers the customer at once.
+    let (status, body, _) = server.claim(&sale, &t[0], Some("c")).await;
+    assert_eq!(code(&body), "ALREADY_CLAIMED", "{status} {body}");
+    assert_eq!(server.claims_rows().await, 1);
 }

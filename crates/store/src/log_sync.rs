@@ -30,7 +30,7 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, Weak, mpsc};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak, mpsc};
 
 use sqlx::SqlitePool;
 use tokio::sync::oneshot;
@@ -44,6 +44,39 @@ type Waiter = oneshot::Sender<Result<(), String>>;
 #[derive(Debug)]
 pub struct LogSync {
     queue: mpsc::Sender<Waiter>,
+    gate: Arc<Gate>,
+}
+
+/// Holds back the syncer's rounds while any [`SyncHold`] lives.
+#[derive(Debug, Default)]
+struct Gate {
+    holds: Mutex<u32>,
+    freed: Condvar,
+}
+
+impl Gate {
+    /// Returns once no hold is left.
+    fn pass(&self) {
+        let mut holds = self.holds.lock().unwrap_or_else(|p| p.into_inner());
+        while *holds > 0 {
+            holds = self.freed.wait(holds).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// While it lives, the file's log syncer starts no round: every wait begun meanwhile waits on,
+/// and is answered by the first round after the hold is dropped. What a slow disk looks like to
+/// the writers, on demand (tests of what must not be answered before the disk).
+#[derive(Debug)]
+#[must_use = "the hold ends when dropped"]
+pub struct SyncHold(Arc<Gate>);
+
+impl Drop for SyncHold {
+    fn drop(&mut self) {
+        let mut holds = self.0.holds.lock().unwrap_or_else(|p| p.into_inner());
+        *holds = holds.saturating_sub(1);
+        self.0.freed.notify_all();
+    }
 }
 
 /// The syncers of this process, by log file; a syncer's thread ends when its last user drops it.
@@ -72,11 +105,20 @@ impl LogSync {
     /// A syncer of the log file at `wal`, on a thread of its own.
     fn start(wal: PathBuf) -> Result<Self, StoreError> {
         let (tx, rx) = mpsc::channel();
+        let gate = Arc::new(Gate::default());
+        let held = Arc::clone(&gate);
         std::thread::Builder::new()
             .name("cardlife-log-sync".to_owned())
-            .spawn(move || run(&wal, &rx))
+            .spawn(move || run(&wal, &rx, &held))
             .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        Ok(Self { queue: tx })
+        Ok(Self { queue: tx, gate })
+    }
+
+    /// Holds back this file's syncs until the returned hold is dropped ([`SyncHold`]).
+    pub fn hold(&self) -> SyncHold {
+        let mut holds = self.gate.holds.lock().unwrap_or_else(|p| p.into_inner());
+        *holds = holds.saturating_add(1);
+        SyncHold(Arc::clone(&self.gate))
     }
 
     /// Returns once every commit that returned before this call is on disk.
@@ -121,12 +163,13 @@ impl<T> Unsynced<T> {
 }
 
 /// The syncer's thread: a round per batch of waiters, until every sender is gone.
-fn run(wal: &Path, rx: &mpsc::Receiver<Waiter>) {
+fn run(wal: &Path, rx: &mpsc::Receiver<Waiter>, gate: &Gate) {
     let mut seen: Option<(u64, u64)> = None;
     let mut failed: Option<String> = None;
     // The folder's sync, ahead of the first waiter (a later failure is found by the first round).
     let _ = sync(wal, &mut seen);
     while let Ok(first) = rx.recv() {
+        gate.pass();
         let mut waiters = vec![first];
         waiters.extend(rx.try_iter());
         let result = match &failed {
@@ -207,6 +250,24 @@ mod tests {
             syncer.wait().await,
             Err(StoreError::CommitFailed(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_held_syncer_answers_no_wait_until_the_hold_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let syncer = Arc::new(LogSync::start(dir.path().join("h.db-wal")).unwrap());
+        let hold = syncer.hold();
+        let second = syncer.hold();
+        let waiter = {
+            let syncer = Arc::clone(&syncer);
+            tokio::spawn(async move { syncer.wait().await })
+        };
+        drop(second);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!waiter.is_finished(), "answered while held");
+        drop(hold);
+        waiter.await.unwrap().unwrap();
+        syncer.wait().await.unwrap();
     }
 
     #[tokio::test]

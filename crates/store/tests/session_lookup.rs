@@ -6,9 +6,8 @@
 mod common;
 
 use cardlife_customers::{Session, SessionGeneration, SessionTokenHash};
-use cardlife_kernel::CustomerId;
 use cardlife_store::customers::CustomerStore;
-use common::stores;
+use common::{new_customers, stores};
 use jiff::Timestamp;
 
 fn entropy(buf: &mut [u8]) {
@@ -21,16 +20,7 @@ async fn packed_token_reads_find_each_known_session_once_and_skip_unknown_ones()
         let customers = CustomerStore::new(store.db.clone());
         let t0 = Timestamp::from_second(1_800_000_000).unwrap();
         let mut sessions = Vec::new();
-        for i in 0..40u32 {
-            let customer = CustomerId::generate();
-            let mut lookup = [0u8; 32];
-            lookup[..4].copy_from_slice(&i.to_be_bytes());
-            assert!(
-                customers
-                    .insert(customer, &lookup, "139****0000", None, t0)
-                    .await
-                    .unwrap()
-            );
+        for customer in new_customers(&customers, 40, t0).await {
             let (s, _) = Session::start(customer, SessionGeneration::default(), t0, &mut entropy);
             customers.insert_session(&s, None).await.unwrap();
             sessions.push(s);

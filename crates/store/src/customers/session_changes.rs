@@ -2,6 +2,11 @@
 //! number, and the live sessions a process holds in memory at start. Triggers append to the log
 //! on every write that can end a session, so a holder that reads the log before answering from
 //! memory answers as a read of the tables would.
+//!
+//! The log's numbers have no holes (the counter row is written in the same transaction as the
+//! change, and rolled back with it), so a read can tell when the changes it asks for were
+//! trimmed away ([`CustomerStore::trim_session_changes`]): it then says it is not complete, and
+//! the holder forgets everything it held, as it does when it has fallen too far behind.
 
 use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
@@ -19,13 +24,17 @@ pub struct SessionChanges {
     pub head: i64,
     /// The customers whose sessions changed, with the change's number, in order.
     pub customers: Vec<(i64, CustomerId)>,
-    /// Whether `customers` lists every change up to `head` (false when the limit cut it short).
+    /// Whether `customers` lists every change up to `head`: false when the limit cut it short,
+    /// or when changes asked for had been trimmed.
     pub complete: bool,
 }
 
 const CHANGES: &str = "SELECT h.n AS head, c.seq, c.customer_id FROM session_change_seq h \
                        LEFT JOIN (SELECT seq, customer_id FROM session_changes WHERE seq > $1 \
                        ORDER BY seq LIMIT $2) c ON TRUE ORDER BY c.seq";
+
+const BOUNDS: &str =
+    "SELECT (SELECT n FROM session_change_seq), (SELECT MIN(seq) FROM session_changes)";
 
 const LIVE: &str = "SELECT s.id, s.customer_id, s.token_hash, s.generation, s.created_at_ns, \
                     s.last_seen_at_ns, s.ended_at_ns, c.session_generation, \
@@ -58,12 +67,40 @@ impl CustomerStore {
                     customers.push((seq, customer_id(&customer)?));
                 }
             }
-            let complete = customers.len() < limit as usize;
+            // The first change after `after` must be `after + 1`, unless there is none yet.
+            let unbroken = match customers.first() {
+                Some(&(first, _)) => after.checked_add(1) == Some(first),
+                None => head <= after,
+            };
+            let complete = unbroken && customers.len() < limit as usize;
             Ok(SessionChanges {
                 head,
                 customers,
                 complete,
             })
+        })
+    }
+
+    /// Deletes the oldest changes, keeping the `keep` most recent, at most `chunk` in one call
+    /// (one short transaction, however long the log has grown); returns how many it deleted. A
+    /// holder that has not read as far finds the gap and forgets what it held.
+    pub async fn trim_session_changes(&self, keep: u32, chunk: u32) -> Result<u64, StoreError> {
+        on_pool!(&self.db, |pool| {
+            let (head, oldest): (i64, Option<i64>) = sqlx::query_as(BOUNDS).fetch_one(pool).await?;
+            let Some(oldest) = oldest else {
+                return Ok(0);
+            };
+            let through = head
+                .saturating_sub(i64::from(keep))
+                .min(oldest.saturating_add(i64::from(chunk)).saturating_sub(1));
+            if through < oldest {
+                return Ok(0);
+            }
+            let done = sqlx::query("DELETE FROM session_changes WHERE seq <= $1")
+                .bind(through)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
         })
     }
 

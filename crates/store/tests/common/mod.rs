@@ -88,3 +88,25 @@ pub fn clock() -> (FakeClock, SharedClock) {
 pub async fn start(db: &Db, clock: &SharedClock) -> LedgerService {
     LedgerService::start(db, Arc::clone(clock)).await.unwrap()
 }
+
+/// `n` new customers inserted at `at`, each with a lookup key of its own.
+pub async fn new_customers(
+    customers: &cardlife_store::customers::CustomerStore,
+    n: u32,
+    at: jiff::Timestamp,
+) -> Vec<cardlife_kernel::CustomerId> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let customer = cardlife_kernel::CustomerId::generate();
+        let mut lookup = [0u8; 32];
+        lookup[..4].copy_from_slice(&i.to_be_bytes());
+        assert!(
+            customers
+                .insert(customer, &lookup, "139****0000", None, at)
+                .await
+                .unwrap()
+        );
+        ids.push(customer);
+    }
+    ids
+}
