@@ -473,11 +473,13 @@ async fn a_claim_is_answered_only_once_its_batch_is_on_disk() {
     let clock = FakeClock::new(NOW.parse().unwrap());
     let (server, app) = start(&url, &clock).await;
     let t = seed(&app, 600, 2).await;
-    let sale = server.schedule(5, 1, -1, 60).await;
     let Db::Sqlite(pool) = &server.db else {
         unreachable!("a sqlite URL opens SQLite")
     };
+    // Held before the sale's writer starts and asks for the file's syncer: the hold keeps the
+    // syncer, so the writer gets this one.
     let hold = LogSync::of(pool).unwrap().hold();
+    let sale = server.schedule(5, 1, -1, 60).await;
 
     // The win is committed (its row is there to read) but not answered while the disk is held.
     let first = spawn_claim(&server, &sale, &t[0], "a");

@@ -66,16 +66,18 @@ impl Gate {
 
 /// While it lives, the file's log syncer starts no round: every wait begun meanwhile waits on,
 /// and is answered by the first round after the hold is dropped. What a slow disk looks like to
-/// the writers, on demand (tests of what must not be answered before the disk).
+/// the writers, on demand (tests of what must not be answered before the disk). The hold keeps
+/// its syncer alive, so every writer of the file that asks for the syncer meanwhile gets this one.
 #[derive(Debug)]
 #[must_use = "the hold ends when dropped"]
-pub struct SyncHold(Arc<Gate>);
+pub struct SyncHold(Arc<LogSync>);
 
 impl Drop for SyncHold {
     fn drop(&mut self) {
-        let mut holds = self.0.holds.lock().unwrap_or_else(|p| p.into_inner());
+        let gate = &self.0.gate;
+        let mut holds = gate.holds.lock().unwrap_or_else(|p| p.into_inner());
         *holds = holds.saturating_sub(1);
-        self.0.freed.notify_all();
+        gate.freed.notify_all();
     }
 }
 
@@ -115,10 +117,10 @@ impl LogSync {
     }
 
     /// Holds back this file's syncs until the returned hold is dropped ([`SyncHold`]).
-    pub fn hold(&self) -> SyncHold {
+    pub fn hold(self: &Arc<Self>) -> SyncHold {
         let mut holds = self.gate.holds.lock().unwrap_or_else(|p| p.into_inner());
         *holds = holds.saturating_add(1);
-        SyncHold(Arc::clone(&self.gate))
+        SyncHold(Arc::clone(self))
     }
 
     /// Returns once every commit that returned before this call is on disk.
@@ -258,6 +260,8 @@ mod tests {
         let syncer = Arc::new(LogSync::start(dir.path().join("h.db-wal")).unwrap());
         let hold = syncer.hold();
         let second = syncer.hold();
+        // A hold keeps its syncer: the file's writers find this one while it is held.
+        assert_eq!(Arc::strong_count(&syncer), 3);
         let waiter = {
             let syncer = Arc::clone(&syncer);
             tokio::spawn(async move { syncer.wait().await })
