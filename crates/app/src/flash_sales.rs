@@ -232,7 +232,7 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         map.iter()
-            .filter(|(_, s)| !s.queue.is_closed())
+            .filter(|(_, s)| s.runs())
             .map(|(id, _)| *id)
             .collect()
     }
@@ -341,9 +341,16 @@ impl App {
     }
 }
 
+impl Sequencer {
+    /// Whether its writer still takes claims (a writer that stopped closed its queue).
+    fn runs(&self) -> bool {
+        !self.queue.is_closed()
+    }
+}
+
 fn running(s: &Sequencers, sale: FlashSaleId) -> Option<Sequencer> {
     let map = s.running.lock().unwrap_or_else(|p| p.into_inner());
-    map.get(&sale).filter(|q| !q.queue.is_closed()).cloned()
+    map.get(&sale).filter(|q| q.runs()).cloned()
 }
 
 /// What the sequencer knows: a lower bound of what is durable (exact on the embedded store,
