@@ -32,9 +32,12 @@ impl Db {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Plan every statement for the data it meets: a generic plan cached while a table
-            // was small would keep scanning it whole after it grew.
+            // was small would keep scanning it whole after it grew. Never compile a plan: the
+            // store's statements each touch a few rows, and a table not yet analysed can make
+            // one look dear enough for the JIT, which then spends milliseconds compiling what
+            // runs in microseconds (docs/benchmarks.md, "pay").
             let options = PgConnectOptions::from_str(url)?
-                .options([("plan_cache_mode", "force_custom_plan")]);
+                .options([("plan_cache_mode", "force_custom_plan"), ("jit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(POOL_CONNECTIONS_MAX)
                 .acquire_timeout(BUSY_TIMEOUT)

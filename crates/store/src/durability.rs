@@ -51,12 +51,13 @@ impl Durability {
         }
     }
 
-    /// The statement, inside a PostgreSQL transaction, that lets a carried commit return before
-    /// its flush (`None` for a synced one: the server's default).
-    pub(crate) fn postgres_local(self) -> Option<&'static str> {
+    /// What begins a PostgreSQL transaction at this level, in one round trip: a carried commit
+    /// returns before its flush (`SET LOCAL synchronous_commit = off`, sent with the `BEGIN`
+    /// rather than as a statement of its own); a synced one keeps the server's default.
+    pub(crate) fn postgres_begin(self) -> &'static str {
         match self {
-            Self::Synced => None,
-            Self::Carried => Some("SET LOCAL synchronous_commit = off"),
+            Self::Synced => "BEGIN",
+            Self::Carried => "BEGIN; SET LOCAL synchronous_commit = off",
         }
     }
 }

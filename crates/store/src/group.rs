@@ -93,14 +93,8 @@ impl Grouped {
         let pool = match &self.db {
             Db::Sqlite(pool) => pool,
             Db::Postgres(_) => {
-                let mut tx = Tx::begin(&self.db).await?;
-                let mut sent = Batch::new();
-                if let Some(sql) = durability.postgres_local() {
-                    sent.push(Stmt::new(sql, vec![]));
-                }
-                let own = sent.len();
-                sent.append(batch);
-                let answer = check(tx.run(sent).await?.after(own)?);
+                let mut tx = Tx::begin_as(&self.db, durability).await?;
+                let answer = check(tx.run(batch).await?);
                 if answer.is_ok() {
                     tx.commit().await?;
                 }

@@ -77,10 +77,9 @@ pub async fn touch_sessions(db: &Db, touched: &[(SessionId, Timestamp)]) -> Resu
         }
         Db::Postgres(pool) => {
             for tx_rows in touched.chunks(TOUCH_ROWS_PER_TX) {
-                let mut tx = pool.begin().await?;
-                if let Some(local) = Durability::Carried.postgres_local() {
-                    sqlx::query(local).execute(&mut *tx).await?;
-                }
+                let mut tx = pool
+                    .begin_with(Durability::Carried.postgres_begin())
+                    .await?;
                 sqlx::query(POSTGRES)
                     .bind(packed(tx_rows))
                     .execute(&mut *tx)

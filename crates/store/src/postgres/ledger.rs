@@ -49,10 +49,10 @@ impl SharedLedger {
         batches: &[Batch],
         now: u64,
     ) -> Result<Vec<Outcome>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(sql) = durability(batches).postgres_local() {
-            sqlx::query(sql).execute(&mut *tx).await?;
-        }
+        let mut tx = self
+            .pool
+            .begin_with(durability(batches).postgres_begin())
+            .await?;
         // Credit events and their keys first: a command whose key was taken applies nothing.
         let written =
             crate::credit::writer::write_postgres(&mut tx, &credit_appends(batches)).await?;
