@@ -62,11 +62,30 @@ impl Durability {
     }
 }
 
-/// A connection taken out of `pool` and set to [`Durability::Carried`]: its commits do not sync
-/// the log, and since it never returns to the pool, no other caller commits at that level. The
-/// caller closes it (a writer whose commits a log sync or a later synced commit takes to disk).
-pub(crate) async fn carried_connection(pool: &SqlitePool) -> Result<SqliteConnection, StoreError> {
+/// A connection taken out of `pool` for a writer of its own (the group writer, the ledger
+/// writer, the flash-sale claims writer, the session-activity flush): it never returns to the
+/// pool, and the writer closes it.
+///
+/// Its temporary files stay in memory. A statement that writes many rows inside a longer
+/// transaction (a flash sale's claims, a thousand to an `INSERT`; a ledger commit's transfers)
+/// may fail half way on a constraint, so SQLite journals the pages it changes in a statement
+/// journal; past 64 KiB that journal spilled to a temporary file, opened, written and deleted
+/// again at every commit. In a flash sale's sell-out phase that was a fifth of the claims
+/// writer's time (docs/benchmarks.md, "flash-sale"); in memory the journal holds one
+/// statement's changed pages.
+pub(crate) async fn writer_connection(pool: &SqlitePool) -> Result<SqliteConnection, StoreError> {
     let mut conn = pool.acquire().await?.detach();
+    sqlx::query("PRAGMA temp_store = MEMORY")
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
+/// A [`writer_connection`] set to [`Durability::Carried`]: its commits do not sync the log, and
+/// since it never returns to the pool, no other caller commits at that level (a writer whose
+/// commits a log sync or a later synced commit takes to disk).
+pub(crate) async fn carried_connection(pool: &SqlitePool) -> Result<SqliteConnection, StoreError> {
+    let mut conn = writer_connection(pool).await?;
     sqlx::query(Durability::Carried.sqlite_pragma())
         .execute(&mut conn)
         .await?;
@@ -145,6 +164,33 @@ mod tests {
         assert_eq!(level(&mut carried).await, 1);
         for _ in 0..8 {
             assert_eq!(level(&pool).await, 2);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_writers_connection_keeps_its_temporary_files_in_memory_and_the_pools_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let Db::Sqlite(pool) = Db::open(&url).await.unwrap() else {
+            unreachable!("a sqlite URL opens SQLite")
+        };
+        // temp_store: 0 the build's default (files), 2 memory.
+        let store = |conn| async move {
+            let mut conn: SqliteConnection = conn;
+            let (n,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            n
+        };
+        assert_eq!(store(writer_connection(&pool).await.unwrap()).await, 2);
+        assert_eq!(store(carried_connection(&pool).await.unwrap()).await, 2);
+        for _ in 0..8 {
+            let (n,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(n, 0);
         }
     }
 

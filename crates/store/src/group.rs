@@ -156,7 +156,7 @@ impl Writer {
     /// A connection of the pool's, kept apart from it (like the ledger writer's).
     async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
         Ok(Self {
-            conn: pool.acquire().await?.detach(),
+            conn: crate::durability::writer_connection(pool).await?,
             level: SqliteLevel::default(),
         })
     }

@@ -58,7 +58,7 @@ impl EmbeddedLedger {
     ) -> Result<(Self, Arc<RwLock<Memory>>), StoreError> {
         // Its commits never checkpoint: every connection of the store opens with
         // `wal_autocheckpoint=0` and the store's own task copies the log (`crate::checkpoint`).
-        let mut conn = pool.acquire().await?.detach();
+        let mut conn = crate::durability::writer_connection(pool).await?;
         let stored = load(&mut conn).await?;
         tracing::info!(
             accounts = stored.accounts.len(),
