@@ -144,53 +144,46 @@ mod tests {
     use super::*;
     use crate::db::Db;
 
-    async fn level<'c, E: sqlx::SqliteExecutor<'c>>(on: E) -> i64 {
-        let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+    /// A pragma's value as a number, on a pooled connection or one of a writer's.
+    async fn pragma<'c, E: sqlx::SqliteExecutor<'c>>(on: E, name: &str) -> i64 {
+        let (value,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
             .fetch_one(on)
             .await
             .unwrap();
-        level
+        value
     }
 
-    #[tokio::test]
-    async fn a_carried_connection_does_not_sync_and_the_pool_still_does() {
+    /// A fresh embedded store's pool, and the folder that holds it.
+    async fn pool() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/d.db", dir.path().display());
         let Db::Sqlite(pool) = Db::open(&url).await.unwrap() else {
             unreachable!("a sqlite URL opens SQLite")
         };
+        (dir, pool)
+    }
+
+    #[tokio::test]
+    async fn a_carried_connection_does_not_sync_and_the_pool_still_does() {
+        let (_dir, pool) = pool().await;
         let mut carried = carried_connection(&pool).await.unwrap();
         // synchronous: 1 NORMAL, 2 FULL.
-        assert_eq!(level(&mut carried).await, 1);
+        assert_eq!(pragma(&mut carried, "synchronous").await, 1);
         for _ in 0..8 {
-            assert_eq!(level(&pool).await, 2);
+            assert_eq!(pragma(&pool, "synchronous").await, 2);
         }
     }
 
     #[tokio::test]
     async fn a_writers_connection_keeps_its_temporary_files_in_memory_and_the_pools_do_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/t.db", dir.path().display());
-        let Db::Sqlite(pool) = Db::open(&url).await.unwrap() else {
-            unreachable!("a sqlite URL opens SQLite")
-        };
+        let (_dir, pool) = pool().await;
         // temp_store: 0 the build's default (files), 2 memory.
-        let store = |conn| async move {
-            let mut conn: SqliteConnection = conn;
-            let (n,): (i64,) = sqlx::query_as("PRAGMA temp_store")
-                .fetch_one(&mut conn)
-                .await
-                .unwrap();
-            n
-        };
-        assert_eq!(store(writer_connection(&pool).await.unwrap()).await, 2);
-        assert_eq!(store(carried_connection(&pool).await.unwrap()).await, 2);
+        let mut writer = writer_connection(&pool).await.unwrap();
+        assert_eq!(pragma(&mut writer, "temp_store").await, 2);
+        let mut carried = carried_connection(&pool).await.unwrap();
+        assert_eq!(pragma(&mut carried, "temp_store").await, 2);
         for _ in 0..8 {
-            let (n,): (i64,) = sqlx::query_as("PRAGMA temp_store")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            assert_eq!(n, 0);
+            assert_eq!(pragma(&pool, "temp_store").await, 0);
         }
     }
 
