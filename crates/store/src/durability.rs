@@ -70,9 +70,9 @@ impl Durability {
 /// transaction (a flash sale's claims, a thousand to an `INSERT`; a ledger commit's transfers)
 /// may fail half way on a constraint, so SQLite journals the pages it changes in a statement
 /// journal; past 64 KiB that journal spilled to a temporary file, opened, written and deleted
-/// again at every commit. In a flash sale's sell-out phase that was a fifth of the claims
-/// writer's time (docs/benchmarks.md, "flash-sale"); in memory the journal holds one
-/// statement's changed pages.
+/// again at every commit. In a flash sale's sell-out phase that was a tenth of the server's
+/// time (docs/benchmarks.md, "flash-sale"); in memory the journal holds one statement's
+/// changed pages.
 pub(crate) async fn writer_connection(pool: &SqlitePool) -> Result<SqliteConnection, StoreError> {
     let mut conn = pool.acquire().await?.detach();
     sqlx::query("PRAGMA temp_store = MEMORY")
