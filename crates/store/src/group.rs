@@ -92,8 +92,8 @@ impl Grouped {
     {
         let pool = match &self.db {
             Db::Sqlite(pool) => pool,
-            Db::Postgres(_) => {
-                let mut tx = Tx::begin_as(&self.db, durability).await?;
+            Db::Postgres(pool) => {
+                let mut tx = Tx::Postgres(pool.begin_with(durability.postgres_begin()).await?);
                 let answer = check(tx.run(batch).await?);
                 if answer.is_ok() {
                     tx.commit().await?;

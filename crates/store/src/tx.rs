@@ -7,7 +7,6 @@
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::db::Db;
-use crate::durability::Durability;
 use crate::error::StoreError;
 
 /// An open transaction; dropped without [`Tx::commit`] it rolls back.
@@ -22,18 +21,9 @@ pub enum Tx {
 impl Tx {
     /// Begins a transaction on `db`.
     pub async fn begin(db: &Db) -> Result<Self, StoreError> {
-        Self::begin_as(db, Durability::Synced).await
-    }
-
-    /// Begins a transaction on `db` whose commit on PostgreSQL is at `durability` (the
-    /// embedded store sets its level on the connection, outside a transaction: see
-    /// [`crate::group`]).
-    pub(crate) async fn begin_as(db: &Db, durability: Durability) -> Result<Self, StoreError> {
         Ok(match db {
             Db::Sqlite(pool) => Self::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => {
-                Self::Postgres(pool.begin_with(durability.postgres_begin()).await?)
-            }
+            Db::Postgres(pool) => Self::Postgres(pool.begin().await?),
         })
     }
 
