@@ -15,15 +15,17 @@
 
 use std::collections::BTreeSet;
 
-use cardlife_kernel::{CustomerId, Money, Points, TransferId};
+use cardlife_kernel::{CustomerId, Money, Points, PointsError, TransferId};
 use cardlife_ledger::{CreateTransferResult, Transfer, TransferFlags};
 use cardlife_rewards::points::{
     AccrualRule, Lot, LotId, LotValidity, PointsAccount, PointsTotals, Spend, TxnKind,
     clawback_points,
 };
 use cardlife_rewards::{Mcc, TierCode};
+use cardlife_store::batch::Batch;
+use cardlife_store::durability::Durability;
 use cardlife_store::rewards::points::{
-    LotRecord, MovementRecord, NoticeRecord, PointsStore, TotalsRecord,
+    Credited, LotRecord, MovementRecord, NewLotRecord, NoticeRecord, PointsStore, TotalsRecord,
 };
 use cardlife_store::tx::Tx;
 use jiff::civil::Date;
@@ -296,34 +298,19 @@ impl App {
         if points.value() <= 0 {
             return Ok(Points::ZERO);
         }
-        let reference = order_reference(order);
-        let id = points_ledger::movement_id("accrual", &reference);
-        let mut tx = Tx::begin(self.db()).await?;
-        if PointsStore::movement_in(&mut tx, "accrual", &reference)
-            .await?
-            .is_some()
-        {
-            return Ok(Points::ZERO);
-        }
-        let mut held = load(&mut tx, customer).await?;
-        held.account
-            .credit(
-                points,
-                today,
-                programme_validity(),
-                Some(TransferId::from_u128(id)),
+        let credited = self
+            .credit_lot(
+                customer,
+                NewMovement {
+                    kind: "accrual",
+                    reference: order_reference(order),
+                    points: points.value(),
+                    amount_fen: Some(amount.fen()),
+                },
+                Durability::Carried,
             )
-            .map_err(refused)?;
-        let movement = NewMovement {
-            kind: "accrual",
-            reference,
-            points: points.value(),
-            amount_fen: Some(amount.fen()),
-        };
-        save(&mut tx, &held, &[movement], today, self.clock().now()).await?;
-        tx.commit().await?;
-        self.post_points_logged(customer).await;
-        Ok(points)
+            .await?;
+        Ok(if credited { points } else { Points::ZERO })
     }
 
     /// Credits `points` to `customer` as a new lot of the programme's validity, once per
@@ -338,28 +325,96 @@ impl App {
         if points <= 0 {
             return Ok(false);
         }
-        let today = self.today();
-        let mut tx = Tx::begin(self.db()).await?;
-        if PointsStore::movement_in(&mut tx, kind, reference)
-            .await?
-            .is_some()
-        {
-            return Ok(false);
-        }
-        let mut held = load(&mut tx, customer).await?;
-        held.account
-            .credit(Points::new(points), today, programme_validity(), None)
-            .map_err(refused)?;
         let movement = NewMovement {
             kind,
             reference: reference.to_owned(),
             points,
             amount_fen: None,
         };
-        save(&mut tx, &held, &[movement], today, self.clock().now()).await?;
-        tx.commit().await?;
-        self.post_points_logged(customer).await;
+        self.credit_lot(customer, movement, Durability::Synced)
+            .await
+    }
+
+    /// Credits `movement.points` (> 0) to `customer` as a new lot of the programme's validity,
+    /// once per (kind, reference), then posts it. A credit reads nothing the rule needs — it
+    /// appends a lot and raises the totals — so it is one batch of four statements for the group
+    /// writer (`PointsStore::credit_batch`), committed with whatever else is queued, instead of
+    /// a transaction that locks the totals, reads every lot and writes them back. An accrual's
+    /// lot carries its own transfer as its source (a claw-back takes from it first).
+    ///
+    /// `durability`: an accrual is [`Durability::Carried`] — the ledger commit that posts it
+    /// syncs it, and the payment's follow-up row, synced with the capture, runs it again after a
+    /// crash that lost both. Returns whether this call credited the points.
+    async fn credit_lot(
+        &self,
+        customer: CustomerId,
+        movement: NewMovement,
+        durability: Durability,
+    ) -> Result<bool, AppError> {
+        let today = self.today();
+        let id = points_ledger::movement_id(movement.kind, &movement.reference);
+        let expires_on = programme_validity().expires_at(today).map_err(refused)?;
+        let lot = NewLotRecord {
+            earned_on: today.to_string(),
+            expires_on: expires_on.map(|d| d.to_string()),
+            source: (movement.kind == "accrual").then(|| format!("{id:032x}")),
+        };
+        let record = MovementRecord {
+            id,
+            customer,
+            kind: movement.kind.to_owned(),
+            reference: movement.reference,
+            points: movement.points,
+            amount_fen: movement.amount_fen,
+            business_date: today.to_string(),
+            at: self.clock().now(),
+        };
+        let batch = PointsStore::credit_batch(&record, &lot);
+        let outcome = self
+            .grouped()
+            .commit_as(batch, durability, |mut ran| {
+                match PointsStore::credited(&mut ran) {
+                    Ok(Credited::Now) => Ok(()),
+                    other => Err(other),
+                }
+            })
+            .await?;
+        match outcome {
+            Ok(()) => {}
+            Err(Ok(Credited::Before)) => return Ok(false),
+            Err(Ok(_)) => return Err(refused(PointsError::Overflow)),
+            Err(Err(e)) => return Err(e.into()),
+        }
+        if let Err(e) = self.post_credit(&record).await {
+            tracing::error!(error = %e, "posting a points credit failed; it stays queued");
+        }
         Ok(true)
+    }
+
+    /// Posts one credit's transfer and marks it posted. A credit never takes from an account,
+    /// so it may go to the ledger ahead of movements a crash left unposted (the daily job posts
+    /// those, in order). The mark is carried: lost, the movement is posted again and the ledger
+    /// answers `exists`.
+    async fn post_credit(&self, m: &MovementRecord) -> Result<(), AppError> {
+        let programme = points_ledger::programme_account(points_ledger::programme_id());
+        let account = points_ledger::customer_account(points_ledger::customer_id(m.customer));
+        ensure_accounts(self.ledger_service(), vec![programme, account]).await?;
+        let results = self
+            .ledger_service()
+            .create_transfers(vec![transfer_of(m)])
+            .await?;
+        if !matches!(
+            results.first(),
+            Some(CreateTransferResult::Ok | CreateTransferResult::Exists)
+        ) {
+            return Err(AppError::LedgerRefused("a points movement"));
+        }
+        let mut batch = Batch::new();
+        batch.push(PointsStore::posted_stmt(m.id));
+        self.grouped()
+            .commit_as(batch, Durability::Carried, |ran| ran.finish())
+            .await??;
+        Ok(())
     }
 
     /// Claws back the points of a refunded card payment, pro rata: the refund that takes the

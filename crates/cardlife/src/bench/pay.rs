@@ -417,6 +417,23 @@ impl Ours {
                 ));
             }
         }
+        // Every captured order earned its points once (1 a whole CNY at the merchants' dining
+        // MCC), posted to the points ledger, whose liability is what the lots hold.
+        let (accruals, earned, unposted) = points_accrued(&self.db).await?;
+        let due: i64 = captured.iter().map(|(_, _, fen)| fen / 100).sum();
+        if usize::try_from(accruals)? != captured.len() || earned != due {
+            fail(format!(
+                "{accruals} accruals of {earned} points for {} captured orders due {due}",
+                captured.len()
+            ));
+        }
+        if unposted != 0 {
+            fail(format!("{unposted} points movements not posted"));
+        }
+        let points = self.app.points_check().await?;
+        if !points.holds() {
+            fail(format!("points: {points:?}"));
+        }
         let report = self.ledger.reader().check().await?;
         for v in report.violations.iter().take(10) {
             fail(format!("ledger: {v}"));
@@ -452,6 +469,20 @@ async fn captured_orders(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> 
     Ok(match db {
         Db::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
         Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+    })
+}
+
+/// The accrual movements on our store: how many, their points, and how many movements are
+/// not yet posted to the points ledger.
+async fn points_accrued(db: &Db) -> anyhow::Result<(i64, i64, i64)> {
+    let sql = "SELECT \
+               CAST((SELECT COUNT(*) FROM points_movements WHERE kind = 'accrual') AS BIGINT), \
+               CAST((SELECT COALESCE(SUM(points), 0) FROM points_movements \
+                     WHERE kind = 'accrual') AS BIGINT), \
+               CAST((SELECT COUNT(*) FROM points_movements WHERE posted = 0) AS BIGINT)";
+    Ok(match db {
+        Db::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+        Db::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
     })
 }
 

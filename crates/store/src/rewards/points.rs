@@ -8,6 +8,7 @@ use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
+use crate::batch::{Batch, Ran, stmt};
 use crate::both::on_pool;
 use crate::db::Db;
 use crate::error::StoreError;
@@ -64,6 +65,29 @@ pub struct MovementRecord {
     pub business_date: String,
     /// When it was written.
     pub at: Timestamp,
+}
+
+/// A credit of points as a new lot, written by [`PointsStore::credit_batch`] without reading
+/// the customer's lots first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLotRecord {
+    /// Business date earned (`YYYY-MM-DD`).
+    pub earned_on: String,
+    /// First date unusable; `None` = permanent.
+    pub expires_on: Option<String>,
+    /// The points-ledger transfer that credited it (32 hex digits), when it has one.
+    pub source: Option<String>,
+}
+
+/// What a credit batch did ([`PointsStore::credited`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credited {
+    /// The lot, its movement and the totals were written.
+    Now,
+    /// This (kind, reference) was credited before: the batch must be undone.
+    Before,
+    /// The totals would pass `i64::MAX`: the batch must be undone.
+    Overflow,
 }
 
 /// An advance notice of points about to lapse.
@@ -259,6 +283,79 @@ impl PointsStore {
     }
 
     /// Records advance notices (one per lot; a lot already noticed is skipped), inside `tx`.
+    /// The statements that credit `movement.points` (> 0) to `movement.customer` as a new lot:
+    /// the totals row made if missing, the movement (which touches no row when its (kind,
+    /// reference) was credited before), the totals raised, and the lot numbered one past the
+    /// customer's last — four statements for one batch, with no read of the lots in between, so
+    /// the credit goes to the group writer with whatever else is queued (docs/rewards.md,
+    /// "Points"). The totals are raised before the lot is numbered: on PostgreSQL their row lock
+    /// orders two credits of one customer, and the second numbers its lot after the first's.
+    /// Read the outcome with [`PointsStore::credited`] inside the transaction; anything but
+    /// [`Credited::Now`] must undo the batch.
+    pub fn credit_batch(movement: &MovementRecord, lot: &NewLotRecord) -> Batch {
+        let id = movement.customer.as_uuid().to_string();
+        let mut batch = Batch::new();
+        batch.push(stmt!(
+            "INSERT INTO points_balances (customer_id) VALUES ($1) ON CONFLICT (customer_id) DO NOTHING",
+            &id
+        ));
+        batch.push(stmt!(
+            "INSERT INTO points_movements \
+             (id, customer_id, kind, reference, points, amount_fen, business_date, at_ns) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            format!("{:032x}", movement.id),
+            &id,
+            &movement.kind,
+            &movement.reference,
+            movement.points,
+            movement.amount_fen,
+            &movement.business_date,
+            ns(movement.at),
+        ));
+        batch.push(stmt!(
+            "UPDATE points_balances SET earned = earned + $2, balance = balance + $2, \
+             version = version + 1 WHERE customer_id = $1 AND earned <= $3 AND balance <= $3",
+            &id,
+            movement.points,
+            i64::MAX.saturating_sub(movement.points),
+        ));
+        batch.push(stmt!(
+            "INSERT INTO points_lots \
+             (customer_id, lot_no, earned_on, expires_on, source, original, remaining) \
+             SELECT $1, COALESCE(MAX(lot_no), 0) + 1, $2, $3, $4, $5, $5 \
+             FROM points_lots WHERE customer_id = $1",
+            &id,
+            &lot.earned_on,
+            &lot.expires_on,
+            &lot.source,
+            movement.points,
+        ));
+        batch
+    }
+
+    /// What a [`PointsStore::credit_batch`] did; `Err` when one of its statements failed.
+    pub fn credited(ran: &mut Ran) -> Result<Credited, StoreError> {
+        ran.rows(0)?;
+        if ran.rows(1)? == 0 {
+            return Ok(Credited::Before);
+        }
+        if ran.rows(2)? == 0 {
+            return Ok(Credited::Overflow);
+        }
+        match ran.rows(3)? {
+            1 => Ok(Credited::Now),
+            _ => Err(StoreError::Corrupt("points lot numbering")),
+        }
+    }
+
+    /// The statement marking movement `id` posted (its transfer is on the ledger).
+    pub fn posted_stmt(id: u128) -> crate::batch::Stmt {
+        stmt!(
+            "UPDATE points_movements SET posted = 1 WHERE id = $1",
+            format!("{id:032x}")
+        )
+    }
+
     pub async fn notice(
         tx: &mut Tx,
         customer: CustomerId,
