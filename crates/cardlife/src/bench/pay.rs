@@ -19,8 +19,10 @@
 //!   one order; the store's captured orders include every 201 (a payment the client gave up on
 //!   at its 30 s timeout may still have completed); each merchant's payable account is credited
 //!   exactly its captured orders and each payer's card carries exactly theirs (so every captured
-//!   order moved money once); the ledger check passes. Baseline: the captured orders are the 201s and each account's use equals its
-//!   captured orders, within its limit.
+//!   order moved money once); every captured order earned its points once, all posted, and the
+//!   points ledger's liability equals what the lots hold; the ledger check passes. Baseline: the
+//!   captured orders are the 201s and each account's use equals its captured orders, within its
+//!   limit.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
