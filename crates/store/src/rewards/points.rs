@@ -163,6 +163,9 @@ fn movement_from(r: MovementRow) -> Result<MovementRecord, StoreError> {
     })
 }
 
+/// Marks one movement posted: its transfer is on the ledger.
+const MARK_POSTED: &str = "UPDATE points_movements SET posted = 1 WHERE id = $1";
+
 const MOVEMENT_COLUMNS: &str =
     "id, customer_id, kind, reference, points, amount_fen, business_date, at_ns";
 
@@ -350,10 +353,7 @@ impl PointsStore {
 
     /// The statement marking movement `id` posted (its transfer is on the ledger).
     pub fn posted_stmt(id: u128) -> crate::batch::Stmt {
-        stmt!(
-            "UPDATE points_movements SET posted = 1 WHERE id = $1",
-            format!("{id:032x}")
-        )
+        stmt!(MARK_POSTED, format!("{id:032x}"))
     }
 
     pub async fn notice(
@@ -500,11 +500,10 @@ impl PointsStore {
 
     /// Marks movements posted (the ledger answered `ok` or `exists` for their transfers).
     pub async fn mark_posted(&self, ids: &[u128]) -> Result<(), StoreError> {
-        let sql = "UPDATE points_movements SET posted = 1 WHERE id = $1";
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             for id in ids {
-                sqlx::query(sql)
+                sqlx::query(MARK_POSTED)
                     .bind(format!("{id:032x}"))
                     .execute(&mut *tx)
                     .await?;
