@@ -39,3 +39,10 @@ pub enum StoreError {
     #[error("gave up after {0} conflicting attempts")]
     Contention(u32),
 }
+
+impl StoreError {
+    /// Whether the store was closed (`Db::close`, at shutdown): nothing can be written any more.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::PoolClosed))
+    }
+}

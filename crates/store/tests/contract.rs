@@ -466,3 +466,31 @@ fn both_backends_have_the_same_migrations() {
         names(&format!("{root}/migrations/postgres"))
     );
 }
+
+/// A closed store (`Db::close`, at shutdown) stops the PostgreSQL ledger writer: the request it
+/// was committing and every later one is answered `WriterStopped`, and its timer no longer
+/// fails a commit every half-second. (The embedded ledger writes on a connection of its own,
+/// which closing the pool leaves open.)
+#[tokio::test]
+async fn a_closed_store_stops_the_ledger_writer_and_every_request_is_told_so() {
+    let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {
+        return;
+    };
+    let s = TestStore::postgres(&url).await;
+    let (_, clock) = clock();
+    let svc = start(&s.db, &clock).await;
+    svc.create_accounts(vec![account(1, AccountFlags::NONE)])
+        .await
+        .unwrap();
+    s.db.close().await;
+    for id in 2..6 {
+        let answer = svc
+            .create_accounts(vec![account(id, AccountFlags::NONE)])
+            .await;
+        assert!(
+            matches!(answer, Err(StoreError::WriterStopped)),
+            "{answer:?}"
+        );
+    }
+    s.drop_store().await;
+}

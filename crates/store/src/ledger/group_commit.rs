@@ -175,6 +175,16 @@ pub(crate) async fn run<B: Backend>(
             let (batches, replies): (Vec<Batch>, Vec<_>) =
                 inbox.drain(..take).map(|r| (r.batch, r.reply)).unzip();
             let result = backend.commit(&batches, now_nanos(&clock)).await;
+            if result.as_ref().is_err_and(StoreError::is_closed) {
+                // The store was closed (a shutdown): nothing can commit any more, and its timer
+                // would only fail again every half-second. Stop: the callers of this group are
+                // told so, and those still queued or yet to come get `WriterStopped` too.
+                for reply in replies.into_iter().flatten() {
+                    let _ = reply.send(Err(StoreError::WriterStopped));
+                }
+                tracing::debug!("the store is closed; the ledger writer stops");
+                return;
+            }
             let requests = replies.iter().filter(|r| r.is_some()).count();
             if requests > 0 {
                 // The writer's own timeout sweeps are not counted as commits.
