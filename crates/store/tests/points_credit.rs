@@ -11,22 +11,12 @@ use std::sync::Arc;
 use cardlife_kernel::CustomerId;
 use cardlife_store::group::Grouped;
 use cardlife_store::rewards::points::{Credited, MovementRecord, NewLotRecord, PointsStore};
-use cardlife_store::tx::Tx;
 use cardlife_store::{Db, Durability};
 use jiff::Timestamp;
 
 async fn customer(db: &Db) -> CustomerId {
-    let id = uuid::Uuid::now_v7();
-    let mut tx = Tx::begin(db).await.unwrap();
-    let mut batch = cardlife_store::batch::Batch::new();
-    batch.push(cardlife_store::batch::Stmt::new(
-        "INSERT INTO customers (id, phone_lookup, phone_masked, created_at_ns) \
-         VALUES ($1, $2, '138****0000', 0)",
-        vec![id.to_string().into(), id.as_bytes().as_slice().into()],
-    ));
-    tx.run(batch).await.unwrap().finish().unwrap();
-    tx.commit().await.unwrap();
-    CustomerId::from_uuid(id)
+    let customers = cardlife_store::customers::CustomerStore::new(db.clone());
+    common::new_customers(&customers, 1, Timestamp::UNIX_EPOCH).await[0]
 }
 
 fn movement(customer: CustomerId, reference: &str, points: i64) -> MovementRecord {

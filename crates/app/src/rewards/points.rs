@@ -391,22 +391,41 @@ impl App {
         Ok(true)
     }
 
+    /// Sends `movements`' transfers to the points ledger, opening the programme's account and
+    /// the customers' where new; returns the ids the ledger took (`ok`, or `exists`: posted
+    /// before), for the caller to mark.
+    async fn post_transfers(&self, movements: &[MovementRecord]) -> Result<Vec<u128>, AppError> {
+        let customers: BTreeSet<CustomerId> = movements.iter().map(|m| m.customer).collect();
+        let accounts = std::iter::once(points_ledger::programme_account(
+            points_ledger::programme_id(),
+        ))
+        .chain(
+            customers
+                .iter()
+                .map(|c| points_ledger::customer_account(points_ledger::customer_id(*c))),
+        )
+        .collect();
+        ensure_accounts(self.ledger_service(), accounts).await?;
+        let transfers: Vec<Transfer> = movements.iter().map(transfer_of).collect();
+        let results = self.ledger_service().create_transfers(transfers).await?;
+        Ok(movements
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| matches!(r, CreateTransferResult::Ok | CreateTransferResult::Exists))
+            .map(|(m, _)| m.id)
+            .collect())
+    }
+
     /// Posts one credit's transfer and marks it posted. A credit never takes from an account,
     /// so it may go to the ledger ahead of movements a crash left unposted (the daily job posts
     /// those, in order). The mark is carried: lost, the movement is posted again and the ledger
     /// answers `exists`.
     async fn post_credit(&self, m: &MovementRecord) -> Result<(), AppError> {
-        let programme = points_ledger::programme_account(points_ledger::programme_id());
-        let account = points_ledger::customer_account(points_ledger::customer_id(m.customer));
-        ensure_accounts(self.ledger_service(), vec![programme, account]).await?;
-        let results = self
-            .ledger_service()
-            .create_transfers(vec![transfer_of(m)])
-            .await?;
-        if !matches!(
-            results.first(),
-            Some(CreateTransferResult::Ok | CreateTransferResult::Exists)
-        ) {
+        if self
+            .post_transfers(std::slice::from_ref(m))
+            .await?
+            .is_empty()
+        {
             return Err(AppError::LedgerRefused("a points movement"));
         }
         let mut batch = Batch::new();
@@ -596,27 +615,7 @@ impl App {
             if batch.is_empty() {
                 return Ok(posted);
             }
-            let customers: BTreeSet<CustomerId> = batch.iter().map(|m| m.customer).collect();
-            let accounts = std::iter::once(points_ledger::programme_account(
-                points_ledger::programme_id(),
-            ))
-            .chain(
-                customers
-                    .iter()
-                    .map(|c| points_ledger::customer_account(points_ledger::customer_id(*c))),
-            )
-            .collect();
-            ensure_accounts(self.ledger_service(), accounts).await?;
-            let transfers: Vec<Transfer> = batch.iter().map(transfer_of).collect();
-            let results = self.ledger_service().create_transfers(transfers).await?;
-            let done: Vec<u128> = batch
-                .iter()
-                .zip(&results)
-                .filter(|(_, r)| {
-                    matches!(r, CreateTransferResult::Ok | CreateTransferResult::Exists)
-                })
-                .map(|(m, _)| m.id)
-                .collect();
+            let done = self.post_transfers(&batch).await?;
             store.mark_posted(&done).await?;
             posted += done.len() as u64;
             if done.len() < batch.len() {

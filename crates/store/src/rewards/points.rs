@@ -285,7 +285,6 @@ impl PointsStore {
         Ok(())
     }
 
-    /// Records advance notices (one per lot; a lot already noticed is skipped), inside `tx`.
     /// The statements that credit `movement.points` (> 0) to `movement.customer` as a new lot:
     /// the totals row made if missing, the movement (which touches no row when its (kind,
     /// reference) was credited before), the totals raised, and the lot numbered one past the
@@ -356,6 +355,7 @@ impl PointsStore {
         stmt!(MARK_POSTED, format!("{id:032x}"))
     }
 
+    /// Records advance notices (one per lot; a lot already noticed is skipped), inside `tx`.
     pub async fn notice(
         tx: &mut Tx,
         customer: CustomerId,
