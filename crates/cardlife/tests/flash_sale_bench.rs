@@ -1,6 +1,7 @@
 //! `cardlife bench flash-sale --quick --json`: the run completes, its own checks hold (exactly
 //! stock winners, nobody twice), and it prints the common fields plus the baseline or the reason
-//! it was skipped; with `--rates` it runs the rate asked.
+//! it was skipped; with `--rates` it runs the rate asked, and each step's timeline accounts for
+//! every answer it served.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -72,4 +73,30 @@ fn bench_flash_sale_quick_at_a_pinned_rate_runs_that_rate_and_checks_the_sale() 
     assert_eq!(steps.len(), 2, "{r}");
     assert!(steps.iter().all(|s| s["offered_per_sec"] == 1000.0), "{r}");
     assert_eq!(r["winners"], 500, "{r}");
+    // Every served answer is in its step's timeline.
+    for step in r["steps"].as_array().unwrap() {
+        let windows = step["timeline"].as_array().unwrap();
+        assert!(!windows.is_empty(), "{step}");
+        let served: u64 = windows.iter().map(|w| w["served"].as_u64().unwrap()).sum();
+        let answered = step["won"].as_u64().unwrap() + step["refused"].as_u64().unwrap();
+        assert_eq!(served, answered, "{step}");
+        // Windows run forward, each within its step's slowest answer.
+        let starts: Vec<f64> = windows
+            .iter()
+            .map(|w| w["from_s"].as_f64().unwrap())
+            .collect();
+        assert!(starts.windows(2).all(|p| p[1] > p[0]), "{step}");
+        let max = step["max_ms"].as_f64().unwrap();
+        for w in windows {
+            let (p50, p99, top) = (
+                w["p50_ms"].as_f64().unwrap(),
+                w["p99_ms"].as_f64().unwrap(),
+                w["max_ms"].as_f64().unwrap(),
+            );
+            assert!(
+                p50 <= p99 && p99 <= top && top <= max + 0.01,
+                "{w} in {step}"
+            );
+        }
+    }
 }

@@ -47,6 +47,7 @@ use super::env::Stores;
 use super::load_gen::{self, LoadRequest, LoadSpec};
 use super::open_loop;
 use super::stats::{Side, round2};
+use super::timeline::Window;
 use super::{Machine, Options};
 
 /// The latency objective the rate search holds to.
@@ -121,6 +122,9 @@ struct Step {
     generator_cpu_us_per_attempt: Option<f64>,
     /// The whole machine's CPU an attempt (server, generator, a baseline's database), µs.
     machine_cpu_us_per_attempt: Option<f64>,
+    /// Latency by 100 ms window of due instants: the sale's first half-second apart from the
+    /// sold-out phase after it.
+    timeline: Vec<Window>,
 }
 
 /// The printed result (the common fields of every case, then this case's own).
@@ -231,6 +235,7 @@ async fn claims(
         server_cpu_us_per_attempt,
         generator_cpu_us_per_attempt: report.generator_cpu_us_per_request,
         machine_cpu_us_per_attempt: run.machine_cpu_us,
+        timeline: report.timeline,
     })
 }
 

@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use super::http1::Connection;
 use super::open_loop::{LEAD, Run};
 use super::stats::{Latencies, Side};
+use super::timeline::{Timeline, Window};
 
 /// The hidden subcommand that runs the child.
 pub const SUBCOMMAND: &str = "bench-load";
@@ -91,6 +92,8 @@ pub struct LoadReport {
     /// The whole machine's CPU per request over the schedule (server, generator and anything
     /// else running), in microseconds.
     pub machine_cpu_us_per_request: Option<f64>,
+    /// The served answers' latencies by window of due instants (`bench::timeline`).
+    pub timeline: Vec<Window>,
 }
 
 impl LoadReport {
@@ -208,6 +211,7 @@ fn request_bytes(spec: &LoadSpec, line: &str) -> Box<[u8]> {
 /// Counts and latencies so far.
 struct Tally {
     latencies: Latencies,
+    timeline: Timeline,
     done: u64,
     refused: u64,
     failed: u64,
@@ -232,14 +236,20 @@ impl Shared {
         let now = Instant::now();
         let mut t = self.tally.borrow_mut();
         *t.statuses.entry(status.to_string()).or_default() += 1;
-        if self.done.contains(&status) {
+        let served = if self.done.contains(&status) {
             t.done += 1;
-            t.latencies.record(now - intended);
             let at = now - self.start;
             t.last_done = Some(t.last_done.map_or(at, |l| l.max(at)));
+            true
         } else if self.refused.contains(&status) {
             t.refused += 1;
+            true
+        } else {
+            false
+        };
+        if served {
             t.latencies.record(now - intended);
+            t.timeline.record(intended - self.start, now - intended);
         } else {
             t.failed += 1;
         }
@@ -262,6 +272,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
         start: Instant::now() + LEAD,
         tally: RefCell::new(Tally {
             latencies: Latencies::new()?,
+            timeline: Timeline::default(),
             done: 0,
             refused: 0,
             failed: 0,
@@ -312,6 +323,7 @@ async fn run(spec: LoadSpec, requests: Vec<Box<[u8]>>) -> anyhow::Result<LoadRep
             machine_after,
             total as u64,
         ),
+        timeline: t.timeline.windows(),
     })
 }
 

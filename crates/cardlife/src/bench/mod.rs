@@ -18,6 +18,7 @@ mod pay;
 mod points;
 mod statements;
 mod stats;
+mod timeline;
 
 use std::path::PathBuf;
 
