@@ -236,23 +236,19 @@ impl Shared {
         let now = Instant::now();
         let mut t = self.tally.borrow_mut();
         *t.statuses.entry(status.to_string()).or_default() += 1;
-        let served = if self.done.contains(&status) {
+        if self.done.contains(&status) {
             t.done += 1;
             let at = now - self.start;
             t.last_done = Some(t.last_done.map_or(at, |l| l.max(at)));
-            true
         } else if self.refused.contains(&status) {
             t.refused += 1;
-            true
-        } else {
-            false
-        };
-        if served {
-            t.latencies.record(now - intended);
-            t.timeline.record(intended - self.start, now - intended);
         } else {
             t.failed += 1;
+            return;
         }
+        // Served, done or refused: its latency counts.
+        t.latencies.record(now - intended);
+        t.timeline.record(intended - self.start, now - intended);
     }
 }
 
