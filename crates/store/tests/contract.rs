@@ -10,7 +10,7 @@ use cardlife_ledger::{
     Transfer, TransferFlags,
 };
 use cardlife_store::{AccountFilter, LedgerService, StoreError};
-use common::{TestStore, clock, start, stores};
+use common::{clock, start, stores};
 
 const LEDGER: u32 = 156;
 
@@ -410,10 +410,9 @@ async fn concurrent_callers_never_overdraw_a_limited_account() {
 
 #[tokio::test]
 async fn two_writers_on_one_postgres_keep_every_invariant() {
-    let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {
+    let Some(store) = common::postgres().await else {
         return;
     };
-    let store = TestStore::postgres(&url).await;
     let (_fake, clock) = clock();
     let a = start(&store.db, &clock).await;
     let other_db = store.reopen().await;
@@ -473,10 +472,9 @@ fn both_backends_have_the_same_migrations() {
 /// which closing the pool leaves open.)
 #[tokio::test]
 async fn a_closed_store_stops_the_ledger_writer_and_every_request_is_told_so() {
-    let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {
+    let Some(s) = common::postgres().await else {
         return;
     };
-    let s = TestStore::postgres(&url).await;
     let (_, clock) = clock();
     let svc = start(&s.db, &clock).await;
     svc.create_accounts(vec![account(1, AccountFlags::NONE)])

@@ -6,7 +6,6 @@
 mod common;
 
 use cardlife_store::Db;
-use common::TestStore;
 
 /// A statement whose estimate, on a fresh store whose tables were never analysed, is far above
 /// PostgreSQL's default `jit_above_cost` (100,000), though it reads one row: the planner takes
@@ -17,10 +16,9 @@ const DEAR_LOOKING: &str = "SELECT h.n, c.seq FROM session_change_seq h \
 
 #[tokio::test]
 async fn every_connection_plans_each_statement_and_never_compiles_one() {
-    let Ok(admin) = std::env::var("CARDLIFE_TEST_DATABASE_URL") else {
+    let Some(store) = common::postgres().await else {
         return;
     };
-    let store = TestStore::postgres(&admin).await;
     let Db::Postgres(pool) = &store.db else {
         panic!("a PostgreSQL store");
     };

@@ -72,10 +72,15 @@ impl TestStore {
 /// Every backend this run can test: SQLite, and PostgreSQL when configured.
 pub async fn stores() -> Vec<TestStore> {
     let mut all = vec![TestStore::sqlite().await];
-    if let Ok(url) = std::env::var("CARDLIFE_TEST_DATABASE_URL") {
-        all.push(TestStore::postgres(&url).await);
-    }
+    all.extend(postgres().await);
     all
+}
+
+/// A fresh PostgreSQL store when `CARDLIFE_TEST_DATABASE_URL` is set, for the tests of what
+/// only PostgreSQL does; `None` (the test has nothing to run) otherwise.
+pub async fn postgres() -> Option<TestStore> {
+    let url = std::env::var("CARDLIFE_TEST_DATABASE_URL").ok()?;
+    Some(TestStore::postgres(&url).await)
 }
 
 /// A fake clock at 2026-04-01T00:00:00Z.
