@@ -4,6 +4,7 @@
 //! `DATABASE_URL=postgres://…` moves it to PostgreSQL. Other commands: `migrate`,
 //! `ledger check`, `bench`. Command-line contracts are in docs/cli.md and the README.
 
+mod allocator;
 mod bench;
 mod cli;
 mod demo;
@@ -13,11 +14,6 @@ mod scenario;
 mod serve;
 
 use std::process::ExitCode;
-
-/// The ledger's commits allocate many small buffers (records, bound values); mimalloc serves
-/// them faster than the system allocator (measured with `cardlife bench ledger`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
 
