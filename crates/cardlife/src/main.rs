@@ -18,8 +18,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    let small_pages = allocator::keep_small_pages();
     let cli = cli::Cli::parse();
     cli::init_logging();
+    if let Err(e) = small_pages {
+        tracing::warn!(error = %e, "transparent huge pages could not be turned off; the first touch of a fresh 2 MiB region may stall a request worker");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
