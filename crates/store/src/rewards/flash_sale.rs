@@ -5,7 +5,7 @@
 //! oversell, and the `CHECK (remaining >= 0)` backs it up (docs/rewards.md).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use cardlife_kernel::CustomerId;
 use jiff::Timestamp;
@@ -136,6 +136,175 @@ impl ClaimsConnection {
         }
         Ok((carried_connection(pool).await?, LogSync::of(pool)?))
     }
+}
+
+/// A batch's opening on the embedded store, one trip to SQLite's thread: the write lock
+/// (`BEGIN IMMEDIATE`), the sale's row, and what each of the batch's customers already won.
+fn open_sqlite() -> &'static str {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("BEGIN IMMEDIATE;\n{LOCK_SQL};\n{}", packed::WON_SQLITE));
+    &SQL
+}
+
+/// A batch's close on the embedded store, one trip: its last claims written (`$2`), `remaining`
+/// lowered by the batch's winners (`$3`) and the commit. Should the insert have written other
+/// than its `$4` claims, or the stock go below zero, the lowering sets `remaining` to −1, which
+/// the table's `CHECK` refuses: the query stops before its `COMMIT`.
+fn close_sqlite() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{};\nUPDATE flash_sales SET remaining = CASE WHEN changes() = $4 \
+             THEN remaining - $3 ELSE -1 END WHERE id = $1;\nCOMMIT",
+            packed::INSERT_SQLITE
+        )
+    });
+    &SQL
+}
+
+/// What the sale's row and the batch's customers' wins say: the snapshot a batch is decided from.
+fn snapshot(
+    stock: i64,
+    remaining: i64,
+    won: impl IntoIterator<Item = (String, i64)>,
+) -> Result<SaleSnapshot, StoreError> {
+    let stock = count(stock, "stock")?;
+    let remaining = count(remaining, "remaining")?;
+    let sold = stock
+        .checked_sub(remaining)
+        .ok_or(StoreError::Corrupt("remaining"))?;
+    let won = won
+        .into_iter()
+        .map(|(id, n)| {
+            Ok((
+                CustomerId::from_uuid(uuid_of(&id, "customer id")?),
+                count(n, "claims per customer")?,
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(SaleSnapshot { sold, won })
+}
+
+/// Inserts `$chunk`'s claims of sale `$sale` with `$sql` on `$on` (either backend), and fails
+/// unless every one of them was written.
+macro_rules! insert_claims {
+    ($on:expr, $sql:expr, $sale:expr, $chunk:expr) => {{
+        let written = sqlx::query($sql)
+            .bind($sale)
+            .bind(packed::claims($chunk)?)
+            .execute($on)
+            .await?
+            .rows_affected();
+        if written != $chunk.len() as u64 {
+            return Err(StoreError::CommitFailed(format!(
+                "a flash-sale batch wrote {written} of {} claims",
+                $chunk.len()
+            )));
+        }
+    }};
+}
+
+/// A batch on the writer's embedded connection in two trips to SQLite's thread: the opening
+/// ([`open_sqlite`]), then the winners written and committed ([`close_sqlite`]). A statement a
+/// trip made six, and each trip waits for that thread and then for a busy request worker to
+/// take its answer (docs/benchmarks.md, "Two trips a batch"). A batch over [`INSERT_ROWS_MAX`]
+/// winners sends its earlier chunks a trip each. On failure the transaction may be left open:
+/// the caller closes the connection.
+async fn batch_on_sqlite<F>(
+    conn: &mut sqlx::SqliteConnection,
+    sale: &str,
+    customers: &[CustomerId],
+    decide: F,
+) -> Result<Vec<ClaimRecord>, StoreError>
+where
+    F: FnOnce(SaleSnapshot) -> Result<Vec<ClaimRecord>, StoreError>,
+{
+    let rows = sqlx::query(open_sqlite())
+        .bind(sale)
+        .bind(packed::customers(customers))
+        .fetch_all(&mut *conn)
+        .await?;
+    // The sale's row comes first (`stock`, `remaining`), then a row per customer who won.
+    let (lock, won) = rows
+        .split_first()
+        .filter(|(first, _)| first.columns().first().map(sqlx::Column::name) == Some("stock"))
+        .ok_or(StoreError::Corrupt("flash sale row"))?;
+    let snapshot = snapshot(
+        lock.try_get("stock")?,
+        lock.try_get("remaining")?,
+        won.iter()
+            .map(|r| Ok((r.try_get("customer_id")?, r.try_get("n")?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?,
+    )?;
+    let winners = decide(snapshot)?;
+    let chunks: Vec<&[ClaimRecord]> = winners.chunks(INSERT_ROWS_MAX).collect();
+    let Some((last, head)) = chunks.split_last() else {
+        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        return Ok(winners);
+    };
+    for chunk in head {
+        insert_claims!(&mut *conn, packed::INSERT_SQLITE, sale, chunk);
+    }
+    let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+    let last_n = i64::try_from(last.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+    sqlx::query(close_sqlite())
+        .bind(sale)
+        .bind(packed::claims(last)?)
+        .bind(n)
+        .bind(last_n)
+        .execute(&mut *conn)
+        .await?;
+    Ok(winners)
+}
+
+/// A batch in `tx` on PostgreSQL, a statement a round trip; committed on return.
+async fn batch_on_postgres<F>(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    sale: &str,
+    customers: &[CustomerId],
+    decide: F,
+) -> Result<Vec<ClaimRecord>, StoreError>
+where
+    F: FnOnce(SaleSnapshot) -> Result<Vec<ClaimRecord>, StoreError>,
+{
+    let lock = sqlx::query(LOCK_SQL)
+        .bind(sale)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::Corrupt("flash sale row"))?;
+    let mut won = Vec::new();
+    if !customers.is_empty() {
+        let rows = sqlx::query(packed::WON_POSTGRES)
+            .bind(sale)
+            .bind(packed::customers(customers))
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in rows {
+            won.push((r.try_get("customer_id")?, r.try_get("n")?));
+        }
+    }
+    let snapshot = snapshot(lock.try_get("stock")?, lock.try_get("remaining")?, won)?;
+    let winners = decide(snapshot)?;
+    if winners.is_empty() {
+        tx.rollback().await?;
+        return Ok(winners);
+    }
+    for chunk in winners.chunks(INSERT_ROWS_MAX) {
+        insert_claims!(&mut *tx, packed::INSERT_POSTGRES, sale, chunk);
+    }
+    let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+    let lowered = sqlx::query(LOWER_SQL)
+        .bind(sale)
+        .bind(n)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if lowered != 1 {
+        return Err(StoreError::CommitFailed(
+            "a flash-sale batch would take the stock below zero".to_owned(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(winners)
 }
 
 fn ns(t: Timestamp) -> i64 {
@@ -306,12 +475,7 @@ impl FlashSaleStore {
             return Ok(());
         };
         let (mut open, sync) = conn.open(pool).await?;
-        let statements = [
-            LOCK_SQL,
-            LOWER_SQL,
-            packed::WON_SQLITE,
-            packed::INSERT_SQLITE,
-        ];
+        let statements = [open_sqlite(), close_sqlite(), packed::INSERT_SQLITE];
         let prepared: Result<(), sqlx::Error> = async {
             for sql in statements {
                 sqlx::Executor::prepare(&mut open, sqlx::SqlStr::from_static(sql)).await?;
@@ -335,9 +499,10 @@ impl FlashSaleStore {
     /// `customers` already won, asks `decide` for the winners from that snapshot, writes them and
     /// lowers `remaining` by their number. Nothing is written when `decide` fails or returns none.
     /// On the embedded store the batch runs on `conn`, the writer's own connection (opened on
-    /// first use, and again after a failed batch), and returns once written: the winners are
-    /// had once the commit is on disk ([`Unsynced::durable`]), and nobody may be answered from
-    /// the batch before. On PostgreSQL it runs on a pooled connection and returns on disk.
+    /// first use, and again after a failed batch), in two trips to SQLite's thread
+    /// ([`batch_on_sqlite`]), and returns once written: the winners are had once the commit is
+    /// on disk ([`Unsynced::durable`]), and nobody may be answered from the batch before. On
+    /// PostgreSQL it runs on a pooled connection and returns on disk.
     pub async fn commit_batch<F>(
         &self,
         conn: &mut ClaimsConnection,
@@ -349,84 +514,17 @@ impl FlashSaleStore {
         F: FnOnce(SaleSnapshot) -> Result<Vec<ClaimRecord>, StoreError>,
     {
         let sale_text = sale.to_string();
-        // The batch on `$tx`, a transaction on either backend.
-        macro_rules! decided_in {
-            ($tx:ident, $won_query:expr, $insert_query:expr) => {{
-                let row = sqlx::query(LOCK_SQL)
-                    .bind(&sale_text)
-                    .fetch_optional(&mut *$tx)
-                    .await?
-                    .ok_or(StoreError::Corrupt("flash sale row"))?;
-                let stock = count(row.try_get("stock")?, "stock")?;
-                let remaining = count(row.try_get("remaining")?, "remaining")?;
-                let sold = stock
-                    .checked_sub(remaining)
-                    .ok_or(StoreError::Corrupt("remaining"))?;
-                let mut won = HashMap::new();
-                if !customers.is_empty() {
-                    let q = sqlx::query($won_query)
-                        .bind(&sale_text)
-                        .bind(packed::customers(customers));
-                    for r in q.fetch_all(&mut *$tx).await? {
-                        let id: String = r.try_get("customer_id")?;
-                        let n: i64 = r.try_get("n")?;
-                        won.insert(
-                            CustomerId::from_uuid(uuid_of(&id, "customer id")?),
-                            count(n, "claims per customer")?,
-                        );
-                    }
-                }
-                let winners = decide(SaleSnapshot { sold, won })?;
-                if winners.is_empty() {
-                    $tx.rollback().await?;
-                    return Ok(winners);
-                }
-                for chunk in winners.chunks(INSERT_ROWS_MAX) {
-                    let written = sqlx::query($insert_query)
-                        .bind(&sale_text)
-                        .bind(packed::claims(chunk)?)
-                        .execute(&mut *$tx)
-                        .await?
-                        .rows_affected();
-                    if written != chunk.len() as u64 {
-                        return Err(StoreError::CommitFailed(format!(
-                            "a flash-sale batch wrote {written} of {} claims",
-                            chunk.len()
-                        )));
-                    }
-                }
-                let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
-                let lowered = sqlx::query(LOWER_SQL)
-                    .bind(&sale_text)
-                    .bind(n)
-                    .execute(&mut *$tx)
-                    .await?
-                    .rows_affected();
-                if lowered != 1 {
-                    return Err(StoreError::CommitFailed(
-                        "a flash-sale batch would take the stock below zero".to_owned(),
-                    ));
-                }
-                $tx.commit().await?;
-                Ok(winners)
-            }};
-        }
         match &self.db {
             Db::Sqlite(pool) => {
                 let (mut open, sync) = conn.open(pool).await?;
-                // `return` in the block ends the block: the connection is kept or closed below.
-                let result = async {
-                    let mut tx = sqlx::Connection::begin(&mut open).await?;
-                    decided_in!(tx, packed::WON_SQLITE, packed::INSERT_SQLITE)
-                }
-                .await;
-                // A connection whose batch failed is closed: nothing of its state is trusted.
-                match result {
+                match batch_on_sqlite(&mut open, &sale_text, customers, decide).await {
                     Ok(winners) => {
                         let unsynced = Unsynced::new(winners, Some(Arc::clone(&sync)));
                         conn.0 = Some((open, sync));
                         Ok(unsynced)
                     }
+                    // A connection whose batch failed is closed, its transaction with it:
+                    // nothing of its state is trusted.
                     Err(e) => {
                         let _ = sqlx::Connection::close(open).await;
                         Err(e)
@@ -434,12 +532,9 @@ impl FlashSaleStore {
                 }
             }
             Db::Postgres(pool) => {
-                let result: Result<Vec<ClaimRecord>, StoreError> = async {
-                    let mut tx = pool.begin().await?;
-                    decided_in!(tx, packed::WON_POSTGRES, packed::INSERT_POSTGRES)
-                }
-                .await;
-                result.map(|winners| Unsynced::new(winners, None))
+                let tx = pool.begin().await?;
+                let winners = batch_on_postgres(tx, &sale_text, customers, decide).await?;
+                Ok(Unsynced::new(winners, None))
             }
         }
     }
