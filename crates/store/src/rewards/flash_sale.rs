@@ -252,7 +252,16 @@ where
         .bind(n)
         .bind(last_n)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::CheckViolation => {
+                StoreError::CommitFailed(format!(
+                    "a flash-sale batch of {n} would take the stock below zero \
+                     or wrote other than its claims"
+                ))
+            }
+            _ => e.into(),
+        })?;
     Ok(winners)
 }
 
