@@ -1,6 +1,6 @@
 //! `cardlife bench flash-sale --quick --json`: the run completes, its own checks hold (exactly
 //! stock winners, nobody twice), and it prints the common fields plus the baseline or the reason
-//! it was skipped; with `--rates` it runs the rate asked, and each step's timeline accounts for
+//! it was skipped, and the do-nothing server's steps; with `--rates` it runs the rate asked, and each step's timeline accounts for
 //! every answer it served.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -49,6 +49,25 @@ fn bench_flash_sale_quick_prints_a_checked_json_result() {
     let steps = r["steps"].as_array().unwrap();
     assert!(steps.len() >= 2, "{r}");
     assert!(steps.iter().all(|s| s["checks_passed"] == true), "{r}");
+    // The do-nothing server answered every request of every step with its refusal, and its
+    // highest rate within the objective is one of its steps that met it.
+    let ceiling = r["ceiling_steps"].as_array().unwrap();
+    assert!(!ceiling.is_empty(), "{r}");
+    for s in ceiling {
+        assert_eq!(s["won"], 0, "{s}");
+        assert_eq!(s["errors"], 0, "{s}");
+        assert_eq!(s["refused"], s["attempts"], "{s}");
+        assert_eq!(s["checks_passed"], true, "{s}");
+    }
+    match r["ceiling_max_rate_within_slo"].as_f64() {
+        Some(top) => assert!(
+            ceiling
+                .iter()
+                .any(|s| s["offered_per_sec"] == top && s["slo_met"] == true),
+            "{r}"
+        ),
+        None => assert!(ceiling.iter().all(|s| s["slo_met"] == false), "{r}"),
+    }
     match r["baseline"].as_object() {
         Some(b) => {
             let base = b["per_sec"].as_f64().unwrap();

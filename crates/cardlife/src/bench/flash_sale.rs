@@ -21,6 +21,9 @@
 //!   PostgreSQL (`--database-url`, else 127.0.0.1:5432; skipped with the reason when neither
 //!   answers). Stepped the same way over a fixed window, with stock left throughout (the phase a
 //!   flash sale is about).
+//! - **Ceiling**: a server that does nothing (`ceiling`), stepped the same way from
+//!   [`Plan::ceiling_rates`]: the most this machine, its loopback and the generator carry within
+//!   the objective for any server, so a figure of ours reads against what is possible here.
 //! - **Checks** after every run, from the database: winners = min(stock, distinct claimants),
 //!   nobody twice, `remaining` = stock − winners and never negative, the winners' reserved value
 //!   within the sale's budget (stock × price), `seq` exactly 1..winners, and every 201 answered
@@ -42,6 +45,7 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
+use super::ceiling::Ceiling;
 use super::cpu;
 use super::env::Stores;
 use super::load_gen::{self, LoadRequest, LoadSpec};
@@ -74,6 +78,8 @@ struct Plan {
     step_seconds: f64,
     baseline_rates: Vec<f64>,
     baseline_seconds: f64,
+    /// Rates for the do-nothing server, run for `step_seconds` each.
+    ceiling_rates: Vec<f64>,
 }
 
 impl Plan {
@@ -86,6 +92,7 @@ impl Plan {
                 step_seconds: 1.0,
                 baseline_rates: vec![200.0, 400.0],
                 baseline_seconds: 1.0,
+                ceiling_rates: vec![2_000.0, 4_000.0],
             }
         } else {
             Self {
@@ -97,6 +104,9 @@ impl Plan {
                 step_seconds: 3.0,
                 baseline_rates: vec![100.0, 200.0, 400.0, 800.0, 1_600.0],
                 baseline_seconds: 4.0,
+                ceiling_rates: vec![
+                    20_000.0, 30_000.0, 40_000.0, 50_000.0, 60_000.0, 80_000.0, 100_000.0,
+                ],
             }
         }
     }
@@ -147,8 +157,11 @@ struct FlashSaleResult {
     p99_slo_ms: f64,
     max_rate_within_slo: Option<f64>,
     baseline_skipped: Option<String>,
+    /// The highest rate the do-nothing server held within the objective.
+    ceiling_max_rate_within_slo: Option<f64>,
     steps: Vec<Step>,
     baseline_steps: Vec<Step>,
+    ceiling_steps: Vec<Step>,
 }
 
 /// One attempt: which customer, with which key.
@@ -530,6 +543,34 @@ fn best(steps: &[Step]) -> Option<&Step> {
         })
 }
 
+/// The highest offered rate whose step met the objective.
+fn highest_within(steps: &[Step]) -> Option<f64> {
+    steps
+        .iter()
+        .filter(|s| s.slo_met)
+        .map(|s| s.offered_per_sec)
+        .reduce(f64::max)
+}
+
+/// The do-nothing server stepped through the plan's ceiling rates with ours' customers and
+/// tokens: every answer must be its `409` (nothing failed, nothing won).
+async fn ceiling(plan: &Plan, tokens: &[String]) -> anyhow::Result<Vec<Step>> {
+    let server = Ceiling::start().await?;
+    let steps = search(&plan.ceiling_rates, |i, rate| {
+        let n = ((rate * plan.step_seconds) as usize).max(1);
+        let attempts = attempts(plan.users, n, 2_000 + i as u64);
+        let addr = &server.addr;
+        async move {
+            let mut step = claims(addr, Ceiling::PATH, tokens, &attempts?, rate).await?;
+            step.checks_passed = step.errors == 0 && step.won == 0;
+            Ok(step)
+        }
+    })
+    .await;
+    server.stop();
+    steps
+}
+
 /// Steps through `rates` until a step misses the objective; returns every step run.
 async fn search<F, Fut>(rates: &[f64], run: F) -> anyhow::Result<Vec<Step>>
 where
@@ -583,6 +624,8 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     eprintln!("flash-sale: full run, {full_n} attempts at {chosen}/s");
     let full = ours.run(plan.stock, &full_attempts, chosen).await?;
 
+    let ceiling_steps = ceiling(&plan, &ours.tokens).await?;
+
     let (baseline_steps, skipped) = match Baseline::start(&stores, &ours.tokens).await {
         Ok(base) => {
             let steps = search(&plan.baseline_rates, |i, rate| {
@@ -609,7 +652,8 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
     let baseline = best(&baseline_steps).map(|s| s.side.clone());
     let checks_passed = full.checks_passed
         && ours_steps.iter().all(|s| s.checks_passed)
-        && baseline_steps.iter().all(|s| s.checks_passed);
+        && baseline_steps.iter().all(|s| s.checks_passed)
+        && ceiling_steps.iter().all(|s| s.checks_passed);
     let result = FlashSaleResult {
         name: "flash-sale",
         unit: "attempts/s",
@@ -627,15 +671,13 @@ pub async fn run(opts: &Options, machine: Machine) -> anyhow::Result<bool> {
         winners: full.won,
         sold_out_after_s: full.sold_out_after_s,
         p99_slo_ms: P99_SLO_MS,
-        max_rate_within_slo: ours_steps
-            .iter()
-            .filter(|s| s.slo_met)
-            .map(|s| s.offered_per_sec)
-            .reduce(f64::max),
+        max_rate_within_slo: highest_within(&ours_steps),
         baseline_skipped: skipped,
+        ceiling_max_rate_within_slo: highest_within(&ceiling_steps),
         ours: full.side.clone(),
         steps: ours_steps.into_iter().chain([full]).collect(),
         baseline_steps,
+        ceiling_steps,
     };
     print(&result, opts.json)?;
     Ok(checks_passed)
@@ -651,7 +693,7 @@ fn print(r: &FlashSaleResult, json: bool) -> anyhow::Result<()> {
         .as_ref()
         .map_or_else(|| "skipped".to_owned(), |b| format!("{:.0}", b.per_sec));
     println!(
-        "{:<20} ours {:>12.0} {} (p99 {:?} ms, {} winners)  baseline {}  ratio {}  checks {}  ({}, {} cores, fsync {:.0}/s)",
+        "{:<20} ours {:>12.0} {} (p99 {:?} ms, {} winners)  baseline {}  ratio {}  do-nothing server within {} ms: {}  checks {}  ({}, {} cores, fsync {:.0}/s)",
         r.name,
         r.ours.per_sec,
         r.unit,
@@ -660,6 +702,9 @@ fn print(r: &FlashSaleResult, json: bool) -> anyhow::Result<()> {
         baseline,
         r.ratio
             .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
+        r.p99_slo_ms,
+        r.ceiling_max_rate_within_slo
+            .map_or_else(|| "-".to_owned(), |x| format!("{x:.0}/s")),
         if r.checks_passed { "passed" } else { "FAILED" },
         r.backend,
         r.machine.cores,

@@ -6,6 +6,7 @@
 
 mod authorize;
 mod baseline;
+mod ceiling;
 mod cpu;
 mod env;
 mod flash_sale;
