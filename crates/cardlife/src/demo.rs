@@ -600,7 +600,7 @@ async fn serve(
     phone: &str,
     merchants: usize,
 ) -> anyhow::Result<()> {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let metrics = cardlife_server::install_recorder()?;
     let token: [u8; 32] = rand::random();
     let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
     let config = cardlife_server::ServerConfig::new(Secret::new(token))?.with_dev_outbox(outbox);

@@ -27,7 +27,7 @@ impl Default for ServeArgs {
 
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let metrics = cardlife_server::install_recorder()?;
     let db = Db::open(database_url).await?;
     db.migrate().await?;
     // Development mode runs on the wall clock that `POST /dev/clock` can move ahead.

@@ -26,6 +26,7 @@ mod problem;
 mod problem_installments;
 mod problem_merchants;
 mod problem_rewards;
+mod recorder;
 mod routes;
 mod web;
 
@@ -46,6 +47,7 @@ pub use auth_operator::OperatorSession;
 pub use idempotent::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, Problem};
+pub use recorder::{UPKEEP_EVERY, install_recorder};
 
 /// The largest request body, in bytes. A full batch of [`cardlife_app::ledger::BATCH_MAX`]
 /// transfers with every field at its longest is about 4.5 MB of compact JSON, so the limit

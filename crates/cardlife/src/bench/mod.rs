@@ -114,7 +114,7 @@ fn metrics() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
         std::sync::Mutex::new(None);
     let mut slot = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
     if slot.is_none() {
-        *slot = Some(metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?);
+        *slot = Some(cardlife_server::install_recorder()?);
     }
     slot.clone()
         .ok_or_else(|| anyhow::anyhow!("the metrics recorder was not installed"))
