@@ -161,27 +161,35 @@ fn close_sqlite() -> &'static str {
     &SQL
 }
 
-/// What the sale's row and the batch's customers' wins say: the snapshot a batch is decided from.
-fn snapshot(
-    stock: i64,
-    remaining: i64,
-    won: impl IntoIterator<Item = (String, i64)>,
-) -> Result<SaleSnapshot, StoreError> {
-    let stock = count(stock, "stock")?;
-    let remaining = count(remaining, "remaining")?;
+/// What the sale's row (`stock`, `remaining`) and the batch's customers' wins (a row each:
+/// `customer_id`, `n`) say, on either backend: the snapshot a batch is decided from.
+fn snapshot<R: Row>(sale: &R, won: &[R]) -> Result<SaleSnapshot, StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let stock = count(sale.try_get("stock")?, "stock")?;
+    let remaining = count(sale.try_get("remaining")?, "remaining")?;
     let sold = stock
         .checked_sub(remaining)
         .ok_or(StoreError::Corrupt("remaining"))?;
     let won = won
-        .into_iter()
-        .map(|(id, n)| {
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get("customer_id")?;
             Ok((
                 CustomerId::from_uuid(uuid_of(&id, "customer id")?),
-                count(n, "claims per customer")?,
+                count(r.try_get("n")?, "claims per customer")?,
             ))
         })
         .collect::<Result<_, StoreError>>()?;
     Ok(SaleSnapshot { sold, won })
+}
+
+/// A batch's number of claims as bound to SQL.
+fn sql_len(claims: &[ClaimRecord]) -> Result<i64, StoreError> {
+    i64::try_from(claims.len()).map_err(|_| StoreError::Corrupt("batch"))
 }
 
 /// Inserts `$chunk`'s claims of sale `$sale` with `$sql` on `$on` (either backend), and fails
@@ -228,14 +236,7 @@ where
         .split_first()
         .filter(|(first, _)| first.columns().first().map(sqlx::Column::name) == Some("stock"))
         .ok_or(StoreError::Corrupt("flash sale row"))?;
-    let snapshot = snapshot(
-        lock.try_get("stock")?,
-        lock.try_get("remaining")?,
-        won.iter()
-            .map(|r| Ok((r.try_get("customer_id")?, r.try_get("n")?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?,
-    )?;
-    let winners = decide(snapshot)?;
+    let winners = decide(snapshot(lock, won)?)?;
     let chunks: Vec<&[ClaimRecord]> = winners.chunks(INSERT_ROWS_MAX).collect();
     let Some((last, head)) = chunks.split_last() else {
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;
@@ -244,8 +245,7 @@ where
     for chunk in head {
         insert_claims!(&mut *conn, packed::INSERT_SQLITE, sale, chunk);
     }
-    let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
-    let last_n = i64::try_from(last.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+    let (n, last_n) = (sql_len(&winners)?, sql_len(last)?);
     sqlx::query(close_sqlite())
         .bind(sale)
         .bind(packed::claims(last)?)
@@ -280,19 +280,16 @@ where
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::Corrupt("flash sale row"))?;
-    let mut won = Vec::new();
-    if !customers.is_empty() {
-        let rows = sqlx::query(packed::WON_POSTGRES)
+    let won = if customers.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query(packed::WON_POSTGRES)
             .bind(sale)
             .bind(packed::customers(customers))
             .fetch_all(&mut *tx)
-            .await?;
-        for r in rows {
-            won.push((r.try_get("customer_id")?, r.try_get("n")?));
-        }
-    }
-    let snapshot = snapshot(lock.try_get("stock")?, lock.try_get("remaining")?, won)?;
-    let winners = decide(snapshot)?;
+            .await?
+    };
+    let winners = decide(snapshot(&lock, &won)?)?;
     if winners.is_empty() {
         tx.rollback().await?;
         return Ok(winners);
@@ -300,7 +297,7 @@ where
     for chunk in winners.chunks(INSERT_ROWS_MAX) {
         insert_claims!(&mut *tx, packed::INSERT_POSTGRES, sale, chunk);
     }
-    let n = i64::try_from(winners.len()).map_err(|_| StoreError::Corrupt("batch"))?;
+    let n = sql_len(&winners)?;
     let lowered = sqlx::query(LOWER_SQL)
         .bind(sale)
         .bind(n)
